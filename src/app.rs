@@ -1,0 +1,233 @@
+//! The server's shared state: loaded banks, the room registry and the store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use dashmap::DashMap;
+use rust_embed::RustEmbed;
+use tokio::sync::oneshot;
+use tokio_util::task::TaskTracker;
+
+use crate::bank::{self, Bank};
+use crate::protocol::MeetingInfo;
+use crate::quiz::Settings;
+use crate::room::state::{MeetingConfig, MeetingState};
+use crate::room::{self, RoomCtx, RoomHandle};
+use crate::store::{Op, Store, Write};
+
+/// The banks shipped in `question-banks/`, compiled into the binary so a
+/// release binary works from any directory.
+#[derive(RustEmbed)]
+#[folder = "question-banks/"]
+#[include = "*.bank.md"]
+struct ShippedBanks;
+
+/// Longest meeting title.
+pub const MAX_TITLE_CHARS: usize = 120;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("no question bank with id \"{0}\"; GET /api/banks lists them")]
+    UnknownBank(String),
+    #[error("the title must be 1 to {MAX_TITLE_CHARS} characters")]
+    BadTitle,
+    #[error("the meeting could not be saved: {0}")]
+    Storage(String),
+}
+
+pub struct App {
+    pub host_secret: Arc<str>,
+    /// Join address base, e.g. http://192.168.1.20:8080.
+    pub public_url: String,
+    pub banks: Vec<Arc<Bank>>,
+    /// PIN → room. Guards are never held across an `.await`.
+    pub rooms: DashMap<String, RoomHandle>,
+    pub store: Arc<dyn Store>,
+    pub ctx: RoomCtx,
+    pub tracker: TaskTracker,
+    next_meeting: AtomicI64,
+    next_conn: AtomicU64,
+    /// PINs handed out but whose meeting is still being saved.
+    reserved: std::sync::Mutex<HashSet<String>>,
+}
+
+/// Loads the shipped banks, then `dirs` (a bank there replaces a shipped one
+/// with the same id). Broken files are logged and skipped.
+pub fn load_banks(dirs: &[std::path::PathBuf]) -> Vec<Arc<Bank>> {
+    let mut banks: Vec<Bank> = Vec::new();
+    for file in ShippedBanks::iter() {
+        let Some(data) = ShippedBanks::get(&file) else {
+            continue;
+        };
+        let id = bank::id_from_path(std::path::Path::new(file.as_ref())).unwrap_or_default();
+        let text = String::from_utf8_lossy(&data.data);
+        match bank::parse(&id, &text).bank {
+            Some(b) => banks.push(b),
+            None => tracing::error!(
+                "shipped bank {file} does not parse; run `handsup check question-banks/{file}`"
+            ),
+        }
+    }
+    let (extra, failures) = bank::load_dirs(dirs);
+    for f in failures {
+        tracing::error!(
+            "skipping bank {}:\n  {}",
+            f.path.display(),
+            f.problems.join("\n  ")
+        );
+    }
+    for b in extra {
+        match banks.iter_mut().find(|x| x.id == b.id) {
+            Some(slot) => *slot = b,
+            None => banks.push(b),
+        }
+    }
+    banks.sort_by(|a, b| a.id.cmp(&b.id));
+    banks.into_iter().map(Arc::new).collect()
+}
+
+impl App {
+    pub fn new(
+        host_secret: String,
+        public_url: String,
+        banks: Vec<Arc<Bank>>,
+        store: Arc<dyn Store>,
+        ctx: RoomCtx,
+        tracker: TaskTracker,
+    ) -> anyhow::Result<App> {
+        let max = store.max_meeting_id()?;
+        Ok(App {
+            host_secret: host_secret.into(),
+            public_url,
+            banks,
+            rooms: DashMap::new(),
+            store,
+            ctx,
+            tracker,
+            next_meeting: AtomicI64::new(max),
+            next_conn: AtomicU64::new(0),
+            reserved: std::sync::Mutex::new(HashSet::new()),
+        })
+    }
+
+    pub fn bank(&self, id: &str) -> Option<Arc<Bank>> {
+        self.banks.iter().find(|b| b.id == id).cloned()
+    }
+
+    pub fn room(&self, pin: &str) -> Option<RoomHandle> {
+        self.rooms.get(pin).map(|r| r.clone())
+    }
+
+    pub fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn meeting_info(&self, pin: &str, title: &str) -> MeetingInfo {
+        MeetingInfo {
+            pin: pin.to_string(),
+            title: title.to_string(),
+            join_url: format!("{}/j/{pin}", self.public_url),
+            qr_url: format!("/qr/{pin}.svg"),
+        }
+    }
+
+    /// Rebuilds and starts every stored meeting that has not ended.
+    pub fn resume_meetings(&self) -> anyhow::Result<usize> {
+        let loaded = self.store.load()?;
+        let n = loaded.len();
+        for l in loaded {
+            let pin = l.config.pin.clone();
+            let info = self.meeting_info(&pin, &l.config.title);
+            let state = room::replay(l.config, &l.events);
+            let handle = room::spawn(self.ctx.clone(), &self.tracker, l.id, state, info);
+            self.rooms.insert(pin, handle);
+        }
+        Ok(n)
+    }
+
+    /// A PIN no running or stored meeting uses, reserved until released.
+    fn reserve_pin(&self) -> Result<String, CreateError> {
+        loop {
+            let n = (uuid::Uuid::new_v4().as_u128() % 900_000) as u32 + 100_000;
+            let pin = n.to_string();
+            if self.rooms.contains_key(&pin) {
+                continue;
+            }
+            if self
+                .store
+                .pin_in_use(&pin)
+                .map_err(|e| CreateError::Storage(e.to_string()))?
+            {
+                continue;
+            }
+            if self.reserved.lock().expect("pin lock").insert(pin.clone()) {
+                return Ok(pin);
+            }
+        }
+    }
+
+    /// Creates, stores and starts a meeting.
+    pub async fn create_meeting(
+        &self,
+        title: &str,
+        bank_id: &str,
+    ) -> Result<RoomHandle, CreateError> {
+        let bank = self
+            .bank(bank_id)
+            .ok_or_else(|| CreateError::UnknownBank(bank_id.to_string()))?;
+        let title = crate::text::collapse(title);
+        let title = if title.is_empty() {
+            bank.title.clone()
+        } else {
+            title
+        };
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(CreateError::BadTitle);
+        }
+        let pin = self.reserve_pin()?;
+        let result = self.save_and_start(pin.clone(), title, &bank).await;
+        self.reserved.lock().expect("pin lock").remove(&pin);
+        result
+    }
+
+    async fn save_and_start(
+        &self,
+        pin: String,
+        title: String,
+        bank: &Bank,
+    ) -> Result<RoomHandle, CreateError> {
+        let id = self.next_meeting.fetch_add(1, Ordering::AcqRel) + 1;
+        let config = MeetingConfig {
+            pin: pin.clone(),
+            title: title.clone(),
+            created_at: self.ctx.clock.now(),
+            bank: bank.clone(),
+            quiz: Settings::default(),
+        };
+        let (tx, rx) = oneshot::channel();
+        self.store
+            .submit(Write {
+                ops: vec![Op::CreateMeeting {
+                    id,
+                    config: Box::new(config.clone()),
+                }],
+                notify: None,
+                reply: Some(tx),
+            })
+            .map_err(|e| CreateError::Storage(e.to_string()))?;
+        rx.await
+            .map_err(|_| CreateError::Storage("the store stopped".into()))?
+            .map_err(CreateError::Storage)?;
+        let info = self.meeting_info(&pin, &title);
+        let handle = room::spawn(
+            self.ctx.clone(),
+            &self.tracker,
+            id,
+            MeetingState::new(config),
+            info,
+        );
+        self.rooms.insert(pin, handle.clone());
+        Ok(handle)
+    }
+}

@@ -1,0 +1,113 @@
+//! Command line and server configuration.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::{Clock, SystemClock};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "handsup",
+    version,
+    about = "Real-time quiz and voting server for meetings",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, which is what runs without a subcommand.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Validate question bank files and report every problem.
+    Check {
+        /// Bank files (*.bank.md).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind: String,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Directory for the database and the generated host secret.
+    #[arg(long, default_value = "./handsup-data")]
+    pub data: PathBuf,
+    /// Secret for the host console (default: generated once and kept in the data directory).
+    #[arg(long, env = "HANDSUP_HOST_SECRET", hide_env_values = true)]
+    pub host_secret: Option<String>,
+    /// Address members join at, e.g. http://quiz.example.org (default: http://<LAN IP>:<port>).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Extra directory of question banks (repeatable); its banks replace shipped ones with the same id.
+    #[arg(long = "banks", value_name = "DIR")]
+    pub banks: Vec<PathBuf>,
+}
+
+/// What `run` needs; built from `ServeArgs` by `main`, directly by tests.
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub host_secret: String,
+    /// Join address base; `None` means http://<LAN IP>:<bound port>.
+    pub public_url: Option<String>,
+    /// Directories of banks, loaded after the shipped ones.
+    pub bank_dirs: Vec<PathBuf>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Config {
+    /// A configuration with defaults, for tests and embedding.
+    pub fn new(data_dir: PathBuf, host_secret: impl Into<String>) -> Config {
+        Config {
+            data_dir,
+            host_secret: host_secret.into(),
+            public_url: None,
+            bank_dirs: Vec::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// The machine's LAN address: the one phones on the same Wi-Fi reach.
+pub fn lan_ip() -> Option<std::net::IpAddr> {
+    if let Ok(ip) = local_ip_address::local_ip()
+        && !ip.is_loopback()
+    {
+        return Some(ip);
+    }
+    local_ip_address::list_afinet_netifas()
+        .ok()?
+        .into_iter()
+        .map(|(_, ip)| ip)
+        .find(|ip| ip.is_ipv4() && !ip.is_loopback())
+}
+
+/// The join address base for a server listening on `port`.
+pub fn public_url(given: Option<&str>, port: u16) -> String {
+    if let Some(u) = given {
+        return u.trim_end_matches('/').to_string();
+    }
+    match lan_ip() {
+        Some(std::net::IpAddr::V6(ip)) => format!("http://[{ip}]:{port}"),
+        Some(ip) => format!("http://{ip}:{port}"),
+        None => {
+            tracing::warn!(
+                "no network address found: phones cannot reach this server. Connect to the meeting Wi-Fi and restart, or pass --public-url"
+            );
+            format!("http://127.0.0.1:{port}")
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Handsup: a self-hosted, real-time quiz and voting server for meetings.
+//!
+//! # A tour of the code
+//!
+//! A request's path through the server, top to bottom:
+//!
+//! - [`http`]: the routes. Pages and assets are embedded from `web/`; the
+//!   JSON API creates meetings (`POST /api/meetings`) and lists banks.
+//! - [`ws`]: one task per websocket. It validates frames (size, JSON, rate),
+//!   forwards commands to the meeting's room, and writes what the room queues.
+//! - [`protocol`]: the wire types of protocol v1, data only. `docs/PROTOCOL.md`
+//!   is their contract.
+//! - [`room`]: **one actor task per meeting** that alone owns its state. It
+//!   turns commands into [`room::event`]s, applies them (`room::state`),
+//!   hands them to the store, and acknowledges only once they are durable.
+//!   Views are serialised once per change (`room::views`) and handed to each
+//!   connection's bounded queue with `try_send`: a slow phone is dropped,
+//!   never waited for.
+//! - [`quiz`]: the quiz engine, a pure state machine with time passed in.
+//! - [`store`]: the `Store` trait and its SQLite implementation: a writer
+//!   thread that group-commits every queued write in one transaction. After a
+//!   crash, meetings are rebuilt by replaying their events.
+//! - [`bank`]: the question-bank text format, parser and validator.
+//! - [`app`]: what the routes share: banks, the room registry (PIN → handle),
+//!   the store.
+//! - [`config`], [`clock`], [`auth`], [`qr`], [`text`]: command line, time,
+//!   secrets, QR rendering and text folding.
+//!
+//! `docs/ARCHITECTURE.md` has the longer map.
+
+pub mod app;
+pub mod auth;
+pub mod bank;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod protocol;
+pub mod qr;
+pub mod quiz;
+pub mod room;
+pub mod store;
+pub mod text;
+pub mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::room::RoomCtx;
+use crate::store::{SqliteStore, Store};
+
+/// How long shutdown waits for sockets and rooms before giving up on them.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What a running server tells whoever started it.
+#[derive(Clone, Debug)]
+pub struct Started {
+    pub addr: std::net::SocketAddr,
+    pub public_url: String,
+    pub banks: usize,
+    pub meetings_resumed: usize,
+}
+
+/// Creates the data directory if needed and refuses one that holds someone
+/// else's files (Handsup never writes into a directory it does not own).
+pub fn check_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let ours = [
+        store::DB_FILE,
+        "handsup.db-wal",
+        "handsup.db-shm",
+        "handsup.lock",
+        "host-secret",
+    ];
+    let has_db = dir.join(store::DB_FILE).exists();
+    if !has_db {
+        let foreign: Vec<String> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !ours.contains(&n.as_str()))
+            .collect();
+        if !foreign.is_empty() {
+            anyhow::bail!(
+                "{} is not a Handsup data directory (it holds {}). Choose an empty or new directory with --data.",
+                dir.display(),
+                foreign
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Opens the data directory (see `check_data_dir`) and takes a lock so two
+/// servers never share it.
+pub fn open_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    check_data_dir(dir)?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("handsup.lock"))
+        .with_context(|| format!("cannot write in the data directory {}", dir.display()))?;
+    lock.try_lock().map_err(|_| {
+        anyhow::anyhow!(
+            "another Handsup server is using {}; stop it first or choose another --data directory",
+            dir.display()
+        )
+    })?;
+    Ok(lock)
+}
+
+/// The host secret kept in the data directory, generated on first use.
+pub fn host_secret_in(dir: &std::path::Path) -> anyhow::Result<String> {
+    check_data_dir(dir)?;
+    let path = dir.join("host-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if !s.trim().is_empty() => return Ok(s.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let secret = auth::new_host_secret();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    use std::io::Write as _;
+    opts.open(&path)
+        .and_then(|mut f| f.write_all(secret.as_bytes()))
+        .with_context(|| format!("cannot save the host secret in {}", path.display()))?;
+    Ok(secret)
+}
+
+/// Raises the open-file limit as far as allowed: every phone is a socket.
+pub fn raise_fd_limit() {
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!("cannot raise the open-file limit: {e}");
+    }
+}
+
+/// Runs the server on `listener` until `shutdown` completes, then closes
+/// every socket with a reason, stops the rooms and flushes the store.
+/// `on_start` is called once everything is ready.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_start: impl FnOnce(&Started),
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let _lock = open_data_dir(&config.data_dir)?;
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&config.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let public_url = config::public_url(config.public_url.as_deref(), addr.port());
+    let banks = app::load_banks(&config.bank_dirs);
+    let ctx = RoomCtx {
+        store: store.clone(),
+        clock: config.clock.clone(),
+        shutdown: token.clone(),
+        host_secret: config.host_secret.clone().into(),
+    };
+    let app = Arc::new(App::new(
+        config.host_secret.clone(),
+        public_url.clone(),
+        banks,
+        store.clone(),
+        ctx,
+        tracker.clone(),
+    )?);
+    let resumed = app.resume_meetings()?;
+    on_start(&Started {
+        addr,
+        public_url,
+        banks: app.banks.len(),
+        meetings_resumed: resumed,
+    });
+
+    let stop = token.clone();
+    let served = axum::serve(listener, http::router(app.clone()))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown => {}
+                _ = stop.cancelled() => {}
+            }
+            stop.cancel();
+        })
+        .await;
+    token.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not close in time");
+    }
+    drop(app);
+    store.close();
+    served.context("server failed")?;
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! The `handsup` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use handsup::config::{Cli, Command, Config, ServeArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Check { files }) => check(&files),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(cli.serve),
+    }
+}
+
+/// `handsup check FILE...`: every problem of every file, non-zero on errors.
+fn check(files: &[std::path::PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in files {
+        match handsup::bank::parse_file(path) {
+            Err(e) => {
+                failed = true;
+                eprintln!("{}: cannot read: {e}", path.display());
+            }
+            Ok(parsed) => {
+                for p in &parsed.problems {
+                    let text = p.to_string();
+                    eprintln!("{}:{}", path.display(), text.trim_start_matches("line "));
+                }
+                match &parsed.bank {
+                    Some(b) => println!(
+                        "{}: ok — \"{}\" ({}), {} questions{}",
+                        path.display(),
+                        b.title,
+                        b.language,
+                        b.questions.len(),
+                        match parsed.problems.len() {
+                            0 => String::new(),
+                            n => format!(", {n} warning(s)"),
+                        }
+                    ),
+                    None => {
+                        failed = true;
+                        println!(
+                            "{}: FAILED — {} error(s)",
+                            path.display(),
+                            parsed.errors().count()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "handsup=info,warn".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Runtime::new().expect("start the async runtime");
+    match runtime.block_on(serve_async(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("handsup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
+    handsup::raise_fd_limit();
+    let secret = match args.host_secret.clone() {
+        Some(s) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => handsup::host_secret_in(&args.data)?,
+    };
+    let addr = format!("{}:{}", args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e}. Is another server using port {}? Try --port.",
+            args.port
+        )
+    })?;
+    let mut config = Config::new(args.data.clone(), secret.clone());
+    config.public_url = args.public_url.clone();
+    config.bank_dirs = std::iter::once(std::path::PathBuf::from("question-banks"))
+        .filter(|p| p.is_dir())
+        .chain(args.banks.iter().cloned())
+        .collect();
+    handsup::run(listener, config, shutdown_signal(), |s| {
+        let host = format!("{}/host#secret={secret}", s.public_url);
+        println!();
+        println!("  Handsup {} is running.", env!("CARGO_PKG_VERSION"));
+        println!("  Host console:  {host}");
+        println!(
+            "  Members join:  {}/  (enter the meeting PIN)",
+            s.public_url
+        );
+        println!("  Data:          {}", args.data.display());
+        println!(
+            "  Banks: {}   Meetings resumed: {}",
+            s.banks, s.meetings_resumed
+        );
+        println!();
+        println!("{}", handsup::qr::terminal(&format!("{}/", s.public_url)));
+    })
+    .await
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: closing connections and saving");
+}

@@ -1,0 +1,335 @@
+//! Wire types of websocket protocol v1 — data only, no logic.
+//!
+//! Every frame is one JSON object with a `type`. `docs/PROTOCOL.md` is the
+//! contract for people writing their own clients; keep it in step with this
+//! file. Incoming types ignore unknown fields (clients may be newer);
+//! outgoing views are built only from the public parts of the state, which is
+//! how the correct answer stays off the wire until the reveal.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bank::Kind;
+use crate::quiz::{CloseReason, MemberId};
+
+/// Version spoken by this server; clients send it in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest frame a client may send; larger ones close the socket (1009).
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Longest client id.
+pub const MAX_CID_CHARS: usize = 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Screen,
+    Host,
+}
+
+/// First message of every connection.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Hello {
+    pub cid: String,
+    pub protocol: u32,
+    pub role: Role,
+    pub pin: String,
+    /// New member: the name to join with.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Returning member: the token from an earlier `welcome`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Host: the host secret.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// An answer: `choice` for choice questions, `text` for typed ones.
+#[derive(Clone, Debug, Deserialize)]
+pub struct AnswerMsg {
+    pub cid: String,
+    pub question: usize,
+    #[serde(default)]
+    pub choice: Option<Vec<usize>>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// Messages from clients.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    Hello(Hello),
+    Answer(AnswerMsg),
+    /// Host: leave the lobby and show the first question.
+    Start {
+        cid: String,
+    },
+    /// Host: the next step (leaderboard, next question, podium).
+    Next {
+        cid: String,
+    },
+    /// Host: close answers now and reveal.
+    Reveal {
+        cid: String,
+    },
+    /// Host: drop the current question unscored.
+    Skip {
+        cid: String,
+    },
+    /// Host: end the quiz and show the podium; a second `end` ends the meeting.
+    End {
+        cid: String,
+    },
+    /// Host: remove a member from the meeting.
+    Kick {
+        cid: String,
+        member: MemberId,
+    },
+}
+
+impl ClientMsg {
+    pub fn cid(&self) -> &str {
+        match self {
+            ClientMsg::Hello(h) => &h.cid,
+            ClientMsg::Answer(a) => &a.cid,
+            ClientMsg::Start { cid }
+            | ClientMsg::Next { cid }
+            | ClientMsg::Reveal { cid }
+            | ClientMsg::Skip { cid }
+            | ClientMsg::End { cid }
+            | ClientMsg::Kick { cid, .. } => cid,
+        }
+    }
+}
+
+/// Stable error codes (the `code` of an `error`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadMessage,
+    UnsupportedProtocol,
+    NotJoined,
+    UnknownMeeting,
+    MeetingEnded,
+    NameTaken,
+    InvalidName,
+    BadToken,
+    Unauthorized,
+    Forbidden,
+    NotOpen,
+    NotOpenYet,
+    TooLate,
+    AlreadyAnswered,
+    OptionOutOfRange,
+    InvalidAnswer,
+    WrongPhase,
+    UnknownMember,
+    RateLimited,
+    ServerBusy,
+    StorageUnavailable,
+}
+
+/// Meeting facts every client needs once.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeetingInfo {
+    pub pin: String,
+    pub title: String,
+    pub join_url: String,
+    pub qr_url: String,
+}
+
+/// The joined member, with the secret token to resume with.
+#[derive(Clone, Debug, Serialize)]
+pub struct WelcomeMember {
+    pub id: MemberId,
+    pub name: String,
+    pub token: String,
+}
+
+/// A question as members and the projector see it: no correct answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionView {
+    pub index: usize,
+    pub count: usize,
+    pub kind: Kind,
+    pub text: String,
+    pub options: Vec<String>,
+    pub points: u32,
+    pub time_limit_ms: u64,
+    /// Milliseconds until answers open (reading time), from when this frame was made.
+    pub opens_in_ms: u64,
+    /// Milliseconds until answers close, from when this frame was made.
+    pub closes_in_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TypedCount {
+    pub text: String,
+    pub count: u32,
+}
+
+/// What the reveal shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct RevealView {
+    pub reason: CloseReason,
+    /// Indices of the correct options (empty for polls and typed questions).
+    pub correct: Vec<usize>,
+    /// Accepted answers of a typed question.
+    pub answers: Vec<String>,
+    /// Per option; for typed questions `[right, wrong]`.
+    pub distribution: Vec<u32>,
+    pub typed_top: Vec<TypedCount>,
+    pub answered: u32,
+    pub correct_count: u32,
+    pub explanation: String,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RankRow {
+    pub rank: u32,
+    pub id: MemberId,
+    pub name: String,
+    pub score: u64,
+}
+
+/// The host's copy of the answer key, sent to the host only.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnswerKey {
+    pub correct: Vec<usize>,
+    pub answers: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseName {
+    Lobby,
+    Question,
+    Reveal,
+    Leaderboard,
+    Podium,
+    Ended,
+}
+
+/// The shared state of the meeting, for one role.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateView {
+    pub phase: PhaseName,
+    pub meeting: MeetingInfo,
+    pub bank_title: String,
+    pub question_count: usize,
+    pub question: Option<QuestionView>,
+    pub reveal: Option<RevealView>,
+    /// Top of the leaderboard (leaderboard and podium phases).
+    pub leaderboard: Option<Vec<RankRow>>,
+    /// Host only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_key: Option<AnswerKey>,
+}
+
+/// Frequently changing counters for the projector and the host, coalesced.
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveView {
+    pub joined: u32,
+    pub connected: u32,
+    /// Names of the most recent joiners (newest last).
+    pub recent: Vec<String>,
+    /// Answers to the open question.
+    pub answered: u32,
+}
+
+/// What the member has submitted to the current question.
+#[derive(Clone, Debug, Serialize)]
+pub struct MyAnswer {
+    pub question: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<Vec<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MyResult {
+    pub question: usize,
+    pub correct: bool,
+    pub partial: bool,
+    pub points: u32,
+    pub streak: u32,
+}
+
+/// One member's own view.
+#[derive(Clone, Debug, Serialize)]
+pub struct MeView {
+    pub id: MemberId,
+    pub name: String,
+    pub score: u64,
+    pub rank: u32,
+    pub of: u32,
+    pub answer: Option<MyAnswer>,
+    pub result: Option<MyResult>,
+}
+
+/// A row of the host's member list.
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberRow {
+    pub id: MemberId,
+    pub name: String,
+    pub score: u64,
+    pub connected: bool,
+    /// Answered the open question.
+    pub answered: bool,
+}
+
+/// Messages from the server.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg<'a> {
+    Welcome {
+        protocol: u32,
+        cid: &'a str,
+        role: Role,
+        meeting: &'a MeetingInfo,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        member: Option<WelcomeMember>,
+    },
+    Ack {
+        cid: &'a str,
+    },
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cid: Option<&'a str>,
+        code: ErrorCode,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        suggestion: Option<String>,
+    },
+    State(&'a StateView),
+    Live(&'a LiveView),
+    Me(&'a MeView),
+    Members {
+        members: &'a [MemberRow],
+    },
+    /// Sent just before the server closes the socket on purpose.
+    Bye {
+        code: &'a str,
+        message: &'a str,
+    },
+}
+
+impl ServerMsg<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("wire types serialise")
+    }
+}
+
+/// Shorthand for an error frame.
+pub fn error_json(cid: Option<&str>, code: ErrorCode, message: impl Into<String>) -> String {
+    ServerMsg::Error {
+        cid,
+        code,
+        message: message.into(),
+        suggestion: None,
+    }
+    .to_json()
+}

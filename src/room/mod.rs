@@ -1,0 +1,954 @@
+//! The room actor: one task per meeting that alone owns its state.
+//!
+//! Connections talk to it through a bounded channel (`RoomHandle`). It
+//! applies commands as events (see `state`), queues them for the store, and
+//! releases acknowledgements only when the store reports them committed.
+//! Fan-out never waits on a member: every frame goes to a member's bounded
+//! queue with `try_send`; a member whose queue is full is disconnected (the
+//! page reconnects and resyncs). Shared views are serialised once per change;
+//! counters for the projector and host are coalesced to a fixed tick.
+
+pub mod event;
+pub mod state;
+pub mod views;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use self::event::{By, Envelope, Event};
+use self::state::{MeetingState, Refusal, clean_name, hash_token};
+use crate::clock::Clock;
+use crate::protocol::*;
+use crate::quiz::{CloseReason, MemberId, Phase, Step, Submission};
+use crate::store::{Commit, MeetingId, Op, Store, Write};
+
+/// Commands a room can hold before senders wait.
+const ROOM_QUEUE: usize = 8192;
+/// Commands handled before the actor flushes views and writes.
+const DRAIN: usize = 1024;
+/// How often coalesced counters go out.
+const TICK: Duration = Duration::from_millis(100);
+/// How often the host's member list may be re-sent.
+const MEMBER_LIST_EVERY: Duration = Duration::from_millis(1000);
+/// Names shown as "just joined" on the projector.
+const RECENT_NAMES: usize = 12;
+/// Queued writes beyond which new commands are refused as "busy".
+const MAX_BACKLOG: usize = 50_000;
+
+pub type ConnId = u64;
+
+/// What goes to a connection's writer.
+#[derive(Debug)]
+pub enum Outbound {
+    Frame(Utf8Bytes),
+    Close { code: u16, reason: String },
+}
+
+/// The room's handle on one websocket connection.
+#[derive(Clone, Debug)]
+pub struct ConnHandle {
+    pub id: ConnId,
+    pub tx: mpsc::Sender<Outbound>,
+    /// Cancelled to drop a connection that cannot keep up.
+    pub kill: CancellationToken,
+    /// Latest measured round-trip time, for fair answer timing.
+    pub rtt_ms: Arc<AtomicU32>,
+}
+
+/// Messages to a room.
+#[derive(Debug)]
+pub enum RoomMsg {
+    Hello { hello: Hello, conn: ConnHandle },
+    Command { conn: ConnId, msg: ClientMsg },
+    Gone { conn: ConnId },
+}
+
+/// A cheap, cloneable way to reach a room.
+#[derive(Clone)]
+pub struct RoomHandle {
+    pub tx: mpsc::Sender<RoomMsg>,
+    pub info: Arc<MeetingInfo>,
+}
+
+/// What every room shares with the server.
+#[derive(Clone)]
+pub struct RoomCtx {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub shutdown: CancellationToken,
+    pub host_secret: Arc<str>,
+}
+
+/// One attached connection.
+struct Peer {
+    conn: ConnHandle,
+    role: Option<Role>,
+    member: Option<MemberId>,
+    /// Welcomed: receives broadcasts.
+    live: bool,
+}
+
+/// Something to do once the store has committed up to a sequence number.
+enum After {
+    Welcome {
+        conn: ConnId,
+        cid: String,
+        token: Option<String>,
+    },
+    Ack {
+        conn: ConnId,
+        cid: String,
+        me: bool,
+    },
+}
+
+#[derive(Default)]
+struct Dirty {
+    state: bool,
+    live: bool,
+    members: bool,
+    all_me: bool,
+}
+
+struct Actor {
+    id: MeetingId,
+    ctx: RoomCtx,
+    info: Arc<MeetingInfo>,
+    state: MeetingState,
+    peers: HashMap<ConnId, Peer>,
+    member_conn: HashMap<MemberId, ConnId>,
+    pending: VecDeque<(u64, After)>,
+    ops: Vec<Op>,
+    notify: Arc<watch::Sender<Commit>>,
+    committed: watch::Receiver<Commit>,
+    dirty: Dirty,
+    recent: VecDeque<String>,
+    failed: bool,
+    members_sent_at: tokio::time::Instant,
+}
+
+/// Starts the actor of a meeting whose state is already rebuilt.
+pub fn spawn(
+    ctx: RoomCtx,
+    tracker: &tokio_util::task::TaskTracker,
+    id: MeetingId,
+    state: MeetingState,
+    info: MeetingInfo,
+) -> RoomHandle {
+    let (tx, rx) = mpsc::channel(ROOM_QUEUE);
+    let (notify, committed) = watch::channel(Commit {
+        seq: state.seq,
+        failed: false,
+    });
+    let info = Arc::new(info);
+    let recent = state
+        .active_members()
+        .rev()
+        .take(RECENT_NAMES)
+        .map(|m| m.name.clone())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let actor = Actor {
+        id,
+        ctx,
+        info: info.clone(),
+        state,
+        peers: HashMap::new(),
+        member_conn: HashMap::new(),
+        pending: VecDeque::new(),
+        ops: Vec::new(),
+        notify: Arc::new(notify),
+        committed,
+        dirty: Dirty::default(),
+        recent,
+        failed: false,
+        members_sent_at: tokio::time::Instant::now(),
+    };
+    tracker.spawn(actor.run(rx));
+    RoomHandle { tx, info }
+}
+
+fn frame(s: String) -> Utf8Bytes {
+    Utf8Bytes::from(s)
+}
+
+impl Actor {
+    async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>) {
+        // A deadline that passed while the server was down closes now.
+        if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
+            self.system(Event::Closed {
+                reason: CloseReason::DeadlinePassedWhileDown,
+            });
+        }
+        self.submit();
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let timer = self.state.quiz.next_timer().map(|d| {
+                let now = self.ctx.clock.now();
+                Duration::from_millis(d.saturating_sub(now) + 1)
+            });
+            let coalesced = self.dirty.live || self.dirty.members;
+            tokio::select! {
+                biased;
+                _ = self.ctx.shutdown.cancelled() => break,
+                changed = self.committed.changed() => {
+                    if changed.is_err() { break; }
+                    self.on_commit();
+                }
+                msg = rx.recv() => {
+                    let Some(msg) = msg else { break };
+                    self.handle(msg);
+                    for _ in 0..DRAIN {
+                        match rx.try_recv() {
+                            Ok(msg) => self.handle(msg),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(timer.unwrap_or_default()), if timer.is_some() => {
+                    if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
+                        self.system(Event::Closed { reason: CloseReason::Deadline });
+                    }
+                }
+                _ = tick.tick(), if coalesced => self.flush_live(),
+            }
+            self.submit();
+            self.flush();
+        }
+        self.submit();
+    }
+
+    // ---- sequencing and durability -------------------------------------
+
+    /// Applies an event and queues it for the store.
+    fn emit(&mut self, by: By, cid: Option<&str>, event: Event) -> Result<u64, Refusal> {
+        if self.failed {
+            return Err(Refusal::new(
+                ErrorCode::StorageUnavailable,
+                "the server cannot save right now; ask the organiser to check the server",
+            ));
+        }
+        let env = Envelope {
+            seq: self.state.seq + 1,
+            at: self.ctx.clock.now(),
+            by,
+            cid: cid.map(str::to_string),
+            event,
+        };
+        self.state.apply(&env)?;
+        self.mark(&env.event);
+        let seq = env.seq;
+        let ended = matches!(env.event, Event::Ended);
+        self.ops.push(Op::Event {
+            meeting: self.id,
+            env: Box::new(env),
+        });
+        if ended {
+            self.ops.push(Op::MarkEnded {
+                meeting: self.id,
+                at: self.ctx.clock.now(),
+            });
+        }
+        Ok(seq)
+    }
+
+    /// An event the room causes itself (deadline, everyone answered).
+    fn system(&mut self, event: Event) {
+        if let Err(r) = self.emit(By::System, None, event) {
+            tracing::warn!(pin = %self.info.pin, "system event refused: {}", r.message);
+        }
+    }
+
+    fn submit(&mut self) {
+        if self.ops.is_empty() {
+            return;
+        }
+        let w = Write {
+            ops: std::mem::take(&mut self.ops),
+            notify: Some((self.notify.clone(), self.state.seq)),
+            reply: None,
+        };
+        if self.ctx.store.submit(w).is_err() {
+            self.fail_pending();
+        }
+    }
+
+    /// Runs `after` once everything up to `seq` is durable.
+    fn after(&mut self, seq: u64, after: After) {
+        if seq <= self.committed.borrow().seq {
+            self.run_after(after);
+        } else {
+            self.pending.push_back((seq, after));
+        }
+    }
+
+    fn on_commit(&mut self) {
+        let c = *self.committed.borrow_and_update();
+        if c.failed {
+            self.fail_pending();
+            return;
+        }
+        while self.pending.front().is_some_and(|p| p.0 <= c.seq) {
+            let (_, a) = self.pending.pop_front().expect("checked");
+            self.run_after(a);
+        }
+    }
+
+    fn fail_pending(&mut self) {
+        self.failed = true;
+        for (_, a) in std::mem::take(&mut self.pending) {
+            let (conn, cid) = match a {
+                After::Welcome { conn, cid, .. } | After::Ack { conn, cid, .. } => (conn, cid),
+            };
+            self.send(
+                conn,
+                frame(error_json(
+                    Some(&cid),
+                    ErrorCode::StorageUnavailable,
+                    "the server could not save this; try again later",
+                )),
+            );
+        }
+    }
+
+    fn run_after(&mut self, after: After) {
+        match after {
+            After::Ack { conn, cid, me } => {
+                self.send(conn, frame(ServerMsg::Ack { cid: &cid }.to_json()));
+                if me {
+                    self.send_me(conn);
+                }
+            }
+            After::Welcome { conn, cid, token } => self.welcome(conn, &cid, token),
+        }
+    }
+
+    // ---- sending -------------------------------------------------------
+
+    /// Queues a frame for one connection; a full queue drops the connection.
+    fn send(&mut self, conn: ConnId, f: Utf8Bytes) {
+        let Some(p) = self.peers.get(&conn) else {
+            return;
+        };
+        match p.conn.tx.try_send(Outbound::Frame(f)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::info!(pin = %self.info.pin, conn, "dropping a connection that is not keeping up");
+                p.conn.kill.cancel();
+                self.gone(conn);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.gone(conn),
+        }
+    }
+
+    fn close(&mut self, conn: ConnId, code: &str, message: &str) {
+        if let Some(p) = self.peers.get(&conn) {
+            let bye = ServerMsg::Bye { code, message }.to_json();
+            let _ = p.conn.tx.try_send(Outbound::Frame(frame(bye)));
+            let _ = p.conn.tx.try_send(Outbound::Close {
+                code: 1000,
+                reason: code.to_string(),
+            });
+        }
+        self.gone(conn);
+    }
+
+    fn refuse(&mut self, conn: ConnId, cid: &str, r: Refusal) {
+        let f = ServerMsg::Error {
+            cid: Some(cid),
+            code: r.code,
+            message: r.message,
+            suggestion: r.suggestion,
+        }
+        .to_json();
+        self.send(conn, frame(f));
+    }
+
+    fn live_peers(&self, role: Role) -> Vec<ConnId> {
+        self.peers
+            .iter()
+            .filter(|(_, p)| p.live && p.role == Some(role))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    fn broadcast(&mut self, role: Role, f: &Utf8Bytes) {
+        for id in self.live_peers(role) {
+            self.send(id, f.clone());
+        }
+    }
+
+    fn state_frame(&mut self, role: Role) -> Utf8Bytes {
+        let ranking = self.state.ranking();
+        let view = views::state_view(
+            &self.state,
+            &self.info,
+            role,
+            &ranking,
+            self.ctx.clock.now(),
+        );
+        frame(ServerMsg::State(&view).to_json())
+    }
+
+    fn live_frame(&self) -> Utf8Bytes {
+        let view = LiveView {
+            joined: self.state.active_members().count() as u32,
+            connected: self.member_conn.len() as u32,
+            recent: self.recent.iter().cloned().collect(),
+            answered: self
+                .state
+                .quiz
+                .round()
+                .filter(|_| self.state.quiz.phase() == Phase::Question)
+                .map_or(0, |r| r.answers.len() as u32),
+        };
+        frame(ServerMsg::Live(&view).to_json())
+    }
+
+    fn members_frame(&self) -> Utf8Bytes {
+        let rows = views::member_rows(&self.state, |m| self.member_conn.contains_key(&m));
+        frame(ServerMsg::Members { members: &rows }.to_json())
+    }
+
+    fn send_me(&mut self, conn: ConnId) {
+        let Some(member) = self.peers.get(&conn).and_then(|p| p.member) else {
+            return;
+        };
+        let ranking = self.state.ranking();
+        if let Some(me) = views::me_view(&self.state, member, &ranking) {
+            self.send(conn, frame(ServerMsg::Me(&me).to_json()));
+        }
+    }
+
+    /// Sends what changed since the last flush.
+    fn flush(&mut self) {
+        if self.dirty.state {
+            self.dirty.state = false;
+            for role in [Role::Member, Role::Screen, Role::Host] {
+                let f = self.state_frame(role);
+                self.broadcast(role, &f);
+            }
+            // Counters shown with the new state must match it.
+            self.dirty.live = true;
+        }
+        if self.dirty.all_me {
+            self.dirty.all_me = false;
+            let ranking = self.state.ranking();
+            let targets: Vec<(ConnId, MemberId)> =
+                self.member_conn.iter().map(|(m, c)| (*c, *m)).collect();
+            for (conn, member) in targets {
+                if let Some(me) = views::me_view(&self.state, member, &ranking) {
+                    self.send(conn, frame(ServerMsg::Me(&me).to_json()));
+                }
+            }
+        }
+    }
+
+    /// Coalesced counters for the projector and the host.
+    fn flush_live(&mut self) {
+        if self.dirty.live {
+            self.dirty.live = false;
+            let f = self.live_frame();
+            self.broadcast(Role::Screen, &f);
+            self.broadcast(Role::Host, &f);
+        }
+        if self.dirty.members && self.members_sent_at.elapsed() >= MEMBER_LIST_EVERY {
+            self.dirty.members = false;
+            self.members_sent_at = tokio::time::Instant::now();
+            let f = self.members_frame();
+            self.broadcast(Role::Host, &f);
+        }
+    }
+
+    /// Records which views an event changes.
+    fn mark(&mut self, event: &Event) {
+        let d = &mut self.dirty;
+        match event {
+            Event::Joined { name, .. } => {
+                d.live = true;
+                d.members = true;
+                self.recent.push_back(name.clone());
+                if self.recent.len() > RECENT_NAMES {
+                    self.recent.pop_front();
+                }
+            }
+            Event::Answered { .. } => {
+                d.live = true;
+                d.members = true;
+            }
+            Event::Removed { .. } => {
+                d.state = true;
+                d.live = true;
+                d.members = true;
+            }
+            Event::Closed { .. } => {
+                d.state = true;
+                d.all_me = true;
+                d.members = true;
+            }
+            Event::Shown { .. } => {
+                d.state = true;
+                d.members = true;
+            }
+            Event::Leaderboard | Event::Skipped | Event::Podium | Event::Ended => d.state = true,
+        }
+    }
+
+    // ---- connections ---------------------------------------------------
+
+    fn handle(&mut self, msg: RoomMsg) {
+        match msg {
+            RoomMsg::Hello { hello, conn } => self.hello(hello, conn),
+            RoomMsg::Command { conn, msg } => self.command(conn, msg),
+            RoomMsg::Gone { conn } => self.gone(conn),
+        }
+    }
+
+    fn gone(&mut self, conn: ConnId) {
+        let Some(p) = self.peers.remove(&conn) else {
+            return;
+        };
+        if let Some(m) = p.member
+            && self.member_conn.get(&m) == Some(&conn)
+        {
+            self.member_conn.remove(&m);
+            self.dirty.live = true;
+            self.dirty.members = true;
+        }
+    }
+
+    fn hello(&mut self, hello: Hello, conn: ConnHandle) {
+        let id = conn.id;
+        let cid = hello.cid.clone();
+        if let Some(p) = self.peers.get(&id)
+            && p.role.is_some()
+        {
+            self.refuse(
+                id,
+                &cid,
+                Refusal::new(ErrorCode::BadMessage, "this connection has already joined"),
+            );
+            return;
+        }
+        self.peers.insert(
+            id,
+            Peer {
+                conn,
+                role: None,
+                member: None,
+                live: false,
+            },
+        );
+        if hello.protocol != PROTOCOL_VERSION {
+            self.refuse(
+                id,
+                &cid,
+                Refusal::new(
+                    ErrorCode::UnsupportedProtocol,
+                    format!(
+                        "this server speaks protocol {PROTOCOL_VERSION}; reload the page to get a matching client"
+                    ),
+                ),
+            );
+            return;
+        }
+        match hello.role {
+            Role::Screen => {
+                self.set_role(id, Role::Screen, None);
+                let seq = self.state.seq;
+                self.after(
+                    seq,
+                    After::Welcome {
+                        conn: id,
+                        cid,
+                        token: None,
+                    },
+                );
+            }
+            Role::Host => {
+                let ok = hello
+                    .secret
+                    .as_deref()
+                    .is_some_and(|s| crate::auth::secret_matches(s, &self.ctx.host_secret));
+                if !ok {
+                    self.refuse(
+                        id,
+                        &cid,
+                        Refusal::new(ErrorCode::Unauthorized, "wrong host secret"),
+                    );
+                    return;
+                }
+                self.set_role(id, Role::Host, None);
+                let seq = self.state.seq;
+                self.after(
+                    seq,
+                    After::Welcome {
+                        conn: id,
+                        cid,
+                        token: None,
+                    },
+                );
+            }
+            Role::Member => self.member_hello(id, hello),
+        }
+    }
+
+    fn set_role(&mut self, conn: ConnId, role: Role, member: Option<MemberId>) {
+        if let Some(p) = self.peers.get_mut(&conn) {
+            p.role = Some(role);
+            p.member = member;
+        }
+    }
+
+    fn member_hello(&mut self, conn: ConnId, hello: Hello) {
+        let cid = hello.cid;
+        // A known token resumes that member, whatever else is sent.
+        if let Some(token) = hello.token.as_deref()
+            && let Some(member) = self.state.member_by_token(token)
+        {
+            self.set_role(conn, Role::Member, Some(member));
+            let seq = self.state.seq;
+            self.after(
+                seq,
+                After::Welcome {
+                    conn,
+                    cid,
+                    token: Some(token.to_string()),
+                },
+            );
+            return;
+        }
+        if self.state.ended {
+            self.refuse(
+                conn,
+                &cid,
+                Refusal::new(ErrorCode::MeetingEnded, "this meeting has ended"),
+            );
+            return;
+        }
+        let Some(name) = hello.name.as_deref() else {
+            let r = if hello.token.is_some() {
+                Refusal::new(
+                    ErrorCode::BadToken,
+                    "this member token is not valid in this meeting; join again with your name",
+                )
+            } else {
+                Refusal::new(ErrorCode::InvalidName, "enter a name to join")
+            };
+            self.refuse(conn, &cid, r);
+            return;
+        };
+        let token = match hello.token {
+            Some(t) if crate::auth::token_is_strong(&t) => t,
+            Some(_) => {
+                self.refuse(
+                    conn,
+                    &cid,
+                    Refusal::new(
+                        ErrorCode::BadToken,
+                        "a member token must be 22 to 128 characters of A-Z, a-z, 0-9, - or _",
+                    ),
+                );
+                return;
+            }
+            None => crate::auth::new_token(),
+        };
+        let name = match clean_name(name) {
+            Ok(n) => n,
+            Err(r) => return self.refuse(conn, &cid, r),
+        };
+        let member = self.state.next_member_id();
+        let event = Event::Joined {
+            member,
+            name,
+            token_hash: hash_token(&token),
+        };
+        match self.emit(By::System, None, event) {
+            Ok(seq) => {
+                self.set_role(conn, Role::Member, Some(member));
+                self.after(
+                    seq,
+                    After::Welcome {
+                        conn,
+                        cid,
+                        token: Some(token),
+                    },
+                );
+            }
+            Err(r) => self.refuse(conn, &cid, r),
+        }
+    }
+
+    /// Greets a connection whose join is durable, and starts its broadcasts.
+    fn welcome(&mut self, conn: ConnId, cid: &str, token: Option<String>) {
+        let Some(p) = self.peers.get(&conn) else {
+            return;
+        };
+        let (role, member) = (p.role.expect("role set before welcome"), p.member);
+        let welcome_member = match member {
+            Some(m) => {
+                let Some(mem) = self.state.member(m) else {
+                    return self.refuse(
+                        conn,
+                        cid,
+                        Refusal::new(ErrorCode::BadToken, "you were removed from this meeting"),
+                    );
+                };
+                Some(WelcomeMember {
+                    id: m,
+                    name: mem.name.clone(),
+                    token: token.unwrap_or_default(),
+                })
+            }
+            None => None,
+        };
+        let w = ServerMsg::Welcome {
+            protocol: PROTOCOL_VERSION,
+            cid,
+            role,
+            meeting: &self.info,
+            member: welcome_member,
+        }
+        .to_json();
+        self.send(conn, frame(w));
+        let f = self.state_frame(role);
+        self.send(conn, f);
+        match role {
+            Role::Member => {
+                let m = member.expect("members have ids");
+                if let Some(old) = self.member_conn.insert(m, conn)
+                    && old != conn
+                {
+                    self.close(
+                        old,
+                        "replaced",
+                        "this member opened the meeting on another screen",
+                    );
+                }
+                self.send_me(conn);
+                self.dirty.live = true;
+                self.dirty.members = true;
+            }
+            Role::Screen => {
+                let f = self.live_frame();
+                self.send(conn, f);
+            }
+            Role::Host => {
+                let f = self.live_frame();
+                self.send(conn, f);
+                let f = self.members_frame();
+                self.send(conn, f);
+            }
+        }
+        if let Some(p) = self.peers.get_mut(&conn) {
+            p.live = true;
+        }
+    }
+
+    // ---- commands ------------------------------------------------------
+
+    fn command(&mut self, conn: ConnId, msg: ClientMsg) {
+        let cid = msg.cid().to_string();
+        let Some(p) = self.peers.get(&conn) else {
+            return;
+        };
+        if let ClientMsg::Hello(_) = msg {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(ErrorCode::BadMessage, "this connection has already joined"),
+            );
+        }
+        let (role, member) = match (p.live, p.role, p.member) {
+            (true, Some(role), member) => (role, member),
+            _ => {
+                return self.refuse(
+                    conn,
+                    &cid,
+                    Refusal::new(
+                        ErrorCode::NotJoined,
+                        "send hello and wait for welcome first",
+                    ),
+                );
+            }
+        };
+        let by = match (role, member) {
+            (Role::Host, _) => By::Host,
+            (Role::Member, Some(m)) => By::Member(m),
+            _ => {
+                return self.refuse(
+                    conn,
+                    &cid,
+                    Refusal::new(ErrorCode::Forbidden, "the projector view is read-only"),
+                );
+            }
+        };
+        // A resent command: acknowledge again, apply once.
+        if self.state.seen(by, &cid) {
+            let seq = self.state.seq;
+            self.after(
+                seq,
+                After::Ack {
+                    conn,
+                    cid,
+                    me: false,
+                },
+            );
+            return;
+        }
+        if self.ctx.store.backlog() > MAX_BACKLOG {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(
+                    ErrorCode::ServerBusy,
+                    "the server is busy; try again in a moment",
+                ),
+            );
+        }
+        let result = match (&msg, by) {
+            (ClientMsg::Answer(a), By::Member(m)) => self.answer(m, a),
+            (ClientMsg::Answer(_), _) => {
+                Err(Refusal::new(ErrorCode::Forbidden, "only members answer"))
+            }
+            (_, By::Member(_)) => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "only the host can do that",
+            )),
+            (ClientMsg::Start { .. }, _) => {
+                if self.state.quiz.phase() != Phase::NotStarted {
+                    Err(Refusal::new(
+                        ErrorCode::WrongPhase,
+                        "the quiz has already started",
+                    ))
+                } else {
+                    self.emit(by, Some(&cid), Event::Shown { question: 0 })
+                }
+            }
+            (ClientMsg::Next { .. }, _) => self.next(by, &cid),
+            (ClientMsg::Reveal { .. }, _) => self.emit(
+                by,
+                Some(&cid),
+                Event::Closed {
+                    reason: CloseReason::Host,
+                },
+            ),
+            (ClientMsg::Skip { .. }, _) => self
+                .emit(by, Some(&cid), Event::Skipped)
+                .and_then(|seq| self.next(By::System, "").or(Ok(seq))),
+            (ClientMsg::End { .. }, _) => {
+                let event = if self.state.quiz.phase() == Phase::Podium {
+                    Event::Ended
+                } else {
+                    Event::Podium
+                };
+                self.emit(by, Some(&cid), event)
+            }
+            (ClientMsg::Kick { member, .. }, _) => {
+                let m = *member;
+                let r = self.emit(by, Some(&cid), Event::Removed { member: m });
+                if r.is_ok()
+                    && let Some(c) = self.member_conn.get(&m).copied()
+                {
+                    self.close(c, "removed", "the host removed you from this meeting");
+                }
+                r
+            }
+            (ClientMsg::Hello(_), _) => unreachable!("handled above"),
+        };
+        match result {
+            Ok(seq) => {
+                let me = matches!(by, By::Member(_));
+                self.after(seq, After::Ack { conn, cid, me });
+                self.close_if_all_answered();
+            }
+            Err(r) => self.refuse(conn, &cid, r),
+        }
+    }
+
+    /// The host's "next": leaderboard, next question, or podium.
+    fn next(&mut self, by: By, cid: &str) -> Result<u64, Refusal> {
+        let step = self.state.quiz.next_step()?;
+        let cid = (!cid.is_empty()).then_some(cid);
+        let event = match step {
+            Step::Question(i) => Event::Shown { question: i },
+            Step::Leaderboard => Event::Leaderboard,
+            Step::Podium => Event::Podium,
+        };
+        self.emit(by, cid, event)
+    }
+
+    fn answer(&mut self, member: MemberId, a: &AnswerMsg) -> Result<u64, Refusal> {
+        let submission = match (&a.choice, &a.text) {
+            (Some(c), None) => Submission::Choice(c.clone()),
+            (None, Some(t)) => Submission::Text(t.clone()),
+            _ => {
+                return Err(Refusal::new(
+                    ErrorCode::InvalidAnswer,
+                    "send either \"choice\" (option indices) or \"text\"",
+                ));
+            }
+        };
+        let now = self.ctx.clock.now();
+        let elapsed = self.state.quiz.round().map_or(0, |r| {
+            let joined = self.state.member(member).map_or(0, |m| m.joined_at);
+            let start = r.opens_at.max(joined);
+            let rtt = self
+                .member_conn
+                .get(&member)
+                .and_then(|c| self.peers.get(c))
+                .map_or(0, |p| u64::from(p.conn.rtt_ms.load(Ordering::Relaxed)));
+            now.saturating_sub(start).saturating_sub(rtt / 2) as u32
+        });
+        self.emit(
+            By::Member(member),
+            Some(&a.cid),
+            Event::Answered {
+                member,
+                question: a.question,
+                answer: submission,
+                elapsed_ms: elapsed,
+            },
+        )
+    }
+
+    /// Closes answers once every connected member has answered.
+    fn close_if_all_answered(&mut self) {
+        let Some(r) = self.state.quiz.round() else {
+            return;
+        };
+        if self.state.quiz.phase() != Phase::Question || r.answers.is_empty() || r.outcome.is_some()
+        {
+            return;
+        }
+        if r.answers.len() < self.member_conn.len() {
+            return;
+        }
+        if self.member_conn.keys().all(|m| r.answers.contains_key(m)) {
+            self.system(Event::Closed {
+                reason: CloseReason::AllAnswered,
+            });
+        }
+    }
+}
+
+/// Rebuilds a meeting's state from its stored events.
+pub fn replay(config: state::MeetingConfig, events: &[Envelope]) -> MeetingState {
+    let mut s = MeetingState::new(config);
+    for env in events {
+        if let Err(r) = s.apply(env) {
+            tracing::warn!(pin = %s.config.pin, seq = env.seq, "a stored event no longer applies: {}", r.message);
+            s.seq = env.seq;
+        }
+    }
+    s
+}

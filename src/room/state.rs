@@ -1,0 +1,391 @@
+//! The state of one meeting and the one function that changes it: `apply`.
+//!
+//! `apply` validates an event against the current state and changes nothing
+//! when it refuses, so the actor can offer a candidate event built from a
+//! command and turn a refusal straight into a protocol error.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::event::{By, Envelope, Event};
+use crate::bank::Bank;
+use crate::protocol::ErrorCode;
+use crate::quiz::{MemberId, Millis, Phase, Quiz, QuizError, Settings};
+
+/// Longest member name, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+
+/// A refused command: what the client is told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+    pub suggestion: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+}
+
+impl From<QuizError> for Refusal {
+    fn from(e: QuizError) -> Refusal {
+        let code = match e {
+            QuizError::NoSuchQuestion(_) | QuizError::NotOpen => ErrorCode::NotOpen,
+            QuizError::TooLate => ErrorCode::TooLate,
+            QuizError::NotOpenYet => ErrorCode::NotOpenYet,
+            QuizError::AlreadyAnswered => ErrorCode::AlreadyAnswered,
+            QuizError::OptionOutOfRange(_) => ErrorCode::OptionOutOfRange,
+            QuizError::WrongAnswerShape(_) => ErrorCode::InvalidAnswer,
+            QuizError::WrongPhase(_) => ErrorCode::WrongPhase,
+        };
+        Refusal::new(code, e.to_string())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub id: MemberId,
+    pub name: String,
+    pub token_hash: String,
+    pub joined_at: Millis,
+    pub removed: bool,
+}
+
+/// What a meeting is created from; stored once, with the bank snapshot so a
+/// later edit of the bank file cannot change a running meeting.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct MeetingConfig {
+    pub pin: String,
+    pub title: String,
+    pub created_at: Millis,
+    pub bank: Bank,
+    #[serde(default)]
+    pub quiz: Settings,
+}
+
+/// Hex SHA-256 of a member token: the store never holds the token itself.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks and normalises a display name.
+pub fn clean_name(raw: &str) -> Result<String, Refusal> {
+    let name = crate::text::collapse(raw);
+    if name.is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidName, "enter a name"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(Refusal::new(
+            ErrorCode::InvalidName,
+            format!("a name has at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Refusal::new(
+            ErrorCode::InvalidName,
+            "a name cannot contain control characters",
+        ));
+    }
+    Ok(name)
+}
+
+pub struct MeetingState {
+    pub config: MeetingConfig,
+    pub members: Vec<Member>,
+    by_token: HashMap<String, MemberId>,
+    by_name: HashMap<String, MemberId>,
+    pub quiz: Quiz,
+    pub ended: bool,
+    /// (who, cid) of every applied command, so resends apply once.
+    seen: HashSet<(By, String)>,
+    /// Last sequence number applied.
+    pub seq: u64,
+    /// Ranking cache, cleared whenever scores or membership change.
+    ranking: Option<Arc<Ranking>>,
+}
+
+/// Ranks of active members, computed once per change.
+pub struct Ranking {
+    pub rows: Vec<(u32, MemberId, u64)>,
+    pub rank_of: HashMap<MemberId, u32>,
+}
+
+impl MeetingState {
+    pub fn new(config: MeetingConfig) -> MeetingState {
+        let quiz = Quiz::new(Arc::new(config.bank.questions.clone()), config.quiz.clone());
+        MeetingState {
+            config,
+            members: Vec::new(),
+            by_token: HashMap::new(),
+            by_name: HashMap::new(),
+            quiz,
+            ended: false,
+            seen: HashSet::new(),
+            seq: 0,
+            ranking: None,
+        }
+    }
+
+    pub fn member(&self, id: MemberId) -> Option<&Member> {
+        let m = self.members.get((id as usize).checked_sub(1)?)?;
+        (!m.removed).then_some(m)
+    }
+
+    pub fn member_by_token(&self, token: &str) -> Option<MemberId> {
+        self.by_token
+            .get(&hash_token(token))
+            .copied()
+            .filter(|&id| self.member(id).is_some())
+    }
+
+    pub fn active_members(&self) -> impl DoubleEndedIterator<Item = &Member> {
+        self.members.iter().filter(|m| !m.removed)
+    }
+
+    pub fn next_member_id(&self) -> MemberId {
+        self.members.len() as MemberId + 1
+    }
+
+    /// Whether `(by, cid)` was already applied.
+    pub fn seen(&self, by: By, cid: &str) -> bool {
+        self.seen.contains(&(by, cid.to_string()))
+    }
+
+    /// A free variant of a taken name: "Lan" → "Lan 2".
+    pub fn name_suggestion(&self, name: &str) -> String {
+        (2..)
+            .map(|i| format!("{name} {i}"))
+            .find(|n| !self.by_name.contains_key(&crate::text::fold(n)))
+            .expect("some number is free")
+    }
+
+    pub fn name_taken(&self, name: &str) -> bool {
+        self.by_name.contains_key(&crate::text::fold(name))
+    }
+
+    pub fn ranking(&mut self) -> Arc<Ranking> {
+        if let Some(r) = &self.ranking {
+            return r.clone();
+        }
+        let rows = self
+            .quiz
+            .ranking(self.members.iter().filter(|m| !m.removed).map(|m| m.id));
+        let rank_of = rows.iter().map(|r| (r.1, r.0)).collect();
+        let r = Arc::new(Ranking { rows, rank_of });
+        self.ranking = Some(r.clone());
+        r
+    }
+
+    /// Validates and applies one event; on refusal nothing changes.
+    pub fn apply(&mut self, env: &Envelope) -> Result<(), Refusal> {
+        if self.ended {
+            return Err(Refusal::new(
+                ErrorCode::MeetingEnded,
+                "this meeting has ended",
+            ));
+        }
+        let at = env.at;
+        match &env.event {
+            Event::Joined {
+                member,
+                name,
+                token_hash,
+            } => {
+                if *member != self.next_member_id() {
+                    return Err(Refusal::new(
+                        ErrorCode::BadMessage,
+                        "member ids out of order",
+                    ));
+                }
+                if self.name_taken(name) {
+                    return Err(Refusal {
+                        code: ErrorCode::NameTaken,
+                        message: format!("the name \"{name}\" is already taken in this meeting"),
+                        suggestion: Some(self.name_suggestion(name)),
+                    });
+                }
+                self.by_name.insert(crate::text::fold(name), *member);
+                self.by_token.insert(token_hash.clone(), *member);
+                self.members.push(Member {
+                    id: *member,
+                    name: name.clone(),
+                    token_hash: token_hash.clone(),
+                    joined_at: at,
+                    removed: false,
+                });
+                self.ranking = None;
+            }
+            Event::Removed { member } => {
+                let Some(m) = self.member(*member) else {
+                    return Err(Refusal::new(ErrorCode::UnknownMember, "no such member"));
+                };
+                let (name, token) = (crate::text::fold(&m.name), m.token_hash.clone());
+                self.by_name.remove(&name);
+                self.by_token.remove(&token);
+                self.members[*member as usize - 1].removed = true;
+                self.quiz.remove(*member);
+                self.ranking = None;
+            }
+            Event::Shown { question } => self.quiz.show(*question, at)?,
+            Event::Answered {
+                member,
+                question,
+                answer,
+                elapsed_ms,
+            } => {
+                if self.member(*member).is_none() {
+                    return Err(Refusal::new(
+                        ErrorCode::NotJoined,
+                        "you are not in this meeting",
+                    ));
+                }
+                self.quiz
+                    .submit(*member, *question, answer.clone(), *elapsed_ms, at)?;
+            }
+            Event::Closed { reason } => {
+                self.quiz.close(*reason)?;
+                self.ranking = None;
+            }
+            Event::Leaderboard => self.quiz.show_leaderboard()?,
+            Event::Skipped => self.quiz.skip()?,
+            Event::Podium => {
+                if self.quiz.phase() == Phase::Podium {
+                    return Err(QuizError::WrongPhase("the podium is already shown").into());
+                }
+                self.quiz.finish()
+            }
+            Event::Ended => self.ended = true,
+        }
+        if let Some(cid) = &env.cid {
+            self.seen.insert((env.by, cid.clone()));
+        }
+        self.seq = env.seq;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Kind, Question};
+    use crate::quiz::{CloseReason, Submission};
+
+    fn state() -> MeetingState {
+        let q = Question {
+            text: "Q".into(),
+            kind: Kind::Single,
+            options: vec!["a".into(), "b".into()],
+            correct: vec![1],
+            answers: vec![],
+            exact_diacritics: false,
+            partial: false,
+            time_limit_s: 20,
+            reading_s: 0,
+            points: 1000,
+            explanation: String::new(),
+            source: String::new(),
+        };
+        MeetingState::new(MeetingConfig {
+            pin: "123456".into(),
+            title: "T".into(),
+            created_at: 0,
+            bank: Bank {
+                id: "b".into(),
+                title: "B".into(),
+                language: "vi".into(),
+                tags: vec![],
+                description: String::new(),
+                questions: vec![q],
+            },
+            quiz: Settings::default(),
+        })
+    }
+
+    fn env(seq: u64, by: By, cid: Option<&str>, event: Event) -> Envelope {
+        Envelope {
+            seq,
+            at: 1000 + seq,
+            by,
+            cid: cid.map(str::to_string),
+            event,
+        }
+    }
+
+    #[test]
+    fn names_are_unique_ignoring_case_and_diacritics() {
+        let mut s = state();
+        let join = |id, name: &str| Event::Joined {
+            member: id,
+            name: name.into(),
+            token_hash: hash_token(name),
+        };
+        s.apply(&env(1, By::System, None, join(1, "Ân"))).unwrap();
+        let r = s
+            .apply(&env(2, By::System, None, join(2, "an")))
+            .unwrap_err();
+        assert_eq!(r.code, ErrorCode::NameTaken);
+        assert_eq!(r.suggestion.as_deref(), Some("an 2"));
+        assert_eq!(s.members.len(), 1);
+    }
+
+    #[test]
+    fn replay_gives_the_same_scores() {
+        let events = vec![
+            env(
+                1,
+                By::System,
+                Some("j"),
+                Event::Joined {
+                    member: 1,
+                    name: "Lan".into(),
+                    token_hash: "t".into(),
+                },
+            ),
+            env(2, By::Host, Some("h1"), Event::Shown { question: 0 }),
+            env(
+                3,
+                By::Member(1),
+                Some("a1"),
+                Event::Answered {
+                    member: 1,
+                    question: 0,
+                    answer: Submission::Choice(vec![1]),
+                    elapsed_ms: 5000,
+                },
+            ),
+            env(
+                4,
+                By::System,
+                None,
+                Event::Closed {
+                    reason: CloseReason::AllAnswered,
+                },
+            ),
+        ];
+        let mut a = state();
+        for e in &events {
+            a.apply(e).unwrap();
+        }
+        let json: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        let mut b = state();
+        for j in &json {
+            b.apply(&serde_json::from_str(j).unwrap()).unwrap();
+        }
+        assert_eq!(a.quiz.score(1), b.quiz.score(1));
+        assert_eq!(b.quiz.score(1).total, 875);
+        assert!(b.seen(By::Member(1), "a1"));
+        assert!(!b.seen(By::Member(2), "a1"));
+    }
+}

@@ -1,0 +1,304 @@
+//! Websocket connections: one task per socket that reads client frames,
+//! validates them and forwards them to the room, and writes whatever the room
+//! queues for it.
+//!
+//! The socket is sized for phones (small buffers: 10,000 of them share one
+//! laptop). Every problem with a frame is answered with an `error` and the
+//! connection goes on; only oversized frames, flooding and dead peers close
+//! it, always with a reason.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, error_json};
+use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
+
+/// Frames a connection may have queued before it counts as too slow.
+const QUEUE: usize = 64;
+/// Ping interval, and silence after which a peer is considered gone.
+const PING_EVERY: Duration = Duration::from_secs(20);
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Longest a single frame may take to go out before the peer is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Flood control: sustained messages per second, and burst.
+const RATE_PER_S: f64 = 10.0;
+const BURST: f64 = 30.0;
+/// Refused messages after which a flooding client is disconnected.
+const FLOOD_LIMIT: u32 = 100;
+
+pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(app, socket))
+}
+
+/// A token bucket.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_S).min(BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Why the loop ended, and what to tell the peer.
+enum End {
+    Quiet,
+    Close(u16, String),
+}
+
+async fn serve(app: Arc<App>, socket: WebSocket) {
+    // Counted by the tracker so shutdown waits for this socket to close.
+    let _guard = app.tracker.token();
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let conn = ConnHandle {
+        id: app.next_conn_id(),
+        tx,
+        kill: CancellationToken::new(),
+        rtt_ms: Arc::new(AtomicU32::new(0)),
+    };
+    let mut c = Conn {
+        app: app.clone(),
+        conn,
+        room: None,
+        bucket: Bucket {
+            tokens: BURST,
+            at: Instant::now(),
+        },
+        refused: 0,
+    };
+    let end = c.run(socket, rx).await;
+    if let Some(room) = c.room.take() {
+        let _ = room.tx.send(RoomMsg::Gone { conn: c.conn.id }).await;
+    }
+    drop(end);
+}
+
+struct Conn {
+    app: Arc<App>,
+    conn: ConnHandle,
+    room: Option<RoomHandle>,
+    bucket: Bucket,
+    refused: u32,
+}
+
+impl Conn {
+    /// Queues a local error frame behind whatever the room has queued.
+    fn error(&mut self, cid: Option<&str>, code: ErrorCode, message: impl Into<String>) {
+        let _ = self
+            .conn
+            .tx
+            .try_send(Outbound::Frame(error_json(cid, code, message).into()));
+    }
+
+    async fn run(&mut self, socket: WebSocket, mut rx: mpsc::Receiver<Outbound>) -> End {
+        let (mut sink, mut stream) = socket.split();
+        let started = Instant::now();
+        let mut last_heard = Instant::now();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        let shutdown = self.app.ctx.shutdown.clone();
+        let kill = self.conn.kill.clone();
+        let end = loop {
+            tokio::select! {
+                biased;
+                _ = kill.cancelled() => break End::Quiet,
+                _ = shutdown.cancelled() => break End::Close(1001, "server shutting down".into()),
+                out = rx.recv() => match out {
+                    Some(Outbound::Frame(f)) => {
+                        let sent = tokio::select! {
+                            r = sink.send(Message::Text(f)) => r.is_ok(),
+                            _ = kill.cancelled() => false,
+                            _ = tokio::time::sleep(SEND_TIMEOUT) => false,
+                        };
+                        if !sent {
+                            break End::Quiet;
+                        }
+                    }
+                    Some(Outbound::Close { code, reason }) => break End::Close(code, reason),
+                    None => break End::Quiet,
+                },
+                msg = stream.next() => {
+                    last_heard = Instant::now();
+                    match msg {
+                        Some(Ok(Message::Text(t))) => {
+                            if let Some(end) = self.incoming(t.as_str()).await {
+                                break end;
+                            }
+                        }
+                        Some(Ok(Message::Binary(_))) => {
+                            self.error(None, ErrorCode::BadMessage, "send text frames holding JSON");
+                        }
+                        Some(Ok(Message::Pong(p))) => {
+                            if let Ok(b) = <[u8; 8]>::try_from(p.as_ref()) {
+                                let sent = Duration::from_micros(u64::from_be_bytes(b));
+                                let rtt = started.elapsed().saturating_sub(sent);
+                                self.conn.rtt_ms.store(rtt.as_millis().min(10_000) as u32, Ordering::Relaxed);
+                            }
+                        }
+                        Some(Ok(Message::Ping(_))) => {}
+                        Some(Ok(Message::Close(_))) | None => break End::Quiet,
+                        Some(Err(e)) => break read_error(e),
+                    }
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > DEAD_AFTER {
+                        break End::Quiet;
+                    }
+                    let stamp = (started.elapsed().as_micros() as u64).to_be_bytes();
+                    if sink.send(Message::Ping(stamp.to_vec().into())).await.is_err() {
+                        break End::Quiet;
+                    }
+                }
+            }
+        };
+        if let End::Close(code, reason) = &end {
+            let frame = Message::Close(Some(CloseFrame {
+                code: *code,
+                reason: reason.clone().into(),
+            }));
+            let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+        }
+        end
+    }
+
+    /// Handles one text frame; `Some` ends the connection.
+    async fn incoming(&mut self, text: &str) -> Option<End> {
+        if !self.bucket.take() {
+            self.refused += 1;
+            if self.refused > FLOOD_LIMIT {
+                return Some(End::Close(1008, "too many messages".into()));
+            }
+            self.error(None, ErrorCode::RateLimited, "too many messages; slow down");
+            return None;
+        }
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                self.error(None, ErrorCode::BadMessage, format!("not valid JSON: {e}"));
+                return None;
+            }
+        };
+        let cid = value
+            .get("cid")
+            .and_then(|c| c.as_str())
+            .map(str::to_string);
+        let kind = value
+            .get("type")
+            .and_then(|c| c.as_str())
+            .unwrap_or("")
+            .to_string();
+        let msg: ClientMsg = match serde_json::from_value(value) {
+            Ok(m) => m,
+            Err(e) => {
+                let message = if kind.is_empty() {
+                    "every message needs a \"type\"; see docs/PROTOCOL.md".to_string()
+                } else if e.to_string().starts_with("unknown variant") {
+                    format!("unknown message type \"{kind}\"; see docs/PROTOCOL.md")
+                } else {
+                    format!("bad \"{kind}\" message: {e}")
+                };
+                self.error(cid.as_deref(), ErrorCode::BadMessage, message);
+                return None;
+            }
+        };
+        let cid = msg.cid();
+        if cid.is_empty() || cid.chars().count() > MAX_CID_CHARS {
+            self.error(
+                None,
+                ErrorCode::BadMessage,
+                format!("\"cid\" must be 1 to {MAX_CID_CHARS} characters"),
+            );
+            return None;
+        }
+        match msg {
+            ClientMsg::Hello(hello) => {
+                let Some(room) = self.app.room(&hello.pin) else {
+                    let pin = hello.pin.chars().take(12).collect::<String>();
+                    self.error(
+                        Some(&hello.cid),
+                        ErrorCode::UnknownMeeting,
+                        format!("no meeting with PIN {pin}; check the PIN on the projector"),
+                    );
+                    return None;
+                };
+                if let Some(current) = &self.room
+                    && current.info.pin != room.info.pin
+                {
+                    self.error(
+                        Some(&hello.cid),
+                        ErrorCode::BadMessage,
+                        "this connection already belongs to another meeting; open a new connection",
+                    );
+                    return None;
+                }
+                let tx = room.tx.clone();
+                self.room = Some(room);
+                let _ = tx
+                    .send(RoomMsg::Hello {
+                        hello,
+                        conn: self.conn.clone(),
+                    })
+                    .await;
+            }
+            msg => {
+                let Some(room) = &self.room else {
+                    self.error(
+                        Some(msg.cid()),
+                        ErrorCode::NotJoined,
+                        "send hello first; see docs/PROTOCOL.md",
+                    );
+                    return None;
+                };
+                let tx = room.tx.clone();
+                let _ = tx
+                    .send(RoomMsg::Command {
+                        conn: self.conn.id,
+                        msg,
+                    })
+                    .await;
+            }
+        }
+        None
+    }
+}
+
+/// Turns a read error into the close the peer should see.
+fn read_error(e: axum::Error) -> End {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    use tokio_tungstenite::tungstenite::error::CapacityError;
+    let inner = e.into_inner();
+    match inner.downcast_ref::<WsError>() {
+        Some(WsError::Capacity(CapacityError::MessageTooLong { .. })) => End::Close(
+            1009,
+            format!("message too big: at most {MAX_MESSAGE_BYTES} bytes"),
+        ),
+        Some(WsError::Utf8(_)) => End::Close(1007, "text frames must be UTF-8".into()),
+        Some(WsError::Protocol(_)) => End::Close(1002, "websocket protocol error".into()),
+        _ => End::Quiet,
+    }
+}
