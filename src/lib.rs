@@ -150,6 +150,17 @@ pub fn raise_fd_limit() {
     }
 }
 
+/// Socket options for every accepted connection: no Nagle delay (fan-out
+/// latency), and a bounded send buffer so a phone that stops reading holds a
+/// little kernel memory and is noticed soon (its queue fills and it is dropped).
+fn tune_socket(tcp: &mut tokio::net::TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
+}
+
+/// Kernel send buffer per connection.
+const SEND_BUFFER: usize = 64 * 1024;
+
 /// Runs the server on `listener` until `shutdown` completes, then closes
 /// every socket with a reason, stops the rooms and flushes the store.
 /// `on_start` is called once everything is ready.
@@ -190,6 +201,8 @@ pub async fn run(
     });
 
     let stop = token.clone();
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(tune_socket);
     let served = axum::serve(listener, http::router(app.clone()))
         .with_graceful_shutdown(async move {
             tokio::select! {

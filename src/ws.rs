@@ -8,7 +8,7 @@
 //! it, always with a reason.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, error_json};
+use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, Role, error_json};
 use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
 
 /// Frames a connection may have queued before it counts as too slow.
@@ -29,9 +29,16 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Longest a single frame may take to go out before the peer is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Flood control: sustained messages per second, and burst.
-const RATE_PER_S: f64 = 10.0;
-const BURST: f64 = 30.0;
+/// Flood control: sustained messages per second, and burst, for members
+/// and the projector; a joined host console may send more (bulk actions).
+const RATE: Rate = Rate {
+    per_s: 10.0,
+    burst: 30.0,
+};
+const HOST_RATE: Rate = Rate {
+    per_s: 100.0,
+    burst: 500.0,
+};
 /// Refused messages after which a flooding client is disconnected.
 const FLOOD_LIMIT: u32 = 100;
 
@@ -44,6 +51,12 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Respo
         .on_upgrade(move |socket| serve(app, socket))
 }
 
+#[derive(Clone, Copy)]
+struct Rate {
+    per_s: f64,
+    burst: f64,
+}
+
 /// A token bucket.
 struct Bucket {
     tokens: f64,
@@ -51,10 +64,10 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn take(&mut self) -> bool {
+    fn take(&mut self, rate: Rate) -> bool {
         let now = Instant::now();
-        self.tokens =
-            (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_S).min(BURST);
+        let refill = now.duration_since(self.at).as_secs_f64() * rate.per_s;
+        self.tokens = (self.tokens + refill).min(rate.burst);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -80,16 +93,22 @@ async fn serve(app: Arc<App>, socket: WebSocket) {
         tx,
         kill: CancellationToken::new(),
         rtt_ms: Arc::new(AtomicU32::new(0)),
+        joined: Arc::new(AtomicBool::new(false)),
     };
     let mut c = Conn {
         app: app.clone(),
         conn,
         room: None,
         bucket: Bucket {
-            tokens: BURST,
+            tokens: RATE.burst,
+            at: Instant::now(),
+        },
+        host_bucket: Bucket {
+            tokens: HOST_RATE.burst,
             at: Instant::now(),
         },
         refused: 0,
+        role: None,
     };
     let end = c.run(socket, rx).await;
     if let Some(room) = c.room.take() {
@@ -103,7 +122,11 @@ struct Conn {
     conn: ConnHandle,
     room: Option<RoomHandle>,
     bucket: Bucket,
+    /// A joined host's own, larger allowance.
+    host_bucket: Bucket,
     refused: u32,
+    /// The role of the last hello sent; trusted only once joined.
+    role: Option<Role>,
 }
 
 impl Conn {
@@ -182,19 +205,33 @@ impl Conn {
                 reason: reason.clone().into(),
             }));
             let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+            // Finish the closing handshake: read until the peer's close, so
+            // unread input does not turn our close into a TCP reset.
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                while let Some(Ok(m)) = stream.next().await {
+                    if let Message::Close(_) = m {
+                        break;
+                    }
+                }
+            })
+            .await;
         }
         end
     }
 
     /// Handles one text frame; `Some` ends the connection.
     async fn incoming(&mut self, text: &str) -> Option<End> {
-        if !self.bucket.take() {
+        let host = self.role == Some(Role::Host) && self.conn.joined.load(Ordering::Acquire);
+        let limited = if host {
+            !self.host_bucket.take(HOST_RATE)
+        } else {
+            !self.bucket.take(RATE)
+        };
+        if limited {
             self.refused += 1;
             if self.refused > FLOOD_LIMIT {
                 return Some(End::Close(1008, "too many messages".into()));
             }
-            self.error(None, ErrorCode::RateLimited, "too many messages; slow down");
-            return None;
         }
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
@@ -212,6 +249,15 @@ impl Conn {
             .and_then(|c| c.as_str())
             .unwrap_or("")
             .to_string();
+        if limited {
+            // The client learns which command was dropped, and may resend it.
+            self.error(
+                cid.as_deref(),
+                ErrorCode::RateLimited,
+                "too many messages; slow down and send this again",
+            );
+            return None;
+        }
         let msg: ClientMsg = match serde_json::from_value(value) {
             Ok(m) => m,
             Err(e) => {
@@ -249,15 +295,20 @@ impl Conn {
                 if let Some(current) = &self.room
                     && current.info.pin != room.info.pin
                 {
-                    self.error(
-                        Some(&hello.cid),
-                        ErrorCode::BadMessage,
-                        "this connection already belongs to another meeting; open a new connection",
-                    );
-                    return None;
+                    if self.conn.joined.load(Ordering::Acquire) {
+                        self.error(
+                            Some(&hello.cid),
+                            ErrorCode::BadMessage,
+                            "this connection has already joined a meeting; open a new connection",
+                        );
+                        return None;
+                    }
+                    // A refused hello to one meeting, then a hello to another.
+                    let _ = current.tx.send(RoomMsg::Gone { conn: self.conn.id }).await;
                 }
                 let tx = room.tx.clone();
                 self.room = Some(room);
+                self.role = Some(hello.role);
                 let _ = tx
                     .send(RoomMsg::Hello {
                         hello,

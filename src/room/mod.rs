@@ -14,7 +14,7 @@ pub mod views;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
@@ -59,6 +59,8 @@ pub struct ConnHandle {
     pub kill: CancellationToken,
     /// Latest measured round-trip time, for fair answer timing.
     pub rtt_ms: Arc<AtomicU32>,
+    /// Set once welcomed: the connection then belongs to this room.
+    pub joined: Arc<AtomicBool>,
 }
 
 /// Messages to a room.
@@ -751,6 +753,7 @@ impl Actor {
         }
         if let Some(p) = self.peers.get_mut(&conn) {
             p.live = true;
+            p.conn.joined.store(true, Ordering::Release);
         }
     }
 

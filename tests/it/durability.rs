@@ -1,0 +1,230 @@
+//! Nothing is lost: restarts resume meetings, members resume with their
+//! token, resent commands apply once, slow phones never hold others up.
+
+use std::sync::Arc;
+
+use handsup::clock::{Clock, ManualClock};
+use serde_json::json;
+
+use crate::support::{Client, TestServer};
+
+#[tokio::test]
+async fn a_restart_resumes_the_meeting_and_its_members() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let server = TestServer::start_in(&dir, None).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    lan.command(json!({"type": "answer", "cid": "lan-q0", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    minh.command(json!({"type": "answer", "question": 0, "choice": [0]}))
+        .await
+        .unwrap();
+    let me = lan
+        .wait("result", |v| {
+            v["type"] == "me" && v["result"]["question"] == 0
+        })
+        .await;
+    let score = me["score"].as_u64().unwrap();
+    assert!(score >= 500);
+    let (lan_id, lan_token) = (lan.member.unwrap(), lan.token.clone().unwrap());
+
+    // Graceful stop: every socket is closed with a reason.
+    let stopping = tokio::spawn(server.stop());
+    let (code, reason) = lan.until_closed().await;
+    assert_eq!((code, reason.as_str()), (1001, "server shutting down"));
+    stopping.await.unwrap();
+
+    let server = TestServer::start_in(&dir, None).await;
+    let mut lan = Client::connect(&server).await;
+    let w = lan
+        .hello("member", &pin, json!({"token": lan_token}))
+        .await
+        .expect("resumes");
+    assert_eq!(w["member"]["id"], lan_id, "the same member");
+    assert_eq!(w["member"]["name"], "Lan");
+    let st = lan.wait_type("state").await;
+    assert_eq!(st["phase"], "reveal", "on the current screen");
+    let me = lan.wait_type("me").await;
+    assert_eq!(me["score"], score, "with the same score");
+    assert_eq!(me["answer"]["choice"], json!([1]), "and the same answer");
+    // The answer sent before the restart, resent with its cid: acknowledged, not doubled.
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "next"})).await.unwrap();
+    host.command(json!({"type": "next"})).await.unwrap();
+    lan.command(json!({"type": "answer", "cid": "lan-q0", "question": 0, "choice": [1]}))
+        .await
+        .expect("a resent command is acknowledged again");
+    let members = host
+        .wait("members", |v| {
+            v["type"] == "members" && v["members"].as_array().unwrap().len() == 2
+        })
+        .await;
+    assert_eq!(members["members"][0]["score"], score);
+    drop(tmp);
+}
+
+#[tokio::test]
+async fn a_deadline_that_passed_while_down_closes_on_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    let st = lan.wait_phase("question").await;
+    assert_eq!(
+        st["question"]["closes_in_ms"], 30_000,
+        "the clock stands still"
+    );
+    drop(lan);
+    server.stop().await;
+
+    clock.advance(60_000);
+    let server = TestServer::start_in(&dir, Some(c)).await;
+    let mut screen = Client::screen(&server, &pin).await;
+    let rv = screen.log.last().unwrap().clone();
+    let rv = if rv["phase"] == "reveal" {
+        rv
+    } else {
+        screen.wait_phase("reveal").await
+    };
+    assert_eq!(rv["reveal"]["reason"], "deadline_passed_while_down");
+    assert_eq!(rv["question"]["closes_in_ms"], 0);
+}
+
+#[tokio::test]
+async fn a_deadline_still_ahead_is_rearmed_on_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    server.stop().await;
+    clock.advance(12_000);
+    let server = TestServer::start_in(&dir, Some(c)).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let st = lan
+        .log
+        .iter()
+        .find(|v| v["type"] == "state")
+        .unwrap()
+        .clone();
+    assert_eq!(st["phase"], "question");
+    assert_eq!(
+        st["question"]["closes_in_ms"], 18_000,
+        "the remaining time, not a fresh one"
+    );
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .expect("still open");
+}
+
+#[tokio::test]
+async fn tokens_resume_only_their_own_member_in_their_own_meeting() {
+    let server = TestServer::start().await;
+    let a = server.create_meeting("alltypes").await;
+    let b = server.create_meeting("alltypes").await;
+    let token = "Zm9vYmFyLWJhei1xdXV4LTEyMzQ";
+    let mut first = Client::connect(&server).await;
+    let w = first
+        .hello("member", &a, json!({"name": "Lan", "token": token}))
+        .await
+        .unwrap();
+    let id = w["member"]["id"].clone();
+
+    // The same hello again (its welcome was lost): the same member, not a duplicate.
+    let mut again = Client::connect(&server).await;
+    let w = again
+        .hello("member", &a, json!({"name": "Lan", "token": token}))
+        .await
+        .expect("idempotent join");
+    assert_eq!(w["member"]["id"], id);
+    let bye = first.wait_type("bye").await;
+    assert_eq!(
+        bye["code"], "replaced",
+        "the older connection is told why it closes"
+    );
+
+    // A token from another meeting, or an unknown one, is refused.
+    let mut other = Client::connect(&server).await;
+    let e = other
+        .hello("member", &b, json!({"token": token}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "bad_token");
+    let e = other
+        .hello(
+            "member",
+            &a,
+            json!({"token": "bm90LWEtcmVhbC10b2tlbi1hdC1hbGw"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "bad_token");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("join again with your name")
+    );
+}
+
+#[tokio::test]
+async fn a_member_that_stops_reading_is_dropped_without_delaying_the_others() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("long").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut slow = Client::connect_slow(server.addr).await;
+    slow.hello("member", &pin, json!({"name": "Slow"}))
+        .await
+        .unwrap();
+    let mut good = Client::member(&server, &pin, "Good").await;
+    // Members to remove: each removal re-sends the state (with the long
+    // question) to every member.
+    let mut extra = Vec::new();
+    for i in 0..150 {
+        let mut c = Client::connect(&server).await;
+        let w = c
+            .hello("member", &pin, json!({"name": format!("x{i}")}))
+            .await
+            .unwrap();
+        extra.push(w["member"]["id"].as_u64().unwrap());
+    }
+    host.command(json!({"type": "start"})).await.unwrap();
+    // From here on `slow` reads nothing.
+    for id in &extra {
+        host.command(json!({"type": "kick", "member": id}))
+            .await
+            .unwrap();
+    }
+    // The reading member got every update, while the other one was stuck.
+    good.wait("last removal", |v| {
+        v["type"] == "state" && v["phase"] == "question"
+    })
+    .await;
+    let mut states = 0;
+    while states < 150 {
+        if good.next().await.expect("open")["type"] == "state" {
+            states += 1;
+        }
+    }
+    // The server dropped the stuck member: only the good one is connected.
+    host.wait("slow member dropped", |v| {
+        v["type"] == "live" && v["connected"] == 1
+    })
+    .await;
+    good.command(json!({"type": "answer", "question": 0, "choice": [0]}))
+        .await
+        .expect("the meeting goes on");
+}

@@ -1,0 +1,16 @@
+//! The integration tests: one binary (fast to link), one module per area.
+//! Every test runs a real server on 127.0.0.1:0 with a real database in a
+//! temporary directory.
+
+mod support;
+
+/// Bad input gets a clear error and changes nothing.
+mod bad_input;
+/// `handsup check` on good and broken bank files.
+mod check;
+/// Durable meetings, resume, idempotent commands, slow phones.
+mod durability;
+/// The HTTP routes.
+mod http;
+/// A whole meeting over the websocket: join, every question type, podium.
+mod quiz_flow;

@@ -1,0 +1,356 @@
+//! A meeting runs a quiz, from joining to the podium, over the real protocol.
+
+use serde_json::{Value, json};
+
+use crate::support::{Client, TestServer};
+
+/// Keys that carry the answer key; none may reach a member or the projector
+/// before the reveal.
+const ANSWER_KEYS: &[&str] = &["correct", "answers", "answer_key", "explanation", "source"];
+/// Texts of the typed question's accepted answer.
+const SECRET_TEXTS: &[&str] = &["Zanzibar", "zanzibar", "Kilimanjaro"];
+
+fn find_key<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(m) => m
+            .get(key)
+            .filter(|x| !x.is_null())
+            .or_else(|| m.values().find_map(|x| find_key(x, key))),
+        Value::Array(a) => a.iter().find_map(|x| find_key(x, key)),
+        _ => None,
+    }
+}
+
+/// Walks a client's log in order and checks that no frame received while a
+/// question was open reveals its answer.
+fn assert_no_leak(who: &str, log: &[Value]) -> usize {
+    let mut phase = String::new();
+    let mut checked = 0;
+    for f in log {
+        if f["type"] == "state" {
+            phase = f["phase"].as_str().unwrap_or("").to_string();
+        }
+        if phase != "question" {
+            continue;
+        }
+        checked += 1;
+        for key in ANSWER_KEYS {
+            assert!(
+                find_key(f, key).is_none(),
+                "{who} received `{key}` while a question was open: {f}"
+            );
+        }
+        // A member's own submission is echoed back to them; that is not a leak.
+        let mut f = f.clone();
+        if f["type"] == "me" {
+            f["answer"] = Value::Null;
+        }
+        let text = f.to_string();
+        for s in SECRET_TEXTS {
+            assert!(
+                !text.contains(s),
+                "{who} received the typed answer before the reveal: {f}"
+            );
+        }
+    }
+    checked
+}
+
+fn me_result(me: &Value) -> (bool, bool, u64) {
+    let r = &me["result"];
+    (
+        r["correct"].as_bool().unwrap(),
+        r["partial"].as_bool().unwrap(),
+        r["points"].as_u64().unwrap(),
+    )
+}
+
+/// Waits for the `me` frame that carries the result of question `q`.
+async fn result_of(c: &mut Client, q: u64) -> (bool, bool, u64) {
+    let me = c
+        .wait("result", |v| {
+            v["type"] == "me" && v["result"]["question"] == q
+        })
+        .await;
+    me_result(&me)
+}
+
+#[tokio::test]
+async fn a_whole_quiz_from_join_to_podium_without_leaking_answers() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut screen = Client::screen(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    let mut hung = Client::member(&server, &pin, "Hùng").await;
+
+    // The projector's lobby counts the members and names the latest.
+    let live = screen
+        .wait("three joined", |v| v["type"] == "live" && v["joined"] == 3)
+        .await;
+    assert_eq!(live["recent"], json!(["Lan", "Minh", "Hùng"]));
+
+    host.command(json!({"type": "start"})).await.expect("start");
+
+    // (Lan, Minh, Hùng) answers to each question, and what each should score.
+    let plays: Vec<(Value, Value, Value)> = vec![
+        (
+            json!({"choice": [1]}),
+            json!({"choice": [0]}),
+            json!({"choice": [1]}),
+        ),
+        (
+            json!({"choice": [0, 2]}),
+            json!({"choice": [0]}),
+            json!({"choice": [1]}),
+        ),
+        (
+            json!({"choice": [0]}),
+            json!({"choice": [1]}),
+            json!({"choice": [0]}),
+        ),
+        (
+            json!({"text": "  zanzibar   KILIMANJARO "}),
+            json!({"text": "Dar es Salaam"}),
+            json!({"text": "Zanzibar Kilimanjaro"}),
+        ),
+        (
+            json!({"choice": [0]}),
+            json!({"choice": [1]}),
+            json!({"choice": [1]}),
+        ),
+    ];
+    let kinds = ["single", "multiple", "true_false", "typed", "poll"];
+    for (i, (a, b, c)) in plays.into_iter().enumerate() {
+        let q = i as u64;
+        let st = screen.wait_phase("question").await;
+        assert_eq!(st["question"]["index"], q);
+        assert_eq!(st["question"]["kind"], kinds[i]);
+        let hs = host.wait_phase("question").await;
+        assert!(hs["answer_key"].is_object(), "the host sees the answer key");
+        for (m, ans) in [(&mut lan, a), (&mut minh, b), (&mut hung, c)] {
+            let st = m.wait_phase("question").await;
+            assert!(st["question"]["closes_in_ms"].as_u64().unwrap() > 0);
+            let mut cmd = json!({"type": "answer", "question": q});
+            for (k, v) in ans.as_object().unwrap() {
+                cmd[k] = v.clone();
+            }
+            m.command(cmd).await.expect("answer acknowledged");
+        }
+        // Everyone answered: the question closes by itself and reveals.
+        let rv = screen.wait_phase("reveal").await;
+        let reveal = &rv["reveal"];
+        assert_eq!(reveal["reason"], "all_answered");
+        assert_eq!(reveal["answered"], 3);
+        match i {
+            0 => {
+                assert_eq!(reveal["correct"], json!([1]));
+                assert_eq!(reveal["distribution"], json!([1, 2, 0]));
+                assert_eq!(reveal["explanation"], "Bravo is right.");
+            }
+            1 => assert_eq!(reveal["distribution"], json!([2, 1, 1])),
+            2 => assert_eq!(reveal["correct"], json!([0])),
+            3 => {
+                assert_eq!(reveal["answers"], json!(["Zanzibar Kilimanjaro"]));
+                assert_eq!(reveal["distribution"], json!([2, 1]));
+                assert_eq!(reveal["typed_top"][0]["count"], 2);
+            }
+            _ => {
+                assert_eq!(reveal["correct"], json!([]));
+                assert_eq!(reveal["distribution"], json!([1, 2]));
+            }
+        }
+        let (l, m, h) = (
+            result_of(&mut lan, q).await,
+            result_of(&mut minh, q).await,
+            result_of(&mut hung, q).await,
+        );
+        if i == 4 {
+            assert_eq!((l.2, m.2, h.2), (0, 0, 0), "polls score nothing");
+        } else if i == 1 {
+            assert!(l.0 && (500..=1000).contains(&l.2), "Lan has both right");
+            assert_eq!((m.0, m.1), (false, true), "Minh is partly right");
+            assert!(
+                m.2 >= 250 && m.2 <= 500,
+                "half points for half right: {}",
+                m.2
+            );
+            assert_eq!(h, (false, false, 0), "one wrong option cancels one right");
+        } else {
+            assert!(l.0 && h.0, "Lan and Hùng are right on question {i}");
+            assert!((500..=1000).contains(&l.2) && (500..=1000).contains(&h.2));
+            assert_eq!(m, (false, false, 0), "Minh is wrong on question {i}");
+        }
+        host.command(json!({"type": "next"})).await.expect("next");
+        if i < 4 {
+            let lb = screen.wait_phase("leaderboard").await;
+            let rows = lb["leaderboard"].as_array().unwrap();
+            assert_eq!(rows.len(), 3);
+            assert!(
+                rows.windows(2)
+                    .all(|w| w[0]["score"].as_u64() >= w[1]["score"].as_u64())
+            );
+            host.command(json!({"type": "next"}))
+                .await
+                .expect("next question");
+        }
+    }
+
+    // After the last question: the podium.
+    let podium = screen.wait_phase("podium").await;
+    let rows = podium["leaderboard"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(names[2], "Minh");
+    assert_eq!(rows[2]["rank"], 3);
+    let me = minh.wait_phase("podium").await;
+    assert_eq!(me["leaderboard"].as_array().unwrap().len(), 3);
+
+    // Ending the meeting reaches everyone.
+    host.command(json!({"type": "end"})).await.expect("end");
+    lan.wait_phase("ended").await;
+    screen.wait_phase("ended").await;
+
+    // Nobody but the host saw an answer before its reveal.
+    for (who, c) in [
+        ("Lan", &lan),
+        ("Minh", &minh),
+        ("Hùng", &hung),
+        ("projector", &screen),
+    ] {
+        let checked = assert_no_leak(who, &c.log);
+        assert!(
+            checked >= 5,
+            "{who}: the check looked at frames of every question ({checked})"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_leak_check_catches_the_host_view() {
+    // The checker itself must be able to fail: the host's frames do carry
+    // the answer key while a question is open.
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let _m = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    host.wait_phase("question").await;
+    let caught = std::panic::catch_unwind(|| assert_no_leak("host", &host.log));
+    assert!(caught.is_err());
+}
+
+#[tokio::test]
+async fn late_joiner_plays_from_the_current_question() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    lan.wait_phase("question").await;
+
+    let mut late = Client::connect(&server).await;
+    late.hello("member", &pin, json!({"name": "Đến muộn"}))
+        .await
+        .unwrap();
+    let st = late.wait_type("state").await;
+    assert_eq!(
+        st["phase"], "question",
+        "a late joiner lands on the open question"
+    );
+    assert_eq!(st["question"]["index"], 0);
+    assert!(st["question"]["closes_in_ms"].as_u64().unwrap() > 0);
+    late.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .expect("the late joiner can answer");
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    let (correct, _, points) = result_of(&mut late, 0).await;
+    assert!(correct && points >= 500);
+}
+
+#[tokio::test]
+async fn host_reveals_skips_kicks_and_ends() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut screen = Client::screen(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    let members = host
+        .wait("member list", |v| {
+            v["type"] == "members" && v["members"].as_array().unwrap().len() == 2
+        })
+        .await;
+    assert_eq!(members["members"][1]["name"], "Minh");
+
+    host.command(json!({"type": "start"})).await.unwrap();
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    // Not everyone answered: still open until the host reveals.
+    host.command(json!({"type": "reveal"}))
+        .await
+        .expect("reveal");
+    let rv = screen.wait_phase("reveal").await;
+    assert_eq!(rv["reveal"]["reason"], "host");
+    assert_eq!(rv["reveal"]["answered"], 1);
+
+    host.command(json!({"type": "next"})).await.unwrap();
+    screen.wait_phase("leaderboard").await;
+    host.command(json!({"type": "next"})).await.unwrap();
+    let q1 = screen.wait_phase("question").await;
+    assert_eq!(q1["question"]["index"], 1);
+    lan.command(json!({"type": "answer", "question": 1, "choice": [0, 2]}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "skip"})).await.expect("skip");
+    let q2 = screen.wait_phase("question").await;
+    assert_eq!(
+        q2["question"]["index"], 2,
+        "skip goes straight to the next question"
+    );
+    let me = lan.wait("score after skip", |v| v["type"] == "me").await;
+    assert!(
+        me["score"].as_u64().unwrap() <= 1000,
+        "the skipped question scored nothing"
+    );
+
+    // Removing a member closes their connection with a reason.
+    let minh_id = minh.member.unwrap();
+    host.command(json!({"type": "kick", "member": minh_id}))
+        .await
+        .expect("kick");
+    let bye = minh.wait_type("bye").await;
+    assert_eq!(bye["code"], "removed");
+    minh.until_closed().await;
+    host.refused(json!({"type": "kick", "member": minh_id}), "unknown_member")
+        .await;
+    screen
+        .wait("one left", |v| v["type"] == "live" && v["joined"] == 1)
+        .await;
+    // A removed member's token no longer works.
+    let mut again = Client::connect(&server).await;
+    let e = again
+        .hello(
+            "member",
+            &pin,
+            json!({"token": minh.token.clone().unwrap()}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "bad_token");
+
+    host.command(json!({"type": "end"})).await.unwrap();
+    screen.wait_phase("podium").await;
+    host.command(json!({"type": "end"})).await.unwrap();
+    screen.wait_phase("ended").await;
+    let mut newcomer = Client::connect(&server).await;
+    let e = newcomer
+        .hello("member", &pin, json!({"name": "Mới"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "meeting_ended");
+}

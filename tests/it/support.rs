@@ -1,0 +1,385 @@
+//! Test support: a real server on 127.0.0.1:0 with a real database in a
+//! temporary directory, and scripted websocket clients.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use handsup::clock::Clock;
+use handsup::config::Config;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for something the server should send.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub const SECRET: &str = "test-host-secret";
+
+/// Banks used by the tests (every question type, no reading time).
+pub fn test_banks_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/banks")
+}
+
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    _tmp: Option<tempfile::TempDir>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("data");
+        let mut s = Self::start_in(&dir, None).await;
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// Starts on an existing data directory, optionally with a given clock.
+    pub async fn start_in(dir: &Path, clock: Option<Arc<dyn Clock>>) -> TestServer {
+        Self::try_start_in(dir, clock).await.expect("server starts")
+    }
+
+    pub async fn try_start_in(
+        dir: &Path,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> anyhow::Result<TestServer> {
+        // Server logs, when asked for with RUST_LOG.
+        if std::env::var_os("RUST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .with_test_writer()
+                .try_init();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let mut config = Config::new(dir.to_path_buf(), SECRET);
+        config.public_url = Some(format!("http://{addr}"));
+        config.bank_dirs = vec![test_banks_dir()];
+        if let Some(c) = clock {
+            config.clock = c;
+        }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            handsup::run(
+                listener,
+                config,
+                async move {
+                    let _ = stopped.await;
+                },
+                move |_| {
+                    let _ = ready_tx.send(());
+                },
+            )
+            .await
+        });
+        if ready_rx.await.is_err() {
+            // The server stopped before it was ready: report why.
+            return Err(match task.await.expect("server task") {
+                Err(e) => e,
+                Ok(()) => anyhow::anyhow!("the server stopped before it was ready"),
+            });
+        }
+        Ok(TestServer {
+            addr,
+            _tmp: None,
+            stop: Some(stop),
+            task: Some(task),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Creates a meeting through the HTTP API, as the host console does.
+    pub async fn create_meeting(&self, bank: &str) -> String {
+        let resp = self
+            .http
+            .post(self.url("/api/meetings"))
+            .bearer_auth(SECRET)
+            .json(&json!({"title": "Sinh hoạt chi bộ tháng 11", "bank": bank}))
+            .send()
+            .await
+            .expect("POST /api/meetings");
+        assert_eq!(resp.status(), 201, "create meeting");
+        let body: Value = resp.json().await.expect("json");
+        body["pin"].as_str().expect("pin").to_string()
+    }
+
+    /// Graceful shutdown (as on SIGTERM); keeps the data directory.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.expect("server task").expect("server stops cleanly");
+        }
+        self._tmp.take()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A scripted websocket client that remembers every frame it received.
+pub struct Client {
+    ws: Ws,
+    /// Every frame received, in order.
+    pub log: Vec<Value>,
+    /// Frames received but not yet consumed by a `wait`.
+    unread: std::collections::VecDeque<Value>,
+    next_cid: u32,
+    pub member: Option<u64>,
+    pub token: Option<String>,
+    /// Why the server closed the socket, if it did.
+    pub closed: Option<(u16, String)>,
+}
+
+impl Client {
+    pub async fn connect(server: &TestServer) -> Client {
+        Self::connect_addr(server.addr).await
+    }
+
+    pub async fn connect_addr(addr: std::net::SocketAddr) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("websocket connects");
+        Client {
+            ws,
+            log: Vec::new(),
+            unread: Default::default(),
+            next_cid: 0,
+            member: None,
+            token: None,
+            closed: None,
+        }
+    }
+
+    /// A client with a tiny receive buffer, for a phone that stops reading.
+    pub async fn connect_slow(addr: std::net::SocketAddr) -> Client {
+        let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+        sock.set_recv_buffer_size(4096)
+            .expect("small receive buffer");
+        let tcp = sock.connect(addr).await.expect("connect");
+        let (ws, _) =
+            tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(tcp))
+                .await
+                .expect("websocket connects");
+        Client {
+            ws,
+            log: Vec::new(),
+            unread: Default::default(),
+            next_cid: 0,
+            member: None,
+            token: None,
+            closed: None,
+        }
+    }
+
+    pub fn cid(&mut self) -> String {
+        self.next_cid += 1;
+        format!("c{}", self.next_cid)
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.ws
+            .send(Message::text(v.to_string()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn send_raw(&mut self, m: Message) {
+        self.ws.send(m).await.expect("send");
+    }
+
+    /// The next unread JSON frame; `None` once the server has closed the socket.
+    pub async fn next(&mut self) -> Option<Value> {
+        if let Some(v) = self.unread.pop_front() {
+            return Some(v);
+        }
+        self.receive().await
+    }
+
+    /// A frame from the socket, logged.
+    async fn receive(&mut self) -> Option<Value> {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "no frame within {WAIT:?}; received so far: {:#?}",
+                        self.tail()
+                    )
+                });
+            match msg {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).expect("server sends JSON");
+                    self.log.push(v.clone());
+                    return Some(v);
+                }
+                Some(Ok(Message::Close(f))) => {
+                    self.closed = Some(
+                        f.map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((1005, String::new())),
+                    );
+                    return None;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    fn tail(&self) -> Vec<&Value> {
+        self.log.iter().rev().take(5).collect()
+    }
+
+    /// Waits for a frame that satisfies `pred`, consuming it and every
+    /// frame before it.
+    pub async fn wait(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            match self.next().await {
+                Some(v) if pred(&v) => return v,
+                Some(_) => continue,
+                None => panic!(
+                    "socket closed ({:?}) while waiting for {what}; last frames: {:#?}",
+                    self.closed,
+                    self.tail()
+                ),
+            }
+        }
+    }
+
+    pub async fn wait_type(&mut self, ty: &str) -> Value {
+        self.wait(ty, |v| v["type"] == ty).await
+    }
+
+    /// Waits for a `state` in `phase`.
+    pub async fn wait_phase(&mut self, phase: &str) -> Value {
+        self.wait(&format!("state {phase}"), |v| {
+            v["type"] == "state" && v["phase"] == phase
+        })
+        .await
+    }
+
+    /// Waits for the frame that satisfies `pred`, consuming only that one:
+    /// frames that arrived before it stay unread (a broadcast can arrive
+    /// before the ack of the command that caused it).
+    async fn take(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.unread.iter().position(&pred) {
+            return self.unread.remove(i).expect("found");
+        }
+        loop {
+            match self.receive().await {
+                Some(v) if pred(&v) => return v,
+                Some(v) => self.unread.push_back(v),
+                None => panic!(
+                    "socket closed ({:?}) while waiting for {what}; last frames: {:#?}",
+                    self.closed,
+                    self.tail()
+                ),
+            }
+        }
+    }
+
+    /// Sends a command and waits for its ack (Ok) or error (Err).
+    pub async fn command(&mut self, mut v: Value) -> Result<Value, Value> {
+        let cid = match v.get("cid").and_then(|c| c.as_str()) {
+            Some(c) => c.to_string(),
+            None => {
+                let c = self.cid();
+                v["cid"] = json!(c);
+                c
+            }
+        };
+        self.send(v).await;
+        let reply = self
+            .take(&format!("reply to {cid}"), |f| {
+                f["cid"] == cid.as_str()
+                    && matches!(f["type"].as_str(), Some("ack" | "error" | "welcome"))
+            })
+            .await;
+        if reply["type"] == "error" {
+            Err(reply)
+        } else {
+            Ok(reply)
+        }
+    }
+
+    /// Expects an error with `code` for this command.
+    pub async fn refused(&mut self, v: Value, code: &str) -> Value {
+        match self.command(v).await {
+            Err(e) => {
+                assert_eq!(e["code"], code, "wrong error: {e}");
+                e
+            }
+            Ok(a) => panic!("expected error {code}, got {a}"),
+        }
+    }
+
+    pub async fn hello(&mut self, role: &str, pin: &str, extra: Value) -> Result<Value, Value> {
+        let mut v = json!({"type": "hello", "protocol": 1, "role": role, "pin": pin});
+        if let Value::Object(m) = extra {
+            for (k, x) in m {
+                v[k] = x;
+            }
+        }
+        let r = self.command(v).await;
+        if let Ok(w) = &r
+            && role == "member"
+        {
+            self.member = w["member"]["id"].as_u64();
+            self.token = w["member"]["token"].as_str().map(str::to_string);
+        }
+        r
+    }
+
+    /// Connects and joins as a member; waits for the first state.
+    pub async fn member(server: &TestServer, pin: &str, name: &str) -> Client {
+        let mut c = Client::connect(server).await;
+        c.hello("member", pin, json!({"name": name}))
+            .await
+            .expect("member joins");
+        c.wait_type("state").await;
+        c
+    }
+
+    pub async fn host(server: &TestServer, pin: &str) -> Client {
+        let mut c = Client::connect(server).await;
+        c.hello("host", pin, json!({"secret": SECRET}))
+            .await
+            .expect("host joins");
+        c.wait_type("state").await;
+        c
+    }
+
+    pub async fn screen(server: &TestServer, pin: &str) -> Client {
+        let mut c = Client::connect(server).await;
+        c.hello("screen", pin, json!({}))
+            .await
+            .expect("screen joins");
+        c.wait_type("state").await;
+        c
+    }
+
+    /// Reads until the server closes the socket; returns the close code and reason.
+    pub async fn until_closed(&mut self) -> (u16, String) {
+        while self.next().await.is_some() {}
+        self.closed.clone().unwrap_or((1006, String::new()))
+    }
+}
