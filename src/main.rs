@@ -105,6 +105,7 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
             s.public_url
         );
         println!("  Data:          {}", args.data.display());
+        println!("  Listening on   {}", s.addr);
         println!(
             "  Banks: {}   Meetings resumed: {}",
             s.banks, s.meetings_resumed

@@ -8,6 +8,8 @@ mod support;
 mod bad_input;
 /// `handsup check` on good and broken bank files.
 mod check;
+/// Untrustworthy data directories are refused, never overwritten.
+mod datadir;
 /// Durable meetings, resume, idempotent commands, slow phones.
 mod durability;
 /// The HTTP routes.

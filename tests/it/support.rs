@@ -134,6 +134,59 @@ impl Drop for TestServer {
     }
 }
 
+/// The real `handsup` binary, running as a child process.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Binary {
+    /// Starts `sh -c "<prefix> exec handsup serve ..."` and waits for its
+    /// "Listening on" line. `prefix` can set limits (e.g. `ulimit -f 64;`).
+    pub fn start(dir: &Path, prefix: &str) -> Result<Binary, String> {
+        use std::io::BufRead;
+        let cmd = format!(
+            "{prefix} exec '{}' serve --bind 127.0.0.1 --port 0 --data '{}' --host-secret {SECRET} --banks '{}'",
+            env!("CARGO_BIN_EXE_handsup"),
+            dir.display(),
+            test_banks_dir().display()
+        );
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn handsup");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let line = line.map_err(|e| e.to_string())?;
+            if let Some(addr) = line.trim().strip_prefix("Listening on") {
+                let addr = addr.trim().parse().expect("an address");
+                // Keep draining stdout so the child never blocks on it.
+                std::thread::spawn(move || for _ in lines {});
+                return Ok(Binary { child, addr });
+            }
+        }
+        let out = child.wait_with_output().expect("wait");
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A scripted websocket client that remembers every frame it received.

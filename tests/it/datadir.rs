@@ -1,0 +1,129 @@
+//! A data directory Handsup cannot trust is never overwritten: the server
+//! refuses to start and says what is wrong and what to do.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::support::{Binary, Client};
+
+fn digest(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+/// Starts the binary and expects it to refuse, leaving `file` untouched.
+fn refuses(dir: &Path, file: &Path, needle: &str) {
+    let before = digest(file);
+    let err = match Binary::start(dir, "") {
+        Ok(_) => panic!("the server started on a bad data directory"),
+        Err(e) => e,
+    };
+    assert!(err.contains(needle), "message should say {needle:?}: {err}");
+    assert!(
+        err.contains("--data") || err.contains("Upgrade"),
+        "and what to do: {err}"
+    );
+    assert_eq!(digest(file), before, "the file is untouched");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("handsup.db");
+    std::fs::write(&db, b"this is not SQLite, it is a shopping list").unwrap();
+    refuses(tmp.path(), &db, "not a readable SQLite database");
+}
+
+#[test]
+fn another_programs_database_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("handsup.db");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);")
+        .unwrap();
+    drop(c);
+    refuses(tmp.path(), &db, "belongs to another program");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("handsup.db");
+    // Let the server create a real database, then pretend a newer version migrated it.
+    let b = Binary::start(tmp.path(), "").expect("first start");
+    drop(b);
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.pragma_update(None, "user_version", 99).unwrap();
+    c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(c);
+    refuses(
+        tmp.path(),
+        &db,
+        "written by a newer Handsup (schema version 99",
+    );
+}
+
+#[test]
+fn a_directory_full_of_other_files_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tmp.path().join("thesis.docx");
+    std::fs::write(&other, b"chapter one").unwrap();
+    refuses(tmp.path(), &other, "is not a Handsup data directory");
+}
+
+#[test]
+fn a_full_disk_at_start_is_refused_with_advice() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Files may not grow beyond 1 KiB: creating the database fails.
+    let err = match Binary::start(tmp.path(), "trap '' XFSZ; ulimit -f 1;") {
+        Ok(_) => panic!("started without room to write"),
+        Err(e) => e,
+    };
+    assert!(err.contains("free disk space"), "{err}");
+}
+
+#[tokio::test]
+async fn a_disk_that_fills_up_stops_input_but_keeps_what_was_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = Binary::start(tmp.path(), "trap '' XFSZ; ulimit -f 600;").expect("starts");
+    let http = reqwest::Client::new();
+    let r: serde_json::Value = http
+        .post(format!("http://{}/api/meetings", bin.addr))
+        .bearer_auth(crate::support::SECRET)
+        .json(&json!({"title": "t", "bank": "alltypes"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pin = r["pin"].as_str().unwrap().to_string();
+    // Join until the disk is full; remember who was acknowledged.
+    let mut joined = Vec::new();
+    let mut refusal = None;
+    for i in 0..20_000 {
+        let mut c = Client::connect_addr(bin.addr).await;
+        let name = format!("Thành viên số {i}");
+        match c.hello("member", &pin, json!({"name": name})).await {
+            Ok(w) => joined.push((w["member"]["token"].as_str().unwrap().to_string(), name)),
+            Err(e) => {
+                refusal = Some(e);
+                break;
+            }
+        }
+    }
+    let e = refusal.expect("the disk filled up");
+    assert_eq!(e["code"], "storage_unavailable", "{e}");
+    drop(bin);
+
+    // With room again, every acknowledged member is still there.
+    let bin = Binary::start(tmp.path(), "").expect("restarts");
+    for (token, name) in joined.iter().rev().take(50) {
+        let mut c = Client::connect_addr(bin.addr).await;
+        let w = c
+            .hello("member", &pin, json!({"token": token}))
+            .await
+            .expect("acknowledged join survived");
+        assert_eq!(&w["member"]["name"], name);
+    }
+}
