@@ -38,8 +38,10 @@ pub mod protocol;
 pub mod qr;
 pub mod quiz;
 pub mod room;
+pub mod roster;
 pub mod store;
 pub mod text;
+pub mod vote;
 pub mod ws;
 
 use std::future::Future;

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::bank::Kind;
 use crate::quiz::{CloseReason, MemberId};
+use crate::roster::Status;
+use crate::vote::attendance::{Attendance, NotEligible};
+use crate::vote::decision::{Outcome, Rule};
+use crate::vote::{Ballot, MotionId, Template};
 
 /// Version spoken by this server; clients send it in `hello`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -18,7 +22,7 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Longest client id.
 pub const MAX_CID_CHARS: usize = 64;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -42,6 +46,47 @@ pub struct Hello {
     /// Host: the host secret.
     #[serde(default)]
     pub secret: Option<String>,
+    /// Roster member: the key from their personal QR code.
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// A motion as the host drafts it: every field but `text` is optional and
+/// defaults to the `template` (an ordinary resolution when none is given).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct MotionDraft {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub template: Option<Template>,
+    #[serde(default)]
+    pub options: Option<Vec<String>>,
+    #[serde(default)]
+    pub ballot: Option<Ballot>,
+    #[serde(default)]
+    pub decide: Option<bool>,
+    #[serde(default)]
+    pub rule: Option<Rule>,
+    #[serde(default)]
+    pub approve: Option<usize>,
+    #[serde(default)]
+    pub abstain: Option<Option<usize>>,
+    #[serde(default)]
+    pub live_tally: Option<bool>,
+    #[serde(default)]
+    pub changes_allowed: Option<bool>,
+    #[serde(default)]
+    pub show_voters: Option<bool>,
+}
+
+/// A roster entry as the host types it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RosterInput {
+    pub name: String,
+    pub code: String,
+    pub status: String,
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 /// An answer: `choice` for choice questions, `text` for typed ones.
@@ -86,6 +131,86 @@ pub enum ClientMsg {
         cid: String,
         member: MemberId,
     },
+    /// Member: vote on the open motion.
+    Vote {
+        cid: String,
+        motion: MotionId,
+        option: usize,
+    },
+    /// Member: record a minority opinion on a closed motion.
+    Reserve {
+        cid: String,
+        motion: MotionId,
+        text: String,
+    },
+    /// Member: leave the meeting (counted absent from now on).
+    Leave {
+        cid: String,
+    },
+    /// Host: draft a motion.
+    MotionCreate {
+        cid: String,
+        #[serde(flatten)]
+        draft: MotionDraft,
+    },
+    /// Host: change a draft motion (fields given replace the draft's).
+    MotionUpdate {
+        cid: String,
+        motion: MotionId,
+        #[serde(flatten)]
+        draft: MotionDraft,
+    },
+    MotionDelete {
+        cid: String,
+        motion: MotionId,
+    },
+    MotionOpen {
+        cid: String,
+        motion: MotionId,
+    },
+    MotionClose {
+        cid: String,
+        motion: MotionId,
+    },
+    /// Host: which motion the projector and phones show (null: none).
+    MotionShow {
+        cid: String,
+        motion: Option<MotionId>,
+    },
+    RosterAdd {
+        cid: String,
+        #[serde(flatten)]
+        entry: RosterInput,
+    },
+    RosterUpdate {
+        cid: String,
+        #[serde(flatten)]
+        entry: RosterInput,
+    },
+    RosterRemove {
+        cid: String,
+        code: String,
+    },
+    /// Host: mark a roster member's absence as excused (or not).
+    Excuse {
+        cid: String,
+        code: String,
+        excused: bool,
+    },
+    /// Host: recognise a joined guest as a roster member.
+    Assign {
+        cid: String,
+        member: MemberId,
+        code: String,
+    },
+    /// Host: meeting options; fields left out keep their value.
+    Settings {
+        cid: String,
+        #[serde(default)]
+        allow_guests: Option<bool>,
+        #[serde(default)]
+        exclude_excused: Option<bool>,
+    },
 }
 
 impl ClientMsg {
@@ -98,7 +223,22 @@ impl ClientMsg {
             | ClientMsg::Reveal { cid }
             | ClientMsg::Skip { cid }
             | ClientMsg::End { cid }
-            | ClientMsg::Kick { cid, .. } => cid,
+            | ClientMsg::Kick { cid, .. }
+            | ClientMsg::Vote { cid, .. }
+            | ClientMsg::Reserve { cid, .. }
+            | ClientMsg::Leave { cid }
+            | ClientMsg::MotionCreate { cid, .. }
+            | ClientMsg::MotionUpdate { cid, .. }
+            | ClientMsg::MotionDelete { cid, .. }
+            | ClientMsg::MotionOpen { cid, .. }
+            | ClientMsg::MotionClose { cid, .. }
+            | ClientMsg::MotionShow { cid, .. }
+            | ClientMsg::RosterAdd { cid, .. }
+            | ClientMsg::RosterUpdate { cid, .. }
+            | ClientMsg::RosterRemove { cid, .. }
+            | ClientMsg::Excuse { cid, .. }
+            | ClientMsg::Assign { cid, .. }
+            | ClientMsg::Settings { cid, .. } => cid,
         }
     }
 }
@@ -128,6 +268,18 @@ pub enum ErrorCode {
     RateLimited,
     ServerBusy,
     StorageUnavailable,
+    GuestsNotAllowed,
+    NotEligible,
+    UnknownMotion,
+    MotionNotOpen,
+    MotionClosed,
+    AlreadyVoted,
+    NotInMinority,
+    AlreadyReserved,
+    NoQuorum,
+    InvalidMotion,
+    UnknownRosterEntry,
+    InvalidRoster,
 }
 
 /// Meeting facts every client needs once.
@@ -212,6 +364,68 @@ pub enum PhaseName {
     Ended,
 }
 
+/// A closed motion's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct MotionResultView {
+    pub counts: Vec<u32>,
+    pub voted: u32,
+    /// Each count as a percentage of the decision base (one decimal).
+    pub percent_of_base: Vec<f64>,
+    pub convened: u32,
+    pub present_at_open: u32,
+    pub present_at_close: u32,
+    /// The decision; null for a plain poll.
+    pub outcome: Option<Outcome>,
+    /// "passed", "not_passed", or null for a poll.
+    pub decision: Option<&'static str>,
+    pub explain_vi: Option<String>,
+    pub explain_en: Option<String>,
+    pub reservations: u32,
+}
+
+/// Who chose what on an open ballot (host, and the projector when allowed).
+#[derive(Clone, Debug, Serialize)]
+pub struct VoterRow {
+    pub id: MemberId,
+    pub name: String,
+    pub option: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReservationRow {
+    pub id: MemberId,
+    pub name: String,
+    pub text: String,
+}
+
+/// A motion as members and the projector see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct MotionView {
+    pub id: MotionId,
+    pub text: String,
+    pub options: Vec<String>,
+    pub ballot: Ballot,
+    pub status: crate::vote::Status,
+    pub decide: bool,
+    pub rule: Rule,
+    pub rule_vi: String,
+    pub rule_en: String,
+    pub approve: usize,
+    pub abstain: Option<usize>,
+    pub live_tally: bool,
+    pub changes_allowed: bool,
+    pub result: Option<MotionResultView>,
+    /// Open ballots with `show_voters` (and always for the host).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voters: Option<Vec<VoterRow>>,
+    /// Host only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Vec<ReservationRow>>,
+    /// Host only: the draft's template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
+}
+
 /// The shared state of the meeting, for one role.
 #[derive(Clone, Debug, Serialize)]
 pub struct StateView {
@@ -226,6 +440,25 @@ pub struct StateView {
     /// Host only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer_key: Option<AnswerKey>,
+    /// The motion on show (open, or closed with its result).
+    pub motion: Option<MotionView>,
+    /// Host only: every motion, drafts included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motions: Option<Vec<MotionView>>,
+    /// Whether the meeting has a roster, and its options.
+    pub roster: bool,
+    pub allow_guests: bool,
+    pub exclude_excused: bool,
+}
+
+/// The running count of the open motion.
+#[derive(Clone, Debug, Serialize)]
+pub struct VoteLive {
+    pub motion: MotionId,
+    pub voted: u32,
+    pub eligible_present: u32,
+    /// Present when the motion shows live counts (and always to the host of an open ballot).
+    pub counts: Option<Vec<u32>>,
 }
 
 /// Frequently changing counters for the projector and the host, coalesced.
@@ -237,6 +470,8 @@ pub struct LiveView {
     pub recent: Vec<String>,
     /// Answers to the open question.
     pub answered: u32,
+    pub attendance: Attendance,
+    pub vote: Option<VoteLive>,
 }
 
 /// What the member has submitted to the current question.
@@ -258,6 +493,21 @@ pub struct MyResult {
     pub streak: u32,
 }
 
+/// The member's part in the motion on show.
+#[derive(Clone, Debug, Serialize)]
+pub struct MyVote {
+    pub motion: MotionId,
+    pub eligible: bool,
+    /// Why not, when not eligible.
+    pub reason: Option<NotEligible>,
+    pub voted: bool,
+    /// Their choice — open ballots only; a secret choice is never sent back.
+    pub option: Option<usize>,
+    pub reserved: bool,
+    /// May record a reservation now.
+    pub may_reserve: bool,
+}
+
 /// One member's own view.
 #[derive(Clone, Debug, Serialize)]
 pub struct MeView {
@@ -268,6 +518,10 @@ pub struct MeView {
     pub of: u32,
     pub answer: Option<MyAnswer>,
     pub result: Option<MyResult>,
+    /// Roster status; null for a guest or without a roster.
+    pub status: Option<Status>,
+    pub present: bool,
+    pub vote: Option<MyVote>,
 }
 
 /// A row of the host's member list.
@@ -279,6 +533,23 @@ pub struct MemberRow {
     pub connected: bool,
     /// Answered the open question.
     pub answered: bool,
+    pub code: Option<String>,
+    pub status: Option<Status>,
+    pub present: bool,
+    /// Voted on the open (or shown) motion; never what, on a secret ballot.
+    pub voted: bool,
+}
+
+/// A roster row for the host.
+#[derive(Clone, Debug, Serialize)]
+pub struct RosterRowView {
+    pub code: String,
+    pub name: String,
+    pub status: Status,
+    pub group: Option<String>,
+    pub excused: bool,
+    pub present: bool,
+    pub member: Option<MemberId>,
 }
 
 /// Messages from the server.
@@ -309,6 +580,7 @@ pub enum ServerMsg<'a> {
     Me(&'a MeView),
     Members {
         members: &'a [MemberRow],
+        roster: &'a [RosterRowView],
     },
     /// Sent just before the server closes the socket on purpose.
     Bye {

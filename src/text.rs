@@ -7,16 +7,30 @@ use unicode_normalization::char::is_combining_mark;
 /// Lower-cases, trims, collapses inner whitespace and strips Vietnamese
 /// diacritics (NFD, drop combining marks, map đ to d).
 pub fn fold(s: &str) -> String {
-    collapse(
-        &s.nfd()
-            .filter(|c| !is_combining_mark(*c))
-            .map(|c| match c {
-                'đ' | 'Đ' => 'd',
-                c => c,
-            })
-            .collect::<String>()
-            .to_lowercase(),
-    )
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.to_lowercase().nfd() {
+        if is_space(c) {
+            pending_space = true;
+            continue;
+        }
+        if is_combining_mark(c) {
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        // 'ð' (eth) looks identical to 'đ' and is what Windows-1258 text
+        // becomes when misread as Latin-1, so it folds the same way.
+        out.push(if matches!(c, 'đ' | 'ð') { 'd' } else { c });
+    }
+    out
+}
+
+/// Whitespace, including the zero-width characters spreadsheets leave behind.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// Lower-cases, trims and collapses whitespace, keeping diacritics: for banks
@@ -27,7 +41,10 @@ pub fn fold_keep_marks(s: &str) -> String {
 
 /// Trims and collapses runs of whitespace to one space.
 pub fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split(is_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -36,6 +53,14 @@ mod tests {
 
     #[test]
     fn folds_vietnamese() {
+        assert_eq!(
+            fold("  ĐẢNG\u{a0}viên\tChính  THỨC "),
+            "dang vien chinh thuc"
+        );
+        assert_eq!(
+            fold("  ĐẢNG\u{a0}viên\tChính  THỨC "),
+            "dang vien chinh thuc"
+        );
         assert_eq!(fold("  Mỗi   THÁNG một lần "), "moi thang mot lan");
         assert_eq!(fold("Đảng viên dự bị"), "dang vien du bi");
         assert_eq!(fold("Nguyễn Văn Ân"), fold("nguyen van an"));

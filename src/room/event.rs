@@ -8,6 +8,27 @@
 use serde::{Deserialize, Serialize};
 
 use crate::quiz::{CloseReason, MemberId, Millis, Submission};
+use crate::roster::RosterEntry;
+use crate::vote::{MotionId, MotionSpec};
+
+/// A roster entry with its personal join key (the secret in its QR code).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RosterRow {
+    pub entry: RosterEntry,
+    pub key: String,
+}
+
+/// Meeting options the host can change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Settings {
+    /// With a roster: people not on it may join (quiz only; they never vote).
+    #[serde(default)]
+    pub allow_guests: bool,
+    /// Leave official members absent with an approved excuse out of those
+    /// convened (sources disagree; off by default).
+    #[serde(default)]
+    pub exclude_excused: bool,
+}
 
 /// Who caused an event; with `cid` it is the key that makes resent commands
 /// idempotent.
@@ -23,11 +44,26 @@ pub enum By {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    /// A member joined; `token_hash` is the SHA-256 of their secret token.
+    /// A member joined; `token_hash` is the SHA-256 of their secret token;
+    /// `roster` is the member code when they joined with their personal QR.
     Joined {
         member: MemberId,
         name: String,
         token_hash: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        roster: Option<String>,
+    },
+    /// A roster member's personal QR was used on a new device.
+    Rekeyed {
+        member: MemberId,
+        token_hash: String,
+    },
+    /// The member left the meeting (absent from now on), or came back.
+    Left {
+        member: MemberId,
+    },
+    Returned {
+        member: MemberId,
     },
     Removed {
         member: MemberId,
@@ -48,6 +84,71 @@ pub enum Event {
     Skipped,
     Podium,
     Ended,
+    /// Roster: imported (replacing or adding), one entry added, edited, removed.
+    RosterSet {
+        rows: Vec<RosterRow>,
+        replace: bool,
+    },
+    RosterEdited {
+        code: String,
+        entry: RosterEntry,
+    },
+    RosterRemoved {
+        code: String,
+    },
+    Excused {
+        code: String,
+        excused: bool,
+    },
+    /// A guest is recognised as the roster member `code`.
+    Assigned {
+        member: MemberId,
+        code: String,
+    },
+    SettingsChanged {
+        settings: Settings,
+    },
+    MotionCreated {
+        motion: MotionId,
+        spec: MotionSpec,
+    },
+    MotionUpdated {
+        motion: MotionId,
+        spec: MotionSpec,
+    },
+    MotionDeleted {
+        motion: MotionId,
+    },
+    MotionOpened {
+        motion: MotionId,
+    },
+    MotionClosed {
+        motion: MotionId,
+    },
+    /// Which motion the projector and phones show (none: back to the quiz).
+    MotionShown {
+        motion: Option<MotionId>,
+    },
+    /// A vote on an open ballot (or a change of it).
+    Voted {
+        member: MemberId,
+        motion: MotionId,
+        option: usize,
+    },
+    /// A secret ballot. The choice is held only while the event is applied
+    /// live and is never serialised: the store counts it in a separate table.
+    BallotCast {
+        member: MemberId,
+        motion: MotionId,
+        #[serde(skip)]
+        option: Option<usize>,
+    },
+    /// A minority opinion recorded on a closed motion (bảo lưu ý kiến).
+    Reserved {
+        member: MemberId,
+        motion: MotionId,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,9 +8,11 @@
 //! page reconnects and resyncs). Shared views are serialised once per change;
 //! counters for the projector and host are coalesced to a fixed tick.
 
+mod commands;
 pub mod event;
 pub mod state;
 pub mod views;
+pub mod voting;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -18,14 +20,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use self::event::{By, Envelope, Event};
 use self::state::{MeetingState, Refusal, clean_name, hash_token};
 use crate::clock::Clock;
 use crate::protocol::*;
-use crate::quiz::{CloseReason, MemberId, Phase, Step, Submission};
+use crate::quiz::{CloseReason, MemberId};
 use crate::store::{Commit, MeetingId, Op, Store, Write};
 
 /// Commands a room can hold before senders wait.
@@ -38,8 +40,6 @@ const TICK: Duration = Duration::from_millis(100);
 const MEMBER_LIST_EVERY: Duration = Duration::from_millis(1000);
 /// Names shown as "just joined" on the projector.
 const RECENT_NAMES: usize = 12;
-/// Queued writes beyond which new commands are refused as "busy".
-const MAX_BACKLOG: usize = 50_000;
 
 pub type ConnId = u64;
 
@@ -66,9 +66,36 @@ pub struct ConnHandle {
 /// Messages to a room.
 #[derive(Debug)]
 pub enum RoomMsg {
-    Hello { hello: Hello, conn: ConnHandle },
-    Command { conn: ConnId, msg: ClientMsg },
-    Gone { conn: ConnId },
+    Hello {
+        hello: Hello,
+        conn: ConnHandle,
+    },
+    Command {
+        conn: ConnId,
+        msg: ClientMsg,
+    },
+    Gone {
+        conn: ConnId,
+    },
+    /// A request from the HTTP API (host only); answered once durable.
+    Api {
+        op: ApiOp,
+        reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
+    },
+}
+
+/// What the HTTP API asks of a room.
+#[derive(Debug)]
+pub enum ApiOp {
+    /// Import a roster file's entries, replacing or adding to the roster.
+    ImportRoster {
+        entries: Vec<crate::roster::RosterEntry>,
+        replace: bool,
+    },
+    /// The roster with personal join links (for the QR sheet).
+    Roster,
+    /// Draft motions from a file.
+    CreateMotions { specs: Vec<crate::vote::MotionSpec> },
 }
 
 /// A cheap, cloneable way to reach a room.
@@ -108,6 +135,10 @@ enum After {
         cid: String,
         me: bool,
     },
+    Reply {
+        reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
+        value: serde_json::Value,
+    },
 }
 
 #[derive(Default)]
@@ -133,6 +164,8 @@ struct Actor {
     recent: VecDeque<String>,
     failed: bool,
     members_sent_at: tokio::time::Instant,
+    /// The last state frame broadcast per role, to skip unchanged ones.
+    last_state: HashMap<Role, Utf8Bytes>,
 }
 
 /// Starts the actor of a meeting whose state is already rebuilt.
@@ -173,6 +206,7 @@ pub fn spawn(
         recent,
         failed: false,
         members_sent_at: tokio::time::Instant::now(),
+        last_state: HashMap::new(),
     };
     tracker.spawn(actor.run(rx));
     RoomHandle { tx, info }
@@ -310,6 +344,13 @@ impl Actor {
         for (_, a) in std::mem::take(&mut self.pending) {
             let (conn, cid) = match a {
                 After::Welcome { conn, cid, .. } | After::Ack { conn, cid, .. } => (conn, cid),
+                After::Reply { reply, .. } => {
+                    let _ = reply.send(Err(Refusal::new(
+                        ErrorCode::StorageUnavailable,
+                        "the server could not save this; check the server's disk",
+                    )));
+                    continue;
+                }
             };
             self.send(
                 conn,
@@ -331,6 +372,9 @@ impl Actor {
                 }
             }
             After::Welcome { conn, cid, token } => self.welcome(conn, &cid, token),
+            After::Reply { reply, value } => {
+                let _ = reply.send(Ok(value));
+            }
         }
     }
 
@@ -401,24 +445,26 @@ impl Actor {
         frame(ServerMsg::State(&view).to_json())
     }
 
-    fn live_frame(&self) -> Utf8Bytes {
-        let view = LiveView {
-            joined: self.state.active_members().count() as u32,
-            connected: self.member_conn.len() as u32,
-            recent: self.recent.iter().cloned().collect(),
-            answered: self
-                .state
-                .quiz
-                .round()
-                .filter(|_| self.state.quiz.phase() == Phase::Question)
-                .map_or(0, |r| r.answers.len() as u32),
-        };
+    fn live_frame(&self, role: Role) -> Utf8Bytes {
+        let view = views::live_view(
+            &self.state,
+            self.member_conn.len() as u32,
+            self.recent.iter().cloned().collect(),
+            role == Role::Host,
+        );
         frame(ServerMsg::Live(&view).to_json())
     }
 
     fn members_frame(&self) -> Utf8Bytes {
         let rows = views::member_rows(&self.state, |m| self.member_conn.contains_key(&m));
-        frame(ServerMsg::Members { members: &rows }.to_json())
+        let roster = views::roster_rows(&self.state);
+        frame(
+            ServerMsg::Members {
+                members: &rows,
+                roster: &roster,
+            }
+            .to_json(),
+        )
     }
 
     fn send_me(&mut self, conn: ConnId) {
@@ -437,7 +483,11 @@ impl Actor {
             self.dirty.state = false;
             for role in [Role::Member, Role::Screen, Role::Host] {
                 let f = self.state_frame(role);
+                if self.last_state.get(&role) == Some(&f) {
+                    continue;
+                }
                 self.broadcast(role, &f);
+                self.last_state.insert(role, f);
             }
             // Counters shown with the new state must match it.
             self.dirty.live = true;
@@ -459,9 +509,10 @@ impl Actor {
     fn flush_live(&mut self) {
         if self.dirty.live {
             self.dirty.live = false;
-            let f = self.live_frame();
-            self.broadcast(Role::Screen, &f);
-            self.broadcast(Role::Host, &f);
+            for role in [Role::Screen, Role::Host] {
+                let f = self.live_frame(role);
+                self.broadcast(role, &f);
+            }
         }
         if self.dirty.members && self.members_sent_at.elapsed() >= MEMBER_LIST_EVERY {
             self.dirty.members = false;
@@ -502,6 +553,32 @@ impl Actor {
                 d.members = true;
             }
             Event::Leaderboard | Event::Skipped | Event::Podium | Event::Ended => d.state = true,
+            Event::Rekeyed { .. } => d.members = true,
+            Event::Left { .. }
+            | Event::Returned { .. }
+            | Event::Voted { .. }
+            | Event::BallotCast { .. } => {
+                d.live = true;
+                d.members = true;
+            }
+            Event::RosterSet { .. }
+            | Event::RosterEdited { .. }
+            | Event::RosterRemoved { .. }
+            | Event::Excused { .. }
+            | Event::Assigned { .. }
+            | Event::SettingsChanged { .. }
+            | Event::MotionOpened { .. }
+            | Event::MotionClosed { .. }
+            | Event::MotionShown { .. } => {
+                d.state = true;
+                d.live = true;
+                d.members = true;
+                d.all_me = true;
+            }
+            Event::MotionCreated { .. }
+            | Event::MotionUpdated { .. }
+            | Event::MotionDeleted { .. }
+            | Event::Reserved { .. } => d.state = true,
         }
     }
 
@@ -512,6 +589,7 @@ impl Actor {
             RoomMsg::Hello { hello, conn } => self.hello(hello, conn),
             RoomMsg::Command { conn, msg } => self.command(conn, msg),
             RoomMsg::Gone { conn } => self.gone(conn),
+            RoomMsg::Api { op, reply } => self.api(op, reply),
         }
     }
 
@@ -617,17 +695,20 @@ impl Actor {
         if let Some(token) = hello.token.as_deref()
             && let Some(member) = self.state.member_by_token(token)
         {
-            self.set_role(conn, Role::Member, Some(member));
-            let seq = self.state.seq;
-            self.after(
-                seq,
-                After::Welcome {
-                    conn,
-                    cid,
-                    token: Some(token.to_string()),
-                },
+            return self.resume(conn, cid, member, token.to_string());
+        }
+        if let Some(key) = hello.key.as_deref() {
+            return self.key_hello(conn, cid, key, hello.token);
+        }
+        if self.state.has_roster() && !self.state.settings.allow_guests && !self.state.ended {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(
+                    ErrorCode::GuestsNotAllowed,
+                    "this meeting admits the members on its roster: scan your personal QR code, or ask the organiser to let guests in",
+                ),
             );
-            return;
         }
         if self.state.ended {
             self.refuse(
@@ -649,20 +730,8 @@ impl Actor {
             self.refuse(conn, &cid, r);
             return;
         };
-        let token = match hello.token {
-            Some(t) if crate::auth::token_is_strong(&t) => t,
-            Some(_) => {
-                self.refuse(
-                    conn,
-                    &cid,
-                    Refusal::new(
-                        ErrorCode::BadToken,
-                        "a member token must be 22 to 128 characters of A-Z, a-z, 0-9, - or _",
-                    ),
-                );
-                return;
-            }
-            None => crate::auth::new_token(),
+        let Some(token) = self.client_token(conn, &cid, hello.token) else {
+            return;
         };
         let name = match clean_name(name) {
             Ok(n) => n,
@@ -673,6 +742,109 @@ impl Actor {
             member,
             name,
             token_hash: hash_token(&token),
+            roster: None,
+        };
+        match self.emit(By::System, None, event) {
+            Ok(seq) => {
+                self.set_role(conn, Role::Member, Some(member));
+                self.after(
+                    seq,
+                    After::Welcome {
+                        conn,
+                        cid,
+                        token: Some(token),
+                    },
+                );
+            }
+            Err(r) => self.refuse(conn, &cid, r),
+        }
+    }
+
+    /// The client's chosen token if strong, a fresh one if none; refuses a weak one.
+    fn client_token(&mut self, conn: ConnId, cid: &str, token: Option<String>) -> Option<String> {
+        match token {
+            Some(t) if crate::auth::token_is_strong(&t) => Some(t),
+            Some(_) => {
+                self.refuse(
+                    conn,
+                    cid,
+                    Refusal::new(
+                        ErrorCode::BadToken,
+                        "a member token must be 22 to 128 characters of A-Z, a-z, 0-9, - or _",
+                    ),
+                );
+                None
+            }
+            None => Some(crate::auth::new_token()),
+        }
+    }
+
+    /// A known member comes back (coming back counts them present again).
+    fn resume(&mut self, conn: ConnId, cid: String, member: MemberId, token: String) {
+        let mut seq = self.state.seq;
+        if !self.state.is_present(member)
+            && let Ok(s) = self.emit(By::Member(member), None, Event::Returned { member })
+        {
+            seq = s;
+        }
+        self.set_role(conn, Role::Member, Some(member));
+        self.after(
+            seq,
+            After::Welcome {
+                conn,
+                cid,
+                token: Some(token),
+            },
+        );
+    }
+
+    /// A roster member arrives with their personal QR code.
+    fn key_hello(&mut self, conn: ConnId, cid: String, key: &str, token: Option<String>) {
+        let Some(entry) = self.state.roster_by_key(key).cloned() else {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(
+                    ErrorCode::BadToken,
+                    "this personal QR code is not valid for this meeting; ask the organiser",
+                ),
+            );
+        };
+        let Some(token) = self.client_token(conn, &cid, token) else {
+            return;
+        };
+        let token_hash = hash_token(&token);
+        // Already here (another phone, or a cleared browser): take over.
+        if let Some(member) = entry.member.filter(|&m| self.state.member(m).is_some()) {
+            return match self.emit(By::System, None, Event::Rekeyed { member, token_hash }) {
+                Ok(_) => self.resume(conn, cid, member, token),
+                Err(r) => self.refuse(conn, &cid, r),
+            };
+        }
+        if self.state.ended {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(ErrorCode::MeetingEnded, "this meeting has ended"),
+            );
+        }
+        let name = entry
+            .entry
+            .name
+            .chars()
+            .take(state::MAX_NAME_CHARS)
+            .collect::<String>();
+        let name = if self.state.name_taken(&name) {
+            self.state.name_suggestion(&name)
+        } else {
+            name
+        };
+        let member = self.state.next_member_id();
+        let event = Event::Joined {
+            member,
+            name,
+            token_hash,
+            roster: Some(entry.entry.code.clone()),
         };
         match self.emit(By::System, None, event) {
             Ok(seq) => {
@@ -741,11 +913,11 @@ impl Actor {
                 self.dirty.members = true;
             }
             Role::Screen => {
-                let f = self.live_frame();
+                let f = self.live_frame(role);
                 self.send(conn, f);
             }
             Role::Host => {
-                let f = self.live_frame();
+                let f = self.live_frame(role);
                 self.send(conn, f);
                 let f = self.members_frame();
                 self.send(conn, f);
@@ -756,197 +928,16 @@ impl Actor {
             p.conn.joined.store(true, Ordering::Release);
         }
     }
-
-    // ---- commands ------------------------------------------------------
-
-    fn command(&mut self, conn: ConnId, msg: ClientMsg) {
-        let cid = msg.cid().to_string();
-        let Some(p) = self.peers.get(&conn) else {
-            return;
-        };
-        if let ClientMsg::Hello(_) = msg {
-            return self.refuse(
-                conn,
-                &cid,
-                Refusal::new(ErrorCode::BadMessage, "this connection has already joined"),
-            );
-        }
-        let (role, member) = match (p.live, p.role, p.member) {
-            (true, Some(role), member) => (role, member),
-            _ => {
-                return self.refuse(
-                    conn,
-                    &cid,
-                    Refusal::new(
-                        ErrorCode::NotJoined,
-                        "send hello and wait for welcome first",
-                    ),
-                );
-            }
-        };
-        let by = match (role, member) {
-            (Role::Host, _) => By::Host,
-            (Role::Member, Some(m)) => By::Member(m),
-            _ => {
-                return self.refuse(
-                    conn,
-                    &cid,
-                    Refusal::new(ErrorCode::Forbidden, "the projector view is read-only"),
-                );
-            }
-        };
-        // A resent command: acknowledge again, apply once.
-        if self.state.seen(by, &cid) {
-            let seq = self.state.seq;
-            self.after(
-                seq,
-                After::Ack {
-                    conn,
-                    cid,
-                    me: false,
-                },
-            );
-            return;
-        }
-        if self.ctx.store.backlog() > MAX_BACKLOG {
-            return self.refuse(
-                conn,
-                &cid,
-                Refusal::new(
-                    ErrorCode::ServerBusy,
-                    "the server is busy; try again in a moment",
-                ),
-            );
-        }
-        let result = match (&msg, by) {
-            (ClientMsg::Answer(a), By::Member(m)) => self.answer(m, a),
-            (ClientMsg::Answer(_), _) => {
-                Err(Refusal::new(ErrorCode::Forbidden, "only members answer"))
-            }
-            (_, By::Member(_)) => Err(Refusal::new(
-                ErrorCode::Forbidden,
-                "only the host can do that",
-            )),
-            (ClientMsg::Start { .. }, _) => {
-                if self.state.quiz.phase() != Phase::NotStarted {
-                    Err(Refusal::new(
-                        ErrorCode::WrongPhase,
-                        "the quiz has already started",
-                    ))
-                } else {
-                    self.emit(by, Some(&cid), Event::Shown { question: 0 })
-                }
-            }
-            (ClientMsg::Next { .. }, _) => self.next(by, &cid),
-            (ClientMsg::Reveal { .. }, _) => self.emit(
-                by,
-                Some(&cid),
-                Event::Closed {
-                    reason: CloseReason::Host,
-                },
-            ),
-            (ClientMsg::Skip { .. }, _) => self
-                .emit(by, Some(&cid), Event::Skipped)
-                .and_then(|seq| self.next(By::System, "").or(Ok(seq))),
-            (ClientMsg::End { .. }, _) => {
-                let event = if self.state.quiz.phase() == Phase::Podium {
-                    Event::Ended
-                } else {
-                    Event::Podium
-                };
-                self.emit(by, Some(&cid), event)
-            }
-            (ClientMsg::Kick { member, .. }, _) => {
-                let m = *member;
-                let r = self.emit(by, Some(&cid), Event::Removed { member: m });
-                if r.is_ok()
-                    && let Some(c) = self.member_conn.get(&m).copied()
-                {
-                    self.close(c, "removed", "the host removed you from this meeting");
-                }
-                r
-            }
-            (ClientMsg::Hello(_), _) => unreachable!("handled above"),
-        };
-        match result {
-            Ok(seq) => {
-                let me = matches!(by, By::Member(_));
-                self.after(seq, After::Ack { conn, cid, me });
-                self.close_if_all_answered();
-            }
-            Err(r) => self.refuse(conn, &cid, r),
-        }
-    }
-
-    /// The host's "next": leaderboard, next question, or podium.
-    fn next(&mut self, by: By, cid: &str) -> Result<u64, Refusal> {
-        let step = self.state.quiz.next_step()?;
-        let cid = (!cid.is_empty()).then_some(cid);
-        let event = match step {
-            Step::Question(i) => Event::Shown { question: i },
-            Step::Leaderboard => Event::Leaderboard,
-            Step::Podium => Event::Podium,
-        };
-        self.emit(by, cid, event)
-    }
-
-    fn answer(&mut self, member: MemberId, a: &AnswerMsg) -> Result<u64, Refusal> {
-        let submission = match (&a.choice, &a.text) {
-            (Some(c), None) => Submission::Choice(c.clone()),
-            (None, Some(t)) => Submission::Text(t.clone()),
-            _ => {
-                return Err(Refusal::new(
-                    ErrorCode::InvalidAnswer,
-                    "send either \"choice\" (option indices) or \"text\"",
-                ));
-            }
-        };
-        let now = self.ctx.clock.now();
-        let elapsed = self.state.quiz.round().map_or(0, |r| {
-            let joined = self.state.member(member).map_or(0, |m| m.joined_at);
-            let start = r.opens_at.max(joined);
-            let rtt = self
-                .member_conn
-                .get(&member)
-                .and_then(|c| self.peers.get(c))
-                .map_or(0, |p| u64::from(p.conn.rtt_ms.load(Ordering::Relaxed)));
-            now.saturating_sub(start).saturating_sub(rtt / 2) as u32
-        });
-        self.emit(
-            By::Member(member),
-            Some(&a.cid),
-            Event::Answered {
-                member,
-                question: a.question,
-                answer: submission,
-                elapsed_ms: elapsed,
-            },
-        )
-    }
-
-    /// Closes answers once every connected member has answered.
-    fn close_if_all_answered(&mut self) {
-        let Some(r) = self.state.quiz.round() else {
-            return;
-        };
-        if self.state.quiz.phase() != Phase::Question || r.answers.is_empty() || r.outcome.is_some()
-        {
-            return;
-        }
-        if r.answers.len() < self.member_conn.len() {
-            return;
-        }
-        if self.member_conn.keys().all(|m| r.answers.contains_key(m)) {
-            self.system(Event::Closed {
-                reason: CloseReason::AllAnswered,
-            });
-        }
-    }
 }
 
-/// Rebuilds a meeting's state from its stored events.
-pub fn replay(config: state::MeetingConfig, events: &[Envelope]) -> MeetingState {
+/// Rebuilds a meeting's state from its stored events and secret counts.
+pub fn replay(
+    config: state::MeetingConfig,
+    events: &[Envelope],
+    secret_counts: &[(u32, u32, u64)],
+) -> MeetingState {
     let mut s = MeetingState::new(config);
+    s.preload_secret_counts(secret_counts);
     for env in events {
         if let Err(r) = s.apply(env) {
             tracing::warn!(pin = %s.config.pin, seq = env.seq, "a stored event no longer applies: {}", r.message);

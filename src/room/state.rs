@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::event::{By, Envelope, Event};
+use super::event::{By, Envelope, Event, Settings as MeetingSettings};
+use super::voting::RosterMember;
 use crate::bank::Bank;
 use crate::protocol::ErrorCode;
 use crate::quiz::{MemberId, Millis, Phase, Quiz, QuizError, Settings};
@@ -57,6 +58,10 @@ pub struct Member {
     pub token_hash: String,
     pub joined_at: Millis,
     pub removed: bool,
+    /// Member code of the roster entry this member is, if any.
+    pub roster: Option<String>,
+    /// Left the meeting: absent until they come back.
+    pub left: bool,
 }
 
 /// What a meeting is created from; stored once, with the bank snapshot so a
@@ -111,6 +116,18 @@ pub struct MeetingState {
     pub seq: u64,
     /// Ranking cache, cleared whenever scores or membership change.
     ranking: Option<Arc<Ranking>>,
+    pub settings: MeetingSettings,
+    /// The roster, in import order, and its indexes.
+    pub roster: Vec<RosterMember>,
+    pub(super) roster_by_code: HashMap<String, usize>,
+    pub(super) roster_by_key: HashMap<String, usize>,
+    /// Motions by id - 1; deleted drafts leave `None`.
+    pub motions: Vec<Option<crate::vote::Motion>>,
+    /// The motion on the projector and phones.
+    pub shown_motion: Option<crate::vote::MotionId>,
+    /// Secret ballot counts read from the store, applied when their motion
+    /// is replayed (the events never hold choices).
+    pub(super) secret_counts: HashMap<crate::vote::MotionId, Vec<(usize, u32)>>,
 }
 
 /// Ranks of active members, computed once per change.
@@ -132,12 +149,24 @@ impl MeetingState {
             seen: HashSet::new(),
             seq: 0,
             ranking: None,
+            settings: MeetingSettings::default(),
+            roster: Vec::new(),
+            roster_by_code: HashMap::new(),
+            roster_by_key: HashMap::new(),
+            motions: Vec::new(),
+            shown_motion: None,
+            secret_counts: HashMap::new(),
         }
     }
 
     pub fn member(&self, id: MemberId) -> Option<&Member> {
         let m = self.members.get((id as usize).checked_sub(1)?)?;
         (!m.removed).then_some(m)
+    }
+
+    /// Active and not gone: counts as present.
+    pub fn is_present(&self, id: MemberId) -> bool {
+        self.member(id).is_some_and(|m| !m.left)
     }
 
     pub fn member_by_token(&self, token: &str) -> Option<MemberId> {
@@ -153,6 +182,16 @@ impl MeetingState {
 
     pub fn next_member_id(&self) -> MemberId {
         self.members.len() as MemberId + 1
+    }
+
+    /// Secret ballot counts from the store, applied as their motions replay.
+    pub fn preload_secret_counts(&mut self, rows: &[(u32, u32, u64)]) {
+        for &(motion, option, count) in rows {
+            self.secret_counts
+                .entry(motion)
+                .or_default()
+                .push((option as usize, count as u32));
+        }
     }
 
     /// Whether `(by, cid)` was already applied.
@@ -199,12 +238,16 @@ impl MeetingState {
                 member,
                 name,
                 token_hash,
+                roster,
             } => {
                 if *member != self.next_member_id() {
                     return Err(Refusal::new(
                         ErrorCode::BadMessage,
                         "member ids out of order",
                     ));
+                }
+                if let Some(code) = roster {
+                    self.check_link(code)?;
                 }
                 if self.name_taken(name) {
                     return Err(Refusal {
@@ -221,7 +264,12 @@ impl MeetingState {
                     token_hash: token_hash.clone(),
                     joined_at: at,
                     removed: false,
+                    roster: None,
+                    left: false,
                 });
+                if let Some(code) = roster {
+                    self.link(*member, code);
+                }
                 self.ranking = None;
             }
             Event::Removed { member } => {
@@ -231,6 +279,7 @@ impl MeetingState {
                 let (name, token) = (crate::text::fold(&m.name), m.token_hash.clone());
                 self.by_name.remove(&name);
                 self.by_token.remove(&token);
+                self.unlink(*member);
                 self.members[*member as usize - 1].removed = true;
                 self.quiz.remove(*member);
                 self.ranking = None;
@@ -264,6 +313,17 @@ impl MeetingState {
                 self.quiz.finish()
             }
             Event::Ended => self.ended = true,
+            Event::Rekeyed { member, token_hash } => {
+                let old = self
+                    .member(*member)
+                    .ok_or_else(|| Refusal::new(ErrorCode::UnknownMember, "no such member"))?
+                    .token_hash
+                    .clone();
+                self.by_token.remove(&old);
+                self.by_token.insert(token_hash.clone(), *member);
+                self.members[*member as usize - 1].token_hash = token_hash.clone();
+            }
+            other => self.apply_voting(other, at)?,
         }
         if let Some(cid) = &env.cid {
             self.seen.insert((env.by, cid.clone()));
@@ -327,6 +387,7 @@ mod tests {
             member: id,
             name: name.into(),
             token_hash: hash_token(name),
+            roster: None,
         };
         s.apply(&env(1, By::System, None, join(1, "Ân"))).unwrap();
         let r = s
@@ -348,6 +409,7 @@ mod tests {
                     member: 1,
                     name: "Lan".into(),
                     token_hash: "t".into(),
+                    roster: None,
                 },
             ),
             env(2, By::Host, Some("h1"), Event::Shown { question: 0 }),

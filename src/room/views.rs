@@ -7,6 +7,7 @@
 use super::state::{MeetingState, Ranking};
 use crate::protocol::*;
 use crate::quiz::{MemberId, Millis, Phase, Submission};
+use crate::vote::{Ballot, Motion, Status as MotionStatus, rule_label};
 
 /// Rows on the projector's leaderboard.
 pub const LEADERBOARD_ROWS: usize = 10;
@@ -115,6 +116,7 @@ pub fn state_view(
             correct: q.correct.clone(),
             answers: q.answers.clone(),
         });
+    let host = role == Role::Host;
     StateView {
         phase: phase_name(s),
         meeting: meeting.clone(),
@@ -124,7 +126,156 @@ pub fn state_view(
         reveal: reveal_view(s),
         leaderboard: leaderboard(s, ranking),
         answer_key,
+        motion: s
+            .shown_motion
+            .and_then(|id| s.motion(id))
+            .map(|m| motion_view(s, m, host)),
+        motions: host.then(|| {
+            s.motions
+                .iter()
+                .flatten()
+                .map(|m| motion_view(s, m, true))
+                .collect()
+        }),
+        roster: s.has_roster(),
+        allow_guests: s.settings.allow_guests,
+        exclude_excused: s.settings.exclude_excused,
     }
+}
+
+fn name_of(s: &MeetingState, id: MemberId) -> String {
+    s.members
+        .get(id as usize - 1)
+        .map(|m| m.name.clone())
+        .unwrap_or_default()
+}
+
+/// A motion for members and the projector, or (with `host`) for the host.
+pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
+    let result = m.result.as_ref().map(|r| {
+        let base = r.outcome.as_ref().map_or(r.voted, |o| o.base_size);
+        let pct = |n: u32| {
+            if base == 0 {
+                0.0
+            } else {
+                (f64::from(n) * 1000.0 / f64::from(base)).round() / 10.0
+            }
+        };
+        MotionResultView {
+            counts: r.counts.clone(),
+            voted: r.voted,
+            percent_of_base: r.counts.iter().map(|&n| pct(n)).collect(),
+            convened: r.at_close.convened.max(r.at_open.convened),
+            present_at_open: r.at_open.present,
+            present_at_close: r.at_close.present,
+            decision: r
+                .outcome
+                .as_ref()
+                .map(|o| if o.passed { "passed" } else { "not_passed" }),
+            explain_vi: r.outcome.as_ref().map(|o| o.explain_vi(&m.spec.rule)),
+            explain_en: r.outcome.as_ref().map(|o| o.explain_en(&m.spec.rule)),
+            outcome: r.outcome.clone(),
+            reservations: m.reservations.len() as u32,
+        }
+    });
+    let voters = (m.spec.ballot == Ballot::Open && (host || m.spec.show_voters)).then(|| {
+        let mut v: Vec<VoterRow> = m
+            .choices
+            .iter()
+            .map(|(&id, &option)| VoterRow {
+                id,
+                name: name_of(s, id),
+                option,
+            })
+            .collect();
+        v.sort_by_key(|r| r.id);
+        v
+    });
+    MotionView {
+        id: m.id,
+        text: m.spec.text.clone(),
+        options: m.spec.options.clone(),
+        ballot: m.spec.ballot,
+        status: m.status,
+        decide: m.spec.decide,
+        rule: m.spec.rule,
+        rule_vi: rule_label(&m.spec.rule, true),
+        rule_en: rule_label(&m.spec.rule, false),
+        approve: m.spec.approve,
+        abstain: m.spec.abstain,
+        live_tally: m.spec.live_tally,
+        changes_allowed: m.spec.changes_allowed,
+        result,
+        voters,
+        reservations: host.then(|| {
+            m.reservations
+                .iter()
+                .map(|(id, text)| ReservationRow {
+                    id: *id,
+                    name: name_of(s, *id),
+                    text: text.clone(),
+                })
+                .collect()
+        }),
+        template: if host { m.spec.template } else { None },
+    }
+}
+
+/// The member's part in the motion on show.
+fn my_vote(s: &MeetingState, member: MemberId) -> Option<MyVote> {
+    let m = s.motion(s.shown_motion?)?;
+    let eligible = s.may_vote(member);
+    Some(MyVote {
+        motion: m.id,
+        eligible: eligible.is_ok(),
+        reason: eligible.err(),
+        voted: m.voters.contains(&member),
+        option: m.choices.get(&member).copied(),
+        reserved: m.reservations.iter().any(|r| r.0 == member),
+        may_reserve: m.check_reservation(member).is_ok(),
+    })
+}
+
+/// Counters for the projector (`host: false`) or the host.
+pub fn live_view(s: &MeetingState, connected: u32, recent: Vec<String>, host: bool) -> LiveView {
+    let attendance = s.attendance();
+    let vote = s.open_motion().map(|m| {
+        let show = m.spec.live_tally || (host && m.spec.ballot == Ballot::Open);
+        VoteLive {
+            motion: m.id,
+            voted: m.voters.len() as u32,
+            eligible_present: attendance.eligible_present,
+            counts: show.then(|| m.counts.clone()),
+        }
+    });
+    LiveView {
+        joined: s.active_members().count() as u32,
+        connected,
+        recent,
+        answered: s
+            .quiz
+            .round()
+            .filter(|_| s.quiz.phase() == Phase::Question)
+            .map_or(0, |r| r.answers.len() as u32),
+        attendance,
+        vote,
+    }
+}
+
+/// The host's roster table.
+pub fn roster_rows(s: &MeetingState) -> Vec<RosterRowView> {
+    s.roster
+        .iter()
+        .map(|r| RosterRowView {
+            code: r.entry.code.clone(),
+            name: r.entry.name.clone(),
+            status: r.entry.status,
+            group: r.entry.group.clone(),
+            excused: r.excused,
+            present: r.member.is_some_and(|m| s.is_present(m)),
+            member: r.member.filter(|&m| s.member(m).is_some()),
+        })
+        .collect()
 }
 
 /// The member's own view.
@@ -161,6 +312,13 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         of: ranking.rows.len() as u32,
         answer,
         result,
+        status: m
+            .roster
+            .as_deref()
+            .and_then(|c| s.roster_entry(c))
+            .map(|r| r.entry.status),
+        present: !m.left,
+        vote: my_vote(s, member),
     })
 }
 
@@ -171,6 +329,10 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
         .round()
         .filter(|_| s.quiz.phase() == Phase::Question)
         .map(|r| &r.answers);
+    let motion = s
+        .open_motion()
+        .or_else(|| s.shown_motion.and_then(|id| s.motion(id)))
+        .filter(|m| m.status != MotionStatus::Draft);
     s.active_members()
         .map(|m| MemberRow {
             id: m.id,
@@ -178,6 +340,14 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             score: s.quiz.score(m.id).total,
             connected: connected(m.id),
             answered: answers.is_some_and(|a| a.contains_key(&m.id)),
+            code: m.roster.clone(),
+            status: m
+                .roster
+                .as_deref()
+                .and_then(|c| s.roster_entry(c))
+                .map(|r| r.entry.status),
+            present: !m.left,
+            voted: motion.is_some_and(|x| x.voters.contains(&m.id)),
         })
         .collect()
 }

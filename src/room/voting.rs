@@ -1,0 +1,389 @@
+//! The meeting's roster, attendance and motions: the voting half of
+//! `MeetingState::apply`.
+
+use super::event::Event;
+use super::state::{MeetingState, Refusal};
+use crate::protocol::ErrorCode;
+use crate::quiz::{MemberId, Millis};
+use crate::roster::RosterEntry;
+use crate::vote::attendance::{self, Attendance, NotEligible, Person};
+use crate::vote::{Ballot, Motion, MotionId, VoteError};
+
+/// One roster entry in a meeting.
+#[derive(Clone, Debug)]
+pub struct RosterMember {
+    pub entry: RosterEntry,
+    /// The secret in the entry's personal QR code.
+    pub key: String,
+    /// Absence approved by the host.
+    pub excused: bool,
+    /// The joined member who is this entry.
+    pub member: Option<MemberId>,
+}
+
+impl From<VoteError> for Refusal {
+    fn from(e: VoteError) -> Refusal {
+        let code = match e {
+            VoteError::UnknownMotion(_) => ErrorCode::UnknownMotion,
+            VoteError::NotOpen => ErrorCode::MotionNotOpen,
+            VoteError::Closed => ErrorCode::MotionClosed,
+            VoteError::OptionOutOfRange(_) => ErrorCode::OptionOutOfRange,
+            VoteError::AlreadyVoted => ErrorCode::AlreadyVoted,
+            VoteError::WrongState(_) | VoteError::AnotherOpen => ErrorCode::WrongPhase,
+            VoteError::Invalid(_) => ErrorCode::InvalidMotion,
+            VoteError::NotInMinority => ErrorCode::NotInMinority,
+            VoteError::AlreadyReserved => ErrorCode::AlreadyReserved,
+        };
+        Refusal::new(code, e.to_string())
+    }
+}
+
+fn no_entry(code: &str) -> Refusal {
+    Refusal::new(
+        ErrorCode::UnknownRosterEntry,
+        format!("no one with member code \"{code}\" is on the roster"),
+    )
+}
+
+impl MeetingState {
+    pub fn has_roster(&self) -> bool {
+        !self.roster.is_empty()
+    }
+
+    pub fn roster_entry(&self, code: &str) -> Option<&RosterMember> {
+        self.roster_by_code.get(code).map(|&i| &self.roster[i])
+    }
+
+    /// The roster entry whose personal QR holds `key`.
+    pub fn roster_by_key(&self, key: &str) -> Option<&RosterMember> {
+        self.roster_by_key.get(key).map(|&i| &self.roster[i])
+    }
+
+    fn reindex_roster(&mut self) {
+        self.roster_by_code = self
+            .roster
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.entry.code.clone(), i))
+            .collect();
+        self.roster_by_key = self
+            .roster
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.key.clone(), i))
+            .collect();
+    }
+
+    /// Checks that roster entry `code` exists and is not already someone else.
+    pub(super) fn check_link(&self, code: &str) -> Result<(), Refusal> {
+        let r = self.roster_entry(code).ok_or_else(|| no_entry(code))?;
+        if r.member.is_some_and(|m| self.member(m).is_some()) {
+            return Err(Refusal::new(
+                ErrorCode::WrongPhase,
+                format!("{} has already joined this meeting", r.entry.name),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn link(&mut self, member: MemberId, code: &str) {
+        self.unlink(member);
+        if let Some(&i) = self.roster_by_code.get(code) {
+            self.roster[i].member = Some(member);
+            self.roster[i].excused = false;
+        }
+        if let Some(m) = self.members.get_mut(member as usize - 1) {
+            m.roster = Some(code.to_string());
+        }
+    }
+
+    pub(super) fn unlink(&mut self, member: MemberId) {
+        let Some(m) = self.members.get_mut(member as usize - 1) else {
+            return;
+        };
+        if let Some(code) = m.roster.take()
+            && let Some(&i) = self.roster_by_code.get(&code)
+            && self.roster[i].member == Some(member)
+        {
+            self.roster[i].member = None;
+        }
+    }
+
+    /// How attendance sees a member (guests have no status).
+    fn person(&self, member: MemberId) -> Person {
+        let status = self
+            .member(member)
+            .and_then(|m| m.roster.as_deref())
+            .and_then(|c| self.roster_entry(c))
+            .map(|r| r.entry.status);
+        Person {
+            status,
+            present: self.is_present(member),
+            excused: false,
+        }
+    }
+
+    /// Whether `member` may vote now.
+    pub fn may_vote(&self, member: MemberId) -> Result<(), NotEligible> {
+        attendance::may_vote(&self.person(member), self.has_roster())
+    }
+
+    pub fn attendance(&self) -> Attendance {
+        let roster = self.has_roster();
+        let on_roster = self.roster.iter().map(|r| Person {
+            status: Some(r.entry.status),
+            present: r.member.is_some_and(|m| self.is_present(m)),
+            excused: r.excused,
+        });
+        let others = self
+            .active_members()
+            .filter(|m| !roster || m.roster.is_none())
+            .map(|m| Person {
+                status: None,
+                present: !m.left,
+                excused: false,
+            });
+        attendance::count(
+            on_roster.chain(others),
+            roster,
+            self.settings.exclude_excused,
+        )
+    }
+
+    pub fn motion(&self, id: MotionId) -> Option<&Motion> {
+        self.motions.get((id as usize).checked_sub(1)?)?.as_ref()
+    }
+
+    fn motion_mut(&mut self, id: MotionId) -> Result<&mut Motion, Refusal> {
+        self.motions
+            .get_mut((id as usize).wrapping_sub(1))
+            .and_then(Option::as_mut)
+            .ok_or_else(|| VoteError::UnknownMotion(id).into())
+    }
+
+    pub fn open_motion(&self) -> Option<&Motion> {
+        self.motions
+            .iter()
+            .flatten()
+            .find(|m| m.status == crate::vote::Status::Open)
+    }
+
+    pub fn next_motion_id(&self) -> MotionId {
+        self.motions.len() as MotionId + 1
+    }
+
+    fn eligible_voter(&self, member: MemberId) -> Result<(), Refusal> {
+        self.may_vote(member)
+            .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))
+    }
+
+    /// The voting events.
+    pub(super) fn apply_voting(&mut self, event: &Event, at: Millis) -> Result<(), Refusal> {
+        match event {
+            Event::Left { member } => {
+                if !self.is_present(*member) {
+                    return Err(Refusal::new(
+                        ErrorCode::WrongPhase,
+                        "you are not in the meeting",
+                    ));
+                }
+                self.members[*member as usize - 1].left = true;
+            }
+            Event::Returned { member } => {
+                if self.member(*member).is_none() {
+                    return Err(Refusal::new(ErrorCode::UnknownMember, "no such member"));
+                }
+                self.members[*member as usize - 1].left = false;
+            }
+            Event::RosterSet { rows, replace } => {
+                if *replace {
+                    // Keep links of those still on the new roster.
+                    let links: Vec<(String, Option<MemberId>, bool)> = self
+                        .roster
+                        .iter()
+                        .map(|r| (r.entry.code.clone(), r.member, r.excused))
+                        .collect();
+                    self.roster.clear();
+                    for m in self.members.iter_mut() {
+                        m.roster = None;
+                    }
+                    for row in rows {
+                        let old = links.iter().find(|l| l.0 == row.entry.code);
+                        self.roster.push(RosterMember {
+                            entry: row.entry.clone(),
+                            key: row.key.clone(),
+                            excused: old.is_some_and(|o| o.2),
+                            member: old.and_then(|o| o.1),
+                        });
+                    }
+                    for r in &self.roster {
+                        if let Some(m) = r.member {
+                            self.members[m as usize - 1].roster = Some(r.entry.code.clone());
+                        }
+                    }
+                } else {
+                    if let Some(dup) = rows
+                        .iter()
+                        .find(|r| self.roster_by_code.contains_key(&r.entry.code))
+                    {
+                        return Err(Refusal::new(
+                            ErrorCode::InvalidRoster,
+                            format!(
+                                "member code \"{}\" is already on the roster",
+                                dup.entry.code
+                            ),
+                        ));
+                    }
+                    self.roster.extend(rows.iter().map(|row| RosterMember {
+                        entry: row.entry.clone(),
+                        key: row.key.clone(),
+                        excused: false,
+                        member: None,
+                    }));
+                }
+                self.reindex_roster();
+            }
+            Event::RosterEdited { code, entry } => {
+                let i = *self
+                    .roster_by_code
+                    .get(code)
+                    .ok_or_else(|| no_entry(code))?;
+                if entry.code != *code {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidRoster,
+                        "a member code cannot be changed; remove the entry and add it again",
+                    ));
+                }
+                self.roster[i].entry = entry.clone();
+            }
+            Event::RosterRemoved { code } => {
+                let i = *self
+                    .roster_by_code
+                    .get(code)
+                    .ok_or_else(|| no_entry(code))?;
+                let r = self.roster.remove(i);
+                if let Some(m) = r.member {
+                    self.members[m as usize - 1].roster = None;
+                }
+                self.reindex_roster();
+            }
+            Event::Excused { code, excused } => {
+                let i = *self
+                    .roster_by_code
+                    .get(code)
+                    .ok_or_else(|| no_entry(code))?;
+                self.roster[i].excused = *excused;
+            }
+            Event::Assigned { member, code } => {
+                if self.member(*member).is_none() {
+                    return Err(Refusal::new(ErrorCode::UnknownMember, "no such member"));
+                }
+                self.check_link(code)?;
+                self.link(*member, code);
+            }
+            Event::SettingsChanged { settings } => self.settings = *settings,
+            Event::MotionCreated { motion, spec } => {
+                if *motion != self.next_motion_id() {
+                    return Err(Refusal::new(
+                        ErrorCode::BadMessage,
+                        "motion ids out of order",
+                    ));
+                }
+                let mut m = Motion::new(*motion, spec.clone());
+                if let Some(counts) = self.secret_counts.remove(motion) {
+                    for (option, n) in counts {
+                        if let Some(c) = m.counts.get_mut(option) {
+                            *c = n;
+                        }
+                    }
+                }
+                self.motions.push(Some(m));
+            }
+            Event::MotionUpdated { motion, spec } => {
+                self.motion_mut(*motion)?.update(spec.clone())?
+            }
+            Event::MotionDeleted { motion } => {
+                if self.motion_mut(*motion)?.status != crate::vote::Status::Draft {
+                    return Err(VoteError::WrongState("only a draft motion can be deleted").into());
+                }
+                self.motions[*motion as usize - 1] = None;
+                if self.shown_motion == Some(*motion) {
+                    self.shown_motion = None;
+                }
+            }
+            Event::MotionOpened { motion } => {
+                if self.open_motion().is_some_and(|m| m.id != *motion) {
+                    return Err(VoteError::AnotherOpen.into());
+                }
+                let eligible = self.attendance().eligible();
+                let m = self
+                    .motion(*motion)
+                    .ok_or(VoteError::UnknownMotion(*motion))?;
+                if let Some(needed) = m.quorum_needed(eligible)
+                    && eligible.present < needed
+                {
+                    return Err(Refusal::new(
+                        ErrorCode::NoQuorum,
+                        format!(
+                            "no quorum: {needed} eligible members must be present, {} are",
+                            eligible.present
+                        ),
+                    ));
+                }
+                self.motion_mut(*motion)?.open(at, eligible)?;
+                self.shown_motion = Some(*motion);
+            }
+            Event::MotionClosed { motion } => {
+                let eligible = self.attendance().eligible();
+                self.motion_mut(*motion)?.close(at, eligible)?;
+            }
+            Event::MotionShown { motion } => {
+                if let Some(id) = motion {
+                    self.motion(*id).ok_or(VoteError::UnknownMotion(*id))?;
+                }
+                self.shown_motion = *motion;
+            }
+            Event::Voted {
+                member,
+                motion,
+                option,
+            } => {
+                self.eligible_voter(*member)?;
+                let m = self.motion_mut(*motion)?;
+                if m.spec.ballot != Ballot::Open {
+                    return Err(Refusal::new(
+                        ErrorCode::BadMessage,
+                        "a secret ballot is cast as a ballot",
+                    ));
+                }
+                m.cast_open(*member, *option)?;
+            }
+            Event::BallotCast {
+                member,
+                motion,
+                option,
+            } => {
+                self.eligible_voter(*member)?;
+                let m = self.motion_mut(*motion)?;
+                if m.spec.ballot != Ballot::Secret {
+                    return Err(Refusal::new(
+                        ErrorCode::BadMessage,
+                        "an open vote is not a ballot",
+                    ));
+                }
+                m.cast_secret(*member, *option)?;
+            }
+            Event::Reserved {
+                member,
+                motion,
+                text,
+            } => {
+                let m = self.motion_mut(*motion)?;
+                m.check_reservation(*member)?;
+                m.reservations.push((*member, text.clone()));
+            }
+            _ => unreachable!("quiz events are applied by MeetingState::apply"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1435 @@
+//! Meeting roster import: turns the organiser's CSV or XLSX upload into
+//! roster entries, or into the full list of problems to fix.
+//!
+//! Organisers fix their spreadsheet once and re-upload, so every problem is
+//! collected (not just the first) and each one names the row and column the
+//! way the spreadsheet program shows them. Nothing partial is ever returned:
+//! a half-imported roster would silently leave members out.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// Upper bound on data rows: far above any party cell or committee, low
+/// enough that a wrong file (an export of a whole database) fails fast.
+pub const MAX_ROWS: usize = 20_000;
+/// Member codes are short identifiers; a longer value is a wrong column.
+pub const MAX_CODE_CHARS: usize = 64;
+/// Generous for Vietnamese full names, still bounded for the UI and storage.
+pub const MAX_NAME_CHARS: usize = 120;
+/// Groups (tổ đảng) are shown next to names, so they get the same bound.
+pub const MAX_GROUP_CHARS: usize = 120;
+/// Vietnamese rosters usually start with a title block ("ĐẢNG BỘ…",
+/// "DANH SÁCH…"), so the header is searched for in this many non-blank rows.
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// A member's standing in the cell. Unknown values are rejected rather than
+/// guessed, because a wrong status is invisible once imported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Official,
+    Probationary,
+    Exempt,
+    Suspended,
+    Attached,
+}
+
+impl Status {
+    /// Every status, in the order they are offered to users.
+    pub const ALL: [Status; 5] = [
+        Status::Official,
+        Status::Probationary,
+        Status::Exempt,
+        Status::Suspended,
+        Status::Attached,
+    ];
+
+    /// The term party members use themselves.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Status::Official => "Chính thức",
+            Status::Probationary => "Dự bị",
+            Status::Exempt => "Miễn sinh hoạt",
+            Status::Suspended => "Đình chỉ sinh hoạt",
+            Status::Attached => "Sinh hoạt tạm thời",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Status::Official => "Official",
+            Status::Probationary => "Probationary",
+            Status::Exempt => "Exempt",
+            Status::Suspended => "Suspended",
+            Status::Attached => "Attached",
+        }
+    }
+
+    /// Accepts the English names and the usual Vietnamese wordings, ignoring
+    /// case, spacing, punctuation and diacritics (files are often typed
+    /// without them), and an optional "đảng viên …" / "… đảng" wrapper.
+    pub fn parse(s: &str) -> Option<Status> {
+        let key = key(s);
+        let mut candidates = vec![key.as_str()];
+        if let Some(rest) = key.strip_prefix("dangvien") {
+            candidates.push(rest);
+        }
+        for c in candidates.clone() {
+            if let Some(rest) = c.strip_suffix("dang") {
+                candidates.push(rest);
+            }
+        }
+        candidates.into_iter().find_map(status_from_key)
+    }
+}
+
+/// Exact match on a [`key`]; kept as one table so every wording is visible.
+fn status_from_key(k: &str) -> Option<Status> {
+    Some(match k {
+        "official" | "chinhthuc" => Status::Official,
+        "probationary" | "dubi" => Status::Probationary,
+        "exempt" | "mien" | "miensinhhoat" | "miencongtacvasinhhoat" | "miencongtacsinhhoat" => {
+            Status::Exempt
+        }
+        "suspended" | "dinhchi" | "dinhchisinhhoat" => Status::Suspended,
+        "attached"
+        | "attachedelsewhere"
+        | "sinhhoattamthoi"
+        | "sinhhoatnoikhac"
+        | "sinhhoattamthoinoikhac" => Status::Attached,
+        _ => return None,
+    })
+}
+
+/// One member as imported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub name: String,
+    pub code: String,
+    pub status: Status,
+    pub group: Option<String>,
+}
+
+/// One thing the organiser must fix. `row` is 1-based as the spreadsheet
+/// shows it; `column` is the header text from the file, or the canonical
+/// column name when the column itself is missing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}", render_problem(.row, .column, .message))]
+pub struct RosterProblem {
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+fn render_problem(row: &Option<usize>, column: &Option<String>, message: &str) -> String {
+    match (row, column) {
+        (Some(r), Some(c)) => format!("row {r}, column \"{c}\": {message}"),
+        (Some(r), None) => format!("row {r}: {message}"),
+        (None, Some(c)) => format!("column \"{c}\": {message}"),
+        (None, None) => message.to_string(),
+    }
+}
+
+impl RosterProblem {
+    fn file(message: impl Into<String>) -> Self {
+        RosterProblem {
+            row: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    fn at(row: usize, column: &str, message: impl Into<String>) -> Self {
+        RosterProblem {
+            row: Some(row),
+            column: Some(column.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Upload formats; chosen from the file name because browsers report
+/// unreliable MIME types for CSV.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn from_filename(name: &str) -> Option<Format> {
+        let (_, ext) = name.trim().rsplit_once('.')?;
+        if ext.eq_ignore_ascii_case("csv") {
+            Some(Format::Csv)
+        } else if ext.eq_ignore_ascii_case("xlsx") {
+            Some(Format::Xlsx)
+        } else {
+            None
+        }
+    }
+}
+
+pub fn parse(format: Format, bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    match format {
+        Format::Csv => parse_csv(bytes),
+        Format::Xlsx => parse_xlsx(bytes),
+    }
+}
+
+pub use crate::text::fold;
+
+/// Matching key for headers and statuses: [`fold`] without spaces or
+/// punctuation, so "Họ và tên (*)", "ho_va_ten" and "HỌ VÀ TÊN:" all agree.
+fn key(s: &str) -> String {
+    fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Whitespace as found in spreadsheets: includes the no-break space Excel
+/// likes, and zero-width characters pasted from web pages or Word.
+use crate::text::is_space;
+
+/// Cell value as stored: NFC (macOS and some web forms produce NFD, which
+/// would make equal names compare different), trimmed, inner runs of
+/// whitespace collapsed to one space.
+fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.nfc().collect::<String>().split(is_space) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Quotes a user's value for a message, shortened so one bad cell (a pasted
+/// paragraph) cannot swamp the list of problems.
+fn quoted(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() > MAX {
+        let head: String = s.chars().take(MAX).collect();
+        format!("\"{head}…\"")
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Columns
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Name,
+    Code,
+    Status,
+    Group,
+}
+
+impl Field {
+    const ALL: [Field; 4] = [Field::Name, Field::Code, Field::Status, Field::Group];
+
+    fn canonical(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Code => "code",
+            Field::Status => "status",
+            Field::Group => "group",
+        }
+    }
+
+    /// What the column holds, in words for messages.
+    fn what(self) -> &'static str {
+        match self {
+            Field::Name => "the member's name",
+            Field::Code => "the member code",
+            Field::Status => "the member's status",
+            Field::Group => "the group",
+        }
+    }
+
+    fn required(self) -> bool {
+        !matches!(self, Field::Group)
+    }
+
+    /// Accepted header texts, listed in messages exactly as written here.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Name => &["name", "họ và tên", "họ tên", "tên", "full name"],
+            Field::Code => &[
+                "code",
+                "member code",
+                "mã",
+                "mã đảng viên",
+                "số thẻ",
+                "mã số",
+            ],
+            Field::Status => &["status", "tình trạng", "loại", "loại đảng viên"],
+            Field::Group => &["group", "tổ", "tổ đảng", "nhóm"],
+        }
+    }
+
+    fn from_header(text: &str) -> Option<Field> {
+        let k = key(text);
+        if k.is_empty() {
+            return None;
+        }
+        Field::ALL
+            .into_iter()
+            .find(|f| f.aliases().iter().any(|a| key(a) == k))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Format-independent validation
+
+/// A cell as read from the file: its text, or why it has no usable text.
+type Cell = Result<String, CellIssue>;
+
+/// Spreadsheet cells that cannot be a name, code or status; reported rather
+/// than turned into misleading text such as a date's serial number.
+#[derive(Clone, Debug)]
+enum CellIssue {
+    Date,
+    Error(String),
+}
+
+/// One physical row with its spreadsheet row number (1-based).
+struct RawRow {
+    row: usize,
+    cells: Vec<Cell>,
+}
+
+impl RawRow {
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(cell_is_blank)
+    }
+}
+
+fn cell_is_blank(c: &Cell) -> bool {
+    matches!(c, Ok(s) if s.chars().all(is_space))
+}
+
+/// Readers give up after this many non-blank rows: past the header search
+/// and the row limit, so the file is too big whatever it holds, and reading
+/// on would only hold more of it in memory.
+const READ_CAP: usize = MAX_ROWS + HEADER_SEARCH_ROWS + 1;
+
+fn too_many_rows() -> Vec<RosterProblem> {
+    vec![RosterProblem::file(format!(
+        "the roster has more than {MAX_ROWS} rows; at most {MAX_ROWS} members can be imported"
+    ))]
+}
+
+/// Which file column holds each field, plus its header text for messages.
+struct Columns {
+    header_row: usize,
+    map: Vec<(Field, usize, String)>,
+}
+
+impl Columns {
+    fn get(&self, field: Field) -> Option<(usize, &str)> {
+        self.map
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|(_, i, h)| (*i, h.as_str()))
+    }
+}
+
+fn header_text(c: &Cell) -> String {
+    match c {
+        Ok(s) => clean(s),
+        Err(_) => String::new(),
+    }
+}
+
+/// Picks the header: the first row naming all required columns, else the
+/// row naming most of them (so "missing column" points at the right row).
+fn find_header(rows: &[RawRow]) -> usize {
+    let mut best = (0, 0);
+    for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
+        let mut found: Vec<Field> = row
+            .cells
+            .iter()
+            .filter_map(|c| Field::from_header(&header_text(c)))
+            .collect();
+        found.sort_by_key(|f| *f as u8);
+        found.dedup();
+        let required = found.iter().filter(|f| f.required()).count();
+        if required == 3 {
+            return i;
+        }
+        if required > best.1 {
+            best = (i, required);
+        }
+    }
+    best.0
+}
+
+fn read_header(row: &RawRow) -> Result<Columns, Vec<RosterProblem>> {
+    let mut problems = Vec::new();
+    let mut map: Vec<(Field, usize, String)> = Vec::new();
+    for (i, cell) in row.cells.iter().enumerate() {
+        let text = header_text(cell);
+        let Some(field) = Field::from_header(&text) else {
+            continue;
+        };
+        if let Some((_, _, first)) = map.iter().find(|(f, _, _)| *f == field) {
+            problems.push(RosterProblem::at(
+                row.row,
+                &text,
+                format!(
+                    "both this column and column {} are read as {}; rename or delete one of them",
+                    quoted(first),
+                    field.what()
+                ),
+            ));
+        } else {
+            map.push((field, i, text));
+        }
+    }
+    for field in Field::ALL.into_iter().filter(|f| f.required()) {
+        if !map.iter().any(|(f, _, _)| *f == field) {
+            let names: Vec<String> = field.aliases().iter().map(|a| quoted(a)).collect();
+            problems.push(RosterProblem::at(
+                row.row,
+                field.canonical(),
+                format!(
+                    "missing required column for {}; add a column whose header is one of: {}",
+                    field.what(),
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(Columns {
+            header_row: row.row,
+            map,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn status_choices() -> String {
+    Status::ALL
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s.label_en().to_lowercase(),
+                s.label_vi().to_lowercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text of one field in one row, or a problem if the cell is unusable.
+fn field_text(
+    row: &RawRow,
+    columns: &Columns,
+    field: Field,
+    problems: &mut Vec<RosterProblem>,
+) -> Option<String> {
+    let (idx, header) = columns.get(field)?;
+    match row.cells.get(idx) {
+        None => Some(String::new()),
+        Some(Ok(s)) => Some(clean(s)),
+        Some(Err(issue)) => {
+            let message = match issue {
+                CellIssue::Date => format!(
+                    "the cell holds a date or time, not text; format the column as Text and \
+                     type {} again",
+                    field.what()
+                ),
+                CellIssue::Error(e) => format!(
+                    "the cell holds the spreadsheet error {}; replace it with {}",
+                    quoted(e),
+                    field.what()
+                ),
+            };
+            problems.push(RosterProblem::at(row.row, header, message));
+            None
+        }
+    }
+}
+
+fn check_length(
+    value: &str,
+    max: usize,
+    row: usize,
+    header: &str,
+    what: &str,
+    problems: &mut Vec<RosterProblem>,
+) -> bool {
+    let len = value.chars().count();
+    if len > max {
+        problems.push(RosterProblem::at(
+            row,
+            header,
+            format!(
+                "{what} {} is {len} characters long; shorten it to at most {max}",
+                quoted(value)
+            ),
+        ));
+        return false;
+    }
+    true
+}
+
+fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    let rows: Vec<RawRow> = rows.into_iter().filter(|r| !r.is_blank()).collect();
+    if rows.is_empty() {
+        return Err(vec![RosterProblem::file(
+            "the roster is empty: the file has no header row and no members",
+        )]);
+    }
+    let header_idx = find_header(&rows);
+    let columns = read_header(&rows[header_idx])?;
+
+    // Rows where every recognised column is blank (pre-numbered template
+    // rows with only "STT" filled) carry nothing to import.
+    let data: Vec<&RawRow> = rows[header_idx + 1..]
+        .iter()
+        .filter(|r| {
+            columns
+                .map
+                .iter()
+                .any(|(_, i, _)| r.cells.get(*i).is_some_and(|c| !cell_is_blank(c)))
+        })
+        .collect();
+    if data.len() > MAX_ROWS {
+        return Err(too_many_rows());
+    }
+    if data.is_empty() {
+        return Err(vec![RosterProblem {
+            row: Some(columns.header_row),
+            column: None,
+            message: "the roster is empty: add one row per member below the header row".to_string(),
+        }]);
+    }
+
+    let mut problems = Vec::new();
+    let mut entries = Vec::with_capacity(data.len());
+    // Lower-cased code → (row, code as written): codes must tell members
+    // apart, so "ab1" and "AB1" in one file are taken to be a typo.
+    let mut seen: HashMap<String, (usize, String)> = HashMap::new();
+    for row in data {
+        let r = row.row;
+        let before = problems.len();
+
+        let name = field_text(row, &columns, Field::Name, &mut problems);
+        if let (Some(name), Some((_, header))) = (&name, columns.get(Field::Name)) {
+            if name.is_empty() {
+                problems.push(RosterProblem::at(
+                    r,
+                    header,
+                    "name is empty; enter the member's full name",
+                ));
+            } else {
+                check_length(name, MAX_NAME_CHARS, r, header, "name", &mut problems);
+            }
+        }
+
+        let code = field_text(row, &columns, Field::Code, &mut problems);
+        if let (Some(code), Some((_, header))) = (&code, columns.get(Field::Code)) {
+            if code.is_empty() {
+                problems.push(RosterProblem::at(
+                    r,
+                    header,
+                    "member code is empty; enter the member's code (each member needs a unique code)",
+                ));
+            } else if check_length(
+                code,
+                MAX_CODE_CHARS,
+                r,
+                header,
+                "member code",
+                &mut problems,
+            ) {
+                let folded = code.to_lowercase();
+                if let Some((first_row, first)) = seen.get(&folded) {
+                    let as_written = if first == code {
+                        String::new()
+                    } else {
+                        format!(" (as {})", quoted(first))
+                    };
+                    problems.push(RosterProblem::at(
+                        r,
+                        header,
+                        format!(
+                            "member code {} is already used on row {first_row}{as_written}; each member needs a unique code",
+                            quoted(code)
+                        ),
+                    ));
+                } else {
+                    seen.insert(folded, (r, code.clone()));
+                }
+            }
+        }
+
+        let status_text = field_text(row, &columns, Field::Status, &mut problems);
+        let mut status = None;
+        if let (Some(text), Some((_, header))) = (&status_text, columns.get(Field::Status)) {
+            if text.is_empty() {
+                problems.push(RosterProblem::at(
+                    r,
+                    header,
+                    format!("status is empty; use one of: {}", status_choices()),
+                ));
+            } else {
+                status = Status::parse(text);
+                if status.is_none() {
+                    problems.push(RosterProblem::at(
+                        r,
+                        header,
+                        format!(
+                            "unknown status {}; use one of: {}",
+                            quoted(text),
+                            status_choices()
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let group =
+            field_text(row, &columns, Field::Group, &mut problems).filter(|text| !text.is_empty());
+        if let (Some(text), Some((_, header))) = (&group, columns.get(Field::Group)) {
+            check_length(text, MAX_GROUP_CHARS, r, header, "group", &mut problems);
+        }
+
+        if problems.len() == before
+            && let (Some(name), Some(code), Some(status)) = (name, code, status)
+        {
+            entries.push(RosterEntry {
+                name,
+                code,
+                status,
+                group,
+            });
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(problems)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// CSV
+
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(vec![RosterProblem::file(
+            "this file is an Excel workbook, not CSV; upload it with the .xlsx extension",
+        )]);
+    }
+    let text = decode_text(bytes)?;
+    let (delimiter, body) = detect_delimiter(&text);
+    validate(read_csv_rows(body, delimiter)?)
+}
+
+/// UTF-8, with or without a BOM; also UTF-16 with a BOM, because that is
+/// what Excel's "Unicode Text" (tab-separated) export writes.
+fn decode_text(bytes: &[u8]) -> Result<String, Vec<RosterProblem>> {
+    let utf16 = |le: bool| -> Option<String> {
+        let body = &bytes[2..];
+        if !body.len().is_multiple_of(2) {
+            return None;
+        }
+        let units = body.chunks_exact(2).map(|p| {
+            if le {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
+    };
+    let decoded = if bytes.starts_with(&[0xFF, 0xFE]) {
+        utf16(true)
+    } else if bytes.starts_with(&[0xFE, 0xFF]) {
+        utf16(false)
+    } else {
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        std::str::from_utf8(body).ok().map(str::to_string)
+    };
+    decoded.ok_or_else(|| {
+        vec![RosterProblem::file(
+            "the file is not UTF-8 text, so Vietnamese letters would be garbled; in Excel choose \
+             Save As → \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead",
+        )]
+    })
+}
+
+/// Chooses the delimiter that makes the most header names recognisable in
+/// the first lines (Vietnamese Excel writes ';' because ',' is the decimal
+/// separator there); honours Excel's "sep=;" first line, returning the text
+/// after it.
+fn detect_delimiter(text: &str) -> (u8, &str) {
+    let first_line = text.lines().next().unwrap_or("");
+    let sep = first_line.trim().strip_prefix("sep=").unwrap_or("");
+    if let Some(d @ (',' | ';' | '\t')) = sep.chars().next().filter(|_| sep.len() == 1) {
+        let body = &text[first_line.len()..];
+        let body = body
+            .strip_prefix("\r\n")
+            .or_else(|| body.strip_prefix('\n'))
+            .or_else(|| body.strip_prefix('\r'))
+            .unwrap_or(body);
+        return (d as u8, body);
+    }
+    let sample: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(HEADER_SEARCH_ROWS)
+        .collect();
+    let score = |d: char| {
+        let recognised = sample
+            .iter()
+            .map(|line| {
+                let mut fields: Vec<Field> = line
+                    .split(d)
+                    .filter_map(|cell| Field::from_header(cell.trim().trim_matches('"')))
+                    .collect();
+                fields.sort_by_key(|f| *f as u8);
+                fields.dedup();
+                fields.len()
+            })
+            .max()
+            .unwrap_or(0);
+        let occurrences: usize = sample.iter().map(|l| l.matches(d).count()).sum();
+        (recognised, occurrences)
+    };
+    let best = [',', ';', '\t']
+        .into_iter()
+        .fold((',', score(',')), |best, d| {
+            let s = score(d);
+            if s > best.1 { (d, s) } else { best }
+        });
+    (best.0 as u8, text)
+}
+
+fn read_csv_rows(text: &str, delimiter: u8) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let bytes = text.as_bytes();
+    let mut rows = Vec::new();
+    let mut non_blank = 0;
+    // Spreadsheet row of the previous record; blank lines are skipped by the
+    // csv reader but still occupy a row in Excel, so they are counted here.
+    let mut row = 0;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                return Err(vec![RosterProblem::file(format!(
+                    "the CSV file could not be read near line {line}: {e}"
+                ))]);
+            }
+        }
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        row += 1 + blank_lines_at(bytes, start);
+        let cells: Vec<Cell> = record.iter().map(|s| Ok(s.to_string())).collect();
+        let raw = RawRow { row, cells };
+        if !raw.is_blank() {
+            non_blank += 1;
+        }
+        rows.push(raw);
+        if non_blank > READ_CAP {
+            return Err(too_many_rows());
+        }
+    }
+    Ok(rows)
+}
+
+/// Counts empty lines starting at `start`, where the csv reader resumed after
+/// the previous record (possibly between the '\r' and '\n' of its ending).
+fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    if i > 0 && bytes.get(i - 1) == Some(&b'\r') && bytes.get(i) == Some(&b'\n') {
+        i += 1;
+    }
+    let mut count = 0;
+    loop {
+        match bytes.get(i) {
+            Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+            Some(b'\r' | b'\n') => i += 1,
+            _ => return count,
+        }
+        count += 1;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// XLSX
+
+pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
+    if bytes.starts_with(OLE_MAGIC) {
+        return Err(vec![RosterProblem::file(
+            "this is an old-style Excel file (.xls) or a password-protected workbook; open it in \
+             Excel, remove any password and save it as \"Excel Workbook (.xlsx)\"",
+        )]);
+    }
+    validate(read_xlsx_rows(bytes)?)
+}
+
+fn not_xlsx() -> Vec<RosterProblem> {
+    vec![RosterProblem::file(
+        "the file is not a valid Excel workbook (.xlsx); open it in Excel and save it as \
+         \"Excel Workbook (.xlsx)\", or upload a CSV file instead",
+    )]
+}
+
+fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
+    let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {
+        Ok(b) => b,
+        Err(XlsxError::Password) => {
+            return Err(vec![RosterProblem::file(
+                "the workbook is password-protected; remove the password in Excel and upload it again",
+            )]);
+        }
+        Err(_) => return Err(not_xlsx()),
+    };
+    // First worksheet, preferring a visible one: a hidden first sheet is
+    // usually a lookup list, not what the organiser sees on opening.
+    let sheets = book.sheets_metadata();
+    let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
+    let Some(sheet) = worksheets()
+        .find(|s| s.visible == SheetVisible::Visible)
+        .or_else(|| worksheets().next())
+        .map(|s| s.name.clone())
+    else {
+        return Err(vec![RosterProblem::file(
+            "the roster is empty: the workbook has no worksheet",
+        )]);
+    };
+    let range = book.worksheet_range(&sheet).map_err(|_| not_xlsx())?;
+    let Some((top, left)) = range.start() else {
+        return Ok(Vec::new());
+    };
+    let mut grid: Vec<Vec<Cell>> = Vec::new();
+    let mut non_blank = 0;
+    for cells in range.rows() {
+        let row: Vec<Cell> = cells.iter().map(cell_text).collect();
+        if !row.iter().all(cell_is_blank) {
+            non_blank += 1;
+        }
+        grid.push(row);
+        if non_blank > READ_CAP {
+            return Err(too_many_rows());
+        }
+    }
+    // A group (tổ) is often one cell merged down over its members' rows;
+    // only the top cell holds the value, so copy it down. Only vertical
+    // merges: a header merged across columns must not name two columns.
+    if let Ok(merges) = book.merge_cells_by_sheet_name(&sheet) {
+        for m in merges.iter().filter(|m| m.start.1 == m.end.1) {
+            let (Some(r0), Some(c)) = (
+                m.start.0.checked_sub(top).map(|v| v as usize),
+                m.start.1.checked_sub(left).map(|v| v as usize),
+            ) else {
+                continue;
+            };
+            let Some(value) = grid.get(r0).and_then(|r| r.get(c)).cloned() else {
+                continue;
+            };
+            for r in r0 + 1..=(m.end.0 - top) as usize {
+                if let Some(cell) = grid.get_mut(r).and_then(|row| row.get_mut(c))
+                    && cell_is_blank(cell)
+                {
+                    *cell = value.clone();
+                }
+            }
+        }
+    }
+    Ok(grid
+        .into_iter()
+        .enumerate()
+        .map(|(i, cells)| RawRow {
+            row: top as usize + i + 1,
+            cells,
+        })
+        .collect())
+}
+
+/// Numbers become their plain digits: a member code typed as 12345 is
+/// stored as the float 12345.0.
+fn cell_text(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Ok(String::new()),
+        Data::String(s) => Ok(s.clone()),
+        Data::Int(i) => Ok(i.to_string()),
+        Data::Float(f) => Ok(number_text(*f)),
+        Data::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => Err(CellIssue::Date),
+        Data::Error(e) => Err(CellIssue::Error(e.to_string())),
+    }
+}
+
+fn number_text(f: f64) -> String {
+    // Integers below 2^53 are exact in f64, so printing them as i64 is safe.
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        (f as i64).to_string()
+    } else {
+        f.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+
+    fn problems(r: Result<Vec<RosterEntry>, Vec<RosterProblem>>) -> Vec<RosterProblem> {
+        match r {
+            Ok(entries) => panic!("expected problems, got {entries:?}"),
+            Err(p) => p,
+        }
+    }
+
+    fn entries(r: Result<Vec<RosterEntry>, Vec<RosterProblem>>) -> Vec<RosterEntry> {
+        match r {
+            Ok(e) => e,
+            Err(p) => panic!(
+                "expected entries, got problems:\n{}",
+                p.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        }
+    }
+
+    fn entry(name: &str, code: &str, status: Status, group: Option<&str>) -> RosterEntry {
+        RosterEntry {
+            name: name.into(),
+            code: code.into(),
+            status,
+            group: group.map(Into::into),
+        }
+    }
+
+    /// Asserts a problem at (row, column) exists whose text has every word.
+    fn assert_problem(ps: &[RosterProblem], row: usize, column: &str, words: &[&str]) {
+        let found = ps.iter().any(|p| {
+            p.row == Some(row)
+                && p.column.as_deref() == Some(column)
+                && words.iter().all(|w| p.to_string().contains(w))
+        });
+        assert!(
+            found,
+            "no problem at row {row}, column {column:?} containing {words:?}; got:\n{}",
+            ps.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    #[test]
+    fn fold_strips_vietnamese_diacritics() {
+        assert_eq!(fold("  ĐẢNG   viên\tChính  THỨC "), "dang vien chinh thuc");
+        assert_eq!(fold("Họ và Tên"), "ho va ten");
+        assert_eq!(fold("Nguyễn Thị Ánh Tuyết"), "nguyen thi anh tuyet");
+        // Decomposed input (as macOS produces) folds the same.
+        assert_eq!(fold("Tê\u{0302}\u{0301}n"), fold("Tến"));
+    }
+
+    #[test]
+    fn status_accepts_every_listed_wording() {
+        let cases = [
+            (Status::Official, "official"),
+            (Status::Official, "Chính thức"),
+            (Status::Official, "dang vien chinh thuc"),
+            (Status::Official, "Đảng viên chính thức"),
+            (Status::Probationary, "probationary"),
+            (Status::Probationary, "DỰ BỊ"),
+            (Status::Probationary, "đảng viên dự bị"),
+            (Status::Exempt, "exempt"),
+            (Status::Exempt, "miễn"),
+            (Status::Exempt, "Miễn sinh hoạt"),
+            (Status::Exempt, "miễn công tác và sinh hoạt"),
+            (Status::Exempt, "Miễn công tác và sinh hoạt đảng"),
+            (Status::Suspended, "suspended"),
+            (Status::Suspended, "đình chỉ"),
+            (Status::Suspended, "Đình chỉ sinh hoạt"),
+            (Status::Attached, "attached"),
+            (Status::Attached, "Attached elsewhere"),
+            (Status::Attached, "sinh hoạt tạm thời"),
+            (Status::Attached, "sinh hoạt nơi khác"),
+            (Status::Attached, "Sinh hoạt tạm thời nơi khác"),
+            (Status::Official, "  chinh   thuc "),
+        ];
+        for (want, text) in cases {
+            assert_eq!(Status::parse(text), Some(want), "{text}");
+        }
+        assert_eq!(Status::parse("chinh thuc x"), None);
+        assert_eq!(Status::parse(""), None);
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.label_vi()), Some(s));
+            assert_eq!(Status::parse(s.label_en()), Some(s));
+        }
+    }
+
+    #[test]
+    fn status_serializes_snake_case() {
+        // The csv crate is already a dependency and speaks serde.
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(entry("An", "1", Status::Probationary, None))
+            .unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text, "name,code,status,group\nAn,1,probationary,\n");
+        let back: RosterEntry = csv::Reader::from_reader(text.as_bytes())
+            .deserialize()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.status, Status::Probationary);
+    }
+
+    #[test]
+    fn format_from_filename() {
+        assert_eq!(Format::from_filename("ds_chi_bo.CSV"), Some(Format::Csv));
+        assert_eq!(Format::from_filename("Danh sách.xlsx"), Some(Format::Xlsx));
+        assert_eq!(Format::from_filename("a.XLSX"), Some(Format::Xlsx));
+        assert_eq!(Format::from_filename("old.xls"), None);
+        assert_eq!(Format::from_filename("csv"), None);
+    }
+
+    #[test]
+    fn good_csv_with_vietnamese_headers_and_statuses() {
+        let csv = "STT,Họ và tên,Mã đảng viên,Tình trạng,Tổ đảng,Ghi chú\n\
+                   1,  Nguyễn   Văn An ,001,Chính thức,Tổ 1,\n\
+                   2,Trần Thị Bình,002,dự bị,,mới kết nạp\n\
+                   3,Lê Văn Cường,003,Miễn sinh hoạt,Tổ 2,\n\
+                   4,Phạm Thị Dung,004,đình chỉ sinh hoạt,Tổ 2,\n\
+                   5,Hoàng Văn Em,005,Sinh hoạt tạm thời nơi khác,Tổ 1,\n";
+        let got = entries(parse(Format::Csv, csv.as_bytes()));
+        assert_eq!(
+            got,
+            vec![
+                entry("Nguyễn Văn An", "001", Status::Official, Some("Tổ 1")),
+                entry("Trần Thị Bình", "002", Status::Probationary, None),
+                entry("Lê Văn Cường", "003", Status::Exempt, Some("Tổ 2")),
+                entry("Phạm Thị Dung", "004", Status::Suspended, Some("Tổ 2")),
+                entry("Hoàng Văn Em", "005", Status::Attached, Some("Tổ 1")),
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_match_without_case_spaces_or_diacritics() {
+        let csv = "  HO TEN ,MA SO,  loai dang vien,NHOM\nAn,1,chinh thuc,A\n";
+        let got = entries(parse_csv(csv.as_bytes()));
+        assert_eq!(got, vec![entry("An", "1", Status::Official, Some("A"))]);
+    }
+
+    #[test]
+    fn semicolon_csv_with_bom() {
+        let csv = "\u{FEFF}Họ và tên;Mã;Loại\r\nNguyễn Văn An;DV-01;Chính thức\r\n\
+                   \"Trần, Thị Bình\";DV-02;Dự bị\r\n";
+        let got = entries(parse_csv(csv.as_bytes()));
+        assert_eq!(
+            got,
+            vec![
+                entry("Nguyễn Văn An", "DV-01", Status::Official, None),
+                entry("Trần, Thị Bình", "DV-02", Status::Probationary, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_title_rows_above_header_keep_spreadsheet_rows() {
+        let csv = "ĐẢNG BỘ PHƯỜNG 5;;;\nDANH SÁCH ĐẢNG VIÊN CHI BỘ 3;;;\n;;;\n\
+                   STT;Họ và tên;Mã;Tình trạng\n1;An;1;Chính thức\n2;Bình;2;chinh thuc x\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_problem(&ps, 6, "Tình trạng", &["unknown status \"chinh thuc x\""]);
+    }
+
+    #[test]
+    fn tab_csv_and_excel_sep_line() {
+        let tab = "name\tcode\tstatus\nAn\t1\tofficial\n";
+        assert_eq!(
+            entries(parse_csv(tab.as_bytes())),
+            vec![entry("An", "1", Status::Official, None)]
+        );
+        // Excel hides the "sep=" line, so the header is still row 1.
+        let sep = "sep=;\nname;code;status\nAn;1;wrong\n";
+        let ps = problems(parse_csv(sep.as_bytes()));
+        assert_problem(&ps, 2, "status", &["unknown status \"wrong\""]);
+    }
+
+    #[test]
+    fn utf16_tab_export_from_excel() {
+        let text = "Họ tên\tMã số\tTình trạng\nNguyễn Văn An\t7\tDự bị\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(
+            entries(parse_csv(&bytes)),
+            vec![entry("Nguyễn Văn An", "7", Status::Probationary, None)]
+        );
+    }
+
+    #[test]
+    fn non_utf8_csv_is_one_clear_problem() {
+        // "Tên" in Windows-1258: 'ê' is 0xEA, not valid UTF-8 here.
+        let ps = problems(parse_csv(b"T\xEAn,code,status\nA,1,official\n"));
+        assert_eq!(ps.len(), 1);
+        assert!(ps[0].to_string().contains("not UTF-8"));
+        assert!(ps[0].to_string().contains("CSV UTF-8"));
+    }
+
+    fn xlsx_bytes(build: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        build(ws);
+        wb.save_to_buffer().expect("xlsx")
+    }
+
+    #[test]
+    fn xlsx_with_numeric_member_code() {
+        let bytes = xlsx_bytes(|ws| {
+            ws.write(0, 0, "Họ và tên").unwrap();
+            ws.write(0, 1, "Số thẻ").unwrap();
+            ws.write(0, 2, "Tình trạng").unwrap();
+            ws.write(0, 3, "Tổ").unwrap();
+            ws.write(1, 0, "Nguyễn Văn An").unwrap();
+            ws.write(1, 1, 12345).unwrap();
+            ws.write(1, 2, "Chính thức").unwrap();
+            ws.write(1, 3, "Tổ 1").unwrap();
+            ws.write(2, 0, "Trần Thị Bình").unwrap();
+            ws.write(2, 1, 67890.0).unwrap();
+            ws.write(2, 2, "Dự bị").unwrap();
+            ws.write(3, 0, "Lê Văn Cường").unwrap();
+            ws.write(3, 1, "DV-03").unwrap();
+            ws.write(3, 2, "exempt").unwrap();
+        });
+        let got = entries(parse(Format::Xlsx, &bytes));
+        assert_eq!(
+            got,
+            vec![
+                entry("Nguyễn Văn An", "12345", Status::Official, Some("Tổ 1")),
+                entry("Trần Thị Bình", "67890", Status::Probationary, None),
+                entry("Lê Văn Cường", "DV-03", Status::Exempt, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn xlsx_title_block_merged_group_and_absolute_rows() {
+        let bytes = xlsx_bytes(|ws| {
+            let plain = XFormat::new();
+            ws.merge_range(0, 0, 0, 4, "DANH SÁCH ĐẢNG VIÊN CHI BỘ 3", &plain)
+                .unwrap();
+            ws.write(2, 0, "STT").unwrap();
+            ws.write(2, 1, "Họ và tên").unwrap();
+            ws.write(2, 2, "Mã đảng viên").unwrap();
+            ws.write(2, 3, "Loại đảng viên").unwrap();
+            ws.write(2, 4, "Tổ đảng").unwrap();
+            for (i, (name, code)) in [("An", 1), ("Bình", 2), ("Cường", 2)].iter().enumerate() {
+                let r = 3 + i as u32;
+                ws.write(r, 0, i as u32 + 1).unwrap();
+                ws.write(r, 1, *name).unwrap();
+                ws.write(r, 2, *code).unwrap();
+                ws.write(r, 3, "Chính thức").unwrap();
+            }
+            ws.merge_range(3, 4, 5, 4, "Tổ 1", &plain).unwrap();
+        });
+        let ps = problems(parse_xlsx(&bytes));
+        // Header is on spreadsheet row 3, so data rows are 4..6.
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_problem(
+            &ps,
+            6,
+            "Mã đảng viên",
+            &["member code \"2\"", "already used on row 5"],
+        );
+
+        let bytes = xlsx_bytes(|ws| {
+            let plain = XFormat::new();
+            ws.write(0, 0, "name").unwrap();
+            ws.write(0, 1, "code").unwrap();
+            ws.write(0, 2, "status").unwrap();
+            ws.write(0, 3, "group").unwrap();
+            for r in 1..=2u32 {
+                ws.write(r, 0, format!("M{r}")).unwrap();
+                ws.write(r, 1, r).unwrap();
+                ws.write(r, 2, "official").unwrap();
+            }
+            ws.merge_range(1, 3, 2, 3, "Tổ 2", &plain).unwrap();
+        });
+        let got = entries(parse_xlsx(&bytes));
+        assert!(
+            got.iter().all(|e| e.group.as_deref() == Some("Tổ 2")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn xlsx_error_cell_is_reported() {
+        let bytes = xlsx_bytes(|ws| {
+            ws.write(0, 0, "name").unwrap();
+            ws.write(0, 1, "code").unwrap();
+            ws.write(0, 2, "status").unwrap();
+            ws.write(1, 0, "An").unwrap();
+            ws.write_formula(
+                1,
+                1,
+                rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!"),
+            )
+            .unwrap();
+            ws.write(1, 2, "official").unwrap();
+        });
+        let ps = problems(parse_xlsx(&bytes));
+        assert_problem(
+            &ps,
+            2,
+            "code",
+            &["spreadsheet error \"#DIV/0!\"", "member code"],
+        );
+
+        let bytes = xlsx_bytes(|ws| {
+            let date = XFormat::new().set_num_format("dd/mm/yyyy");
+            ws.write(0, 0, "name").unwrap();
+            ws.write(0, 1, "code").unwrap();
+            ws.write(0, 2, "status").unwrap();
+            ws.write(1, 0, "An").unwrap();
+            ws.write_number_with_format(1, 1, 45000.0, &date).unwrap();
+            ws.write(1, 2, "official").unwrap();
+        });
+        let ps = problems(parse_xlsx(&bytes));
+        assert_problem(
+            &ps,
+            2,
+            "code",
+            &["date or time", "format the column as Text"],
+        );
+    }
+
+    #[test]
+    fn not_an_xlsx() {
+        let ps = problems(parse(Format::Xlsx, b"name,code,status\nAn,1,official\n"));
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].row, None);
+        assert_eq!(ps[0].column, None);
+        assert!(ps[0].to_string().contains("not a valid Excel workbook"));
+
+        let ps = problems(parse_xlsx(&[
+            0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1,
+        ]));
+        assert_eq!(ps.len(), 1);
+        assert!(ps[0].message.contains(".xls"));
+
+        // A workbook uploaded under a .csv name.
+        let bytes = xlsx_bytes(|ws| {
+            ws.write(0, 0, "name").unwrap();
+        });
+        let ps = problems(parse_csv(&bytes));
+        assert!(ps[0].message.contains("Excel workbook"));
+    }
+
+    #[test]
+    fn wrong_columns_missing_code() {
+        let csv = "Họ và tên,Mã số thuế,Tình trạng\nAn,1,official\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert_problem(
+            &ps,
+            1,
+            "code",
+            &[
+                "missing required column",
+                "member code",
+                "\"mã đảng viên\"",
+                "\"số thẻ\"",
+            ],
+        );
+    }
+
+    #[test]
+    fn duplicate_columns_are_reported() {
+        let csv = "Tên,Họ và tên,code,status\nAn,Nguyễn Văn An,1,official\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_problem(&ps, 1, "Họ và tên", &["\"Tên\"", "rename or delete"]);
+    }
+
+    #[test]
+    fn duplicate_member_codes_name_both_rows() {
+        let csv = "name,code,status\nAn,A1,official\nBình,B2,official\nCường,a1,official\nDung,B2,official\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert_problem(
+            &ps,
+            4,
+            "code",
+            &["member code \"a1\"", "already used on row 2", "(as \"A1\")"],
+        );
+        assert_problem(
+            &ps,
+            5,
+            "code",
+            &[
+                "row 5",
+                "member code \"B2\"",
+                "already used on row 3",
+                "unique",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_status_lists_accepted_values() {
+        let csv = "name,code,status\nAn,1,chinh thuc x\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 1);
+        assert_eq!(
+            ps[0].to_string(),
+            "row 2, column \"status\": unknown status \"chinh thuc x\"; use one of: \
+             official (chính thức), probationary (dự bị), exempt (miễn sinh hoạt), \
+             suspended (đình chỉ sinh hoạt), attached (sinh hoạt tạm thời)"
+        );
+    }
+
+    #[test]
+    fn empty_names_and_codes() {
+        let csv = "Họ và tên,Mã,Tình trạng\n   ,1,Chính thức\nAn,,Chính thức\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        assert_problem(&ps, 2, "Họ và tên", &["name is empty"]);
+        assert_problem(&ps, 3, "Mã", &["member code is empty"]);
+    }
+
+    #[test]
+    fn too_long_values() {
+        let long_name = "Nguyễn ".repeat(20);
+        let long_code = "9".repeat(65);
+        let csv = format!("name,code,status\n{long_name},1,official\nAn,{long_code},official\n");
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_problem(&ps, 2, "name", &["139 characters", "at most 120"]);
+        assert_problem(&ps, 3, "code", &["65 characters", "at most 64"]);
+    }
+
+    #[test]
+    fn several_problems_at_once_with_right_rows() {
+        // Row 4 is blank and still counts as a spreadsheet row; row 5 has a
+        // quoted multi-line note that stays one row.
+        let csv = "Họ tên;Mã;Tình trạng;Ghi chú\n\
+                   An;1;chính thức;\n\
+                   ;2;dự bị;\n\
+                   \n\
+                   Cường;1;khác;\"dòng 1\ndòng 2\"\n\
+                   Dung;;;\n\
+                   Em;5;Miễn;\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_problem(&ps, 3, "Họ tên", &["name is empty"]);
+        assert_problem(&ps, 5, "Mã", &["already used on row 2"]);
+        assert_problem(&ps, 5, "Tình trạng", &["unknown status \"khác\""]);
+        assert_problem(&ps, 6, "Mã", &["member code is empty"]);
+        assert_problem(&ps, 6, "Tình trạng", &["status is empty"]);
+        assert_eq!(ps.len(), 5, "{ps:?}");
+        // Reported in reading order.
+        let rows: Vec<_> = ps.iter().map(|p| p.row.unwrap()).collect();
+        assert_eq!(rows, vec![3, 5, 5, 6, 6]);
+    }
+
+    #[test]
+    fn blank_rows_are_skipped() {
+        let csv = "\r\nname,code,status\r\n\r\nAn,1,official\r\n , ,\r\n,,,\r\n\
+                   Bình,2,official\r\n\r\n";
+        let got = entries(parse_csv(csv.as_bytes()));
+        assert_eq!(
+            got,
+            vec![
+                entry("An", "1", Status::Official, None),
+                entry("Bình", "2", Status::Official, None),
+            ]
+        );
+        // Blank rows still count: the bad status is on spreadsheet row 7.
+        let bad = csv.replace("Bình,2,official", "Bình,2,x");
+        let ps = problems(parse_csv(bad.as_bytes()));
+        assert_problem(&ps, 7, "status", &["unknown status \"x\""]);
+        // A row with only an ignored column filled (a pre-numbered template
+        // row) is blank too.
+        let csv = "STT,name,code,status\n1,An,1,official\n2,,,\n3,,,\n";
+        assert_eq!(entries(parse_csv(csv.as_bytes())).len(), 1);
+    }
+
+    #[test]
+    fn empty_file() {
+        for bytes in [&b""[..], b"\xEF\xBB\xBF", b"\n\n , ,\n"] {
+            let ps = problems(parse_csv(bytes));
+            assert_eq!(ps.len(), 1);
+            assert!(ps[0].to_string().contains("the roster is empty"), "{ps:?}");
+        }
+        let ps = problems(parse_csv(b"name,code,status\n\n"));
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].row, Some(1));
+        assert!(ps[0].message.contains("the roster is empty"));
+
+        let bytes = xlsx_bytes(|_| {});
+        let ps = problems(parse_xlsx(&bytes));
+        assert!(ps[0].message.contains("the roster is empty"), "{ps:?}");
+    }
+
+    #[test]
+    fn row_limit() {
+        let mut csv = String::from("name,code,status\n");
+        for i in 0..=MAX_ROWS {
+            csv.push_str(&format!("M{i},{i},official\n"));
+        }
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 1);
+        assert!(ps[0].message.contains("more than 20000"));
+
+        let mut csv = String::from("name,code,status\n");
+        for i in 0..MAX_ROWS {
+            csv.push_str(&format!("M{i},{i},official\n"));
+        }
+        assert_eq!(entries(parse_csv(csv.as_bytes())).len(), MAX_ROWS);
+
+        // Rows with only ignored columns are skipped, but a file with that
+        // many of them is still refused rather than read in part.
+        let mut csv = String::from("STT,name,code,status\n");
+        for i in 0..MAX_ROWS + 20 {
+            csv.push_str(&format!("{i},,,\n"));
+        }
+        csv.push_str("0,An,1,official\n");
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert!(ps[0].message.contains("more than 20000 rows"), "{ps:?}");
+    }
+
+    #[test]
+    fn problem_display_variants() {
+        let p = RosterProblem::file("the roster is empty");
+        assert_eq!(p.to_string(), "the roster is empty");
+        let p = RosterProblem {
+            row: Some(3),
+            column: None,
+            message: "x".into(),
+        };
+        assert_eq!(p.to_string(), "row 3: x");
+    }
+}

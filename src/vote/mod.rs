@@ -1,0 +1,597 @@
+//! Voting on motions: a pure engine (no I/O, time passed in).
+//!
+//! A motion is drafted (`MotionSpec`), opened, voted on and closed; closing
+//! applies its decision rule (`decision`) to the counts and to who was
+//! eligible and present (`attendance`). Secret ballots are counted without
+//! ever remembering who chose what: `cast_secret` takes the choice only to
+//! add one to its count, and records the voter separately.
+
+pub mod attendance;
+pub mod decision;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use self::decision::{Base, Fraction, Outcome, Rule, Tally, Threshold};
+use crate::quiz::{MemberId, Millis};
+
+pub type MotionId = u32;
+
+pub const MAX_MOTION_CHARS: usize = 600;
+pub const MAX_OPTION_CHARS: usize = 100;
+pub const MAX_OPTIONS: usize = 10;
+pub const MAX_RESERVATION_CHARS: usize = 1000;
+
+/// The default options of a motion (for / against / abstain).
+pub fn default_options() -> Vec<String> {
+    ["Tán thành", "Không tán thành", "Không biểu quyết"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Ballot {
+    /// A show of hands: the host sees who chose what.
+    #[default]
+    Open,
+    /// Nobody, anywhere, can link a member to a choice.
+    Secret,
+}
+
+/// Ready-made motions for the cases in the Party rules (domain/RULES.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Template {
+    /// Ordinary resolution: open, more than half of those convened.
+    Resolution,
+    /// Admission of a member: at least two thirds of official members.
+    Admission,
+    /// Discipline (reprimand, warning, removal from post): secret, more than half.
+    Discipline,
+    /// Expulsion: secret, at least two thirds.
+    Expulsion,
+    /// Election of a candidate: secret, more than half of those convened.
+    Election,
+}
+
+/// How a motion is put and decided. Fields left out take the defaults of
+/// an ordinary resolution (or of `template`, when given).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MotionSpec {
+    pub text: String,
+    #[serde(default = "default_options")]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub ballot: Ballot,
+    /// Decide PASSED / NOT PASSED; false for a plain multi-option poll.
+    #[serde(default = "yes")]
+    pub decide: bool,
+    #[serde(default = "Rule::resolution")]
+    pub rule: Rule,
+    /// Index of the approving option.
+    #[serde(default)]
+    pub approve: usize,
+    /// Index of the abstaining option, if any (counted in neither for nor against).
+    #[serde(default = "abstain_default")]
+    pub abstain: Option<usize>,
+    /// Show counts on the projector while voting; otherwise only at close.
+    #[serde(default = "yes")]
+    pub live_tally: bool,
+    /// Members may change their vote until it closes (open ballots only).
+    #[serde(default)]
+    pub changes_allowed: bool,
+    /// Open ballots: the projector may show who chose what.
+    #[serde(default)]
+    pub show_voters: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn abstain_default() -> Option<usize> {
+    Some(2)
+}
+
+impl MotionSpec {
+    /// An ordinary resolution with the default options.
+    pub fn resolution(text: &str) -> MotionSpec {
+        MotionSpec {
+            text: text.to_string(),
+            options: default_options(),
+            ballot: Ballot::Open,
+            decide: true,
+            rule: Rule::resolution(),
+            approve: 0,
+            abstain: Some(2),
+            live_tally: true,
+            changes_allowed: false,
+            show_voters: false,
+            template: None,
+        }
+    }
+
+    /// A motion from a template; the caller may then adjust fields.
+    pub fn from_template(t: Template, text: &str) -> MotionSpec {
+        let mut s = MotionSpec::resolution(text);
+        s.template = Some(t);
+        match t {
+            Template::Resolution => {}
+            Template::Admission => s.rule.threshold = Threshold::AtLeastTwoThirds,
+            Template::Discipline | Template::Election => {
+                s.ballot = Ballot::Secret;
+                s.live_tally = false;
+            }
+            Template::Expulsion => {
+                s.ballot = Ballot::Secret;
+                s.live_tally = false;
+                s.rule.threshold = Threshold::AtLeastTwoThirds;
+            }
+        }
+        s
+    }
+
+    /// Checks the spec and normalises its texts; says what to fix.
+    pub fn validate(mut self) -> Result<MotionSpec, String> {
+        self.text = self.text.trim().to_string();
+        if self.text.is_empty() || self.text.chars().count() > MAX_MOTION_CHARS {
+            return Err(format!(
+                "the motion text must be 1 to {MAX_MOTION_CHARS} characters"
+            ));
+        }
+        self.options = self
+            .options
+            .iter()
+            .map(|o| crate::text::collapse(o))
+            .collect();
+        if self.options.len() < 2 || self.options.len() > MAX_OPTIONS {
+            return Err(format!("a motion needs 2 to {MAX_OPTIONS} options"));
+        }
+        if let Some(o) = self
+            .options
+            .iter()
+            .find(|o| o.is_empty() || o.chars().count() > MAX_OPTION_CHARS)
+        {
+            return Err(format!(
+                "option \"{o}\" must be 1 to {MAX_OPTION_CHARS} characters"
+            ));
+        }
+        let folded: HashSet<String> = self.options.iter().map(|o| crate::text::fold(o)).collect();
+        if folded.len() != self.options.len() {
+            return Err("two options have the same text".into());
+        }
+        if self.decide {
+            self.rule
+                .validate()
+                .map_err(|e| format!("decision rule: {e}"))?;
+            if self.approve >= self.options.len() {
+                return Err("the approving option does not exist".into());
+            }
+            if let Some(a) = self.abstain
+                && (a >= self.options.len() || a == self.approve)
+            {
+                // A custom option list without the default abstention.
+                self.abstain = None;
+            }
+        }
+        if self.ballot == Ballot::Secret {
+            if self.changes_allowed {
+                return Err(
+                    "a secret vote cannot be changed: the server keeps no record of who chose what"
+                        .into(),
+                );
+            }
+            self.show_voters = false;
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Open,
+    Closed,
+}
+
+/// Refusals, mapped to protocol errors by the room.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VoteError {
+    #[error("there is no motion {0}")]
+    UnknownMotion(MotionId),
+    #[error("voting on this motion is not open")]
+    NotOpen,
+    #[error("voting on this motion has closed")]
+    Closed,
+    #[error("option {0} does not exist")]
+    OptionOutOfRange(usize),
+    #[error("you have already voted on this motion")]
+    AlreadyVoted,
+    #[error("{0}")]
+    WrongState(&'static str),
+    #[error("another motion is open; close it first")]
+    AnotherOpen,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a reservation is for members who voted with the minority")]
+    NotInMinority,
+    #[error("you have already recorded a reservation on this motion")]
+    AlreadyReserved,
+}
+
+/// Eligible members, for the decision: counted at opening and at closing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eligible {
+    pub convened: u32,
+    pub present: u32,
+}
+
+/// The result of a closed motion.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MotionResult {
+    pub counts: Vec<u32>,
+    pub voted: u32,
+    pub at_open: Eligible,
+    pub at_close: Eligible,
+    /// None for a plain poll.
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Motion {
+    pub id: MotionId,
+    pub spec: MotionSpec,
+    pub status: Status,
+    pub opened_at: Option<Millis>,
+    pub closed_at: Option<Millis>,
+    pub at_open: Eligible,
+    pub counts: Vec<u32>,
+    /// Who voted (both ballots).
+    pub voters: HashSet<MemberId>,
+    /// Who chose what — open ballots only, never filled for secret ones.
+    pub choices: HashMap<MemberId, usize>,
+    /// Named minority opinions (bảo lưu ý kiến), in order.
+    pub reservations: Vec<(MemberId, String)>,
+    pub result: Option<MotionResult>,
+}
+
+impl Motion {
+    pub fn new(id: MotionId, spec: MotionSpec) -> Motion {
+        let n = spec.options.len();
+        Motion {
+            id,
+            spec,
+            status: Status::Draft,
+            opened_at: None,
+            closed_at: None,
+            at_open: Eligible::default(),
+            counts: vec![0; n],
+            voters: HashSet::new(),
+            choices: HashMap::new(),
+            reservations: Vec::new(),
+            result: None,
+        }
+    }
+
+    /// Replaces a draft's spec.
+    pub fn update(&mut self, spec: MotionSpec) -> Result<(), VoteError> {
+        if self.status != Status::Draft {
+            return Err(VoteError::WrongState("only a draft motion can be edited"));
+        }
+        self.counts = vec![0; spec.options.len()];
+        self.spec = spec;
+        Ok(())
+    }
+
+    /// The members needed present for the quorum, if the rule has one.
+    pub fn quorum_needed(&self, eligible: Eligible) -> Option<u32> {
+        self.spec.rule.needed_present(eligible.convened)
+    }
+
+    pub fn open(&mut self, at: Millis, eligible: Eligible) -> Result<(), VoteError> {
+        if self.status != Status::Draft {
+            return Err(VoteError::WrongState(
+                "this motion has already been put to the vote",
+            ));
+        }
+        self.status = Status::Open;
+        self.opened_at = Some(at);
+        self.at_open = eligible;
+        Ok(())
+    }
+
+    /// Checks a vote without recording it.
+    pub fn check(&self, member: MemberId, option: usize) -> Result<(), VoteError> {
+        match self.status {
+            Status::Draft => return Err(VoteError::NotOpen),
+            Status::Closed => return Err(VoteError::Closed),
+            Status::Open => {}
+        }
+        if option >= self.spec.options.len() {
+            return Err(VoteError::OptionOutOfRange(option));
+        }
+        if self.voters.contains(&member) && !self.spec.changes_allowed {
+            return Err(VoteError::AlreadyVoted);
+        }
+        Ok(())
+    }
+
+    /// An open-ballot vote, or a change of one.
+    pub fn cast_open(&mut self, member: MemberId, option: usize) -> Result<(), VoteError> {
+        debug_assert_eq!(self.spec.ballot, Ballot::Open);
+        self.check(member, option)?;
+        if let Some(old) = self.choices.insert(member, option) {
+            self.counts[old] -= 1;
+        }
+        self.counts[option] += 1;
+        self.voters.insert(member);
+        Ok(())
+    }
+
+    /// A secret ballot: records that `member` voted and, separately, adds
+    /// one to `option`'s count. `option` is `None` when replaying stored
+    /// events, whose counts are restored from their own table.
+    pub fn cast_secret(
+        &mut self,
+        member: MemberId,
+        option: Option<usize>,
+    ) -> Result<(), VoteError> {
+        self.check(member, option.unwrap_or(0))?;
+        self.voters.insert(member);
+        if let Some(o) = option {
+            self.counts[o] += 1;
+        }
+        Ok(())
+    }
+
+    /// Closes the vote and applies the decision rule.
+    pub fn close(&mut self, at: Millis, at_close: Eligible) -> Result<&MotionResult, VoteError> {
+        if self.status != Status::Open {
+            return Err(VoteError::WrongState("this motion is not open"));
+        }
+        self.status = Status::Closed;
+        self.closed_at = Some(at);
+        let outcome = self.spec.decide.then(|| {
+            let approve = self.counts[self.spec.approve];
+            let abstain = self.spec.abstain.map_or(0, |a| self.counts[a]);
+            let total: u32 = self.counts.iter().sum();
+            decision::decide(
+                &self.spec.rule,
+                &Tally {
+                    // An exempt member present at opening who then leaves
+                    // still counts: they attended this vote.
+                    convened_eligible: self.at_open.convened.max(at_close.convened),
+                    present_eligible_at_open: self.at_open.present,
+                    present_eligible_at_close: at_close.present,
+                    approve,
+                    reject: total - approve - abstain,
+                    abstain,
+                },
+            )
+        });
+        self.result = Some(MotionResult {
+            counts: self.counts.clone(),
+            voted: self.voters.len() as u32,
+            at_open: self.at_open,
+            at_close,
+            outcome,
+        });
+        Ok(self.result.as_ref().expect("just set"))
+    }
+
+    /// Whether `member` may record a reservation: they voted, the motion is
+    /// closed, and (on an open ballot) they voted against the decision. On a
+    /// secret ballot the server cannot know, so a voter's word is taken.
+    pub fn check_reservation(&self, member: MemberId) -> Result<(), VoteError> {
+        if self.status != Status::Closed {
+            return Err(VoteError::WrongState(
+                "a reservation is recorded once the vote has closed",
+            ));
+        }
+        if !self.voters.contains(&member) {
+            return Err(VoteError::NotInMinority);
+        }
+        if self.reservations.iter().any(|r| r.0 == member) {
+            return Err(VoteError::AlreadyReserved);
+        }
+        if self.spec.ballot == Ballot::Open {
+            let passed = self
+                .result
+                .as_ref()
+                .and_then(|r| r.outcome.as_ref())
+                .map(|o| o.passed);
+            let approved = self.choices.get(&member) == Some(&self.spec.approve);
+            let minority = match passed {
+                Some(p) => p != approved,
+                // A poll: anyone not with the most chosen option.
+                None => {
+                    let top = self.counts.iter().copied().max().unwrap_or(0);
+                    self.choices
+                        .get(&member)
+                        .is_some_and(|&c| self.counts[c] < top)
+                }
+            };
+            if !minority {
+                return Err(VoteError::NotInMinority);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Labels for the rule of a motion, in both languages.
+pub fn rule_label(rule: &Rule, vi: bool) -> String {
+    let (t, b) = if vi {
+        (rule.threshold.label_vi(), rule.base.label_vi())
+    } else {
+        (rule.threshold.label_en(), rule.base.label_en())
+    };
+    let mut s = if vi {
+        format!("{t} {b}")
+    } else {
+        format!("{t} of {b}")
+    };
+    if let Some(q) = rule.quorum {
+        s.push_str(&if vi {
+            format!("; cần có mặt ít nhất {q} số được triệu tập")
+        } else {
+            format!("; quorum {q} of those convened")
+        });
+    }
+    s
+}
+
+/// A fraction from "2/3" (for files and forms).
+pub fn parse_fraction(s: &str) -> Option<Fraction> {
+    let (n, d) = s.trim().split_once('/')?;
+    Some(Fraction::new(
+        n.trim().parse().ok()?,
+        d.trim().parse().ok()?,
+    ))
+}
+
+/// Helpers used by the decision tests and the motion file format.
+pub fn base_from_name(s: &str) -> Option<Base> {
+    match s
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_")
+        .as_str()
+    {
+        "convened" => Some(Base::Convened),
+        "present" => Some(Base::Present),
+        "votes_cast" | "cast" => Some(Base::VotesCast),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eligible(convened: u32, present: u32) -> Eligible {
+        Eligible { convened, present }
+    }
+
+    #[test]
+    fn templates_follow_the_party_rules() {
+        let a = MotionSpec::from_template(Template::Admission, "Kết nạp đồng chí A");
+        assert_eq!(
+            (a.ballot, a.rule.threshold),
+            (Ballot::Open, Threshold::AtLeastTwoThirds)
+        );
+        let d = MotionSpec::from_template(Template::Discipline, "Kỷ luật");
+        assert_eq!(
+            (d.ballot, d.rule.threshold),
+            (Ballot::Secret, Threshold::MoreThanHalf)
+        );
+        let e = MotionSpec::from_template(Template::Expulsion, "Khai trừ");
+        assert_eq!(
+            (e.ballot, e.rule.threshold),
+            (Ballot::Secret, Threshold::AtLeastTwoThirds)
+        );
+        let el = MotionSpec::from_template(Template::Election, "Bầu bí thư");
+        assert_eq!((el.ballot, el.rule.base), (Ballot::Secret, Base::Convened));
+    }
+
+    #[test]
+    fn validation_says_what_to_fix() {
+        assert!(
+            MotionSpec::resolution("")
+                .validate()
+                .unwrap_err()
+                .contains("1 to")
+        );
+        let mut s = MotionSpec::resolution("x");
+        s.options = vec!["Có".into()];
+        assert!(s.validate().unwrap_err().contains("2 to"));
+        let mut s = MotionSpec::resolution("x");
+        s.options = vec!["Có".into(), "co".into()];
+        assert!(s.validate().unwrap_err().contains("same text"));
+        let mut s = MotionSpec::from_template(Template::Discipline, "x");
+        s.changes_allowed = true;
+        assert!(s.validate().unwrap_err().contains("cannot be changed"));
+        let mut s = MotionSpec::resolution("x");
+        s.options = vec!["A".into(), "B".into()];
+        assert_eq!(
+            s.validate().unwrap().abstain,
+            None,
+            "no abstention among two options"
+        );
+    }
+
+    #[test]
+    fn the_rules_example_twenty_convened_twelve_present() {
+        let mut m = Motion::new(1, MotionSpec::resolution("Nghị quyết"));
+        m.open(0, eligible(20, 12)).unwrap();
+        for member in 0..11 {
+            m.cast_open(member, 0).unwrap();
+        }
+        m.cast_open(11, 2).unwrap();
+        let r = m.close(1, eligible(20, 12)).unwrap();
+        let o = r.outcome.as_ref().unwrap();
+        assert_eq!((o.passed, o.required, o.base_size), (true, 11, 20));
+        assert_eq!(r.counts, vec![11, 0, 1]);
+    }
+
+    #[test]
+    fn votes_are_checked_changed_and_counted_once() {
+        let mut spec = MotionSpec::resolution("x");
+        spec.changes_allowed = true;
+        let mut m = Motion::new(1, spec);
+        assert_eq!(m.cast_open(1, 0), Err(VoteError::NotOpen));
+        m.open(0, eligible(3, 3)).unwrap();
+        assert_eq!(m.cast_open(1, 5), Err(VoteError::OptionOutOfRange(5)));
+        m.cast_open(1, 0).unwrap();
+        m.cast_open(1, 1).unwrap();
+        assert_eq!((m.counts.clone(), m.voters.len()), (vec![0, 1, 0], 1));
+        m.close(1, eligible(3, 3)).unwrap();
+        assert_eq!(m.cast_open(2, 0), Err(VoteError::Closed));
+
+        let mut m = Motion::new(2, MotionSpec::resolution("no changes"));
+        m.open(0, eligible(3, 3)).unwrap();
+        m.cast_open(1, 0).unwrap();
+        assert_eq!(m.cast_open(1, 1), Err(VoteError::AlreadyVoted));
+    }
+
+    #[test]
+    fn secret_ballots_keep_no_choice() {
+        let mut m = Motion::new(1, MotionSpec::from_template(Template::Discipline, "x"));
+        m.open(0, eligible(5, 5)).unwrap();
+        m.cast_secret(1, Some(0)).unwrap();
+        m.cast_secret(2, Some(1)).unwrap();
+        assert_eq!(m.cast_secret(2, Some(0)), Err(VoteError::AlreadyVoted));
+        assert!(m.choices.is_empty());
+        assert_eq!(m.counts, vec![1, 1, 0]);
+        // Replay: voters only.
+        let mut r = Motion::new(1, MotionSpec::from_template(Template::Discipline, "x"));
+        r.open(0, eligible(5, 5)).unwrap();
+        r.cast_secret(1, None).unwrap();
+        assert_eq!((r.voters.len(), r.counts.clone()), (1, vec![0, 0, 0]));
+    }
+
+    #[test]
+    fn reservations_come_from_the_minority() {
+        let mut m = Motion::new(1, MotionSpec::resolution("x"));
+        m.open(0, eligible(3, 3)).unwrap();
+        m.cast_open(1, 0).unwrap();
+        m.cast_open(2, 0).unwrap();
+        m.cast_open(3, 1).unwrap();
+        assert!(matches!(
+            m.check_reservation(3),
+            Err(VoteError::WrongState(_))
+        ));
+        m.close(1, eligible(3, 3)).unwrap();
+        assert_eq!(m.check_reservation(1), Err(VoteError::NotInMinority));
+        assert_eq!(m.check_reservation(4), Err(VoteError::NotInMinority));
+        m.check_reservation(3).unwrap();
+        m.reservations.push((3, "Tôi bảo lưu".into()));
+        assert_eq!(m.check_reservation(3), Err(VoteError::AlreadyReserved));
+    }
+}
