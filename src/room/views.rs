@@ -174,7 +174,7 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
                 .map(|o| if o.passed { "passed" } else { "not_passed" }),
             explain_vi: r.outcome.as_ref().map(|o| o.explain_vi(&m.spec.rule)),
             explain_en: r.outcome.as_ref().map(|o| o.explain_en(&m.spec.rule)),
-            outcome: r.outcome.clone(),
+            outcome: r.outcome,
             reservations: m.reservations.len() as u32,
         }
     });
