@@ -236,3 +236,189 @@ async fn a_member_that_stops_reading_is_dropped_without_delaying_the_others() {
         .await
         .expect("the meeting goes on");
 }
+
+/// Members of the SIGKILL test.
+const BURST: usize = 200;
+
+/// Casts one vote per member at once. Returns when `kill_after` votes are
+/// acknowledged, with a handle that yields, per member, whether their vote
+/// was acknowledged before the server went away.
+async fn vote_burst(
+    members: Vec<Client>,
+    motion: u64,
+    kill_after: usize,
+) -> tokio::task::JoinHandle<Vec<bool>> {
+    let acked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (enough_tx, enough_rx) = tokio::sync::oneshot::channel();
+    let enough_tx = Arc::new(std::sync::Mutex::new(Some(enough_tx)));
+    let mut tasks = Vec::new();
+    for (i, mut c) in members.into_iter().enumerate() {
+        let (acked, enough_tx) = (acked.clone(), enough_tx.clone());
+        tasks.push(tokio::spawn(async move {
+            c.send(json!({"type": "vote", "cid": format!("v{motion}-{i}"), "motion": motion, "option": i % 3}))
+                .await;
+            loop {
+                match c.next().await {
+                    Some(f) if f["type"] == "ack" => break,
+                    Some(f) if f["type"] == "error" => panic!("vote refused: {f}"),
+                    Some(_) => continue,
+                    None => return false,
+                }
+            }
+            if acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == kill_after
+                && let Some(tx) = enough_tx.lock().unwrap().take()
+            {
+                let _ = tx.send(());
+            }
+            true
+        }));
+    }
+    let results = tokio::spawn(async move {
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    enough_rx.await.expect("enough votes acknowledged");
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_twice() {
+    use crate::support::{Binary, SECRET};
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = Binary::start(tmp.path(), "").expect("server starts");
+    let http = reqwest::Client::new();
+    let m: serde_json::Value = http
+        .post(format!("http://{}/api/meetings", bin.addr))
+        .bearer_auth(SECRET)
+        .json(&json!({"title": "Biểu quyết", "bank": "alltypes"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pin = m["pin"].as_str().unwrap().to_string();
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_create", "text": "Thông qua nghị quyết"}))
+        .await
+        .unwrap();
+    host.command(
+        json!({"type": "motion_create", "text": "Bầu đồng chí A", "template": "election"}),
+    )
+    .await
+    .unwrap();
+    let mut members = Vec::new();
+    for i in 0..BURST {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"name": format!("Đảng viên {i}")}))
+            .await
+            .unwrap();
+        members.push(c);
+    }
+    let tokens: Vec<String> = members.iter().map(|c| c.token.clone().unwrap()).collect();
+
+    // Open ballot: SIGKILL once half the burst is acknowledged.
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    let burst = vote_burst(members, 1, BURST / 2).await;
+    bin.kill();
+    let acked = burst.await.unwrap();
+    drop(host);
+    let n_acked = acked.iter().filter(|a| **a).count();
+    assert!(n_acked >= BURST / 2);
+    eprintln!("open ballot: {n_acked} of {BURST} acknowledged before SIGKILL");
+
+    // Restart; every member reconnects and resends its vote with the same cid.
+    let bin = Binary::start(tmp.path(), "").expect("restarts");
+    let mut again = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"token": token}))
+            .await
+            .expect("resumes");
+        c.command(json!({"type": "vote", "cid": format!("v1-{i}"), "motion": 1, "option": i % 3}))
+            .await
+            .expect("a resent vote is acknowledged");
+        let me = c
+            .wait("my vote", |v| {
+                v["type"] == "me" && v["vote"]["voted"] == true
+            })
+            .await;
+        assert_eq!(me["vote"]["option"], i % 3, "member {i} kept their choice");
+        again.push(c);
+    }
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    let live = host
+        .wait("tally", |v| v["type"] == "live" && v["vote"]["motion"] == 1)
+        .await;
+    assert_eq!(live["vote"]["voted"], BURST, "every vote counted once");
+    let counts: Vec<u64> = live["vote"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), BURST as u64);
+    assert_eq!(counts[0], (0..BURST).filter(|i| i % 3 == 0).count() as u64);
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+
+    // Secret ballot: the same, and the counts (kept apart) match the voters.
+    host.command(json!({"type": "motion_open", "motion": 2}))
+        .await
+        .unwrap();
+    let burst = vote_burst(again, 2, BURST / 2).await;
+    bin.kill();
+    let acked = burst.await.unwrap();
+    drop(host);
+    let n_acked = acked.iter().filter(|a| **a).count();
+    assert!(n_acked >= BURST / 2);
+    eprintln!("secret ballot: {n_acked} of {BURST} acknowledged before SIGKILL");
+    let bin = Binary::start(tmp.path(), "").expect("restarts again");
+    for (i, token) in tokens.iter().enumerate() {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"token": token}))
+            .await
+            .expect("resumes");
+        c.command(json!({"type": "vote", "cid": format!("v2-{i}"), "motion": 2, "option": i % 3}))
+            .await
+            .expect("a resent ballot is acknowledged");
+    }
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_close", "motion": 2}))
+        .await
+        .unwrap();
+    let st = host
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["result"].is_object()
+        })
+        .await;
+    let r = &st["motion"]["result"];
+    assert_eq!(r["voted"], BURST);
+    let counts: Vec<u64> = r["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        counts.iter().sum::<u64>(),
+        BURST as u64,
+        "secret counts match the voters: {counts:?}"
+    );
+    assert_eq!(counts[0], (0..BURST).filter(|i| i % 3 == 0).count() as u64);
+}

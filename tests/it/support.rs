@@ -151,6 +151,8 @@ impl Binary {
             dir.display(),
             test_banks_dir().display()
         );
+        // Reaped by `Drop` (or `kill`) once it is a `Binary`.
+        #[allow(clippy::zombie_processes)]
         let mut child = std::process::Command::new("sh")
             .arg("-c")
             .arg(cmd)
@@ -197,6 +199,7 @@ pub struct Client {
     /// Frames received but not yet consumed by a `wait`.
     unread: std::collections::VecDeque<Value>,
     next_cid: u32,
+    prefix: String,
     pub member: Option<u64>,
     pub token: Option<String>,
     /// Why the server closed the socket, if it did.
@@ -217,6 +220,7 @@ impl Client {
             log: Vec::new(),
             unread: Default::default(),
             next_cid: 0,
+            prefix: String::new(),
             member: None,
             token: None,
             closed: None,
@@ -238,15 +242,21 @@ impl Client {
             log: Vec::new(),
             unread: Default::default(),
             next_cid: 0,
+            prefix: String::new(),
             member: None,
             token: None,
             closed: None,
         }
     }
 
+    /// A fresh cid: a random prefix per client (ids must never repeat for
+    /// the same member or host, even across reconnects) and a counter.
     pub fn cid(&mut self) -> String {
         self.next_cid += 1;
-        format!("c{}", self.next_cid)
+        if self.prefix.is_empty() {
+            self.prefix = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+        }
+        format!("{}-{}", self.prefix, self.next_cid)
     }
 
     pub async fn send(&mut self, v: Value) {

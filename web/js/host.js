@@ -1,0 +1,617 @@
+// The host console at /host: create or re-open a meeting and run it.
+//
+// The host secret arrives once as /host#secret=…; it is kept in
+// localStorage and removed from the address bar at once so it does not end
+// up in screenshots, the history or a projected browser window.
+
+import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, t } from '/assets/i18n.js';
+import { Connection, store } from '/assets/net.js';
+import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+
+const SECRET_KEY = 'handsup:secret';
+const PIN_KEY = 'handsup:host:pin';
+const KEY_SHOWN_KEY = 'handsup:host:show-key';
+
+const body = document.body;
+let secret = store.get(SECRET_KEY);
+let banks = [];
+let meetings = [];
+let conn = null;
+let pin = null;
+let st = null;
+let live = null;
+let members = [];
+let lastIndex = null;
+let ticker = null;
+const clock = new QuestionClock();
+const statusNode = $('#status');
+let repaintStatus = () => {};
+
+// ---- secret ------------------------------------------------------------
+
+function takeSecretFromHash() {
+  const m = location.hash.match(/(?:^#|&)secret=([^&]+)/);
+  if (!m) return;
+  try {
+    secret = decodeURIComponent(m[1]);
+  } catch {
+    secret = m[1];
+  }
+  store.set(SECRET_KEY, secret);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+
+function showSecret(message = '') {
+  disconnect();
+  setView('secret');
+  $('#logout').hidden = true;
+  $('#secret-error').textContent = message;
+  $('#secret-input').setAttribute('aria-invalid', message ? 'true' : 'false');
+  $('#secret-input').focus();
+}
+
+$('#secret-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const value = $('#secret-input').value.trim();
+  if (!value) {
+    $('#secret-input').focus();
+    return;
+  }
+  secret = value;
+  store.set(SECRET_KEY, secret);
+  $('#secret-input').value = '';
+  boot();
+});
+
+$('#logout').addEventListener('click', () => {
+  store.remove(SECRET_KEY);
+  store.remove(PIN_KEY);
+  secret = null;
+  showSecret();
+});
+
+function wrongSecret() {
+  store.remove(SECRET_KEY);
+  secret = null;
+  showSecret(t('h.wrongSecret'));
+}
+
+// ---- HTTP API ----------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(path, options = {}) {
+  let r;
+  try {
+    r = await fetch(path, {
+      ...options,
+      headers: {
+        'content-type': 'application/json',
+        ...(secret ? { authorization: `Bearer ${secret}` } : {}),
+        ...(options.headers || {}),
+      },
+    });
+  } catch {
+    throw new ApiError(0, 'network', t('err.network'));
+  }
+  let data = null;
+  try {
+    data = await r.json();
+  } catch { /* not JSON */ }
+  if (!r.ok) {
+    throw new ApiError(r.status, (data && data.error) || String(r.status), (data && data.message) || r.statusText);
+  }
+  return data;
+}
+
+function apiMessage(e) {
+  if (e.status === 401) return t('h.wrongSecret');
+  if (e.code === 'network') return t('err.network');
+  return e.message;
+}
+
+// ---- setup: banks and meetings -----------------------------------------
+
+async function loadSetup() {
+  $('#list-error').textContent = '';
+  const [b, m] = await Promise.allSettled([api('/api/banks'), api('/api/meetings')]);
+  if (m.status === 'rejected' && m.reason.status === 401) {
+    wrongSecret();
+    return false;
+  }
+  if (b.status === 'fulfilled') banks = b.value || [];
+  else $('#create-error').textContent = t('h.loadFailed', { message: apiMessage(b.reason) });
+  if (m.status === 'fulfilled') meetings = m.value || [];
+  else $('#list-error').textContent = t('h.loadFailed', { message: apiMessage(m.reason) });
+  renderBanks();
+  renderMeetings();
+  return true;
+}
+
+function languageName(code) {
+  if (code === 'vi' || code === 'en') return t(`lang.${code}`);
+  return code || '';
+}
+
+function renderBanks() {
+  const sel = $('#bank-select');
+  const previous = sel.value;
+  fill(
+    sel,
+    banks.map((b) =>
+      el('option', { value: b.id, text: t('h.bankOption', { title: b.title, language: languageName(b.language), n: b.questions }) }),
+    ),
+  );
+  if (!banks.length) {
+    sel.disabled = true;
+    $('#create').disabled = true;
+    $('#bank-desc').textContent = t('h.noBanks');
+    return;
+  }
+  sel.disabled = false;
+  $('#create').disabled = false;
+  // Keep the choice; otherwise prefer a bank in the page's language.
+  if (banks.some((b) => b.id === previous)) sel.value = previous;
+  else {
+    const fit = banks.find((b) => b.language === getLang());
+    if (fit) sel.value = fit.id;
+  }
+  renderBankDesc();
+}
+
+function renderBankDesc() {
+  const b = banks.find((x) => x.id === $('#bank-select').value);
+  $('#bank-desc').textContent = b ? b.description || '' : '';
+}
+$('#bank-select').addEventListener('change', renderBankDesc);
+
+function renderMeetings() {
+  const list = $('#meeting-list');
+  if (!meetings.length) {
+    fill(list, el('li', { class: 'muted', text: t('h.noMeetings') }));
+    return;
+  }
+  fill(
+    list,
+    meetings.map((m) =>
+      el(
+        'li',
+        { class: m.pin === pin ? 'current' : '', dataset: { pin: m.pin } },
+        el('span', { class: 'pin-chip', text: m.pin }),
+        el('span', { class: 'mt', text: m.title }),
+        el('button', { type: 'button', class: 'btn small', text: t('h.open'), onclick: () => openMeeting(m.pin) }),
+      ),
+    ),
+  );
+}
+
+$('#refresh').addEventListener('click', () => loadSetup());
+
+$('#create-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const btn = $('#create');
+  if (btn.disabled) return;
+  btn.disabled = true;
+  btn.textContent = t('h.creating');
+  $('#create-error').textContent = '';
+  try {
+    const m = await api('/api/meetings', {
+      method: 'POST',
+      body: JSON.stringify({ title: $('#title-input').value.trim(), bank: $('#bank-select').value }),
+    });
+    $('#title-input').value = '';
+    meetings.push({ pin: m.pin, title: m.title, join_url: m.join_url });
+    openMeeting(m.pin);
+  } catch (err) {
+    if (err.status === 401) return wrongSecret();
+    $('#create-error').textContent = t('h.createFailed', { message: apiMessage(err) });
+  } finally {
+    btn.disabled = false;
+    btn.textContent = t('h.create');
+  }
+});
+
+function showSetup() {
+  disconnect();
+  pin = null;
+  store.remove(PIN_KEY);
+  setView('setup');
+  $('#logout').hidden = false;
+  loadSetup();
+}
+
+$('#other-meetings').addEventListener('click', showSetup);
+
+// ---- console -----------------------------------------------------------
+
+function disconnect() {
+  if (conn) conn.stop();
+  conn = null;
+  st = null;
+  live = null;
+  members = [];
+  statusNode.hidden = true;
+  manageTicker();
+}
+
+function openMeeting(newPin) {
+  disconnect();
+  pin = newPin;
+  store.set(PIN_KEY, pin);
+  lastIndex = null;
+  memberRows.clear();
+  fill($('#members'));
+  $('#control-error').textContent = '';
+  const known = meetings.find((m) => m.pin === pin);
+  $('#meeting-title').textContent = known ? known.title : '';
+  showPin($('#meeting-pin'), pin);
+  $('#meeting-url').textContent = known ? known.join_url : '';
+  $('#meeting-qr').src = `/qr/${pin}.svg`;
+  setView('console');
+  $('#logout').hidden = false;
+  renderConsole();
+
+  conn = new Connection({ role: 'host', pin, hello: () => ({ secret }) });
+  repaintStatus = bindStatus(conn, statusNode);
+  conn.on('status', () => paintControls());
+  conn.on('state', (s) => {
+    st = s;
+    if (s.question) lastIndex = s.question.index;
+    clock.update(s.question);
+    renderConsole();
+  });
+  conn.on('live', (l) => {
+    live = l;
+    renderLive();
+  });
+  conn.on('members', (m) => {
+    members = m.members || [];
+    renderMembers();
+  });
+  conn.on('error', (err) => {
+    if (!err.hello) {
+      $('#control-error').textContent = errorText(err);
+      return;
+    }
+    if (err.code === 'unauthorized') return wrongSecret();
+    if (err.code === 'unknown_meeting') {
+      showSetup();
+      $('#list-error').textContent = errorText(err);
+      return;
+    }
+    $('#control-error').textContent = errorText(err);
+  });
+  conn.start();
+}
+
+$('#open-screen').addEventListener('click', () => {
+  if (pin) window.open(`/screen/${pin}`, `handsup-screen-${pin}`);
+});
+
+$('#copy-url').addEventListener('click', async () => {
+  const text = $('#meeting-url').textContent;
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    ok = true;
+  } catch {
+    // Plain http on a LAN address has no clipboard API: the old way.
+    const ta = el('textarea', { style: 'position:fixed;opacity:0' });
+    ta.value = text;
+    document.body.appendChild(ta);
+    ta.select();
+    try {
+      ok = document.execCommand('copy');
+    } catch { /* ignore */ }
+    ta.remove();
+  }
+  if (ok) {
+    const b = $('#copy-url');
+    b.textContent = t('h.copied');
+    setTimeout(() => { b.textContent = t('h.copy'); }, 1500);
+  }
+});
+
+/** Which commands each phase allows (docs/PROTOCOL.md). */
+const ALLOWED = {
+  lobby: ['start', 'end'],
+  question: ['reveal', 'skip', 'end'],
+  reveal: ['next', 'end'],
+  leaderboard: ['next', 'end'],
+  podium: ['end'],
+  ended: [],
+};
+
+/** The step the organiser most likely wants now: drawn as the main button. */
+const MAIN = { lobby: 'start', question: 'reveal', reveal: 'next', leaderboard: 'next', podium: 'end' };
+
+const BUTTONS = ['start', 'next', 'reveal', 'skip', 'end'];
+let busy = false;
+
+for (const cmd of BUTTONS) {
+  $(`#btn-${cmd}`).addEventListener('click', () => command(cmd));
+}
+
+async function command(cmd) {
+  if (!conn || !st || busy) return;
+  if (cmd === 'end') {
+    const text = st.phase === 'podium' ? t('h.confirmEndMeeting') : t('h.confirmEndQuiz');
+    if (!(await confirmDialog(text, st.phase === 'podium' ? t('h.endMeeting') : t('h.endQuiz')))) return;
+  }
+  busy = true;
+  paintControls();
+  $('#control-error').textContent = '';
+  try {
+    await conn.send({ type: cmd });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  } finally {
+    busy = false;
+    paintControls();
+  }
+}
+
+function paintControls() {
+  const phase = st ? st.phase : null;
+  const allowed = phase ? ALLOWED[phase] || [] : [];
+  for (const cmd of BUTTONS) {
+    const b = $(`#btn-${cmd}`);
+    b.disabled = busy || !conn || !conn.welcomed || !allowed.includes(cmd);
+    b.classList.toggle('primary', MAIN[phase] === cmd && cmd !== 'end');
+  }
+  // Labels that say where "next" and "end" lead.
+  const q = st && st.question;
+  let next = t('h.next');
+  if (phase === 'reveal' && q && q.index + 1 >= q.count) next = t('h.showPodium');
+  else if (phase === 'leaderboard') next = t('h.nextQuestion');
+  $('#btn-next').textContent = next;
+  $('#btn-end').textContent = phase === 'podium' || phase === 'ended' ? t('h.endMeeting') : t('h.endQuiz');
+  $('#btn-end').classList.toggle('solid', phase === 'podium');
+}
+
+function renderConsole() {
+  const phase = st ? st.phase : null;
+  body.dataset.phase = phase || '';
+  const pill = $('#phase');
+  pill.dataset.phase = phase || '';
+  pill.textContent = phase ? t(`phase.${phase}`) : t('status.connecting');
+  if (st) {
+    $('#meeting-title').textContent = st.meeting.title;
+    $('#meeting-url').textContent = st.meeting.join_url;
+    $('#bank-title').textContent = st.bank_title !== st.meeting.title ? st.bank_title : '';
+    document.title = `${st.meeting.title} · Handsup`;
+  }
+  $('#host-hint').textContent = phase ? t(`h.hint.${phase}`) : '';
+  paintControls();
+  renderQuestion();
+  renderBoard();
+  renderLive();
+  renderMembers();
+  manageTicker();
+}
+
+// ---- current question with the answer key --------------------------------
+
+const keyToggle = $('#key-toggle');
+keyToggle.checked = store.get(KEY_SHOWN_KEY) !== '0';
+keyToggle.addEventListener('change', () => {
+  store.set(KEY_SHOWN_KEY, keyToggle.checked ? '1' : '0');
+  renderQuestion();
+});
+
+function renderQuestion() {
+  const card = $('#question-card');
+  const q = st && st.question;
+  card.hidden = !q;
+  $('#hq-empty').hidden = !!q;
+  $('#key-toggle-label').hidden = !q || q.kind === 'poll';
+  for (const id of ['#hq-counter', '#hq-kind', '#hq-text', '#hq-options', '#hq-seconds', '#hq-accepted', '#hq-typed']) {
+    $(id).hidden = !q;
+  }
+  if (!q) return;
+  const rv = st.reveal;
+  const key = st.answer_key || (rv ? { correct: rv.correct, answers: rv.answers } : null);
+  // After the reveal everybody knows the answer: always show it then.
+  card.classList.toggle('show-key', keyToggle.checked || !!rv);
+  $('#hq-counter').textContent = t('q.counter', { n: q.index + 1, count: q.count });
+  $('#hq-kind').textContent = t(`kind.${q.kind}`);
+  $('#hq-text').textContent = q.text;
+  const dist = rv ? rv.distribution || [] : null;
+  const correct = new Set(key ? key.correct || [] : []);
+  fill(
+    $('#hq-options'),
+    (q.options || []).map((o, i) =>
+      el(
+        'li',
+        { class: `opt-${i % 6}${correct.has(i) ? ' is-key' : ''}` },
+        badge(i),
+        el('span', { class: 'ot', text: o }),
+        el('span', { class: 'key' }, icon('check'), t('h.answerKey')),
+        dist ? el('span', { class: 'cnt', text: num(dist[i] || 0) }) : null,
+      ),
+    ),
+  );
+  const accepted = key && key.answers && key.answers.length ? key.answers.join(' · ') : '';
+  $('#hq-accepted').textContent = accepted ? `${t('h.answerKey')}: ${accepted}` : '';
+  let typed = '';
+  if (rv && q.kind === 'typed') {
+    const [right = 0, wrong = 0] = rv.distribution || [];
+    typed = `${t('q.right')}: ${num(right)} · ${t('q.wrong')}: ${num(wrong)}`;
+    if ((rv.typed_top || []).length) {
+      typed += ` — ${rv.typed_top.slice(0, 6).map((x) => `${x.text} (${x.count})`).join(', ')}`;
+    }
+  }
+  $('#hq-typed').textContent = typed;
+  $('#hq-typed').hidden = !typed;
+  tick();
+}
+
+function tick() {
+  const q = st && st.question;
+  const out = $('#hq-seconds');
+  if (!q || st.phase !== 'question') {
+    out.textContent = st && st.reveal ? t(`s.reason.${st.reveal.reason}`) : '';
+    out.dataset.text = '';
+    return;
+  }
+  const reading = clock.reading();
+  out.toggleAttribute('data-text', reading || !clock.open());
+  if (reading) out.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  else out.textContent = clock.open() ? t('q.seconds', { s: secs(clock.closesIn()) }) : t('q.timeUp');
+}
+
+function manageTicker() {
+  const running = st && st.phase === 'question';
+  if (running && !ticker) ticker = setInterval(tick, 250);
+  else if (!running && ticker) {
+    clearInterval(ticker);
+    ticker = null;
+  }
+}
+
+// ---- live counts, leaderboard and members ---------------------------------
+
+function renderLive() {
+  const l = live || { joined: 0, connected: 0, answered: 0 };
+  $('#stat-joined').textContent = num(l.joined);
+  $('#stat-connected').textContent = num(l.connected);
+  $('#stat-answered').textContent = st && st.phase === 'question'
+    ? `${num(l.answered)}/${num(l.connected)}`
+    : st && st.reveal ? num(st.reveal.answered) : '–';
+}
+
+function renderBoard() {
+  const rows = st && st.leaderboard;
+  $('#board-card').hidden = !rows;
+  if (!rows) return;
+  fill(
+    $('#host-board'),
+    rows.map((r) =>
+      el('li', {}, el('span', { class: 'r', text: String(r.rank) }), el('span', { class: 'n', text: r.name }), el('span', { class: 's', text: num(r.score) })),
+    ),
+  );
+}
+
+/** Rows by member id, updated in place so a click is never lost to a redraw. */
+const memberRows = new Map();
+
+function renderMembers() {
+  const list = $('#members');
+  const question = st && st.phase === 'question';
+  const sorted = [...members].sort((a, b) => b.score - a.score || a.id - b.id);
+  const seen = new Set();
+  for (const m of sorted) {
+    seen.add(m.id);
+    let row = memberRows.get(m.id);
+    if (!row) {
+      row = el(
+        'li',
+        { class: 'member', dataset: { id: m.id } },
+        el('span', { class: 'dot' }),
+        el('span', { class: 'mname' }),
+        el('span', { class: 'answered-mark' }, icon('check')),
+        el('span', { class: 'mscore' }),
+        el('button', { type: 'button', class: 'btn small danger remove' }),
+      );
+      row.querySelector('.remove').addEventListener('click', () => kick(Number(row.dataset.id)));
+      memberRows.set(m.id, row);
+    }
+    row.dataset.connected = String(m.connected);
+    row.dataset.answered = String(question && m.answered);
+    row.querySelector('.dot').title = m.connected ? t('h.online') : t('h.offline');
+    row.querySelector('.mname').textContent = m.name;
+    const mark = row.querySelector('.answered-mark');
+    mark.hidden = !question;
+    mark.title = m.answered ? t('h.answered') : t('h.notAnswered');
+    row.querySelector('.mscore').textContent = num(m.score);
+    const rm = row.querySelector('.remove');
+    rm.textContent = t('h.remove');
+    rm.setAttribute('aria-label', t('h.removeLabel', { name: m.name }));
+  }
+  // Reorder only when the order changed.
+  const wanted = sorted.map((m) => memberRows.get(m.id));
+  if (wanted.some((row, i) => list.children[i] !== row)) list.replaceChildren(...wanted);
+  for (const id of [...memberRows.keys()]) {
+    if (!seen.has(id)) {
+      memberRows.get(id).remove();
+      memberRows.delete(id);
+    }
+  }
+  $('#member-count').textContent = num(members.length);
+  $('#members-empty').hidden = members.length > 0;
+}
+
+async function kick(id) {
+  const m = members.find((x) => x.id === id);
+  if (!m || !conn) return;
+  if (!(await confirmDialog(t('h.confirmKick', { name: m.name }), t('h.remove')))) return;
+  $('#control-error').textContent = '';
+  try {
+    await conn.send({ type: 'kick', member: id });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  }
+}
+
+// ---- confirmation dialog ---------------------------------------------------
+
+function confirmDialog(text, okLabel) {
+  const dlg = $('#confirm');
+  $('#confirm-text').textContent = text;
+  $('#confirm-ok').textContent = okLabel || t('h.confirm');
+  $('#confirm-cancel').textContent = t('h.cancel');
+  return new Promise((resolve) => {
+    const done = () => {
+      dlg.removeEventListener('close', done);
+      resolve(dlg.returnValue === 'ok');
+    };
+    dlg.returnValue = '';
+    dlg.addEventListener('close', done);
+    dlg.showModal();
+    $('#confirm-cancel').focus();
+  });
+}
+
+// ---- views and start ---------------------------------------------------------
+
+function setView(view) {
+  body.dataset.view = view;
+  if (view !== 'console') body.dataset.phase = '';
+}
+
+async function boot() {
+  if (!secret) return showSecret();
+  setView('loading');
+  const ok = await loadSetup();
+  if (!ok) return;
+  $('#logout').hidden = false;
+  const saved = store.get(PIN_KEY);
+  if (saved && meetings.some((m) => m.pin === saved)) openMeeting(saved);
+  else {
+    store.remove(PIN_KEY);
+    setView('setup');
+  }
+}
+
+applyI18n();
+bindToggle($('#lang-toggle'));
+onLangChange(() => {
+  renderBanks();
+  renderMeetings();
+  if (body.dataset.view === 'console') renderConsole();
+  repaintStatus();
+});
+takeSecretFromHash();
+boot();
+window.addEventListener('hashchange', () => {
+  if (/secret=/.test(location.hash)) {
+    takeSecretFromHash();
+    boot();
+  }
+});

@@ -1,0 +1,618 @@
+// The member page at /j/{PIN}: join by name, then follow the meeting.
+//
+// The member token is made once per meeting and kept in localStorage, so a
+// reload, a locked screen or a server restart resumes the same member with
+// the same score. Until the first `welcome` the token and name are kept in
+// sessionStorage as a pending join: a page reloaded before the welcome
+// arrived says hello with both and resumes instead of joining twice.
+
+import { applyI18n, bindToggle, errorText, num, onLangChange, t } from '/assets/i18n.js';
+import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
+import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
+
+const PIN = pinFromPath();
+const TOKEN_KEY = `handsup:token:${PIN}`;
+const PENDING_KEY = `handsup:pending:${PIN}`;
+const NAME_KEY = 'handsup:name';
+
+const body = document.body;
+let token = store.get(TOKEN_KEY);
+let pending = readPending();
+
+/** Latest frames from the server. */
+let st = null;
+let me = null;
+let meeting = null;
+/** Why the page stopped following the meeting (removed, replaced, …). */
+let stopped = null;
+/** The local answer to the current question: {index, status, choice, text, error}. */
+let ans = null;
+/** Choices toggled on a multiple-choice question (not yet sent). */
+let selection = new Set();
+const clock = new QuestionClock();
+let builtFor = null;
+let ticker = null;
+
+const conn = new Connection({ role: 'member', pin: PIN, hello: helloFields });
+
+function readPending() {
+  try {
+    const p = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
+    return p && p.token && p.name ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+function writePending(p) {
+  try {
+    if (p) sessionStorage.setItem(PENDING_KEY, JSON.stringify(p));
+    else sessionStorage.removeItem(PENDING_KEY);
+  } catch { /* ignore */ }
+}
+
+/** What the next hello says: resume by token, or join with a name. */
+function helloFields() {
+  if (token) return { token };
+  if (pending) return { token: pending.token, name: pending.name };
+  return null;
+}
+
+// ---- joining ------------------------------------------------------------
+
+const nameInput = $('#name');
+const joinBtn = $('#join');
+const joinError = $('#join-error');
+const joinSuggestion = $('#join-suggestion');
+let joinBusy = false;
+
+function showJoin(errorMessage = '', suggestion = '') {
+  joinBusy = false;
+  joinError.textContent = errorMessage;
+  joinSuggestion.textContent = suggestion ? t('m.suggestion', { suggestion }) : '';
+  nameInput.setAttribute('aria-invalid', errorMessage ? 'true' : 'false');
+  if (suggestion) nameInput.value = suggestion;
+  else if (!nameInput.value) nameInput.value = (pending && pending.name) || store.get(NAME_KEY) || '';
+  setView('join');
+  paintJoinButton();
+  // Focus only when the keyboard is expected (not on first paint of a phone).
+  if (errorMessage) nameInput.focus();
+}
+
+function paintJoinButton() {
+  joinBtn.disabled = joinBusy;
+  joinBtn.textContent = joinBusy ? t('m.joining') : t('m.join');
+}
+
+$('#join-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (joinBusy) return;
+  const name = nameInput.value.replace(/\s+/g, ' ').trim();
+  if (!name) {
+    joinError.textContent = t('m.nameEmpty');
+    nameInput.setAttribute('aria-invalid', 'true');
+    nameInput.focus();
+    return;
+  }
+  joinError.textContent = '';
+  joinSuggestion.textContent = '';
+  pending = { token: (pending && pending.token) || newToken(), name };
+  writePending(pending);
+  joinBusy = true;
+  paintJoinButton();
+  conn.hello();
+});
+
+// ---- connection events -------------------------------------------------
+
+conn.on('welcome', (w) => {
+  meeting = w.meeting;
+  if (w.member && w.member.token) {
+    token = w.member.token;
+    store.set(TOKEN_KEY, token);
+    store.set(NAME_KEY, w.member.name);
+  }
+  pending = null;
+  writePending(null);
+  joinBusy = false;
+  stopped = null;
+  render();
+});
+
+conn.on('state', (s) => {
+  const prevIndex = st && st.question ? st.question.index : null;
+  st = s;
+  meeting = s.meeting;
+  clock.update(s.question);
+  const index = s.question ? s.question.index : null;
+  if (index !== prevIndex) {
+    // A new question (or none): forget what was chosen for the last one.
+    selection = new Set();
+    if (ans && ans.index !== index) ans = null;
+  }
+  render();
+});
+
+conn.on('me', (m) => {
+  me = m;
+  render();
+});
+
+conn.on('error', (err) => {
+  if (!err.hello) return;
+  switch (err.code) {
+    case 'name_taken':
+      showJoin(errorText(err), err.suggestion || '');
+      break;
+    case 'invalid_name':
+      showJoin(errorText(err));
+      break;
+    case 'bad_token':
+      // A token from another meeting, or a removed member: join again by name.
+      store.remove(TOKEN_KEY);
+      token = null;
+      pending = null;
+      writePending(null);
+      showJoin(errorText(err));
+      break;
+    case 'meeting_ended':
+      stop('ended');
+      break;
+    case 'unknown_meeting':
+    case 'unsupported_protocol':
+    default:
+      stop(err.code, errorText(err));
+      break;
+  }
+});
+
+conn.on('bye', (b) => {
+  if (b.code === 'removed') stop('removed', t('m.removed'));
+  if (b.code === 'replaced') stop('replaced', t('m.replaced'));
+});
+
+function stop(reason, message = '') {
+  stopped = { reason, message };
+  if (reason !== 'replaced' && reason !== 'removed') conn.stop();
+  render();
+}
+
+// ---- rendering ---------------------------------------------------------
+
+function setView(view) {
+  if (body.dataset.view !== view) {
+    body.dataset.view = view;
+    window.scrollTo(0, 0);
+  }
+}
+
+function render() {
+  $('#meeting-title').textContent = meeting ? meeting.title : '';
+  $('#join-pin').textContent = PIN;
+  document.title = meeting ? `${meeting.title} · Handsup` : 'Handsup';
+  if (st) body.dataset.phase = st.phase;
+  renderMeBar();
+
+  if (stopped) return renderStopped();
+  if (!conn.welcomed && !conn.everWelcomed) {
+    if (body.dataset.view !== 'join') setView(helloFields() ? 'loading' : 'join');
+    return;
+  }
+  if (!st) return setView('loading');
+  switch (st.phase) {
+    case 'lobby':
+      $('#lobby-hello').textContent = t('m.hello', { name: me ? me.name : '' });
+      fill($('#lobby .hero-icon'), icon('check'));
+      setView('lobby');
+      break;
+    case 'question':
+      renderQuestion();
+      setView('question');
+      break;
+    case 'reveal':
+      renderReveal();
+      setView('reveal');
+      break;
+    case 'leaderboard':
+      renderRanking('#lb-place', '#lb-list', false);
+      setView('leaderboard');
+      break;
+    case 'podium':
+      renderRanking('#podium-place', '#podium-list', true);
+      setView('podium');
+      break;
+    case 'ended':
+      setView('ended');
+      break;
+    default:
+      setView('loading');
+  }
+  manageTicker();
+}
+
+function renderStopped() {
+  if (stopped.reason === 'ended') {
+    setView('ended');
+    return;
+  }
+  $('#stopped-text').textContent = stopped.message;
+  const action = $('#stopped-action');
+  action.hidden = true;
+  action.onclick = null;
+  if (stopped.reason === 'replaced') {
+    action.hidden = false;
+    action.textContent = t('m.useHere');
+    action.onclick = () => {
+      stopped = null;
+      conn.start();
+      render();
+    };
+  } else if (stopped.reason === 'unsupported_protocol') {
+    action.hidden = false;
+    action.textContent = t('m.reload');
+    action.onclick = () => location.reload();
+  } else if (stopped.reason === 'unknown_meeting') {
+    action.hidden = false;
+    action.textContent = t('m.home');
+    action.onclick = () => { location.href = '/'; };
+  }
+  setView('stopped');
+}
+
+function renderMeBar() {
+  const bar = $('#me-bar');
+  bar.hidden = !me || !!stopped;
+  if (!me) return;
+  $('#me-name').textContent = me.name;
+  $('#score').textContent = num(me.score);
+  const showRank = st && st.phase !== 'lobby' && me.rank > 0;
+  $('#rank').textContent = showRank ? t('m.rank', { rank: me.rank, of: me.of }) : '';
+}
+
+// ---- question ----------------------------------------------------------
+
+/** The member's answer to question `index`: local first, then the server's. */
+function answerFor(index) {
+  if (ans && ans.index === index) return ans;
+  if (me && me.answer && me.answer.question === index) {
+    return { index, status: 'received', choice: me.answer.choice, text: me.answer.text };
+  }
+  return null;
+}
+
+function buildQuestion(q) {
+  builtFor = q.index;
+  $('#question-text').textContent = q.text;
+  const box = $('#options');
+  box.replaceChildren();
+  box.className = 'options' + (q.kind === 'true_false' ? ' tf' : '');
+  const multiple = q.kind === 'multiple';
+  (q.options || []).forEach((text, i) => {
+    const b = el(
+      'button',
+      {
+        type: 'button',
+        class: `option opt-${i % 6}`,
+        dataset: { index: i },
+        'aria-label': `${LETTERS[i]}. ${text}`,
+      },
+      badge(i),
+      el('span', { class: 'opt-text', text }),
+      multiple ? el('span', { class: 'tick' }, icon('check')) : null,
+    );
+    if (multiple) b.setAttribute('aria-pressed', 'false');
+    b.addEventListener('click', () => onOption(i));
+    box.appendChild(b);
+  });
+  $('#typed').hidden = q.kind !== 'typed';
+  $('#typed-input').value = '';
+  $('#answer-error').textContent = '';
+}
+
+function onOption(i) {
+  const q = st && st.question;
+  if (!q || !canAnswer(q)) return;
+  if (q.kind === 'multiple') {
+    if (selection.has(i)) selection.delete(i);
+    else selection.add(i);
+    updateQuestion();
+  } else {
+    submit({ choice: [i] });
+  }
+}
+
+function canAnswer(q) {
+  return st.phase === 'question' && clock.index === q.index && clock.open() && !answerFor(q.index);
+}
+
+function submit(answer) {
+  const q = st.question;
+  if (!canAnswer(q)) return;
+  ans = { index: q.index, status: 'sending', ...answer };
+  $('#answer-error').textContent = '';
+  const frame = { type: 'answer', question: q.index, ...answer };
+  const mine = ans;
+  conn
+    .send(frame)
+    .then(() => {
+      mine.status = 'received';
+      render();
+    })
+    .catch((err) => {
+      if (ans !== mine) return;
+      if (err.code === 'already_answered') {
+        mine.status = 'received';
+        mine.fromServer = true;
+      } else if (err.code === 'too_late' || err.code === 'not_open') {
+        mine.status = 'late';
+        mine.error = errorText(err);
+      } else if (err.code === 'removed' || err.code === 'replaced') {
+        return;
+      } else {
+        // The answer was refused but may be fixed and sent again.
+        ans = null;
+        $('#answer-error').textContent = errorText(err);
+      }
+      render();
+    });
+  render();
+}
+
+$('#submit-answer').addEventListener('click', () => {
+  const q = st && st.question;
+  if (!q) return;
+  if (q.kind === 'multiple') {
+    if (selection.size) submit({ choice: [...selection].sort((a, b) => a - b) });
+  } else if (q.kind === 'typed') {
+    const text = $('#typed-input').value.replace(/\s+/g, ' ').trim();
+    if (text) submit({ text });
+  }
+});
+
+$('#typed-input').addEventListener('input', () => updateQuestion());
+$('#typed-input').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    $('#submit-answer').click();
+  }
+});
+
+function renderQuestion() {
+  const q = st.question;
+  if (builtFor !== q.index) buildQuestion(q);
+  $('#q-counter').textContent = t('q.counter', { n: q.index + 1, count: q.count });
+  $('#q-kind').textContent = t(`kind.${q.kind}`);
+  updateQuestion();
+}
+
+/** Everything on the question view that changes with time or answers. */
+function updateQuestion() {
+  if (!st || st.phase !== 'question' || !st.question) return;
+  const q = st.question;
+  const a = answerFor(q.index);
+  const reading = clock.reading();
+  const open = clock.open();
+  const timeUp = !reading && !open;
+
+  // countdown
+  const seconds = $('#q-seconds');
+  const progress = $('#q-progress');
+  if (reading) {
+    seconds.textContent = String(secs(clock.opensIn()));
+    seconds.dataset.reading = '';
+    progress.dataset.reading = '';
+  } else {
+    delete seconds.dataset.reading;
+    delete progress.dataset.reading;
+    seconds.textContent = String(secs(clock.closesIn()));
+  }
+  if (open && clock.closesIn() <= 5000) seconds.dataset.urgent = '';
+  else delete seconds.dataset.urgent;
+  seconds.setAttribute('aria-label', t('q.seconds', { s: seconds.textContent }));
+  progress.firstElementChild.style.transform = `scaleX(${reading ? 1 : clock.fraction()})`;
+
+  const note = $('#q-reading');
+  note.hidden = !reading;
+  if (reading) note.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+
+  // options
+  const box = $('#options');
+  const locked = !!a || timeUp;
+  const chosen = new Set(a && a.choice ? a.choice : []);
+  if (locked) box.dataset.locked = '';
+  else delete box.dataset.locked;
+  // Once answered (or too late) the confirmation replaces the choices, so
+  // it is in view on the smallest phone.
+  box.hidden = locked;
+  $('#typed').hidden = q.kind !== 'typed' || locked;
+  if (reading) box.dataset.reading = '';
+  else delete box.dataset.reading;
+  for (const b of box.querySelectorAll('.option')) {
+    const i = Number(b.dataset.index);
+    b.disabled = locked || reading;
+    b.classList.toggle('chosen', chosen.has(i));
+    if (q.kind === 'multiple') {
+      b.setAttribute('aria-pressed', String(a ? chosen.has(i) : selection.has(i)));
+    }
+  }
+
+  // typed input and the submit button
+  const typed = $('#typed-input');
+  typed.disabled = locked || reading;
+  if (a && a.text !== undefined && a.text !== null) typed.value = a.text;
+  const needsSubmit = q.kind === 'multiple' || q.kind === 'typed';
+  const submitBtn = $('#submit-answer');
+  submitBtn.hidden = !needsSubmit || locked;
+  const ready = q.kind === 'multiple' ? selection.size > 0 : typed.value.trim().length > 0;
+  submitBtn.disabled = !open || !ready;
+  const help = $('#q-help');
+  help.hidden = !(q.kind === 'multiple' && !locked);
+  help.textContent = t('m.pickSome');
+
+  // answer state
+  const status = a ? a.status : timeUp ? 'timeup' : 'idle';
+  $('#sending').hidden = status !== 'sending';
+  $('#received').hidden = status !== 'received';
+  $('#timeup').hidden = !(status === 'timeup' || status === 'late');
+  if (status === 'sending') {
+    const label = answerLabel(a, q);
+    $('#sending-answer').textContent = label ? t('m.yourAnswer', { answer: label }) : '';
+  }
+  if (status === 'received') {
+    fill($('#received-icon'), icon('check'));
+    const label = answerLabel(a.fromServer && me && me.answer ? me.answer : a, q);
+    $('#received-answer').textContent = label ? t('m.yourAnswer', { answer: label }) : '';
+  }
+  if (status === 'late' && a.error) $('#answer-error').textContent = a.error;
+}
+
+function manageTicker() {
+  const running = st && st.phase === 'question' && !stopped;
+  if (running && !ticker) {
+    ticker = setInterval(updateQuestion, 200);
+  } else if (!running && ticker) {
+    clearInterval(ticker);
+    ticker = null;
+  }
+}
+
+// ---- reveal ------------------------------------------------------------
+
+function renderReveal() {
+  const q = st.question;
+  const rv = st.reveal || {};
+  const a = answerFor(q.index);
+  const res = me && me.result && me.result.question === q.index ? me.result : null;
+  const box = $('#result');
+  let kind;
+  let title;
+  let iconName = null;
+  if (q.kind === 'poll') {
+    kind = a ? 'poll' : 'none';
+    title = a ? t('m.pollThanks') : t('m.noAnswer');
+    iconName = a ? 'check' : null;
+  } else if (res) {
+    kind = res.correct ? 'correct' : res.partial ? 'partial' : 'wrong';
+    title = t(`m.${kind}`);
+    iconName = res.correct || res.partial ? 'check' : 'cross';
+  } else if (a) {
+    // Answered, and our result is on its way (`me` follows the `state`).
+    kind = 'pending';
+    title = '…';
+  } else {
+    kind = 'none';
+    title = t('m.noAnswer');
+  }
+  box.dataset.kind = kind;
+  fill($('#result-icon'), iconName ? icon(iconName) : '–');
+  $('#result-title').textContent = title;
+  const points = res ? res.points : 0;
+  $('#result-points').textContent = q.kind === 'poll' ? '' : t('m.earned', { points: num(points) });
+  $('#result-points').hidden = q.kind === 'poll' || kind === 'pending';
+  const sub = [];
+  if (res && res.correct && res.streak >= 2) sub.push(t('m.streak', { n: res.streak }));
+  if (me && q.kind !== 'poll') sub.push(t('m.score', { score: num(me.score) }));
+  if (me && me.rank > 0) sub.push(t('m.rank', { rank: me.rank, of: me.of }));
+  $('#result-sub').textContent = sub.join(' · ');
+
+  // the key: the right options or accepted answers, and what was given
+  const key = $('#reveal-key');
+  const parts = [];
+  if (q.kind === 'typed' && rv.answers && rv.answers.length) {
+    parts.push(el('span', { class: 'label', text: t('s.accepted') }));
+    parts.push(el('div', { class: 'key-option', text: rv.answers.join(' · ') }));
+  } else if (rv.correct && rv.correct.length) {
+    parts.push(el('span', { class: 'label', text: t('m.correctLabel') }));
+    for (const i of rv.correct) {
+      parts.push(el('div', { class: `key-option opt-${i % 6}` }, badge(i), el('span', { text: q.options[i] })));
+    }
+  }
+  if (a) {
+    const given = answerLabel(a.choice || a.text !== undefined ? a : me && me.answer, q);
+    if (given) parts.push(el('p', { class: 'hint', text: t('m.yourAnswer', { answer: given }) }));
+  }
+  fill(key, parts);
+  key.hidden = parts.length === 0;
+
+  const explain = $('#reveal-explain');
+  explain.hidden = !rv.explanation;
+  $('#reveal-explanation').textContent = rv.explanation || '';
+  $('#reveal-source').textContent = rv.source ? t('s.source', { source: rv.source }) : '';
+  if (!explain.dataset.touched) explain.open = true;
+}
+$('#reveal-explain').addEventListener('toggle', (e) => { e.currentTarget.dataset.touched = '1'; });
+
+// ---- leaderboard and podium ---------------------------------------------
+
+function renderRanking(placeSel, listSel, final) {
+  const place = $(placeSel);
+  const rows = st.leaderboard || [];
+  const myId = me ? me.id : null;
+  const rank = me ? me.rank : 0;
+  const onPodium = final && rank >= 1 && rank <= 3 && me.score > 0;
+  place.classList.toggle('gold', onPodium);
+  const items = [];
+  if (final) items.push(el('div', { class: 'label', text: onPodium ? t('m.congrats') : t('m.finalTitle') }));
+  else items.push(el('div', { class: 'label', text: t('m.yourPlace') }));
+  if (rank > 0) {
+    items.push(el('div', { class: 'place' }, String(rank), el('small', { text: ` / ${me.of}` })));
+  } else {
+    items.push(el('div', { class: 'pts', text: t('m.unranked') }));
+  }
+  if (me) items.push(el('div', { class: 'pts', text: t('q.points', { points: num(me.score) }) }));
+  if (final) items.push(el('div', { class: 'label', text: t('m.thanks') }));
+  fill(place, items);
+
+  const shown = final ? rows.slice(0, 3) : rows;
+  const list = $(listSel);
+  const lis = shown.map((r) =>
+    el(
+      'li',
+      { class: r.id === myId ? 'mine' : '' },
+      el('span', { class: 'r', text: String(r.rank) }),
+      el('span', { class: 'n', text: r.name }),
+      r.id === myId ? el('span', { class: 'you', text: t('m.you') }) : null,
+      el('span', { class: 's', text: num(r.score) }),
+    ),
+  );
+  if (me && rank > 0 && !shown.some((r) => r.id === myId)) {
+    lis.push(el('li', { class: 'gap', 'aria-hidden': 'true', text: '⋯' }));
+    lis.push(
+      el(
+        'li',
+        { class: 'mine' },
+        el('span', { class: 'r', text: String(rank) }),
+        el('span', { class: 'n', text: me.name }),
+        el('span', { class: 'you', text: t('m.you') }),
+        el('span', { class: 's', text: num(me.score) }),
+      ),
+    );
+  }
+  fill(list, lis);
+}
+
+// ---- start -------------------------------------------------------------
+
+applyI18n();
+bindToggle($('#lang-toggle'));
+const repaintStatus = bindStatus(conn, $('#status'));
+onLangChange(() => {
+  render();
+  paintJoinButton();
+  repaintStatus();
+  if (body.dataset.view === 'join' && joinSuggestion.textContent && nameInput.value) {
+    joinSuggestion.textContent = t('m.suggestion', { suggestion: nameInput.value });
+  }
+});
+conn.on('status', () => render());
+
+if (!PIN) {
+  stop('unknown_meeting', t('err.unknown_meeting'));
+} else if (helloFields()) {
+  setView('loading');
+  conn.start();
+} else {
+  // Connect now so the page is ready; the hello waits for a name.
+  conn.start();
+  showJoin();
+}
