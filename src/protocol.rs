@@ -131,6 +131,12 @@ pub enum ClientMsg {
         cid: String,
         member: MemberId,
     },
+    /// Any role: a heartbeat; answered with `pong` carrying the same `t`.
+    /// Changes nothing, so it needs no cid.
+    Ping {
+        #[serde(default)]
+        t: serde_json::Value,
+    },
     /// Member: vote on the open motion.
     Vote {
         cid: String,
@@ -217,6 +223,7 @@ impl ClientMsg {
     pub fn cid(&self) -> &str {
         match self {
             ClientMsg::Hello(h) => &h.cid,
+            ClientMsg::Ping { .. } => "",
             ClientMsg::Answer(a) => &a.cid,
             ClientMsg::Start { cid }
             | ClientMsg::Next { cid }
@@ -440,6 +447,10 @@ pub struct StateView {
     /// Host only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer_key: Option<AnswerKey>,
+    /// Host only: what `next` will show ("question", "leaderboard",
+    /// "podium"), or null when `next` is not possible now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<&'static str>,
     /// The motion on show (open, or closed with its result).
     pub motion: Option<MotionView>,
     /// Host only: every motion, drafts included.
@@ -581,6 +592,10 @@ pub enum ServerMsg<'a> {
     Members {
         members: &'a [MemberRow],
         roster: &'a [RosterRowView],
+    },
+    /// The answer to a client's `ping`.
+    Pong {
+        t: &'a serde_json::Value,
     },
     /// Sent just before the server closes the socket on purpose.
     Bye {

@@ -272,6 +272,11 @@ impl Conn {
                 return None;
             }
         };
+        if let ClientMsg::Ping { t } = &msg {
+            let pong = crate::protocol::ServerMsg::Pong { t }.to_json();
+            let _ = self.conn.tx.try_send(Outbound::Frame(pong.into()));
+            return None;
+        }
         let cid = msg.cid();
         if cid.is_empty() || cid.chars().count() > MAX_CID_CHARS {
             self.error(

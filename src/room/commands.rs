@@ -167,7 +167,6 @@ impl Actor {
             Ok(seq) => {
                 let me = matches!(by, By::Member(_));
                 self.after(seq, After::Ack { conn, cid, me });
-                self.close_if_all_answered();
             }
             Err(r) => self.refuse(conn, &cid, r),
         }
@@ -176,6 +175,7 @@ impl Actor {
     fn member_command(&mut self, m: MemberId, cid: &str, msg: &ClientMsg) -> Result<u64, Refusal> {
         let by = By::Member(m);
         match msg {
+            ClientMsg::Ping { .. } => unreachable!("answered by the connection"),
             ClientMsg::Answer(a) => self.answer(m, a),
             ClientMsg::Vote { motion, option, .. } => self.vote(m, cid, *motion, *option),
             ClientMsg::Reserve { motion, text, .. } => {
@@ -208,7 +208,7 @@ impl Actor {
             | ClientMsg::Leave { .. } => {
                 Err(Refusal::new(ErrorCode::Forbidden, "only members do that"))
             }
-            ClientMsg::Hello(_) => unreachable!("handled by the caller"),
+            ClientMsg::Hello(_) | ClientMsg::Ping { .. } => unreachable!("handled before"),
             ClientMsg::Start { .. } => {
                 if self.state.quiz.phase() != Phase::NotStarted {
                     Err(Refusal::new(
@@ -436,7 +436,9 @@ impl Actor {
         Ok(seq)
     }
 
-    /// Closes answers once every connected member has answered.
+    /// Closes answers once every connected member has answered. Called once
+    /// answers are durable (and their acks sent), so the last to answer sees
+    /// "answer received" before the reveal.
     pub(super) fn close_if_all_answered(&mut self) {
         let Some(r) = self.state.quiz.round() else {
             return;

@@ -337,6 +337,7 @@ impl Actor {
             let (_, a) = self.pending.pop_front().expect("checked");
             self.run_after(a);
         }
+        self.close_if_all_answered();
     }
 
     fn fail_pending(&mut self) {
@@ -542,6 +543,8 @@ impl Actor {
                 d.state = true;
                 d.live = true;
                 d.members = true;
+                // Ranks change for everyone.
+                d.all_me = true;
             }
             Event::Closed { .. } => {
                 d.state = true;
@@ -603,6 +606,8 @@ impl Actor {
             self.member_conn.remove(&m);
             self.dirty.live = true;
             self.dirty.members = true;
+            // The one everybody was waiting for may have left.
+            self.close_if_all_answered();
         }
     }
 

@@ -81,7 +81,7 @@ fn reveal_view(s: &MeetingState) -> Option<RevealView> {
 }
 
 fn leaderboard(s: &MeetingState, ranking: &Ranking) -> Option<Vec<RankRow>> {
-    if !matches!(s.quiz.phase(), Phase::Leaderboard | Phase::Podium) {
+    if s.ended || !matches!(s.quiz.phase(), Phase::Leaderboard | Phase::Podium) {
         return None;
     }
     Some(
@@ -126,6 +126,15 @@ pub fn state_view(
         reveal: reveal_view(s),
         leaderboard: leaderboard(s, ranking),
         answer_key,
+        next: if host && !s.ended {
+            s.quiz.next_step().ok().map(|step| match step {
+                crate::quiz::Step::Question(_) => "question",
+                crate::quiz::Step::Leaderboard => "leaderboard",
+                crate::quiz::Step::Podium => "podium",
+            })
+        } else {
+            None
+        },
         motion: s
             .shown_motion
             .and_then(|id| s.motion(id))
