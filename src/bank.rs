@@ -241,7 +241,7 @@ const QUESTION_KEYS: &[&str] = &[
 
 /// Splits `key: value` when the key is one ASCII word (so that question text
 /// such as "Theo Điều 9: ..." is never mistaken for a field).
-fn split_key(line: &str) -> Option<(String, &str)> {
+pub(crate) fn split_key(line: &str) -> Option<(String, &str)> {
     let (k, v) = line.split_once(':')?;
     let k = k.trim();
     if k.is_empty() || k.len() > 20 || !k.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {

@@ -17,6 +17,9 @@ use serde_json::json;
 
 use crate::app::{App, CreateError};
 
+/// Largest roster file accepted.
+const MAX_UPLOAD: usize = 16 * 1024 * 1024;
+
 /// The web pages, embedded in the binary: nothing comes from the internet.
 #[derive(RustEmbed)]
 #[folder = "web/"]
@@ -33,6 +36,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/qr/{file}", get(qr))
         .route("/api/banks", get(banks))
         .route("/api/meetings", post(create_meeting).get(list_meetings))
+        .route(
+            "/api/meetings/{pin}/roster",
+            post(import_roster)
+                .get(get_roster)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/api/meetings/{pin}/motions", post(import_motions))
         .route("/ws", get(crate::ws::upgrade))
         .fallback(|| async { not_found_page(None) })
         .with_state(app)
@@ -44,6 +54,13 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     BadRequest(String),
+    /// A file with problems: every one, each naming where.
+    #[error("{message}")]
+    Invalid {
+        code: &'static str,
+        message: String,
+        problems: Vec<serde_json::Value>,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("internal error")]
@@ -52,9 +69,20 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Invalid {
+            code,
+            message,
+            problems,
+        } = &self
+        {
+            let body = json!({"error": code, "message": message, "problems": problems});
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
         let (status, code) = match &self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::BadRequest(_) | ApiError::Invalid { .. } => {
+                (StatusCode::BAD_REQUEST, "bad_request")
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Internal(detail) => {
                 tracing::error!("request failed: {detail}");
@@ -171,14 +199,29 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     .into_response()
 }
 
-async fn qr(State(app): State<Arc<App>>, Path(file): Path<String>) -> Result<Response, ApiError> {
+#[derive(Deserialize)]
+struct QrQuery {
+    /// A personal join key (roster QR codes).
+    k: Option<String>,
+}
+
+async fn qr(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<QrQuery>,
+) -> Result<Response, ApiError> {
     let pin = file
         .strip_suffix(".svg")
         .ok_or_else(|| ApiError::NotFound("QR codes are at /qr/{PIN}.svg".into()))?;
     let room = app
         .room(pin)
         .ok_or_else(|| ApiError::NotFound(format!("no meeting with PIN {}", html_escape(pin))))?;
-    let svg = crate::qr::svg(&room.info.join_url);
+    let url = match q.k {
+        Some(k) if crate::auth::token_is_strong(&k) => format!("{}?k={k}", room.info.join_url),
+        Some(_) => return Err(ApiError::BadRequest("not a personal join key".into())),
+        None => room.info.join_url.clone(),
+    };
+    let svg = crate::qr::svg(&url);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
@@ -247,4 +290,112 @@ async fn list_meetings(
         .collect();
     list.sort_by(|a, b| a["pin"].as_str().cmp(&b["pin"].as_str()));
     Ok(Json(list).into_response())
+}
+
+/// Sends a request to a meeting's room and waits for its (durable) answer.
+async fn ask_room(
+    app: &App,
+    pin: &str,
+    op: crate::room::ApiOp,
+) -> Result<serde_json::Value, ApiError> {
+    let room = app
+        .room(pin)
+        .ok_or_else(|| ApiError::NotFound(format!("no meeting with PIN {}", html_escape(pin))))?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    room.tx
+        .send(crate::room::RoomMsg::Api { op, reply: tx })
+        .await
+        .map_err(|_| ApiError::Internal("the meeting has stopped".into()))?;
+    rx.await
+        .map_err(|_| ApiError::Internal("the meeting has stopped".into()))?
+        .map_err(|r| ApiError::BadRequest(r.message))
+}
+
+#[derive(Deserialize)]
+struct RosterQuery {
+    /// `csv` or `xlsx`; guessed from the content when absent.
+    format: Option<String>,
+    /// Replace the roster (default) or add to it.
+    #[serde(default = "yes")]
+    replace: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /api/meetings/{pin}/roster`: a CSV or XLSX file as the body.
+async fn import_roster(
+    State(app): State<Arc<App>>,
+    Path(pin): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<RosterQuery>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    require_host(&app, &headers)?;
+    use crate::roster::Format;
+    let format = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => Format::Csv,
+        Some("xlsx") => Format::Xlsx,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "unknown format \"{other}\"; use format=csv or format=xlsx"
+            )));
+        }
+        // XLSX files are ZIP archives.
+        None if body.starts_with(b"PK\x03\x04") => Format::Xlsx,
+        None => Format::Csv,
+    };
+    let entries = crate::roster::parse(format, &body).map_err(|problems| ApiError::Invalid {
+        code: "invalid_roster",
+        message: format!(
+            "the roster has {} problem(s); nothing was imported: {}",
+            problems.len(),
+            problems.first().map(|p| p.to_string()).unwrap_or_default()
+        ),
+        problems: problems.iter().map(|p| json!(p)).collect(),
+    })?;
+    let n = entries.len();
+    let v = ask_room(
+        &app,
+        &pin,
+        crate::room::ApiOp::ImportRoster {
+            entries,
+            replace: q.replace,
+        },
+    )
+    .await?;
+    tracing::info!(%pin, entries = n, "roster imported");
+    Ok(Json(v).into_response())
+}
+
+/// `GET /api/meetings/{pin}/roster`: the roster with personal join links.
+async fn get_roster(
+    State(app): State<Arc<App>>,
+    Path(pin): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require_host(&app, &headers)?;
+    Ok(Json(ask_room(&app, &pin, crate::room::ApiOp::Roster).await?).into_response())
+}
+
+/// `POST /api/meetings/{pin}/motions`: a motions file (docs/MOTIONS.md).
+async fn import_motions(
+    State(app): State<Arc<App>>,
+    Path(pin): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, ApiError> {
+    require_host(&app, &headers)?;
+    let specs = crate::vote::motions_file::parse(&body).map_err(|problems| ApiError::Invalid {
+        code: "invalid_motions",
+        message: format!(
+            "the motions file has {} problem(s); nothing was created: {}",
+            problems.len(),
+            problems[0]
+        ),
+        problems: problems.iter().map(|p| json!(p)).collect(),
+    })?;
+    let v = ask_room(&app, &pin, crate::room::ApiOp::CreateMotions { specs }).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
 }

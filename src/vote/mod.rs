@@ -8,6 +8,7 @@
 
 pub mod attendance;
 pub mod decision;
+pub mod motions_file;
 
 use std::collections::{HashMap, HashSet};
 

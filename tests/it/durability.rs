@@ -12,7 +12,7 @@ use crate::support::{Client, TestServer};
 async fn a_restart_resumes_the_meeting_and_its_members() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let server = TestServer::start_in(&dir, None).await;
+    let mut server = TestServer::start_in(&dir, None).await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     let mut lan = Client::member(&server, &pin, "Lan").await;
@@ -34,7 +34,7 @@ async fn a_restart_resumes_the_meeting_and_its_members() {
     let (lan_id, lan_token) = (lan.member.unwrap(), lan.token.clone().unwrap());
 
     // Graceful stop: every socket is closed with a reason.
-    let stopping = tokio::spawn(server.stop());
+    let stopping = tokio::spawn(async move { server.stop().await });
     let (code, reason) = lan.until_closed().await;
     assert_eq!((code, reason.as_str()), (1001, "server shutting down"));
     stopping.await.unwrap();
@@ -74,7 +74,7 @@ async fn a_deadline_that_passed_while_down_closes_on_restart() {
     let dir = tmp.path().join("data");
     let clock = ManualClock::new(1_700_000_000_000);
     let c: Arc<dyn Clock> = Arc::new(clock.clone());
-    let server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let mut server = TestServer::start_in(&dir, Some(c.clone())).await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     let mut lan = Client::member(&server, &pin, "Lan").await;
@@ -106,7 +106,7 @@ async fn a_deadline_still_ahead_is_rearmed_on_restart() {
     let dir = tmp.path().join("data");
     let clock = ManualClock::new(1_700_000_000_000);
     let c: Arc<dyn Clock> = Arc::new(clock.clone());
-    let server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let mut server = TestServer::start_in(&dir, Some(c.clone())).await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     host.command(json!({"type": "start"})).await.unwrap();

@@ -2,6 +2,8 @@
 //! Every test runs a real server on 127.0.0.1:0 with a real database in a
 //! temporary directory.
 
+/// Headless Chromium, driven over WebDriver.
+mod browser;
 mod support;
 
 /// Bad input gets a clear error and changes nothing.
@@ -14,5 +16,7 @@ mod datadir;
 mod durability;
 /// The HTTP routes.
 mod http;
+/// The pages in a real browser: member, projector, host.
+mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.
 mod quiz_flow;

@@ -25,6 +25,7 @@ pub fn test_banks_dir() -> PathBuf {
 
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
+    pub dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -45,7 +46,29 @@ impl TestServer {
         Self::try_start_in(dir, clock).await.expect("server starts")
     }
 
+    /// Stops gracefully and starts again on the same address and data, as
+    /// after a server restart (pages reconnect to the same origin).
+    pub async fn restart(mut self) -> TestServer {
+        let addr = self.addr;
+        let dir = self.dir.clone();
+        let tmp = self._tmp.take();
+        self.stop().await;
+        let mut s = Self::try_start_at(addr, &dir, None)
+            .await
+            .expect("server restarts on the same port");
+        s._tmp = tmp;
+        s
+    }
+
     pub async fn try_start_in(
+        dir: &Path,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> anyhow::Result<TestServer> {
+        Self::try_start_at("127.0.0.1:0".parse().unwrap(), dir, clock).await
+    }
+
+    async fn try_start_at(
+        at: std::net::SocketAddr,
         dir: &Path,
         clock: Option<Arc<dyn Clock>>,
     ) -> anyhow::Result<TestServer> {
@@ -56,7 +79,7 @@ impl TestServer {
                 .with_test_writer()
                 .try_init();
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener = tokio::net::TcpListener::bind(at).await?;
         let addr = listener.local_addr()?;
         let mut config = Config::new(dir.to_path_buf(), SECRET);
         config.public_url = Some(format!("http://{addr}"));
@@ -88,6 +111,7 @@ impl TestServer {
         }
         Ok(TestServer {
             addr,
+            dir: dir.to_path_buf(),
             _tmp: None,
             stop: Some(stop),
             task: Some(task),
@@ -115,7 +139,7 @@ impl TestServer {
     }
 
     /// Graceful shutdown (as on SIGTERM); keeps the data directory.
-    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+    pub async fn stop(&mut self) -> Option<tempfile::TempDir> {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }

@@ -1,0 +1,2 @@
+//! The pages in a real headless browser (Debian's Chromium, installed by
+//! `scripts/install-test-deps`).
