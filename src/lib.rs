@@ -57,6 +57,10 @@ use crate::config::Config;
 use crate::room::RoomCtx;
 use crate::store::{SqliteStore, Store};
 
+/// Crates whose debug and trace logs carry websocket frame contents; the
+/// binary never lets them log below `info`.
+pub const FRAME_LOGGERS: &[&str] = &["tungstenite", "tokio_tungstenite", "axum::extract::ws"];
+
 /// How long shutdown waits for sockets and rooms before giving up on them.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 

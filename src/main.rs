@@ -60,12 +60,7 @@ fn check(files: &[std::path::PathBuf]) -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "handsup=info,warn".into()),
-        )
-        .init();
+    init_logs();
     let runtime = tokio::runtime::Runtime::new().expect("start the async runtime");
     match runtime.block_on(serve_async(args)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,6 +109,25 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
         println!("{}", handsup::qr::terminal(&format!("{}/", s.public_url)));
     })
     .await
+}
+
+/// Logs go to stderr (stdout has the banner), filtered by `RUST_LOG`. Crates
+/// that would log websocket frames are capped at `info` whatever `RUST_LOG`
+/// says: a frame holds names and, on a secret ballot, a choice, and two log
+/// lines of one connection could link them.
+fn init_logs() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let mut filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("handsup=info,warn"));
+    for quiet in handsup::FRAME_LOGGERS {
+        filter = filter.add_directive(format!("{quiet}=info").parse().expect("a valid directive"));
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -20,3 +20,5 @@ mod http;
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.
 mod quiz_flow;
+/// Voting: roster, attendance, open and secret ballots, decisions.
+mod voting;

@@ -25,7 +25,7 @@ pub fn test_banks_dir() -> PathBuf {
 
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
-    pub dir: PathBuf,
+    dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -48,6 +48,7 @@ impl TestServer {
 
     /// Stops gracefully and starts again on the same address and data, as
     /// after a server restart (pages reconnect to the same origin).
+    #[allow(dead_code)] // The browser tests use it.
     pub async fn restart(mut self) -> TestServer {
         let addr = self.addr;
         let dir = self.dir.clone();
@@ -162,6 +163,8 @@ impl Drop for TestServer {
 pub struct Binary {
     pub child: std::process::Child,
     pub addr: std::net::SocketAddr,
+    /// Everything the server wrote to stderr (its logs), as it arrives.
+    pub logs: Arc<std::sync::Mutex<String>>,
 }
 
 impl Binary {
@@ -184,6 +187,19 @@ impl Binary {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn handsup");
+        let logs = Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = logs.clone();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(stdout).lines();
         for line in lines.by_ref() {
@@ -192,11 +208,12 @@ impl Binary {
                 let addr = addr.trim().parse().expect("an address");
                 // Keep draining stdout so the child never blocks on it.
                 std::thread::spawn(move || for _ in lines {});
-                return Ok(Binary { child, addr });
+                return Ok(Binary { child, addr, logs });
             }
         }
-        let out = child.wait_with_output().expect("wait");
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        child.wait().expect("wait");
+        reader.join().expect("stderr reader");
+        Err(logs.lock().unwrap().clone())
     }
 
     /// SIGKILL: no chance to flush anything.

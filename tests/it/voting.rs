@@ -1,0 +1,731 @@
+//! Voting on motions over the real protocol: roster, attendance,
+//! eligibility, open and secret ballots, decisions, reservations.
+
+use serde_json::{Value, json};
+
+use crate::support::{Binary, Client, SECRET, TestServer};
+
+const ROSTER_CSV: &str = "Họ và tên;Mã đảng viên;Loại;Tổ\n\
+Nguyễn Văn An;DV01;Chính thức;Tổ 1\n\
+Trần Thị Bình;DV02;chính thức;Tổ 1\n\
+Lê Văn Cường;DV03;Chính thức;Tổ 2\n\
+Phạm Thị Dung;DV04;Dự bị;Tổ 2\n\
+Hoàng Văn Em;DV05;Miễn sinh hoạt;Tổ 2\n";
+
+async fn import_roster(server: &TestServer, pin: &str, body: &str) -> reqwest::Response {
+    server
+        .http
+        .post(server.url(&format!("/api/meetings/{pin}/roster")))
+        .bearer_auth(SECRET)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Personal join keys by member code.
+async fn keys(server: &TestServer, pin: &str) -> Vec<(String, String)> {
+    let r: Value = server
+        .http
+        .get(server.url(&format!("/api/meetings/{pin}/roster")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["roster"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let url = e["join_url"].as_str().unwrap();
+            assert!(
+                url.starts_with(&format!("http://{}/j/{pin}?k=", server.addr)),
+                "{url}"
+            );
+            let key = url.split("?k=").nth(1).unwrap().to_string();
+            (e["code"].as_str().unwrap().to_string(), key)
+        })
+        .collect()
+}
+
+async fn join_with_key(server: &TestServer, pin: &str, key: &str) -> Client {
+    let mut c = Client::connect(server).await;
+    c.hello("member", pin, json!({"key": key}))
+        .await
+        .expect("joins with the personal QR");
+    c.wait_type("state").await;
+    c
+}
+
+fn key_of<'a>(keys: &'a [(String, String)], code: &str) -> &'a str {
+    &keys.iter().find(|k| k.0 == code).unwrap().1
+}
+
+#[tokio::test]
+async fn an_open_ballot_with_a_roster_from_join_to_decision() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let r = import_roster(&server, &pin, ROSTER_CSV).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["imported"], 5);
+    let keys = keys(&server, &pin).await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut screen = Client::screen(&server, &pin).await;
+
+    // Personal QR codes join as the roster member, with the roster's name.
+    let mut an = join_with_key(&server, &pin, key_of(&keys, "DV01")).await;
+    assert_eq!(an.log[0]["member"]["name"], "Nguyễn Văn An");
+    let mut binh = join_with_key(&server, &pin, key_of(&keys, "DV02")).await;
+    let mut dung = join_with_key(&server, &pin, key_of(&keys, "DV04")).await;
+    // Someone not on the roster is turned away until the host allows guests.
+    let mut guest = Client::connect(&server).await;
+    let e = guest
+        .hello("member", &pin, json!({"name": "Khách"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "guests_not_allowed");
+    host.command(json!({"type": "settings", "allow_guests": true}))
+        .await
+        .unwrap();
+    guest
+        .hello("member", &pin, json!({"name": "Khách"}))
+        .await
+        .expect("guests allowed now");
+    let mut bad = Client::connect(&server).await;
+    assert_eq!(
+        bad.hello(
+            "member",
+            &pin,
+            json!({"key": "bm90LWEtcmVhbC1rZXktYXQtYWxsLXgx"})
+        )
+        .await
+        .unwrap_err()["code"],
+        "bad_token"
+    );
+
+    // Attendance as the chair reads it: 3 official + 1 probationary + 1 exempt
+    // convened; the exempt member is absent, so not counted among eligible.
+    let live = screen
+        .wait("attendance", |v| {
+            v["type"] == "live" && v["attendance"]["present"] == 3
+        })
+        .await;
+    let a = &live["attendance"];
+    assert_eq!(
+        (
+            a["convened"].as_u64(),
+            a["absent"].as_u64(),
+            a["guests"].as_u64()
+        ),
+        (Some(5), Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            a["eligible_convened"].as_u64(),
+            a["eligible_present"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+
+    host.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết chi bộ tháng 11"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    let st = an
+        .wait("motion open", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "open"
+        })
+        .await;
+    assert_eq!(
+        st["motion"]["options"],
+        json!(["Tán thành", "Không tán thành", "Không biểu quyết"])
+    );
+    let me = dung
+        .wait("eligibility", |v| {
+            v["type"] == "me" && v["vote"].is_object()
+        })
+        .await;
+    assert_eq!(me["vote"]["eligible"], false);
+    assert_eq!(me["vote"]["reason"], "probationary");
+
+    // Refusals change nothing.
+    let e = dung
+        .refused(
+            json!({"type": "vote", "motion": 1, "option": 0}),
+            "not_eligible",
+        )
+        .await;
+    assert!(e["message"].as_str().unwrap().contains("probationary"));
+    guest
+        .refused(
+            json!({"type": "vote", "motion": 1, "option": 0}),
+            "not_eligible",
+        )
+        .await;
+    an.refused(
+        json!({"type": "vote", "motion": 1, "option": 3}),
+        "option_out_of_range",
+    )
+    .await;
+    an.refused(
+        json!({"type": "vote", "motion": 9, "option": 0}),
+        "unknown_motion",
+    )
+    .await;
+    host.refused(
+        json!({"type": "vote", "motion": 1, "option": 0}),
+        "forbidden",
+    )
+    .await;
+
+    an.command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .expect("vote");
+    let me = an
+        .wait("my vote", |v| {
+            v["type"] == "me" && v["vote"]["voted"] == true
+        })
+        .await;
+    assert_eq!(
+        me["vote"]["option"], 0,
+        "an open ballot shows the member their choice"
+    );
+    an.refused(
+        json!({"type": "vote", "motion": 1, "option": 1}),
+        "already_voted",
+    )
+    .await;
+
+    // The host sees who present has not voted yet.
+    let m = host
+        .wait("voted flags", |v| {
+            v["type"] == "members"
+                && v["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["voted"] == true)
+        })
+        .await;
+    let not_voted: Vec<&str> = m["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["voted"] == false)
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(not_voted.contains(&"Trần Thị Bình"));
+    let live = screen
+        .wait("one vote", |v| {
+            v["type"] == "live" && v["vote"]["voted"] == 1
+        })
+        .await;
+    assert_eq!(live["vote"]["eligible_present"], 2);
+    assert_eq!(
+        live["vote"]["counts"],
+        json!([1, 0, 0]),
+        "live tally on the projector"
+    );
+
+    binh.command(json!({"type": "vote", "motion": 1, "option": 1}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    let st = screen
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    let r = &st["motion"]["result"];
+    // Base: the 3 official members convened; more than half needs 2; 1 approval.
+    assert_eq!(r["counts"], json!([1, 1, 0]));
+    assert_eq!(r["outcome"]["base_size"], 3);
+    assert_eq!(r["outcome"]["required"], 2);
+    assert_eq!(r["decision"], "not_passed");
+    assert!(
+        r["explain_vi"]
+            .as_str()
+            .unwrap()
+            .contains("KHÔNG THÔNG QUA"),
+        "{r}"
+    );
+    assert_eq!(r["percent_of_base"][0], 33.3);
+    assert!(
+        st["motion"].get("voters").is_none(),
+        "the projector does not list voters by default"
+    );
+    let hs = host
+        .wait("host result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    assert_eq!(
+        hs["motion"]["voters"].as_array().unwrap().len(),
+        2,
+        "the host sees an open ballot"
+    );
+
+    an.refused(
+        json!({"type": "vote", "motion": 1, "option": 0}),
+        "motion_closed",
+    )
+    .await;
+    // A reservation: only from the minority, once.
+    binh.refused(
+        json!({"type": "reserve", "motion": 1, "text": "Tôi đồng ý"}),
+        "not_in_minority",
+    )
+    .await;
+    an.command(json!({"type": "reserve", "motion": 1, "text": "Tôi bảo lưu ý kiến tán thành."}))
+        .await
+        .expect("reservation");
+    an.refused(
+        json!({"type": "reserve", "motion": 1, "text": "lần nữa"}),
+        "already_reserved",
+    )
+    .await;
+    let hs = host
+        .wait("reservation", |v| {
+            v["type"] == "state" && v["motion"]["result"]["reservations"] == 1
+        })
+        .await;
+    assert_eq!(hs["motion"]["reservations"][0]["name"], "Nguyễn Văn An");
+}
+
+#[tokio::test]
+async fn the_rules_example_twenty_convened_twelve_present() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let csv: String = std::iter::once("name,code,status\n".to_string())
+        .chain((1..=20).map(|i| format!("Đảng viên {i},C{i:02},official\n")))
+        .collect();
+    assert_eq!(import_roster(&server, &pin, &csv).await.status(), 200);
+    let keys = keys(&server, &pin).await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut present = Vec::new();
+    for (_, key) in keys.iter().take(12) {
+        present.push(join_with_key(&server, &pin, key).await);
+    }
+    for (id, approvals) in [(1, 11), (2, 10)] {
+        host.command(json!({"type": "motion_create", "text": format!("Nghị quyết {id}")}))
+            .await
+            .unwrap();
+        host.command(json!({"type": "motion_open", "motion": id}))
+            .await
+            .unwrap();
+        for (i, m) in present.iter_mut().enumerate() {
+            let option = if i < approvals { 0 } else { 2 };
+            m.command(json!({"type": "vote", "motion": id, "option": option}))
+                .await
+                .unwrap();
+        }
+        host.command(json!({"type": "motion_close", "motion": id}))
+            .await
+            .unwrap();
+        let st = host
+            .wait("result", |v| {
+                v["type"] == "state" && v["motion"]["id"] == id && v["motion"]["status"] == "closed"
+            })
+            .await;
+        let o = &st["motion"]["result"]["outcome"];
+        assert_eq!(
+            (o["base_size"].as_u64(), o["required"].as_u64()),
+            (Some(20), Some(11))
+        );
+        let expected = if approvals == 11 {
+            "passed"
+        } else {
+            "not_passed"
+        };
+        assert_eq!(
+            st["motion"]["result"]["decision"], expected,
+            "{approvals} of 20"
+        );
+    }
+}
+
+#[tokio::test]
+async fn quorum_is_checked_when_opening_and_closing() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let csv = "name,code,status\nA,1,official\nB,2,official\nC,3,official\n";
+    import_roster(&server, &pin, csv).await;
+    let keys = keys(&server, &pin).await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut a = join_with_key(&server, &pin, &keys[0].1).await;
+    let quorum =
+        json!({"base": "convened", "threshold": "more_than_half", "quorum": {"num": 2, "den": 3}});
+    host.command(json!({"type": "motion_create", "text": "Cần 2/3 có mặt", "rule": quorum}))
+        .await
+        .unwrap();
+    let e = host
+        .refused(json!({"type": "motion_open", "motion": 1}), "no_quorum")
+        .await;
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 eligible members must be present, 1 are"),
+        "{e}"
+    );
+    let mut b = join_with_key(&server, &pin, &keys[1].1).await;
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .expect("quorum met");
+    a.command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .unwrap();
+    b.command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .unwrap();
+    // B leaves before the vote closes: the quorum is lost.
+    b.command(json!({"type": "leave"})).await.unwrap();
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    let st = host
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    let r = &st["motion"]["result"];
+    assert_eq!(r["decision"], "not_passed");
+    assert_eq!(r["outcome"]["reason"], "quorum_lost_before_close");
+}
+
+#[tokio::test]
+async fn changes_when_allowed_and_templates() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "motion_create", "text": "Đổi được", "changes_allowed": true}))
+        .await
+        .unwrap();
+    host.refused(
+        json!({"type": "motion_create", "text": "Kín mà đổi", "template": "discipline", "changes_allowed": true}),
+        "invalid_motion",
+    )
+    .await;
+    host.refused(
+        json!({"type": "motion_create", "text": ""}),
+        "invalid_motion",
+    )
+    .await;
+    host.command(json!({"type": "motion_create", "text": "Khai trừ", "template": "expulsion"}))
+        .await
+        .unwrap();
+    let st = host
+        .wait("two motions", |v| {
+            v["type"] == "state" && v["motions"].as_array().is_some_and(|m| m.len() == 2)
+        })
+        .await;
+    let exp = &st["motions"][1];
+    assert_eq!(
+        (exp["ballot"].as_str(), exp["live_tally"].as_bool()),
+        (Some("secret"), Some(false))
+    );
+    assert_eq!(exp["rule"]["threshold"], "at_least_two_thirds");
+
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    host.refused(json!({"type": "motion_open", "motion": 2}), "wrong_phase")
+        .await;
+    host.refused(
+        json!({"type": "motion_update", "motion": 1, "text": "x"}),
+        "wrong_phase",
+    )
+    .await;
+    lan.command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .unwrap();
+    lan.command(json!({"type": "vote", "motion": 1, "option": 1}))
+        .await
+        .expect("changed");
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    let st = host
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    assert_eq!(st["motion"]["result"]["counts"], json!([0, 1, 0]));
+    assert_eq!(st["motion"]["result"]["voted"], 1);
+}
+
+#[tokio::test]
+async fn bad_roster_and_motion_files_name_what_to_fix_and_change_nothing() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    assert_eq!(import_roster(&server, &pin, ROSTER_CSV).await.status(), 200);
+    let bad = "name,code,status\nAn,1,official\n,2,official\nBình,1,official\nCường,3,chairman\n";
+    let r = import_roster(&server, &pin, bad).await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_roster");
+    let problems = body["problems"].as_array().unwrap();
+    let rows: Vec<u64> = problems
+        .iter()
+        .map(|p| p["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![3, 4, 5], "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["message"].as_str().unwrap().contains("row 2")),
+        "names the earlier row"
+    );
+    assert_eq!(problems[2]["column"], "status");
+    let r = import_roster(&server, &pin, "ten,ma\nAn,1\n").await;
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("status"),
+        "{body}"
+    );
+    // Nothing changed: the first roster is still there.
+    assert_eq!(keys(&server, &pin).await.len(), 5);
+
+    let motions = |body: &str| {
+        server
+            .http
+            .post(server.url(&format!("/api/meetings/{pin}/motions")))
+            .bearer_auth(SECRET)
+            .body(body.to_string())
+            .send()
+    };
+    let r = motions("## Nghị quyết\ntemplate: vote\n").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["problems"][0]["line"], 2);
+    let r = motions("## Nghị quyết tháng 11\n\n## Kỷ luật\ntemplate: discipline\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["created"], json!([1, 2]));
+    let r = server
+        .http
+        .post(server.url(&format!("/api/meetings/{pin}/roster")))
+        .body(ROSTER_CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "roster changes need the host secret");
+}
+
+#[tokio::test]
+async fn roster_entries_are_edited_by_the_host() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "roster_add", "name": "Lan", "code": "A1", "status": "official"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "roster_add", "name": "Minh", "code": "A2", "status": "dự bị"}))
+        .await
+        .unwrap();
+    host.refused(
+        json!({"type": "roster_add", "name": "X", "code": "A1", "status": "official"}),
+        "invalid_roster",
+    )
+    .await;
+    host.refused(
+        json!({"type": "roster_add", "name": "", "code": "A3", "status": "official"}),
+        "invalid_roster",
+    )
+    .await;
+    host.refused(
+        json!({"type": "roster_add", "name": "Y", "code": "A3", "status": "boss"}),
+        "invalid_roster",
+    )
+    .await;
+    host.command(
+        json!({"type": "roster_update", "name": "Minh", "code": "A2", "status": "official"}),
+    )
+    .await
+    .unwrap();
+    host.command(json!({"type": "excuse", "code": "A1", "excused": true}))
+        .await
+        .unwrap();
+    host.refused(
+        json!({"type": "excuse", "code": "Z9", "excused": true}),
+        "unknown_roster_entry",
+    )
+    .await;
+    host.command(json!({"type": "settings", "allow_guests": true}))
+        .await
+        .unwrap();
+    let mut g = Client::member(&server, &pin, "Minh ở nhà").await;
+    host.command(json!({"type": "assign", "member": g.member.unwrap(), "code": "A2"}))
+        .await
+        .unwrap();
+    let me = g
+        .wait("status", |v| v["type"] == "me" && v["status"] == "official")
+        .await;
+    assert_eq!(me["status"], "official");
+    let m = host
+        .wait("roster", |v| {
+            v["type"] == "members"
+                && v["roster"]
+                    .as_array()
+                    .is_some_and(|r| r.len() == 2 && r[1]["present"] == true)
+        })
+        .await;
+    assert_eq!(m["roster"][0]["excused"], true);
+    host.command(json!({"type": "roster_remove", "code": "A1"}))
+        .await
+        .unwrap();
+}
+
+/// Secret ballots: after a real vote, neither the database file, its log,
+/// nor the server's logs link any member to a choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = Binary::start(tmp.path(), "RUST_LOG=trace").expect("starts");
+    let http = reqwest::Client::new();
+    let m: Value = http
+        .post(format!("http://{}/api/meetings", bin.addr))
+        .bearer_auth(SECRET)
+        .json(&json!({"title": "Bầu cử", "bank": "alltypes"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pin = m["pin"].as_str().unwrap().to_string();
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    host.command(
+        json!({"type": "motion_create", "text": "Kỷ luật đồng chí X", "template": "discipline"}),
+    )
+    .await
+    .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    let names = ["Zeta Voter", "Omega Voter", "Sigma Voter", "Kappa Voter"];
+    let choices = [0usize, 1, 1, 2];
+    let mut members = Vec::new();
+    for (name, option) in names.iter().zip(choices) {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"name": name}))
+            .await
+            .unwrap();
+        c.command(json!({"type": "vote", "motion": 1, "option": option}))
+            .await
+            .unwrap();
+        let me = c
+            .wait("voted", |v| v["type"] == "me" && v["vote"]["voted"] == true)
+            .await;
+        assert!(
+            me["vote"]["option"].is_null(),
+            "a secret choice is never sent back: {me}"
+        );
+        members.push(c);
+    }
+    let live = host
+        .wait("count", |v| v["type"] == "live" && v["vote"]["voted"] == 4)
+        .await;
+    assert!(live["vote"]["counts"].is_null(), "hidden until close");
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    let st = host
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    assert_eq!(st["motion"]["result"]["counts"], json!([1, 2, 1]));
+    assert!(
+        st["motion"].get("voters").is_none(),
+        "no voter list for a secret ballot"
+    );
+    for f in host
+        .log
+        .iter()
+        .chain(members.iter().flat_map(|m| m.log.iter()))
+    {
+        let t = f.to_string();
+        assert!(
+            !(t.contains("\"option\":1") && t.contains("Omega")),
+            "a message links: {t}"
+        );
+    }
+
+    // The database: who voted is kept apart from the counts.
+    let db = tmp.path().join("handsup.db");
+    let wal = tmp.path().join("handsup.db-wal");
+    assert_eq!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        0,
+        "the log was truncated at close"
+    );
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let bodies: Vec<String> = conn
+        .prepare("SELECT body FROM events ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let cast: Vec<&String> = bodies
+        .iter()
+        .filter(|b| b.contains("ballot_cast"))
+        .collect();
+    assert_eq!(cast.len(), 4);
+    for b in &cast {
+        assert!(
+            !b.contains("option"),
+            "a stored ballot names its choice: {b}"
+        );
+    }
+    let counts: Vec<(i64, i64)> = conn
+        .prepare("SELECT option, count FROM secret_counts ORDER BY option")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(counts, vec![(0, 1), (1, 2), (2, 1)], "aggregates only");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        tables,
+        vec!["meetings", "events", "secret_counts"],
+        "no other place to hide a link"
+    );
+
+    // The logs: full tracing output mentions no vote and no choice.
+    let logs = bin.logs.lock().unwrap().clone();
+    assert!(
+        logs.contains("meeting created"),
+        "the logs were captured: {logs}"
+    );
+    for name in names {
+        let line = logs.lines().find(|l| l.contains(name));
+        assert!(line.is_none(), "the logs name a voter: {line:?}");
+    }
+    assert!(
+        !logs.to_lowercase().contains("ballot"),
+        "the logs mention a ballot"
+    );
+}
