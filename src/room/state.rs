@@ -106,6 +106,8 @@ pub fn clean_name(raw: &str) -> Result<String, Refusal> {
 pub struct MeetingState {
     pub config: MeetingConfig,
     pub members: Vec<Member>,
+    /// Members not removed, kept as a count for views sent to every member.
+    active: u32,
     by_token: HashMap<String, MemberId>,
     by_name: HashMap<String, MemberId>,
     pub quiz: Quiz,
@@ -136,12 +138,24 @@ pub struct Ranking {
     pub rank_of: HashMap<MemberId, u32>,
 }
 
+impl Ranking {
+    /// A member's rank; members who joined since the ranking was made have
+    /// no points yet and share the rank after everyone who has some.
+    pub fn rank(&self, member: MemberId) -> u32 {
+        self.rank_of.get(&member).copied().unwrap_or_else(|| {
+            let scored = self.rows.partition_point(|r| r.2 > 0);
+            scored as u32 + 1
+        })
+    }
+}
+
 impl MeetingState {
     pub fn new(config: MeetingConfig) -> MeetingState {
         let quiz = Quiz::new(Arc::new(config.bank.questions.clone()), config.quiz.clone());
         MeetingState {
             config,
             members: Vec::new(),
+            active: 0,
             by_token: HashMap::new(),
             by_name: HashMap::new(),
             quiz,
@@ -178,6 +192,11 @@ impl MeetingState {
 
     pub fn active_members(&self) -> impl DoubleEndedIterator<Item = &Member> {
         self.members.iter().filter(|m| !m.removed)
+    }
+
+    /// Members in the meeting (not removed).
+    pub fn active_count(&self) -> u32 {
+        self.active
     }
 
     pub fn next_member_id(&self) -> MemberId {
@@ -258,6 +277,7 @@ impl MeetingState {
                 }
                 self.by_name.insert(crate::text::fold(name), *member);
                 self.by_token.insert(token_hash.clone(), *member);
+                self.active += 1;
                 self.members.push(Member {
                     id: *member,
                     name: name.clone(),
@@ -270,7 +290,7 @@ impl MeetingState {
                 if let Some(code) = roster {
                     self.link(*member, code);
                 }
-                self.ranking = None;
+                // A newcomer scores 0: the ranking stays valid (see `Ranking::rank`).
             }
             Event::Removed { member } => {
                 let Some(m) = self.member(*member) else {
@@ -281,6 +301,7 @@ impl MeetingState {
                 self.by_token.remove(&token);
                 self.unlink(*member);
                 self.members[*member as usize - 1].removed = true;
+                self.active -= 1;
                 self.quiz.remove(*member);
                 self.ranking = None;
             }

@@ -258,7 +258,7 @@ pub fn live_view(s: &MeetingState, connected: u32, recent: Vec<String>, host: bo
         }
     });
     LiveView {
-        joined: s.active_members().count() as u32,
+        joined: s.active_count(),
         connected,
         recent,
         answered: s
@@ -317,8 +317,8 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         id: member,
         name: m.name.clone(),
         score: s.quiz.score(member).total,
-        rank: ranking.rank_of.get(&member).copied().unwrap_or(0),
-        of: ranking.rows.len() as u32,
+        rank: ranking.rank(member),
+        of: s.active_count(),
         answer,
         result,
         status: m
