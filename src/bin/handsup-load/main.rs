@@ -1,0 +1,632 @@
+//! `handsup-load`: drives a running Handsup server with N scripted phones
+//! over M meetings through the real protocol, and measures it — beside a
+//! bare websocket broadcast server measured by the same generator in the
+//! same run (`--baseline`). See docs/PERFORMANCE.md.
+//!
+//! The script: N members join (as the QR flow does); each meeting's host
+//! starts the quiz and every member answers the first question the moment
+//! it opens; then the host opens a motion and every member votes at once.
+//! Measured: joins per second, question fan-out (host command → each member
+//! has it), answer and vote acknowledgement latency, how long after the last
+//! acknowledgement the projector's tally is complete, inputs lost or counted
+//! twice, and the server's memory per member and CPU time.
+
+mod baseline;
+mod client;
+mod procfs;
+mod stats;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use client::{Captured, Control, MemberPlan, Report};
+use stats::{Samples, r1};
+
+#[derive(Parser, Debug)]
+#[command(name = "handsup-load", about = "Load generator for Handsup", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Server address, e.g. http://127.0.0.1:8080
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The server's host secret.
+    #[arg(long, env = "HANDSUP_HOST_SECRET", default_value = "")]
+    host_secret: String,
+    /// Members (phones) in all.
+    #[arg(long, default_value_t = 100)]
+    members: usize,
+    /// Meetings to spread them over.
+    #[arg(long, default_value_t = 1)]
+    meetings: usize,
+    /// Question bank to create the meetings with.
+    #[arg(long, default_value = "demo-en")]
+    bank: String,
+    /// Also measure a bare websocket broadcast server with the same clients.
+    #[arg(long)]
+    baseline: bool,
+    /// One JSON line instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// The server's process id for memory and CPU (found from the port when local).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Longest wait for any one step, in seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+    /// Connections being opened at once.
+    #[arg(long, default_value_t = 256)]
+    connect_parallel: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the bare websocket server the baseline is measured on.
+    #[command(hide = true)]
+    BaselineServer {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+}
+
+/// What one run measured.
+#[derive(Default, Debug)]
+struct Measured {
+    joined: usize,
+    join_s: f64,
+    fanout: Samples,
+    answer_ack: Samples,
+    vote_ack: Samples,
+    vote_send_span_ms: f64,
+    tally_complete_ms: Option<f64>,
+    lost: u64,
+    duplicated: u64,
+    rss_per_member_kib: Option<f64>,
+    server_rss_mib: Option<f64>,
+    server_cpu_s: Option<f64>,
+    failures: Vec<String>,
+}
+
+/// Where the run sends its traffic.
+enum Target {
+    Handsup { http: String, secret: String },
+    Baseline,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    if let Some(Cmd::BaselineServer { port }) = args.command {
+        return runtime.block_on(baseline::serve(port));
+    }
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    if args.members == 0 || args.meetings == 0 || args.meetings > args.members {
+        return Err(anyhow!(
+            "need at least one member per meeting (--members >= --meetings >= 1)"
+        ));
+    }
+    let http = args.url.trim_end_matches('/').to_string();
+    let addr: SocketAddr = {
+        let hostport = http.split("://").nth(1).unwrap_or(&http);
+        tokio::net::lookup_host(hostport)
+            .await
+            .with_context(|| format!("cannot resolve {hostport}"))?
+            .next()
+            .ok_or_else(|| anyhow!("no address for {hostport}"))?
+    };
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "handsup-load: warning: {addr} is not on this machine; memory and CPU are not measured"
+        );
+    }
+    let pid = args.server_pid.or_else(|| {
+        addr.ip()
+            .is_loopback()
+            .then(|| procfs::listener_pid(addr.port()))
+            .flatten()
+    });
+    let captured = Arc::new(Mutex::new(Captured::default()));
+    let target = Target::Handsup {
+        http: http.clone(),
+        secret: args.host_secret.clone(),
+    };
+    let handsup = scenario(&args, &target, addr, pid, Some(captured.clone())).await?;
+
+    let baseline = if args.baseline {
+        let exe = std::env::current_exe()?;
+        let mut child = std::process::Command::new(exe)
+            .args(["baseline-server", "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("start the baseline server")?;
+        let line = {
+            use std::io::BufRead;
+            let out = child.stdout.take().expect("stdout");
+            let mut lines = std::io::BufReader::new(out).lines();
+            lines.next().transpose()?.unwrap_or_default()
+        };
+        let baddr: SocketAddr = line
+            .trim()
+            .strip_prefix("Listening on ")
+            .ok_or_else(|| anyhow!("the baseline server did not start: {line}"))?
+            .parse()?;
+        let r = scenario(
+            &args,
+            &Target::Baseline,
+            baddr,
+            Some(child.id()),
+            Some(captured),
+        )
+        .await;
+        let _ = child.kill();
+        let _ = child.wait();
+        Some(r?)
+    } else {
+        None
+    };
+    report(&args, &handsup, baseline.as_ref());
+    Ok(())
+}
+
+/// Everything members have reported so far.
+struct Tally {
+    joined: usize,
+    last_join: Option<Instant>,
+    questions: usize,
+    answers: usize,
+    motions: usize,
+    votes: usize,
+    /// When each meeting's host sent the command members are waiting for.
+    t_cmd: Vec<Instant>,
+    answer_acked: Vec<u64>,
+    vote_acked: Vec<u64>,
+    last_vote_ack: HashMap<usize, Instant>,
+    vote_sent: Option<(Instant, Instant)>,
+}
+
+/// Reads reports until `done(tally)` or the step's time is up.
+async fn until(
+    rx: &mut mpsc::UnboundedReceiver<(usize, Report)>,
+    t: &mut Tally,
+    out: &mut Measured,
+    meeting_of: &dyn Fn(usize) -> usize,
+    limit: Duration,
+    done: impl Fn(&Tally) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done(t) {
+        let Ok(Some((i, r))) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            break;
+        };
+        let k = meeting_of(i);
+        match r {
+            Report::Joined { at } => {
+                t.joined += 1;
+                t.last_join = Some(t.last_join.map_or(at, |l| l.max(at)));
+            }
+            Report::Question { at } => {
+                t.questions += 1;
+                out.fanout.push(at.duration_since(t.t_cmd[k]));
+            }
+            Report::AnswerAck { sent, at } => {
+                t.answers += 1;
+                t.answer_acked[k] += 1;
+                out.answer_ack.push(at.duration_since(sent));
+            }
+            // The motion reaching the phones is a second fan-out, measured the same way.
+            Report::Motion { at } => {
+                t.motions += 1;
+                out.fanout.push(at.duration_since(t.t_cmd[k]));
+            }
+            Report::VoteAck { sent, at } => {
+                t.votes += 1;
+                t.vote_acked[k] += 1;
+                out.vote_ack.push(at.duration_since(sent));
+                let e = t.last_vote_ack.entry(k).or_insert(at);
+                *e = (*e).max(at);
+                t.vote_sent = Some(
+                    t.vote_sent
+                        .map_or((sent, sent), |(f, l)| (f.min(sent), l.max(sent))),
+                );
+            }
+            Report::Failed { why } => {
+                if out.failures.len() < 20 {
+                    out.failures.push(format!("member {i}: {why}"));
+                }
+            }
+        }
+    }
+}
+
+async fn scenario(
+    args: &Args,
+    target: &Target,
+    addr: SocketAddr,
+    pid: Option<u32>,
+    captured: Option<Arc<Mutex<Captured>>>,
+) -> anyhow::Result<Measured> {
+    let limit = Duration::from_secs(args.timeout);
+    let (n, m) = (args.members, args.meetings);
+    let mut out = Measured::default();
+    let name = if matches!(target, Target::Baseline) {
+        "baseline"
+    } else {
+        "handsup"
+    };
+    let progress = |what: &str| eprintln!("handsup-load [{name}]: {what}");
+    progress(&format!("{m} meeting(s) at {addr}"));
+
+    // Meetings, their hosts and projectors.
+    let mut pins = Vec::new();
+    let mut hosts = Vec::new();
+    let mut screens = Vec::new();
+    match target {
+        Target::Handsup { http, secret } => {
+            let client = reqwest::Client::new();
+            for k in 0..m {
+                let resp = client
+                    .post(format!("{http}/api/meetings"))
+                    .bearer_auth(secret)
+                    .json(&json!({"title": format!("Load test {k}"), "bank": args.bank}))
+                    .send()
+                    .await
+                    .with_context(|| format!("POST {http}/api/meetings"))?;
+                let status = resp.status();
+                let body: Value = resp.json().await.unwrap_or_default();
+                if !status.is_success() {
+                    return Err(anyhow!(
+                        "cannot create a meeting ({status}): {}",
+                        body["message"]
+                    ));
+                }
+                let pin = body["pin"].as_str().unwrap_or_default().to_string();
+                hosts.push(
+                    Control::open(
+                        addr,
+                        json!({"role": "host", "pin": pin, "secret": secret}),
+                        k,
+                    )
+                    .await?,
+                );
+                screens
+                    .push(Control::open(addr, json!({"role": "screen", "pin": pin}), k + 1).await?);
+                pins.push(pin);
+            }
+        }
+        Target::Baseline => {
+            pins.push("baseline".to_string());
+            hosts.push(Control::open(addr, json!({"role": "host", "pin": "baseline"}), 0).await?);
+        }
+    }
+    let rss0 = pid.and_then(procfs::rss_kib);
+    let cpu0 = pid.and_then(procfs::cpu_seconds);
+
+    // Join.
+    progress(&format!("{n} members joining"));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stop = CancellationToken::new();
+    let connecting = Arc::new(tokio::sync::Semaphore::new(args.connect_parallel));
+    let baseline = matches!(target, Target::Baseline);
+    let meeting_of = move |i: usize| if baseline { 0 } else { i % m };
+    let mut t = Tally {
+        joined: 0,
+        last_join: None,
+        questions: 0,
+        answers: 0,
+        motions: 0,
+        votes: 0,
+        t_cmd: vec![Instant::now(); pins.len()],
+        answer_acked: vec![0; pins.len()],
+        vote_acked: vec![0; pins.len()],
+        last_vote_ack: HashMap::new(),
+        vote_sent: None,
+    };
+    let t_join = Instant::now();
+    for i in 0..n {
+        tokio::spawn(client::member(MemberPlan {
+            index: i,
+            addr,
+            pin: pins[meeting_of(i)].clone(),
+            reports: tx.clone(),
+            capture: (i == 0).then(|| captured.clone()).flatten(),
+            stop: stop.clone(),
+            connecting: connecting.clone(),
+        }));
+    }
+    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
+        t.joined >= n
+    })
+    .await;
+    out.joined = t.joined;
+    out.join_s = t
+        .last_join
+        .map_or(0.0, |l| l.duration_since(t_join).as_secs_f64());
+    progress(&format!(
+        "{} joined in {:.1} s; question",
+        out.joined, out.join_s
+    ));
+
+    // Question fan-out, then the answer burst as the question opens.
+    for (k, h) in hosts.iter().enumerate() {
+        t.t_cmd[k] = Instant::now();
+        match target {
+            Target::Handsup { .. } => h.send(json!({"type": "start"})),
+            Target::Baseline => {
+                let q = captured
+                    .as_ref()
+                    .and_then(|c| c.lock().unwrap().question.clone());
+                let payload =
+                    q.ok_or_else(|| anyhow!("the Handsup run captured no question frame"))?;
+                h.send(json!({"type": "broadcast", "payload": payload}));
+            }
+        }
+    }
+    let joined = t.joined;
+    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
+        t.questions >= joined
+    })
+    .await;
+    let got = t.questions;
+    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
+        t.answers >= got
+    })
+    .await;
+    out.lost += (got - t.answers) as u64;
+    if !baseline {
+        // Every acknowledged answer, counted once, in the reveal.
+        for (k, s) in screens.iter().enumerate() {
+            let want = t.answer_acked[k];
+            let reveal = s
+                .first(limit, |v| {
+                    v["type"] == "state" && v["reveal"]["answered"].as_u64().is_some()
+                })
+                .await;
+            let counted = reveal.map_or(0, |(_, v)| v["reveal"]["answered"].as_u64().unwrap_or(0));
+            out.lost += want.saturating_sub(counted);
+            out.duplicated += counted.saturating_sub(want);
+        }
+    }
+    progress(&format!("{} answers acknowledged; vote", t.answers));
+
+    // The vote: a motion opens; every member votes the moment they see it.
+    for (k, h) in hosts.iter().enumerate() {
+        match target {
+            Target::Handsup { .. } => {
+                h.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
+                    .await?;
+                t.t_cmd[k] = Instant::now();
+                h.send(json!({"type": "motion_open", "motion": 1}));
+            }
+            Target::Baseline => {
+                let f = captured
+                    .as_ref()
+                    .and_then(|c| c.lock().unwrap().motion.clone());
+                let payload =
+                    f.ok_or_else(|| anyhow!("the Handsup run captured no motion frame"))?;
+                t.t_cmd[k] = Instant::now();
+                h.send(json!({"type": "broadcast", "payload": payload}));
+            }
+        }
+    }
+    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
+        t.motions >= got
+    })
+    .await;
+    let seen = t.motions;
+    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
+        t.votes >= seen
+    })
+    .await;
+    out.lost += (seen - t.votes) as u64;
+    if let Some((f, l)) = t.vote_sent {
+        out.vote_send_span_ms = l.duration_since(f).as_secs_f64() * 1000.0;
+    }
+    progress(&format!("{} votes acknowledged", t.votes));
+    let rss1 = pid.and_then(procfs::rss_kib);
+    if !baseline {
+        // The projector's tally: complete when it counts every acknowledged vote.
+        let mut worst: f64 = 0.0;
+        for (k, s) in screens.iter().enumerate() {
+            let want = t.vote_acked[k];
+            let hit = s
+                .first(limit, |v| {
+                    v["type"] == "live" && v["vote"]["voted"].as_u64() >= Some(want)
+                })
+                .await;
+            match (hit, t.last_vote_ack.get(&k)) {
+                (Some((at, _)), Some(last)) => {
+                    worst = worst.max(at.saturating_duration_since(*last).as_secs_f64() * 1000.0)
+                }
+                (None, _) => out.failures.push(format!(
+                    "meeting {k}: the projector never showed {want} votes"
+                )),
+                _ => {}
+            }
+        }
+        out.tally_complete_ms = Some(worst);
+        // Closing counts every acknowledged vote once.
+        for (k, h) in hosts.iter().enumerate() {
+            h.command(json!({"type": "motion_close", "motion": 1}))
+                .await?;
+            let result = h
+                .first(limit, |v| {
+                    v["type"] == "state" && v["motion"]["result"]["voted"].as_u64().is_some()
+                })
+                .await;
+            let counted = result.map_or(0, |(_, v)| {
+                v["motion"]["result"]["voted"].as_u64().unwrap_or(0)
+            });
+            let want = t.vote_acked[k];
+            out.lost += want.saturating_sub(counted);
+            out.duplicated += counted.saturating_sub(want);
+        }
+    }
+    let cpu1 = pid.and_then(procfs::cpu_seconds);
+    if let (Some(a), Some(b)) = (rss0, rss1) {
+        out.rss_per_member_kib = Some(b.saturating_sub(a) as f64 / out.joined.max(1) as f64);
+        out.server_rss_mib = Some(b as f64 / 1024.0);
+    }
+    if let (Some(a), Some(b)) = (cpu0, cpu1) {
+        out.server_cpu_s = Some(b - a);
+    }
+    out.lost += (n - out.joined) as u64;
+    stop.cancel();
+    for c in hosts.iter().chain(screens.iter()) {
+        c.close();
+    }
+    Ok(out)
+}
+
+fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
+    let joins_per_s = |m: &Measured| {
+        if m.join_s > 0.0 {
+            m.joined as f64 / m.join_s
+        } else {
+            0.0
+        }
+    };
+    if args.json {
+        let mut v = json!({
+            "members": args.members,
+            "meetings": args.meetings,
+            "joined": h.joined,
+            "joins_per_s": r1(joins_per_s(h)),
+            "join_s": r1(h.join_s),
+            "fanout_p50_ms": r1(h.fanout.ms(0.5)),
+            "fanout_p95_ms": r1(h.fanout.ms(0.95)),
+            "fanout_p99_ms": r1(h.fanout.ms(0.99)),
+            "fanout_max_ms": r1(h.fanout.max_ms()),
+            "answer_ack_p50_ms": r1(h.answer_ack.ms(0.5)),
+            "answer_ack_p99_ms": r1(h.answer_ack.ms(0.99)),
+            "ack_p50_ms": r1(h.vote_ack.ms(0.5)),
+            "ack_p99_ms": r1(h.vote_ack.ms(0.99)),
+            "vote_send_span_ms": r1(h.vote_send_span_ms),
+            "tally_complete_ms": h.tally_complete_ms.map(r1),
+            "lost": h.lost,
+            "duplicated": h.duplicated,
+            "rss_per_member_kib": h.rss_per_member_kib.map(r1),
+            "server_rss_mib": h.server_rss_mib.map(r1),
+            "server_cpu_s": h.server_cpu_s.map(r1),
+            "failures": h.failures,
+        });
+        if let Some(b) = b {
+            v["baseline_joins_per_s"] = json!(r1(joins_per_s(b)));
+            v["baseline_fanout_p50_ms"] = json!(r1(b.fanout.ms(0.5)));
+            v["baseline_fanout_p99_ms"] = json!(r1(b.fanout.ms(0.99)));
+            v["baseline_ack_p50_ms"] = json!(r1(b.vote_ack.ms(0.5)));
+            v["baseline_ack_p99_ms"] = json!(r1(b.vote_ack.ms(0.99)));
+            v["baseline_rss_per_member_kib"] = json!(b.rss_per_member_kib.map(r1));
+            v["baseline_server_cpu_s"] = json!(b.server_cpu_s.map(r1));
+            v["baseline_lost"] = json!(b.lost);
+        }
+        println!("{v}");
+        return;
+    }
+    let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}", r1(v)));
+    let row = |name: &str, a: String, b: Option<String>| {
+        println!("{name:<34} {a:>12} {:>12}", b.unwrap_or_default());
+    };
+    println!(
+        "handsup-load: {} members over {} meeting(s)",
+        args.members, args.meetings
+    );
+    row("", "handsup".into(), b.map(|_| "baseline".into()));
+    row(
+        "joined",
+        h.joined.to_string(),
+        b.map(|b| b.joined.to_string()),
+    );
+    row(
+        "joins per second",
+        format!("{:.0}", joins_per_s(h)),
+        b.map(|b| format!("{:.0}", joins_per_s(b))),
+    );
+    for (label, q) in [
+        ("fan-out p50 (ms)", 0.5),
+        ("fan-out p95 (ms)", 0.95),
+        ("fan-out p99 (ms)", 0.99),
+    ] {
+        row(
+            label,
+            format!("{:.1}", h.fanout.ms(q)),
+            b.map(|b| format!("{:.1}", b.fanout.ms(q))),
+        );
+    }
+    row(
+        "fan-out max (ms)",
+        format!("{:.1}", h.fanout.max_ms()),
+        b.map(|b| format!("{:.1}", b.fanout.max_ms())),
+    );
+    row(
+        "answer ack p50 (ms)",
+        format!("{:.1}", h.answer_ack.ms(0.5)),
+        b.map(|b| format!("{:.1}", b.answer_ack.ms(0.5))),
+    );
+    row(
+        "answer ack p99 (ms)",
+        format!("{:.1}", h.answer_ack.ms(0.99)),
+        b.map(|b| format!("{:.1}", b.answer_ack.ms(0.99))),
+    );
+    row(
+        "vote ack p50 (ms)",
+        format!("{:.1}", h.vote_ack.ms(0.5)),
+        b.map(|b| format!("{:.1}", b.vote_ack.ms(0.5))),
+    );
+    row(
+        "vote ack p99 (ms)",
+        format!("{:.1}", h.vote_ack.ms(0.99)),
+        b.map(|b| format!("{:.1}", b.vote_ack.ms(0.99))),
+    );
+    row(
+        "votes sent within (ms)",
+        format!("{:.0}", h.vote_send_span_ms),
+        b.map(|b| format!("{:.0}", b.vote_send_span_ms)),
+    );
+    row(
+        "tally complete after last ack (ms)",
+        opt(h.tally_complete_ms),
+        b.map(|_| "-".into()),
+    );
+    row("lost", h.lost.to_string(), b.map(|b| b.lost.to_string()));
+    row(
+        "counted twice",
+        h.duplicated.to_string(),
+        b.map(|_| "-".into()),
+    );
+    row(
+        "server RSS per member (KiB)",
+        opt(h.rss_per_member_kib),
+        b.map(|b| opt(b.rss_per_member_kib)),
+    );
+    row(
+        "server RSS (MiB)",
+        opt(h.server_rss_mib),
+        b.map(|b| opt(b.server_rss_mib)),
+    );
+    row(
+        "server CPU (s)",
+        opt(h.server_cpu_s),
+        b.map(|b| opt(b.server_cpu_s)),
+    );
+    for f in h
+        .failures
+        .iter()
+        .chain(b.iter().flat_map(|b| b.failures.iter()))
+    {
+        println!("  ! {f}");
+    }
+}
