@@ -156,6 +156,20 @@ pub fn raise_fd_limit() {
     }
 }
 
+/// Listens on `addr` with a deep accept queue: hundreds of phones scan the
+/// QR code in the same second, and a full queue drops their connections
+/// for a second (SYN retry) each.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 /// Socket options for every accepted connection: no Nagle delay (fan-out
 /// latency), and a bounded send buffer so a phone that stops reading holds a
 /// little kernel memory and is noticed soon (its queue fills and it is dropped).

@@ -78,7 +78,12 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
         _ => handsup::host_secret_in(&args.data)?,
     };
     let addr = format!("{}:{}", args.bind, args.port);
-    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+    let sockaddr = tokio::net::lookup_host(&addr)
+        .await
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| anyhow::anyhow!("cannot listen on {addr}: not an address; check --bind"))?;
+    let listener = handsup::listen(sockaddr).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {addr}: {e}. Is another server using port {}? Try --port.",
             args.port

@@ -310,11 +310,17 @@ fn writer_loop(
             }
         }
         let n = batch.len();
+        let started = std::time::Instant::now();
         let result = if failed.load(Ordering::Acquire) {
             Err("an earlier write failed".to_string())
         } else {
             write_batch(&mut conn, &batch).map_err(|e| e.to_string())
         };
+        tracing::debug!(
+            writes = n,
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "group commit"
+        );
         match &result {
             Ok(true) => {
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {

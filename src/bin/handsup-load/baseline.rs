@@ -16,7 +16,8 @@ pub async fn serve(port: u16) -> anyhow::Result<()> {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     let (tx, _) = broadcast::channel::<Utf8Bytes>(16);
     let app = Router::new().route("/ws", get(upgrade)).with_state(tx);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    // The same deep accept queue as Handsup.
+    let listener = handsup::listen(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
     println!("Listening on {}", listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())

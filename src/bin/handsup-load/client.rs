@@ -47,7 +47,7 @@ pub async fn connect(addr: SocketAddr, spread: usize) -> anyhow::Result<Ws> {
 /// What a member reports to the coordinator.
 #[derive(Debug)]
 pub enum Report {
-    Joined { at: Instant },
+    Joined { hello: Instant, at: Instant },
     Question { at: Instant },
     AnswerAck { sent: Instant, at: Instant },
     Motion { at: Instant },
@@ -95,6 +95,7 @@ async fn member_script(p: MemberPlan) -> anyhow::Result<()> {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let hello = json!({"type": "hello", "cid": format!("h{i}"), "protocol": 1, "role": "member",
         "pin": p.pin, "name": format!("Load {i}"), "token": token});
+    let hello_at = Instant::now();
     ws.send(Message::text(hello.to_string())).await?;
     let report = |r: Report| {
         let _ = p.reports.send((i, r));
@@ -120,7 +121,10 @@ async fn member_script(p: MemberPlan) -> anyhow::Result<()> {
         if !joined && t.starts_with("{\"type\":\"welcome\"") {
             joined = true;
             permit.take();
-            report(Report::Joined { at: Instant::now() });
+            report(Report::Joined {
+                hello: hello_at,
+                at: Instant::now(),
+            });
         } else if t.starts_with("{\"type\":\"ack\"") {
             let at = Instant::now();
             if t.contains("\"cid\":\"a") {

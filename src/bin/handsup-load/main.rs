@@ -82,6 +82,8 @@ enum Cmd {
 struct Measured {
     joined: usize,
     join_s: f64,
+    /// hello → welcome.
+    join_ack: Samples,
     fanout: Samples,
     answer_ack: Samples,
     vote_ack: Samples,
@@ -214,8 +216,9 @@ async fn until(
         };
         let k = meeting_of(i);
         match r {
-            Report::Joined { at } => {
+            Report::Joined { hello, at } => {
                 t.joined += 1;
+                out.join_ack.push(at.duration_since(hello));
                 t.last_join = Some(t.last_join.map_or(at, |l| l.max(at)));
             }
             Report::Question { at } => {
@@ -506,6 +509,8 @@ fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
             "joined": h.joined,
             "joins_per_s": r1(joins_per_s(h)),
             "join_s": r1(h.join_s),
+            "join_ack_p50_ms": r1(h.join_ack.ms(0.5)),
+            "join_ack_p99_ms": r1(h.join_ack.ms(0.99)),
             "fanout_p50_ms": r1(h.fanout.ms(0.5)),
             "fanout_p95_ms": r1(h.fanout.ms(0.95)),
             "fanout_p99_ms": r1(h.fanout.ms(0.99)),
@@ -537,91 +542,108 @@ fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
         return;
     }
     let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{:.1}", r1(v)));
-    let row = |name: &str, a: String, b: Option<String>| {
-        println!("{name:<34} {a:>12} {:>12}", b.unwrap_or_default());
-    };
+    let ms = |x: f64| format!("{:.1}", r1(x));
+    // (label, a figure of a run, whether the baseline has it).
+    type Figure<'a> = Box<dyn Fn(&Measured) -> String + 'a>;
+    let rows: Vec<(&str, Figure, bool)> = vec![
+        ("joined", Box::new(|m| m.joined.to_string()), true),
+        (
+            "joins per second",
+            Box::new(|m| format!("{:.0}", joins_per_s(m))),
+            true,
+        ),
+        (
+            "hello → welcome p50 (ms)",
+            Box::new(|m| ms(m.join_ack.ms(0.5))),
+            true,
+        ),
+        (
+            "hello → welcome p99 (ms)",
+            Box::new(|m| ms(m.join_ack.ms(0.99))),
+            true,
+        ),
+        ("fan-out p50 (ms)", Box::new(|m| ms(m.fanout.ms(0.5))), true),
+        (
+            "fan-out p95 (ms)",
+            Box::new(|m| ms(m.fanout.ms(0.95))),
+            true,
+        ),
+        (
+            "fan-out p99 (ms)",
+            Box::new(|m| ms(m.fanout.ms(0.99))),
+            true,
+        ),
+        (
+            "fan-out max (ms)",
+            Box::new(|m| ms(m.fanout.max_ms())),
+            true,
+        ),
+        (
+            "answer ack p50 (ms)",
+            Box::new(|m| ms(m.answer_ack.ms(0.5))),
+            true,
+        ),
+        (
+            "answer ack p99 (ms)",
+            Box::new(|m| ms(m.answer_ack.ms(0.99))),
+            true,
+        ),
+        (
+            "vote ack p50 (ms)",
+            Box::new(|m| ms(m.vote_ack.ms(0.5))),
+            true,
+        ),
+        (
+            "vote ack p99 (ms)",
+            Box::new(|m| ms(m.vote_ack.ms(0.99))),
+            true,
+        ),
+        (
+            "votes sent within (ms)",
+            Box::new(|m| format!("{:.0}", m.vote_send_span_ms)),
+            true,
+        ),
+        (
+            "tally complete after last ack (ms)",
+            Box::new(|m| opt(m.tally_complete_ms)),
+            false,
+        ),
+        ("lost", Box::new(|m| m.lost.to_string()), true),
+        (
+            "counted twice",
+            Box::new(|m| m.duplicated.to_string()),
+            false,
+        ),
+        (
+            "server RSS per member (KiB)",
+            Box::new(|m| opt(m.rss_per_member_kib)),
+            true,
+        ),
+        (
+            "server RSS (MiB)",
+            Box::new(|m| opt(m.server_rss_mib)),
+            true,
+        ),
+        ("server CPU (s)", Box::new(|m| opt(m.server_cpu_s)), true),
+    ];
     println!(
         "handsup-load: {} members over {} meeting(s)",
         args.members, args.meetings
     );
-    row("", "handsup".into(), b.map(|_| "baseline".into()));
-    row(
-        "joined",
-        h.joined.to_string(),
-        b.map(|b| b.joined.to_string()),
+    println!(
+        "{:<36} {:>10} {:>10}",
+        "",
+        "handsup",
+        if b.is_some() { "baseline" } else { "" }
     );
-    row(
-        "joins per second",
-        format!("{:.0}", joins_per_s(h)),
-        b.map(|b| format!("{:.0}", joins_per_s(b))),
-    );
-    for (label, q) in [
-        ("fan-out p50 (ms)", 0.5),
-        ("fan-out p95 (ms)", 0.95),
-        ("fan-out p99 (ms)", 0.99),
-    ] {
-        row(
-            label,
-            format!("{:.1}", h.fanout.ms(q)),
-            b.map(|b| format!("{:.1}", b.fanout.ms(q))),
-        );
+    for (label, f, both) in &rows {
+        let base = match b {
+            Some(b) if *both => f(b),
+            Some(_) => "-".into(),
+            None => String::new(),
+        };
+        println!("{label:<36} {:>10} {base:>10}", f(h));
     }
-    row(
-        "fan-out max (ms)",
-        format!("{:.1}", h.fanout.max_ms()),
-        b.map(|b| format!("{:.1}", b.fanout.max_ms())),
-    );
-    row(
-        "answer ack p50 (ms)",
-        format!("{:.1}", h.answer_ack.ms(0.5)),
-        b.map(|b| format!("{:.1}", b.answer_ack.ms(0.5))),
-    );
-    row(
-        "answer ack p99 (ms)",
-        format!("{:.1}", h.answer_ack.ms(0.99)),
-        b.map(|b| format!("{:.1}", b.answer_ack.ms(0.99))),
-    );
-    row(
-        "vote ack p50 (ms)",
-        format!("{:.1}", h.vote_ack.ms(0.5)),
-        b.map(|b| format!("{:.1}", b.vote_ack.ms(0.5))),
-    );
-    row(
-        "vote ack p99 (ms)",
-        format!("{:.1}", h.vote_ack.ms(0.99)),
-        b.map(|b| format!("{:.1}", b.vote_ack.ms(0.99))),
-    );
-    row(
-        "votes sent within (ms)",
-        format!("{:.0}", h.vote_send_span_ms),
-        b.map(|b| format!("{:.0}", b.vote_send_span_ms)),
-    );
-    row(
-        "tally complete after last ack (ms)",
-        opt(h.tally_complete_ms),
-        b.map(|_| "-".into()),
-    );
-    row("lost", h.lost.to_string(), b.map(|b| b.lost.to_string()));
-    row(
-        "counted twice",
-        h.duplicated.to_string(),
-        b.map(|_| "-".into()),
-    );
-    row(
-        "server RSS per member (KiB)",
-        opt(h.rss_per_member_kib),
-        b.map(|b| opt(b.rss_per_member_kib)),
-    );
-    row(
-        "server RSS (MiB)",
-        opt(h.server_rss_mib),
-        b.map(|b| opt(b.server_rss_mib)),
-    );
-    row(
-        "server CPU (s)",
-        opt(h.server_cpu_s),
-        b.map(|b| opt(b.server_cpu_s)),
-    );
     for f in h
         .failures
         .iter()
