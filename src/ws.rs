@@ -22,8 +22,6 @@ use crate::app::App;
 use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, Role, error_json};
 use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
 
-/// Frames a connection may have queued before it counts as too slow.
-const QUEUE: usize = 64;
 /// Ping interval, and silence after which a peer is considered gone.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
@@ -45,7 +43,9 @@ const FLOOD_LIMIT: u32 = 100;
 pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .max_write_buffer_size(256 * 1024)
+        // A cap, not an allocation: the host's member list of a 10,000-member
+        // meeting is over a megabyte, and one frame must fit.
+        .max_write_buffer_size(64 << 20)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(app, socket))
@@ -80,14 +80,17 @@ impl Bucket {
 
 /// Why the loop ended, and what to tell the peer.
 enum End {
+    /// The peer closed, or went away.
     Quiet,
+    /// We drop the connection without a goodbye (it cannot take one).
+    Dropped(&'static str),
     Close(u16, String),
 }
 
 async fn serve(app: Arc<App>, socket: WebSocket) {
     // Counted by the tracker so shutdown waits for this socket to close.
     let _guard = app.tracker.token();
-    let (tx, rx) = mpsc::channel(QUEUE);
+    let (tx, rx) = mpsc::channel(crate::room::QUEUE);
     let conn = ConnHandle {
         id: app.next_conn_id(),
         tx,
@@ -149,17 +152,42 @@ impl Conn {
         let end = loop {
             tokio::select! {
                 biased;
-                _ = kill.cancelled() => break End::Quiet,
+                _ = kill.cancelled() => break End::Dropped("its queue is full: it is not reading"),
                 _ = shutdown.cancelled() => break End::Close(1001, "server shutting down".into()),
                 out = rx.recv() => match out {
                     Some(Outbound::Frame(f)) => {
-                        let sent = tokio::select! {
-                            r = sink.send(Message::Text(f)) => r.is_ok(),
-                            _ = kill.cancelled() => false,
-                            _ = tokio::time::sleep(SEND_TIMEOUT) => false,
+                        // Frames already queued go out with one flush (one write).
+                        let mut frames = vec![f];
+                        let mut close = None;
+                        while frames.len() < 64 {
+                            match rx.try_recv() {
+                                Ok(Outbound::Frame(f)) => frames.push(f),
+                                Ok(Outbound::Close { code, reason }) => {
+                                    close = Some(End::Close(code, reason));
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        let write = async {
+                            for f in frames {
+                                sink.feed(Message::Text(f)).await?;
+                            }
+                            sink.flush().await
                         };
-                        if !sent {
-                            break End::Quiet;
+                        let failed = tokio::select! {
+                            r = write => r.err().map(|e| {
+                                tracing::debug!(conn = self.conn.id, "send failed: {e}");
+                                "sending failed"
+                            }),
+                            _ = kill.cancelled() => Some("its queue is full: it is not reading"),
+                            _ = tokio::time::sleep(SEND_TIMEOUT) => Some("a frame took too long to send"),
+                        };
+                        if let Some(why) = failed {
+                            break End::Dropped(why);
+                        }
+                        if let Some(end) = close {
+                            break end;
                         }
                     }
                     Some(Outbound::Close { code, reason }) => break End::Close(code, reason),
@@ -190,15 +218,18 @@ impl Conn {
                 }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > DEAD_AFTER {
-                        break End::Quiet;
+                        break End::Dropped("silent for a minute");
                     }
                     let stamp = (started.elapsed().as_micros() as u64).to_be_bytes();
                     if sink.send(Message::Ping(stamp.to_vec().into())).await.is_err() {
-                        break End::Quiet;
+                        break End::Dropped("sending a ping failed");
                     }
                 }
             }
         };
+        if let End::Dropped(why) = &end {
+            tracing::info!(conn = self.conn.id, "dropping a connection: {why}");
+        }
         if let End::Close(code, reason) = &end {
             let frame = Message::Close(Some(CloseFrame {
                 code: *code,
@@ -233,42 +264,40 @@ impl Conn {
                 return Some(End::Close(1008, "too many messages".into()));
             }
         }
-        let value: serde_json::Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                self.error(None, ErrorCode::BadMessage, format!("not valid JSON: {e}"));
-                return None;
-            }
-        };
-        let cid = value
-            .get("cid")
-            .and_then(|c| c.as_str())
-            .map(str::to_string);
-        let kind = value
-            .get("type")
-            .and_then(|c| c.as_str())
-            .unwrap_or("")
-            .to_string();
-        if limited {
-            // The client learns which command was dropped, and may resend it.
-            self.error(
-                cid.as_deref(),
-                ErrorCode::RateLimited,
-                "too many messages; slow down and send this again",
-            );
-            return None;
-        }
-        let msg: ClientMsg = match serde_json::from_value(value) {
-            Ok(m) => m,
-            Err(e) => {
-                let message = if kind.is_empty() {
-                    "every message needs a \"type\"; see docs/PROTOCOL.md".to_string()
-                } else if e.to_string().starts_with("unknown variant") {
-                    format!("unknown message type \"{kind}\"; see docs/PROTOCOL.md")
-                } else {
-                    format!("bad \"{kind}\" message: {e}")
+        let msg = match serde_json::from_str::<ClientMsg>(text) {
+            Ok(m) if !limited => m,
+            parsed => {
+                // The slow path (refusals) reads the frame again for its cid and type.
+                let value: serde_json::Value = match serde_json::from_str(text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.error(None, ErrorCode::BadMessage, format!("not valid JSON: {e}"));
+                        return None;
+                    }
                 };
-                self.error(cid.as_deref(), ErrorCode::BadMessage, message);
+                let cid = value.get("cid").and_then(|c| c.as_str());
+                let kind = value.get("type").and_then(|c| c.as_str()).unwrap_or("");
+                let (code, message) = match parsed {
+                    // The client learns which command was dropped, and may resend it.
+                    Ok(_) => (
+                        ErrorCode::RateLimited,
+                        "too many messages; slow down and send this again".to_string(),
+                    ),
+                    Err(_) if kind.is_empty() => (
+                        ErrorCode::BadMessage,
+                        "every message needs a \"type\"; see docs/PROTOCOL.md".to_string(),
+                    ),
+                    Err(e) if e.to_string().starts_with("unknown variant") => (
+                        ErrorCode::BadMessage,
+                        format!("unknown message type \"{kind}\"; see docs/PROTOCOL.md"),
+                    ),
+                    Err(e) => (
+                        ErrorCode::BadMessage,
+                        format!("bad \"{kind}\" message: {e}"),
+                    ),
+                };
+                let cid = cid.map(str::to_string);
+                self.error(cid.as_deref(), code, message);
                 return None;
             }
         };

@@ -165,7 +165,10 @@ impl Actor {
         };
         match result {
             Ok(seq) => {
-                let me = matches!(by, By::Member(_));
+                // A member's own view changes with an answer or a reservation;
+                // after a vote the ack says enough (and a burst of thousands
+                // of votes should cost one frame each).
+                let me = matches!(by, By::Member(_)) && !matches!(msg, ClientMsg::Vote { .. });
                 self.after(seq, After::Ack { conn, cid, me });
             }
             Err(r) => self.refuse(conn, &cid, r),

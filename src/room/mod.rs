@@ -38,6 +38,16 @@ const DRAIN: usize = 1024;
 const TICK: Duration = Duration::from_millis(100);
 /// How often the host's member list may be re-sent.
 const MEMBER_LIST_EVERY: Duration = Duration::from_millis(1000);
+/// The member list costs O(members) to build and send: above this many
+/// members it goes out one more second apart per this many.
+const MEMBER_LIST_STEP: u32 = 2000;
+
+/// Frames a connection may have queued. A phone that falls `MEMBER_QUEUE`
+/// frames behind is dropped (it reconnects and resyncs); the host console
+/// and the projector, few and receiving large lists, get the whole queue.
+/// Channel slots are allocated as used, so capacity costs nothing idle.
+pub const QUEUE: usize = 1024;
+pub const MEMBER_QUEUE: usize = 64;
 /// Names shown as "just joined" on the projector.
 const RECENT_NAMES: usize = 12;
 
@@ -386,7 +396,14 @@ impl Actor {
         let Some(p) = self.peers.get(&conn) else {
             return;
         };
-        match p.conn.tx.try_send(Outbound::Frame(f)) {
+        let behind = QUEUE - p.conn.tx.capacity();
+        let full = p.role == Some(Role::Member) && behind >= MEMBER_QUEUE;
+        let sent = if full {
+            Err(mpsc::error::TrySendError::Full(Outbound::Frame(f)))
+        } else {
+            p.conn.tx.try_send(Outbound::Frame(f))
+        };
+        match sent {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::info!(pin = %self.info.pin, conn, "dropping a connection that is not keeping up");
@@ -515,7 +532,8 @@ impl Actor {
                 self.broadcast(role, &f);
             }
         }
-        if self.dirty.members && self.members_sent_at.elapsed() >= MEMBER_LIST_EVERY {
+        let every = MEMBER_LIST_EVERY * (1 + self.state.active_count() / MEMBER_LIST_STEP);
+        if self.dirty.members && self.members_sent_at.elapsed() >= every {
             self.dirty.members = false;
             self.members_sent_at = tokio::time::Instant::now();
             let f = self.members_frame();

@@ -186,15 +186,19 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
     an.command(json!({"type": "vote", "motion": 1, "option": 0}))
         .await
         .expect("vote");
-    let me = an
-        .wait("my vote", |v| {
-            v["type"] == "me" && v["vote"]["voted"] == true
-        })
-        .await;
+    // A reconnecting phone is told its choice on an open ballot.
+    let mut again = Client::connect(&server).await;
+    again
+        .hello("member", &pin, json!({"token": an.token.clone().unwrap()}))
+        .await
+        .unwrap();
+    let me = again.wait("my vote", |v| v["type"] == "me").await;
     assert_eq!(
-        me["vote"]["option"], 0,
+        (me["vote"]["voted"].as_bool(), me["vote"]["option"].as_u64()),
+        (Some(true), Some(0)),
         "an open ballot shows the member their choice"
     );
+    let mut an = again;
     an.refused(
         json!({"type": "vote", "motion": 1, "option": 1}),
         "already_voted",
@@ -626,14 +630,20 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
         c.command(json!({"type": "vote", "motion": 1, "option": option}))
             .await
             .unwrap();
-        let me = c
-            .wait("voted", |v| v["type"] == "me" && v["vote"]["voted"] == true)
-            .await;
+        // A phone that reconnects learns it voted, never what.
+        let mut again = Client::connect_addr(bin.addr).await;
+        again
+            .hello("member", &pin, json!({"token": c.token.clone().unwrap()}))
+            .await
+            .unwrap();
+        let me = again.wait("my vote", |v| v["type"] == "me").await;
+        assert_eq!(me["vote"]["voted"], true);
         assert!(
             me["vote"]["option"].is_null(),
             "a secret choice is never sent back: {me}"
         );
         members.push(c);
+        members.push(again);
     }
     let live = host
         .wait("count", |v| v["type"] == "live" && v["vote"]["voted"] == 4)

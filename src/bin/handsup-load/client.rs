@@ -227,12 +227,23 @@ impl Control {
                         let cid = format!("ctl-{}-{n}", std::process::id());
                         v["cid"] = json!(cid);
                         waiting.insert(cid, reply);
-                        if ws.send(Message::text(v.to_string())).await.is_err() {
+                        if let Err(e) = ws.send(Message::text(v.to_string())).await {
+                            eprintln!("handsup-load: control connection failed: {e}");
                             break;
                         }
                     }
                     m = ws.next() => {
-                        let Some(Ok(m)) = m else { break };
+                        let m = match m {
+                            Some(Ok(m)) => m,
+                            Some(Err(e)) => {
+                                eprintln!("handsup-load: control connection failed: {e}");
+                                break;
+                            }
+                            None => {
+                                eprintln!("handsup-load: the server closed a control connection");
+                                break;
+                            }
+                        };
                         let Message::Text(t) = m else { continue };
                         let at = Instant::now();
                         if t.starts_with("{\"type\":\"ack\"") || t.starts_with("{\"type\":\"error\"") {
