@@ -532,6 +532,9 @@ pub struct MeView {
     /// Roster status; null for a guest or without a roster.
     pub status: Option<Status>,
     pub present: bool,
+    /// Whether this member may vote (on any motion), and why not.
+    pub eligible: bool,
+    pub reason: Option<NotEligible>,
     pub vote: Option<MyVote>,
 }
 

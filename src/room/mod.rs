@@ -588,13 +588,20 @@ impl Actor {
             | Event::Excused { .. }
             | Event::Assigned { .. }
             | Event::SettingsChanged { .. }
-            | Event::MotionOpened { .. }
             | Event::MotionClosed { .. }
             | Event::MotionShown { .. } => {
                 d.state = true;
                 d.live = true;
                 d.members = true;
                 d.all_me = true;
+            }
+            // Nobody has voted on a motion just opened, and eligibility is in
+            // every `me` already: no per-member frame, so thousands of phones
+            // get one shared frame before they vote.
+            Event::MotionOpened { .. } => {
+                d.state = true;
+                d.live = true;
+                d.members = true;
             }
             Event::MotionCreated { .. }
             | Event::MotionUpdated { .. }

@@ -327,6 +327,8 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
             .and_then(|c| s.roster_entry(c))
             .map(|r| r.entry.status),
         present: !m.left,
+        eligible: s.may_vote(member).is_ok(),
+        reason: s.may_vote(member).err(),
         vote: my_vote(s, member),
     })
 }

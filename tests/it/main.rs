@@ -16,6 +16,8 @@ mod datadir;
 mod durability;
 /// The HTTP routes.
 mod http;
+/// The load generator, small: nothing lost or counted twice.
+mod load;
 /// The pages in a real browser: member, projector, host.
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.

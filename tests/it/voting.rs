@@ -145,13 +145,21 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
         st["motion"]["options"],
         json!(["Tán thành", "Không tán thành", "Không biểu quyết"])
     );
-    let me = dung
-        .wait("eligibility", |v| {
-            v["type"] == "me" && v["vote"].is_object()
-        })
-        .await;
-    assert_eq!(me["vote"]["eligible"], false);
-    assert_eq!(me["vote"]["reason"], "probationary");
+    // Eligibility comes with the member's own view from the start.
+    let me = dung.wait_type("me").await;
+    assert_eq!(me["eligible"], false);
+    assert_eq!(me["reason"], "probationary");
+    let me = an
+        .log
+        .iter()
+        .rev()
+        .find(|v| v["type"] == "me")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (me["eligible"].as_bool(), me["status"].as_str()),
+        (Some(true), Some("official"))
+    );
 
     // Refusals change nothing.
     let e = dung
