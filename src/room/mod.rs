@@ -774,7 +774,12 @@ impl Actor {
             token_hash: hash_token(&token),
             roster: None,
         };
-        match self.emit(By::System, None, event) {
+        self.join(conn, cid, member, event, token);
+    }
+
+    /// Records a new member's join, and welcomes them once it is durable.
+    fn join(&mut self, conn: ConnId, cid: String, member: MemberId, joined: Event, token: String) {
+        match self.emit(By::System, None, joined) {
             Ok(seq) => {
                 self.set_role(conn, Role::Member, Some(member));
                 self.after(
@@ -876,20 +881,7 @@ impl Actor {
             token_hash,
             roster: Some(entry.entry.code.clone()),
         };
-        match self.emit(By::System, None, event) {
-            Ok(seq) => {
-                self.set_role(conn, Role::Member, Some(member));
-                self.after(
-                    seq,
-                    After::Welcome {
-                        conn,
-                        cid,
-                        token: Some(token),
-                    },
-                );
-            }
-            Err(r) => self.refuse(conn, &cid, r),
-        }
+        self.join(conn, cid, member, event, token);
     }
 
     /// Greets a connection whose join is durable, and starts its broadcasts.

@@ -321,11 +321,7 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         of: s.active_count(),
         answer,
         result,
-        status: m
-            .roster
-            .as_deref()
-            .and_then(|c| s.roster_entry(c))
-            .map(|r| r.entry.status),
+        status: s.roster_status(member),
         present: !m.left,
         eligible: s.may_vote(member).is_ok(),
         reason: s.may_vote(member).err(),
@@ -352,11 +348,7 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             connected: connected(m.id),
             answered: answers.is_some_and(|a| a.contains_key(&m.id)),
             code: m.roster.clone(),
-            status: m
-                .roster
-                .as_deref()
-                .and_then(|c| s.roster_entry(c))
-                .map(|r| r.entry.status),
+            status: s.roster_status(m.id),
             present: !m.left,
             voted: motion.is_some_and(|x| x.voters.contains(&m.id)),
         })

@@ -109,15 +109,18 @@ impl MeetingState {
         }
     }
 
-    /// How attendance sees a member (guests have no status).
-    fn person(&self, member: MemberId) -> Person {
-        let status = self
-            .member(member)
+    /// A member's roster status (none for a guest, or without a roster).
+    pub fn roster_status(&self, member: MemberId) -> Option<crate::roster::Status> {
+        self.member(member)
             .and_then(|m| m.roster.as_deref())
             .and_then(|c| self.roster_entry(c))
-            .map(|r| r.entry.status);
+            .map(|r| r.entry.status)
+    }
+
+    /// How attendance sees a member (guests have no status).
+    fn person(&self, member: MemberId) -> Person {
         Person {
-            status,
+            status: self.roster_status(member),
             present: self.is_present(member),
             excused: false,
         }
@@ -175,6 +178,25 @@ impl MeetingState {
     fn eligible_voter(&self, member: MemberId) -> Result<(), Refusal> {
         self.may_vote(member)
             .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))
+    }
+
+    /// A vote of an eligible member, on a motion put to the right kind of ballot.
+    fn cast(
+        &mut self,
+        member: MemberId,
+        motion: MotionId,
+        ballot: Ballot,
+        cast: impl FnOnce(&mut Motion) -> Result<(), VoteError>,
+    ) -> Result<(), Refusal> {
+        self.eligible_voter(member)?;
+        let m = self.motion_mut(motion)?;
+        if m.spec.ballot != ballot {
+            return Err(Refusal::new(
+                ErrorCode::BadMessage,
+                "this vote does not match the motion's kind of ballot",
+            ));
+        }
+        cast(m).map_err(Refusal::from)
     }
 
     /// The voting events.
@@ -347,32 +369,16 @@ impl MeetingState {
                 member,
                 motion,
                 option,
-            } => {
-                self.eligible_voter(*member)?;
-                let m = self.motion_mut(*motion)?;
-                if m.spec.ballot != Ballot::Open {
-                    return Err(Refusal::new(
-                        ErrorCode::BadMessage,
-                        "a secret ballot is cast as a ballot",
-                    ));
-                }
-                m.cast_open(*member, *option)?;
-            }
+            } => self.cast(*member, *motion, Ballot::Open, |m| {
+                m.cast_open(*member, *option)
+            })?,
             Event::BallotCast {
                 member,
                 motion,
                 option,
-            } => {
-                self.eligible_voter(*member)?;
-                let m = self.motion_mut(*motion)?;
-                if m.spec.ballot != Ballot::Secret {
-                    return Err(Refusal::new(
-                        ErrorCode::BadMessage,
-                        "an open vote is not a ballot",
-                    ));
-                }
-                m.cast_secret(*member, *option)?;
-            }
+            } => self.cast(*member, *motion, Ballot::Secret, |m| {
+                m.cast_secret(*member, *option)
+            })?,
             Event::Reserved {
                 member,
                 motion,

@@ -86,18 +86,7 @@ fn a_full_disk_at_start_is_refused_with_advice() {
 async fn a_disk_that_fills_up_stops_input_but_keeps_what_was_acknowledged() {
     let tmp = tempfile::tempdir().unwrap();
     let bin = Binary::start(tmp.path(), "trap '' XFSZ; ulimit -f 600;").expect("starts");
-    let http = reqwest::Client::new();
-    let r: serde_json::Value = http
-        .post(format!("http://{}/api/meetings", bin.addr))
-        .bearer_auth(crate::support::SECRET)
-        .json(&json!({"title": "t", "bank": "alltypes"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pin = r["pin"].as_str().unwrap().to_string();
+    let pin = bin.create_meeting("alltypes").await;
     // Join until the disk is full; remember who was acknowledged.
     let mut joined = Vec::new();
     let mut refusal = None;

@@ -289,18 +289,7 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
     use crate::support::{Binary, SECRET};
     let tmp = tempfile::tempdir().unwrap();
     let bin = Binary::start(tmp.path(), "").expect("server starts");
-    let http = reqwest::Client::new();
-    let m: serde_json::Value = http
-        .post(format!("http://{}/api/meetings", bin.addr))
-        .bearer_auth(SECRET)
-        .json(&json!({"title": "Biểu quyết", "bank": "alltypes"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pin = m["pin"].as_str().unwrap().to_string();
+    let pin = bin.create_meeting("alltypes").await;
     let mut host = Client::connect_addr(bin.addr).await;
     host.hello("host", &pin, json!({"secret": SECRET}))
         .await

@@ -126,17 +126,7 @@ impl TestServer {
 
     /// Creates a meeting through the HTTP API, as the host console does.
     pub async fn create_meeting(&self, bank: &str) -> String {
-        let resp = self
-            .http
-            .post(self.url("/api/meetings"))
-            .bearer_auth(SECRET)
-            .json(&json!({"title": "Sinh hoạt chi bộ tháng 11", "bank": bank}))
-            .send()
-            .await
-            .expect("POST /api/meetings");
-        assert_eq!(resp.status(), 201, "create meeting");
-        let body: Value = resp.json().await.expect("json");
-        body["pin"].as_str().expect("pin").to_string()
+        create_meeting_at(&self.http, self.addr, bank).await
     }
 
     /// Graceful shutdown (as on SIGTERM); keeps the data directory.
@@ -216,6 +206,11 @@ impl Binary {
         Err(logs.lock().unwrap().clone())
     }
 
+    /// Creates a meeting through the HTTP API; returns its PIN.
+    pub async fn create_meeting(&self, bank: &str) -> String {
+        create_meeting_at(&reqwest::Client::new(), self.addr, bank).await
+    }
+
     /// SIGKILL: no chance to flush anything.
     pub fn kill(mut self) {
         self.child.kill().expect("kill");
@@ -228,6 +223,24 @@ impl Drop for Binary {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `POST /api/meetings` with the host secret; returns the new PIN.
+pub async fn create_meeting_at(
+    http: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    bank: &str,
+) -> String {
+    let resp = http
+        .post(format!("http://{addr}/api/meetings"))
+        .bearer_auth(SECRET)
+        .json(&json!({"title": "Sinh hoạt chi bộ tháng 11", "bank": bank}))
+        .send()
+        .await
+        .expect("POST /api/meetings");
+    assert_eq!(resp.status(), 201, "create meeting");
+    let body: Value = resp.json().await.expect("json");
+    body["pin"].as_str().expect("pin").to_string()
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -256,16 +269,7 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
             .await
             .expect("websocket connects");
-        Client {
-            ws,
-            log: Vec::new(),
-            unread: Default::default(),
-            next_cid: 0,
-            prefix: String::new(),
-            member: None,
-            token: None,
-            closed: None,
-        }
+        Client::wrap(ws)
     }
 
     /// A client with a tiny receive buffer, for a phone that stops reading.
@@ -278,6 +282,10 @@ impl Client {
             tokio_tungstenite::client_async(format!("ws://{addr}/ws"), MaybeTlsStream::Plain(tcp))
                 .await
                 .expect("websocket connects");
+        Client::wrap(ws)
+    }
+
+    fn wrap(ws: Ws) -> Client {
         Client {
             ws,
             log: Vec::new(),

@@ -603,18 +603,7 @@ async fn roster_entries_are_edited_by_the_host() {
 async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
     let tmp = tempfile::tempdir().unwrap();
     let bin = Binary::start(tmp.path(), "RUST_LOG=trace").expect("starts");
-    let http = reqwest::Client::new();
-    let m: Value = http
-        .post(format!("http://{}/api/meetings", bin.addr))
-        .bearer_auth(SECRET)
-        .json(&json!({"title": "Bầu cử", "bank": "alltypes"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pin = m["pin"].as_str().unwrap().to_string();
+    let pin = bin.create_meeting("alltypes").await;
     let mut host = Client::connect_addr(bin.addr).await;
     host.hello("host", &pin, json!({"secret": SECRET}))
         .await
