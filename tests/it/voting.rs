@@ -736,3 +736,67 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
         "the logs mention a ballot"
     );
 }
+
+#[tokio::test]
+async fn an_xlsx_roster_imports_with_numeric_member_codes() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["STT", "Họ và tên", "Mã đảng viên", "Tình trạng"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows = [
+        ("Nguyễn Văn An", 10231.0, "Chính thức"),
+        ("Lê Thị Hoa", 10232.0, "Dự bị"),
+    ];
+    for (r, (name, code, status)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_number(r, 0, f64::from(r)).unwrap();
+        sheet.write_string(r, 1, *name).unwrap();
+        sheet.write_number(r, 2, *code).unwrap();
+        sheet.write_string(r, 3, *status).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let r = server
+        .http
+        .post(server.url(&format!("/api/meetings/{pin}/roster")))
+        .bearer_auth(SECRET)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r: Value = server
+        .http
+        .get(server.url(&format!("/api/meetings/{pin}/roster")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roster = r["roster"].as_array().unwrap();
+    assert_eq!(
+        roster[0]["code"], "10231",
+        "a number typed in Excel is a plain code"
+    );
+    assert_eq!(roster[1]["status"], "probationary");
+    assert!(
+        roster[0]["qr_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/qr/{pin}.svg?k="))
+    );
+    let qr = server
+        .http
+        .get(server.url(roster[0]["qr_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.status(), 200, "the personal QR code renders");
+}
