@@ -283,12 +283,25 @@ async fn list_meetings(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require_host(&app, &headers)?;
+    use std::sync::atomic::Ordering::Relaxed;
     let mut list: Vec<_> = app
         .rooms
         .iter()
-        .map(|r| json!({"pin": r.info.pin, "title": r.info.title, "join_url": r.info.join_url}))
+        .map(|r| {
+            let s = &r.summary;
+            json!({
+                "pin": r.info.pin,
+                "title": r.info.title,
+                "join_url": r.info.join_url,
+                "created_at": s.created_at,
+                "members": s.members.load(Relaxed),
+                "connected": s.connected.load(Relaxed),
+                "ended": s.ended.load(Relaxed),
+            })
+        })
         .collect();
-    list.sort_by(|a, b| a["pin"].as_str().cmp(&b["pin"].as_str()));
+    // Newest first.
+    list.sort_by_key(|m| std::cmp::Reverse(m["created_at"].as_u64()));
     Ok(Json(list).into_response())
 }
 

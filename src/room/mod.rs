@@ -113,6 +113,16 @@ pub enum ApiOp {
 pub struct RoomHandle {
     pub tx: mpsc::Sender<RoomMsg>,
     pub info: Arc<MeetingInfo>,
+    pub summary: Arc<Summary>,
+}
+
+/// Figures the meeting list shows, kept current by the room.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub created_at: u64,
+    pub members: AtomicU32,
+    pub connected: AtomicU32,
+    pub ended: AtomicBool,
 }
 
 /// What every room shares with the server.
@@ -176,6 +186,7 @@ struct Actor {
     members_sent_at: tokio::time::Instant,
     /// The last state frame broadcast per role, to skip unchanged ones.
     last_state: HashMap<Role, Utf8Bytes>,
+    summary: Arc<Summary>,
 }
 
 /// Starts the actor of a meeting whose state is already rebuilt.
@@ -192,6 +203,10 @@ pub fn spawn(
         failed: false,
     });
     let info = Arc::new(info);
+    let summary = Arc::new(Summary {
+        created_at: state.config.created_at,
+        ..Summary::default()
+    });
     let recent = state
         .active_members()
         .rev()
@@ -217,9 +232,11 @@ pub fn spawn(
         failed: false,
         members_sent_at: tokio::time::Instant::now(),
         last_state: HashMap::new(),
+        summary: summary.clone(),
     };
+    actor.publish_summary();
     tracker.spawn(actor.run(rx));
-    RoomHandle { tx, info }
+    RoomHandle { tx, info, summary }
 }
 
 fn frame(s: String) -> Utf8Bytes {
@@ -523,8 +540,18 @@ impl Actor {
         }
     }
 
+    fn publish_summary(&self) {
+        let s = &self.summary;
+        s.members
+            .store(self.state.active_count(), Ordering::Relaxed);
+        s.connected
+            .store(self.member_conn.len() as u32, Ordering::Relaxed);
+        s.ended.store(self.state.ended, Ordering::Relaxed);
+    }
+
     /// Coalesced counters for the projector and the host.
     fn flush_live(&mut self) {
+        self.publish_summary();
         if self.dirty.live {
             self.dirty.live = false;
             for role in [Role::Screen, Role::Host] {

@@ -104,7 +104,12 @@ async fn creating_a_meeting_needs_the_host_secret() {
         .json()
         .await
         .unwrap();
-    assert!(list.iter().any(|x| x["pin"] == pin));
+    let m = list.iter().find(|x| x["pin"] == pin).expect("listed");
+    assert_eq!(
+        (m["members"].as_u64(), m["ended"].as_bool()),
+        (Some(0), Some(false))
+    );
+    assert!(m["created_at"].as_u64().unwrap() > 1_700_000_000_000);
 }
 
 #[tokio::test]
