@@ -4,9 +4,10 @@
 // (Wi-Fi loss, screen lock, reload, server restart) is followed by a
 // reconnect with exponential backoff and jitter, and commands not yet
 // acknowledged are resent with the SAME cid after the next `welcome`, so the
-// server applies them once. Pages are served over plain http on a LAN
-// address (not a secure context), so ids come from crypto.getRandomValues,
-// never crypto.randomUUID.
+// server applies them once. A `ping` every 10 s (and whenever the page comes
+// back to the front) detects a socket that died silently. Pages are served
+// over plain http on a LAN address (not a secure context), so ids come from
+// crypto.getRandomValues, never crypto.randomUUID.
 
 export const PROTOCOL = 1;
 
@@ -18,8 +19,13 @@ const CONNECT_TIMEOUT_MS = 8000;
 const WELCOME_TIMEOUT_MS = 10000;
 /** A command with no ack by then means a dead socket: reconnect and resend. */
 const ACK_TIMEOUT_MS = 6000;
-/** After this long in the background, a socket that looks open is not trusted. */
-const HIDDEN_STALE_MS = 20000;
+/**
+ * Heartbeat: a `ping` this often while the socket is open; a socket that
+ * gives no `pong` in time is dead (Wi-Fi changed, a phone slept, a proxy
+ * dropped it silently) and is replaced. Browsers cannot see websocket pings.
+ */
+const PING_EVERY_MS = 10000;
+const PONG_TIMEOUT_MS = 5000;
 /** Hello refusals worth retrying by ourselves. */
 const RETRY_HELLO = new Set(['server_busy', 'storage_unavailable', 'rate_limited']);
 
@@ -94,7 +100,8 @@ export class Connection extends Emitter {
     this.counter = 0;
     /** cid → {cmd, resolve, reject, timer} in sending order. */
     this.pending = new Map();
-    this.hiddenAt = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
     this.status = 'connecting';
     this.installListeners();
   }
@@ -158,15 +165,10 @@ export class Connection extends Emitter {
       this.reconnectNow();
     });
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'hidden') {
-        this.hiddenAt = Date.now();
-        return;
-      }
-      const hiddenFor = this.hiddenAt ? Date.now() - this.hiddenAt : 0;
-      this.hiddenAt = null;
-      if (this.stopped) return;
+      if (document.visibilityState !== 'visible' || this.stopped) return;
+      // Back in front (a phone unlocked): check the socket at once.
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) this.reconnectNow();
-      else if (hiddenFor > HIDDEN_STALE_MS) this.reconnectNow();
+      else this.ping();
     });
     window.addEventListener('pagehide', () => {
       // Tell the server now rather than letting it time the socket out.
@@ -197,6 +199,10 @@ export class Connection extends Emitter {
     this.ws = null;
     this.welcomed = false;
     clearTimeout(this.helloTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.pingTimer = null;
+    this.pongTimer = null;
     for (const p of this.pending.values()) clearTimeout(p.timer);
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
@@ -233,6 +239,7 @@ export class Connection extends Emitter {
     ws.onopen = () => {
       clearTimeout(openTimer);
       if (!this.everWelcomed) this.setStatus('open');
+      this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
       this.sendHello();
     };
     ws.onmessage = (e) => this.onMessage(e.data);
@@ -241,6 +248,20 @@ export class Connection extends Emitter {
       if (this.ws === ws) this.lost(e);
     };
     ws.onerror = () => { /* a close follows */ };
+  }
+
+  /**
+   * Sends a heartbeat (the server answers `pong` at once, joined or not);
+   * no answer in time means the socket is dead: reconnect now.
+   */
+  ping() {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.pongTimer) return;
+    if (!this.raw({ type: 'ping', t: Date.now() })) return;
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = null;
+      if (this.ws === ws && !this.stopped) this.reconnectNow();
+    }, PONG_TIMEOUT_MS);
   }
 
   /** The socket died: reconnect later unless told to stop. */
@@ -319,6 +340,10 @@ export class Connection extends Emitter {
       return;
     }
     switch (msg.type) {
+      case 'pong':
+        clearTimeout(this.pongTimer);
+        this.pongTimer = null;
+        break;
       case 'welcome':
         clearTimeout(this.helloTimer);
         this.welcomed = true;

@@ -1,4 +1,6 @@
-// The host console at /host: create or re-open a meeting and run it.
+// The host console at /host: create or re-open a meeting and run it, in
+// three tabs: the quiz, the roster with attendance (js/host-roster.js), and
+// the votes (js/host-votes.js).
 //
 // The host secret arrives once as /host#secret=…; it is kept in
 // localStorage and removed from the address bar at once so it does not end
@@ -6,11 +8,15 @@
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, t } from '/assets/i18n.js';
 import { Connection, store } from '/assets/net.js';
-import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+import { $, $$, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+import { createRoster } from '/assets/js/host-roster.js';
+import { createVotes } from '/assets/js/host-votes.js';
 
 const SECRET_KEY = 'handsup:secret';
 const PIN_KEY = 'handsup:host:pin';
 const KEY_SHOWN_KEY = 'handsup:host:show-key';
+const TAB_KEY = 'handsup:host:tab';
+const TABS = ['quiz', 'roster', 'votes'];
 
 const body = document.body;
 let secret = store.get(SECRET_KEY);
@@ -21,6 +27,7 @@ let pin = null;
 let st = null;
 let live = null;
 let members = [];
+let roster = [];
 let lastIndex = null;
 let ticker = null;
 const clock = new QuestionClock();
@@ -79,10 +86,12 @@ function wrongSecret() {
 // ---- HTTP API ----------------------------------------------------------
 
 class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, data = null) {
     super(message);
     this.status = status;
     this.code = code;
+    /** The whole JSON body of an error (e.g. a file's `problems`). */
+    this.data = data;
   }
 }
 
@@ -105,7 +114,7 @@ async function api(path, options = {}) {
     data = await r.json();
   } catch { /* not JSON */ }
   if (!r.ok) {
-    throw new ApiError(r.status, (data && data.error) || String(r.status), (data && data.message) || r.statusText);
+    throw new ApiError(r.status, (data && data.error) || String(r.status), (data && data.message) || r.statusText, data);
   }
   return data;
 }
@@ -236,6 +245,7 @@ function disconnect() {
   st = null;
   live = null;
   members = [];
+  roster = [];
   statusNode.hidden = true;
   manageTicker();
 }
@@ -247,10 +257,14 @@ function openMeeting(newPin) {
   lastIndex = null;
   memberRows.clear();
   fill($('#members'));
+  rosterTab.reset();
+  votesTab.reset();
   $('#control-error').textContent = '';
   const known = meetings.find((m) => m.pin === pin);
   $('#meeting-title').textContent = known ? known.title : '';
   showPin($('#meeting-pin'), pin);
+  $('#ms-title').textContent = known ? known.title : '';
+  $('#ms-pin').textContent = pin;
   $('#meeting-url').textContent = known ? known.join_url : '';
   $('#meeting-qr').src = `/qr/${pin}.svg`;
   setView('console');
@@ -269,10 +283,16 @@ function openMeeting(newPin) {
   conn.on('live', (l) => {
     live = l;
     renderLive();
+    rosterTab.renderAttendance();
+    votesTab.renderLive();
+    paintTabBadges();
   });
   conn.on('members', (m) => {
     members = m.members || [];
+    roster = m.roster || [];
     renderMembers();
+    rosterTab.render();
+    votesTab.renderLive();
   });
   conn.on('error', (err) => {
     if (!err.hello) {
@@ -290,9 +310,11 @@ function openMeeting(newPin) {
   conn.start();
 }
 
-$('#open-screen').addEventListener('click', () => {
+function openScreen() {
   if (pin) window.open(`/screen/${pin}`, `handsup-screen-${pin}`);
-});
+}
+$('#open-screen').addEventListener('click', openScreen);
+$('#ms-screen').addEventListener('click', openScreen);
 
 $('#copy-url').addEventListener('click', async () => {
   const text = $('#meeting-url').textContent;
@@ -365,11 +387,12 @@ function paintControls() {
     b.disabled = busy || !conn || !conn.welcomed || !allowed.includes(cmd);
     b.classList.toggle('primary', MAIN[phase] === cmd && cmd !== 'end');
   }
-  // Labels that say where "next" and "end" lead.
-  const q = st && st.question;
+  // Labels that say where "next" and "end" lead (the server tells: `next`).
+  const where = st && st.next;
   let next = t('h.next');
-  if (phase === 'reveal' && q && q.index + 1 >= q.count) next = t('h.showPodium');
-  else if (phase === 'leaderboard') next = t('h.nextQuestion');
+  if (where === 'question') next = t('h.nextQuestion');
+  else if (where === 'leaderboard') next = t('h.showLeaderboard');
+  else if (where === 'podium') next = t('h.showPodium');
   $('#btn-next').textContent = next;
   $('#btn-end').textContent = phase === 'podium' || phase === 'ended' ? t('h.endMeeting') : t('h.endQuiz');
   $('#btn-end').classList.toggle('solid', phase === 'podium');
@@ -385,6 +408,7 @@ function renderConsole() {
     $('#meeting-title').textContent = st.meeting.title;
     $('#meeting-url').textContent = st.meeting.join_url;
     $('#bank-title').textContent = st.bank_title !== st.meeting.title ? st.bank_title : '';
+    $('#ms-title').textContent = st.meeting.title;
     document.title = `${st.meeting.title} · Handsup`;
   }
   $('#host-hint').textContent = phase ? t(`h.hint.${phase}`) : '';
@@ -393,6 +417,9 @@ function renderConsole() {
   renderBoard();
   renderLive();
   renderMembers();
+  rosterTab.render();
+  votesTab.render();
+  paintTabBadges();
   manageTicker();
 }
 
@@ -578,6 +605,60 @@ function confirmDialog(text, okLabel) {
   });
 }
 
+// ---- tabs: quiz, roster & attendance, votes ----------------------------------------
+
+let tab = TABS.includes(store.get(TAB_KEY)) ? store.get(TAB_KEY) : 'quiz';
+
+function setTab(next, focus = false) {
+  tab = TABS.includes(next) ? next : 'quiz';
+  store.set(TAB_KEY, tab);
+  body.dataset.tab = tab;
+  for (const b of $$('.tabs .tab')) {
+    const on = b.dataset.tab === tab;
+    b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
+  }
+  for (const name of TABS) $(`#panel-${name}`).hidden = name !== tab;
+}
+
+for (const b of $$('.tabs .tab')) {
+  b.addEventListener('click', () => setTab(b.dataset.tab));
+  b.addEventListener('keydown', (e) => {
+    // Arrow keys move between tabs, as in any tab list.
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (!step) return;
+    e.preventDefault();
+    setTab(TABS[(TABS.indexOf(tab) + step + TABS.length) % TABS.length], true);
+  });
+}
+
+function paintTabBadges() {
+  const a = live && live.attendance;
+  const b = $('#tab-roster-badge');
+  b.hidden = !(a && a.roster);
+  b.textContent = a && a.roster ? `${num(a.present)}/${num(a.convened)}` : '';
+}
+
+/** What the tabs' modules need from the console. */
+const ctx = {
+  get st() { return st; },
+  get live() { return live; },
+  get members() { return members; },
+  get roster() { return roster; },
+  get pin() { return pin; },
+  send(cmd) {
+    if (!conn) return Promise.reject({ code: 'network', message: t('err.network') });
+    return conn.send(cmd);
+  },
+  api,
+  apiMessage,
+  wrongSecret,
+  confirm: (text, ok) => confirmDialog(text, ok),
+};
+const rosterTab = createRoster(ctx);
+const votesTab = createVotes(ctx);
+
 // ---- views and start ---------------------------------------------------------
 
 function setView(view) {
@@ -604,9 +685,12 @@ bindToggle($('#lang-toggle'));
 onLangChange(() => {
   renderBanks();
   renderMeetings();
+  rosterTab.relabel();
+  votesTab.relabel();
   if (body.dataset.view === 'console') renderConsole();
   repaintStatus();
 });
+setTab(tab);
 takeSecretFromHash();
 boot();
 window.addEventListener('hashchange', () => {

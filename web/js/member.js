@@ -1,12 +1,15 @@
-// The member page at /j/{PIN}: join by name, then follow the meeting.
+// The member page at /j/{PIN}: join by name (or with a personal QR code,
+// /j/{PIN}?k=KEY, without typing anything), then follow the meeting: the
+// quiz, and any motion put to the vote, which takes precedence.
 //
 // The member token is made once per meeting and kept in localStorage, so a
 // reload, a locked screen or a server restart resumes the same member with
-// the same score. Until the first `welcome` the token and name are kept in
-// sessionStorage as a pending join: a page reloaded before the welcome
-// arrived says hello with both and resumes instead of joining twice.
+// the same score. Until the first `welcome` the token and name (or key) are
+// kept in sessionStorage as a pending join: a page reloaded before the
+// welcome arrived says hello with both and resumes instead of joining twice.
+// After the welcome the key is removed from the address bar.
 
-import { applyI18n, bindToggle, errorText, num, onLangChange, t } from '/assets/i18n.js';
+import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
 
@@ -18,6 +21,14 @@ const NAME_KEY = 'handsup:name';
 const body = document.body;
 let token = store.get(TOKEN_KEY);
 let pending = readPending();
+/** A personal join key from the roster's QR code, while not yet welcomed. */
+let joinKey = new URLSearchParams(location.search).get('k');
+if (joinKey) {
+  // A fresh token: a token this browser already holds (a guest's, say)
+  // would resume that identity and ignore the key.
+  if (!pending || pending.key !== joinKey) pending = { token: newToken(), key: joinKey };
+  writePending(pending);
+}
 
 /** Latest frames from the server. */
 let st = null;
@@ -32,13 +43,19 @@ let selection = new Set();
 const clock = new QuestionClock();
 let builtFor = null;
 let ticker = null;
+/** The vote being sent or just acknowledged: {motion, option, status: 'sending'|'sent'}. */
+let myVote = null;
+/** What the vote buttons were built for. */
+let motionBuiltFor = null;
+/** The reservation form: {motion, open, sending}. */
+let reserveUi = null;
 
 const conn = new Connection({ role: 'member', pin: PIN, hello: helloFields });
 
 function readPending() {
   try {
     const p = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
-    return p && p.token && p.name ? p : null;
+    return p && p.token && (p.name || p.key) ? p : null;
   } catch {
     return null;
   }
@@ -51,8 +68,9 @@ function writePending(p) {
   } catch { /* ignore */ }
 }
 
-/** What the next hello says: resume by token, or join with a name. */
+/** What the next hello says: join with a key, resume by token, or join with a name. */
 function helloFields() {
+  if (pending && pending.key) return { token: pending.token, key: pending.key };
   if (token) return { token };
   if (pending) return { token: pending.token, name: pending.name };
   return null;
@@ -114,10 +132,21 @@ conn.on('welcome', (w) => {
   }
   pending = null;
   writePending(null);
+  dropKeyFromUrl();
   joinBusy = false;
   stopped = null;
   render();
 });
+
+/** Removes the personal key from the address bar (and the history). */
+function dropKeyFromUrl() {
+  joinKey = null;
+  const params = new URLSearchParams(location.search);
+  if (!params.has('k')) return;
+  params.delete('k');
+  const q = params.toString();
+  history.replaceState(null, '', location.pathname + (q ? `?${q}` : '') + location.hash);
+}
 
 conn.on('state', (s) => {
   const prevIndex = st && st.question ? st.question.index : null;
@@ -148,7 +177,24 @@ conn.on('error', (err) => {
       showJoin(errorText(err));
       break;
     case 'bad_token':
+      if (pending && pending.key) {
+        // The personal QR code is not valid here.
+        pending = null;
+        writePending(null);
+        dropKeyFromUrl();
+        showJoin(t('m.badKey'));
+        break;
+      }
       // A token from another meeting, or a removed member: join again by name.
+      store.remove(TOKEN_KEY);
+      token = null;
+      pending = null;
+      writePending(null);
+      showJoin(errorText(err));
+      break;
+    case 'guests_not_allowed':
+      // Only the roster's members may join: by their personal QR code. A
+      // stored token that got this answer is unknown here.
       store.remove(TOKEN_KEY);
       token = null;
       pending = null;
@@ -187,6 +233,8 @@ function setView(view) {
 }
 
 function render() {
+  $('#leave').hidden = !conn.everWelcomed || !!stopped || !me || (st && st.phase === 'ended');
+  $('#loading-text').textContent = pending && pending.key ? t('m.keyJoining') : t('status.connecting');
   $('#meeting-title').textContent = meeting ? meeting.title : '';
   $('#join-pin').textContent = PIN;
   document.title = meeting ? `${meeting.title} · Handsup` : 'Handsup';
@@ -199,6 +247,13 @@ function render() {
     return;
   }
   if (!st) return setView('loading');
+  if (st.motion && st.phase !== 'ended') {
+    // A motion on show takes precedence over the quiz.
+    renderMotion();
+    setView('motion');
+    manageTicker();
+    return;
+  }
   switch (st.phase) {
     case 'lobby':
       $('#lobby-hello').textContent = t('m.hello', { name: me ? me.name : '' });
@@ -235,11 +290,23 @@ function renderStopped() {
     setView('ended');
     return;
   }
-  $('#stopped-text').textContent = stopped.message;
+  $('#stopped-text').textContent = stopped.reason === 'left' ? t('m.left') : stopped.message;
+  const hint = $('#stopped-hint');
+  hint.hidden = stopped.reason !== 'left';
+  hint.textContent = t('m.leftHint');
   const action = $('#stopped-action');
   action.hidden = true;
   action.onclick = null;
-  if (stopped.reason === 'replaced') {
+  if (stopped.reason === 'left') {
+    action.hidden = false;
+    action.textContent = t('m.rejoin');
+    action.onclick = () => {
+      // Coming back with the token counts the member present again.
+      stopped = null;
+      conn.start();
+      render();
+    };
+  } else if (stopped.reason === 'replaced') {
     action.hidden = false;
     action.textContent = t('m.useHere');
     action.onclick = () => {
@@ -467,7 +534,7 @@ function updateQuestion() {
 }
 
 function manageTicker() {
-  const running = st && st.phase === 'question' && !stopped;
+  const running = st && st.phase === 'question' && !st.motion && !stopped;
   if (running && !ticker) {
     ticker = setInterval(updateQuestion, 200);
   } else if (!running && ticker) {
@@ -589,6 +656,313 @@ function renderRanking(placeSel, listSel, final) {
     );
   }
   fill(list, lis);
+}
+
+
+// ---- motions ---------------------------------------------------------------
+
+const voteKey = (id) => `handsup:vote:${PIN}:${id}`;
+
+/**
+ * On a secret ballot the server never says what the member chose: the page
+ * remembers it itself, in this tab only, to remind them.
+ */
+function rememberChoice(id, option) {
+  try {
+    sessionStorage.setItem(voteKey(id), String(option));
+  } catch { /* ignore */ }
+}
+
+function recalledChoice(id) {
+  try {
+    const v = sessionStorage.getItem(voteKey(id));
+    return v === null ? null : Number(v);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The member's part in motion `m`: `me.vote` when it is about `m`;
+ * otherwise (a motion just opened: the server sends no `me` then) what the
+ * member's own eligibility says, with no vote yet.
+ */
+function voteInfo(m) {
+  if (!me) return null;
+  if (me.vote && me.vote.motion === m.id) return me.vote;
+  if (typeof me.eligible !== 'boolean') return null;
+  return {
+    motion: m.id,
+    eligible: me.eligible,
+    reason: me.reason || null,
+    voted: false,
+    option: null,
+    reserved: false,
+    may_reserve: false,
+  };
+}
+
+/** The approving, rejecting and abstaining options look different. */
+function optionRole(m, i) {
+  if (!m.decide) return 'option';
+  if (i === m.approve) return 'approve';
+  if (i === m.abstain) return 'abstain';
+  return 'reject';
+}
+
+function buildVoteOptions(m, key) {
+  motionBuiltFor = key;
+  fill(
+    $('#vote-options'),
+    m.options.map((text, i) =>
+      el(
+        'button',
+        { type: 'button', class: 'vote-option', dataset: { index: i, role: optionRole(m, i) }, 'aria-pressed': 'false', onclick: () => castVote(i) },
+        el('span', { class: 'vote-radio', 'aria-hidden': 'true' }, icon('check')),
+        el('span', { class: 'vote-label', text }),
+      ),
+    ),
+  );
+}
+
+/** The member's choice on motion `m`, as far as this page knows it. */
+function chosenOption(m, v, local) {
+  if (local && local.status === 'sent') return local.option;
+  if (v && v.option !== null && v.option !== undefined) return v.option;
+  if (v && v.voted) return recalledChoice(m.id);
+  return null;
+}
+
+function castVote(i) {
+  const m = st && st.motion;
+  const v = m ? voteInfo(m) : null;
+  if (!m || m.status !== 'open' || !v || !v.eligible) return;
+  const local = myVote && myVote.motion === m.id ? myVote : null;
+  if (local && local.status === 'sending') return;
+  const voted = v.voted || (local && local.status === 'sent');
+  if (voted && !(m.changes_allowed && m.ballot === 'open')) return;
+  if (voted && chosenOption(m, v, local) === i) return;
+  const mine = { motion: m.id, option: i, status: 'sending' };
+  myVote = mine;
+  $('#vote-error').textContent = '';
+  conn
+    .send({ type: 'vote', motion: m.id, option: i })
+    .then(() => {
+      mine.status = 'sent';
+      rememberChoice(m.id, i);
+      render();
+    })
+    .catch((err) => {
+      if (myVote !== mine) return;
+      myVote = null;
+      if (err.code === 'removed' || err.code === 'replaced') return;
+      // `already_voted`: a resend whose first copy counted; `me` says so.
+      if (err.code !== 'already_voted') $('#vote-error').textContent = errorText(err);
+      render();
+    });
+  render();
+}
+
+function ruleText(m) {
+  return getLang() === 'vi' ? m.rule_vi : m.rule_en;
+}
+
+function renderMotion() {
+  const m = st.motion;
+  const v = voteInfo(m);
+  const local = myVote && myVote.motion === m.id ? myVote : null;
+  const key = JSON.stringify([m.id, m.options, m.approve, m.abstain, m.decide]);
+  if (motionBuiltFor !== key) buildVoteOptions(m, key);
+
+  const open = m.status === 'open';
+  const closed = m.status === 'closed';
+  const secret = m.ballot === 'secret';
+  const ballot = $('#mv-ballot');
+  ballot.textContent = m.decide ? t(`v.ballot.${m.ballot}`) : `${t('v.poll')} · ${t(`v.ballot.${m.ballot}`)}`;
+  ballot.dataset.ballot = m.ballot;
+  const status = $('#mv-status');
+  status.textContent = t(`v.status.${m.status}`);
+  status.dataset.status = m.status;
+  $('#motion-text').textContent = m.text;
+  $('#mv-note').textContent = m.decide ? t('v.rule', { rule: ruleText(m) }) : '';
+
+  const sending = open && local && local.status === 'sending';
+  const voted = !!(v && v.voted) || !!(local && local.status === 'sent');
+  const chosen = chosenOption(m, v, local);
+  const eligible = !!(v && v.eligible);
+  const canChange = m.changes_allowed && !secret;
+  const showOptions = open && eligible && !sending && (!voted || canChange);
+
+  const box = $('#vote-options');
+  box.hidden = !showOptions;
+  for (const b of box.querySelectorAll('.vote-option')) {
+    const i = Number(b.dataset.index);
+    const isChosen = voted && chosen === i;
+    b.classList.toggle('chosen', isChosen);
+    b.setAttribute('aria-pressed', String(isChosen));
+    b.disabled = !showOptions;
+  }
+  const help = [];
+  if (showOptions) {
+    if (voted) help.push(t('m.vote.canChange'));
+    else help.push(t('m.vote.tap'), canChange ? t('m.vote.canChange') : t('m.vote.final'));
+    if (secret) help.push(t('m.vote.secretBefore'));
+  }
+  $('#vote-help').textContent = help.join(' ');
+  $('#vote-help').hidden = !help.length;
+  if (!open) $('#vote-error').textContent = '';
+
+  $('#vote-sending').hidden = !sending;
+  if (sending) $('#vote-sending-choice').textContent = t('m.vote.chosen', { option: m.options[local.option] || '' });
+
+  const done = $('#vote-done');
+  done.hidden = !(open && voted && !sending);
+  if (!done.hidden) {
+    fill($('#vote-done-icon'), icon('check'));
+    $('#vote-choice').textContent = chosen !== null && m.options[chosen] !== undefined
+      ? t('m.vote.chosen', { option: m.options[chosen] })
+      : t('m.vote.voted');
+    $('#vote-note').textContent = secret
+      ? (chosen !== null ? t('m.vote.secretNote') : t('m.vote.secretNoMemory'))
+      : t('m.vote.recorded');
+  }
+
+  const optionList = t('m.vote.options', { options: m.options.join(' · ') });
+  const inel = $('#vote-ineligible');
+  inel.hidden = !(v && !v.eligible && !closed);
+  if (!inel.hidden) {
+    const reason = v.reason || 'guest';
+    $('#ineligible-title').textContent = t(`m.inel.${reason}`);
+    $('#ineligible-why').textContent = t(`m.inel.${reason}.why`);
+    $('#ineligible-options').textContent = optionList;
+  }
+  const waiting = $('#vote-waiting');
+  waiting.hidden = !(m.status === 'draft' && !(v && !v.eligible));
+  $('#waiting-options').textContent = optionList;
+
+  renderMotionResult(m, v, voted, chosen);
+  renderReserve(m, v);
+}
+
+function renderMotionResult(m, v, voted, chosen) {
+  const r = m.result;
+  const box = $('#motion-result');
+  box.hidden = !(m.status === 'closed' && r);
+  if (box.hidden) return;
+  const decision = $('#decision');
+  decision.dataset.decision = r.decision || 'poll';
+  decision.textContent = r.decision === 'passed' ? t('v.passed') : r.decision === 'not_passed' ? t('v.notPassed') : t('v.pollResult');
+  const explain = getLang() === 'vi' ? r.explain_vi : r.explain_en;
+  $('#decision-explain').textContent = explain || '';
+  $('#decision-explain').hidden = !explain;
+  fill(
+    $('#result-counts'),
+    m.options.map((o, i) =>
+      el(
+        'li',
+        { dataset: { role: optionRole(m, i) } },
+        el('span', { class: 'rc-name', text: o }),
+        el('span', { class: 'rc-count', text: t('v.votes', { n: r.counts[i] || 0 }) }),
+        el('span', { class: 'rc-pct', text: pct((r.percent_of_base || [])[i]) }),
+      ),
+    ),
+  );
+  let mine = '';
+  if (chosen !== null && m.options[chosen] !== undefined) mine = t('m.vote.chosen', { option: m.options[chosen] });
+  else if (voted) mine = t('m.vote.voted');
+  else if (v && v.eligible) mine = t('m.vote.didNotVote');
+  $('#result-mine').textContent = mine;
+  $('#result-mine').hidden = !mine;
+}
+
+function renderReserve(m, v) {
+  const card = $('#reserve');
+  const closed = m.status === 'closed';
+  if (reserveUi && reserveUi.motion !== m.id) reserveUi = null;
+  const reserved = !!(v && v.reserved);
+  card.hidden = !(closed && v && (v.may_reserve || reserved));
+  if (card.hidden) return;
+  const formOpen = !reserved && reserveUi && reserveUi.open;
+  $('#reserve-done').hidden = !reserved;
+  $('#reserve-open').hidden = reserved || formOpen;
+  $('#reserve-form').hidden = !formOpen;
+  const send = $('#reserve-send');
+  send.disabled = !!(reserveUi && reserveUi.sending);
+  send.textContent = reserveUi && reserveUi.sending ? t('m.reserveSending') : t('m.reserveSend');
+}
+
+$('#reserve-open').addEventListener('click', () => {
+  const m = st && st.motion;
+  if (!m) return;
+  reserveUi = { motion: m.id, open: true, sending: false };
+  $('#reserve-error').textContent = '';
+  render();
+  $('#reserve-text').focus();
+});
+
+$('#reserve-cancel').addEventListener('click', () => {
+  reserveUi = null;
+  render();
+});
+
+$('#reserve-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const m = st && st.motion;
+  if (!m || !reserveUi || reserveUi.sending) return;
+  const text = $('#reserve-text').value.trim();
+  if (!text) {
+    $('#reserve-error').textContent = t('m.reserveEmpty');
+    $('#reserve-text').focus();
+    return;
+  }
+  const ui = reserveUi;
+  ui.sending = true;
+  $('#reserve-error').textContent = '';
+  conn
+    .send({ type: 'reserve', motion: m.id, text })
+    .then(() => {
+      ui.sending = false;
+      ui.open = false;
+      // `me` confirms with `reserved: true`; until then say so ourselves.
+      if (me && me.vote && me.vote.motion === m.id) me.vote.reserved = true;
+      $('#reserve-text').value = '';
+      render();
+    })
+    .catch((err) => {
+      ui.sending = false;
+      if (err.code === 'already_reserved' && me && me.vote) me.vote.reserved = true;
+      else $('#reserve-error').textContent = errorText(err);
+      render();
+    });
+  render();
+});
+
+// ---- leaving -----------------------------------------------------------------
+
+$('#leave').addEventListener('click', () => {
+  const dlg = $('#leave-dialog');
+  const done = () => {
+    dlg.removeEventListener('close', done);
+    if (dlg.returnValue === 'ok') leave();
+  };
+  dlg.returnValue = '';
+  dlg.addEventListener('close', done);
+  dlg.showModal();
+  $('#leave-cancel').focus();
+});
+
+function leave() {
+  $('#leave').disabled = true;
+  conn
+    .send({ type: 'leave' })
+    .then(() => stop('left'))
+    .catch((err) => {
+      if (err.code !== 'removed' && err.code !== 'replaced') $('#answer-error').textContent = errorText(err);
+    })
+    .finally(() => {
+      $('#leave').disabled = false;
+      render();
+    });
 }
 
 // ---- start -------------------------------------------------------------

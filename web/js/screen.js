@@ -1,8 +1,10 @@
 // The projector at /screen/{PIN}: read-only, sized for 1920×1080 and
-// readable at 1366×768. It never scrolls: long questions shrink their type
-// (down to a floor) until the view fits.
+// readable at 1366×768. It never scrolls: long questions and motions shrink
+// their type (down to a floor) until the view fits. A motion on show takes
+// the whole screen; with a roster, the lobby shows the attendance the chair
+// reads out, and the header keeps a small attendance strip.
 
-import { applyI18n, bindToggle, errorText, num, onLangChange, t } from '/assets/i18n.js';
+import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, pinFromPath } from '/assets/net.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
 
@@ -12,7 +14,7 @@ const conn = new Connection({ role: 'screen', pin: PIN, hello: () => ({}) });
 const clock = new QuestionClock();
 
 let st = null;
-let live = { joined: 0, connected: 0, recent: [], answered: 0 };
+let live = { joined: 0, connected: 0, recent: [], answered: 0, attendance: null, vote: null };
 let fatal = null;
 /** The index of the last question shown, for "after question 3 of 8". */
 let lastIndex = null;
@@ -28,6 +30,7 @@ conn.on('state', (s) => {
 conn.on('live', (l) => {
   live = l;
   renderLive();
+  if (body.dataset.view === 'motion') renderMotionLive();
 });
 conn.on('error', (err) => {
   if (err.hello) {
@@ -57,7 +60,16 @@ function render() {
   $('#s-join').hidden = st.phase === 'lobby' || st.phase === 'ended';
   $('#s-join-url').textContent = shortUrl(m.join_url);
   showPin($('#s-pin'), m.pin);
+  body.toggleAttribute('data-roster', !!st.roster);
 
+  if (st.motion && st.phase !== 'ended') {
+    setView('motion');
+    $('#s-join').hidden = false;
+    renderMotion();
+    renderLive();
+    manageTicker();
+    return;
+  }
   switch (st.phase) {
     case 'lobby':
       renderLobby();
@@ -107,6 +119,7 @@ function renderLobby() {
 }
 
 function renderLive() {
+  renderAttendance();
   $('#joined-count').textContent = num(live.joined);
   const recent = $('#recent-names');
   const names = [...(live.recent || [])].reverse();
@@ -123,6 +136,177 @@ function renderLive() {
     $('#answered-n').textContent = `${num(live.answered)} / ${num(live.connected)}`;
     const pct = live.connected ? Math.min(100, (100 * live.answered) / live.connected) : 0;
     $('#answered-fill').style.width = `${pct}%`;
+  }
+}
+
+// ---- attendance ----------------------------------------------------------
+
+/** The attendance panel (lobby, with a roster) and the header strip. */
+function renderAttendance() {
+  const a = live.attendance;
+  const roster = !!(st && st.roster && a && a.roster);
+  const strip = $('#s-att');
+  const view = body.dataset.view;
+  strip.hidden = !roster || view === 'lobby' || view === 'motion' || view === 'ended';
+  if (roster) strip.textContent = t('s.att.strip', { present: num(a.present), convened: num(a.convened) });
+  $('#sm-att').textContent = roster
+    ? t('s.att.eligible', { present: num(a.eligible_present), convened: num(a.eligible_convened) })
+    : '';
+  const panel = $('#attendance');
+  panel.hidden = !roster;
+  if (!roster) return;
+  $('#att-present').textContent = num(a.present);
+  $('#att-of').textContent = ` / ${num(a.convened)} ${t('s.att.present')}`;
+  fill(
+    $('#att-rows'),
+    (a.by_status || [])
+      .filter((r) => r.convened > 0)
+      .map((r) =>
+        el(
+          'tr',
+          { dataset: { status: r.status || 'guest' } },
+          el('th', { scope: 'row', text: t(`st.${r.status || 'guest'}`) }),
+          el('td', { text: num(r.convened) }),
+          el('td', { class: 'p', text: num(r.present) }),
+          el('td', { text: num(r.convened - r.present) }),
+        ),
+      ),
+  );
+  const facts = [t('s.att.eligible', { present: num(a.eligible_present), convened: num(a.eligible_convened) })];
+  if (a.excused) facts.push(t('s.att.excused', { n: num(a.excused) }));
+  if (a.guests) facts.push(t('s.att.guests', { n: num(a.guests) }));
+  fill($('#att-facts'), facts.map((f) => el('span', { text: f })));
+}
+
+// ---- motions ---------------------------------------------------------------
+
+function optionRole(m, i) {
+  if (!m.decide) return 'option';
+  if (i === m.approve) return 'approve';
+  if (i === m.abstain) return 'abstain';
+  return 'reject';
+}
+
+function renderMotion() {
+  const m = st.motion;
+  const ballot = $('#sm-ballot');
+  ballot.textContent = m.decide ? t(`v.ballot.${m.ballot}`) : `${t('v.poll')} · ${t(`v.ballot.${m.ballot}`)}`;
+  ballot.dataset.ballot = m.ballot;
+  const status = $('#sm-status');
+  status.textContent = m.status === 'draft' ? t('s.vote.draft') : t(`v.status.${m.status}`);
+  status.dataset.status = m.status;
+  const text = $('#sm-text');
+  text.textContent = m.text;
+  text.classList.toggle('long', m.text.length > 160);
+  $('#sm-rule').textContent = m.decide ? t('v.rule', { rule: getLang() === 'vi' ? m.rule_vi : m.rule_en }) : '';
+  const closed = m.status === 'closed' && m.result;
+  body.dataset.motion = closed ? 'closed' : m.status;
+  $('#sm-open').hidden = !!closed;
+  $('#sm-closed').hidden = !closed;
+  if (closed) renderMotionResult(m);
+  else renderMotionLive();
+  fit($('#s-motion'));
+}
+
+/** While voting: the rising count and, when the motion shows it, the tally. */
+function renderMotionLive() {
+  const m = st && st.motion;
+  if (!m || m.status === 'closed') return;
+  const open = m.status === 'open';
+  const v = live.vote && live.vote.motion === m.id ? live.vote : null;
+  const voted = v ? v.voted : 0;
+  const of = v ? v.eligible_present : 0;
+  $('#sm-count').hidden = !open;
+  $('#sm-voted').textContent = num(voted);
+  $('#sm-eligible').textContent = num(of);
+  $('#sm-count').setAttribute('aria-label', t('v.voted', { voted, of }));
+  $('#sm-voted-fill').style.width = `${of ? Math.min(100, (100 * voted) / of) : 0}%`;
+  $('#sm-voted-fill').parentElement.hidden = !open;
+  const counts = v && v.counts;
+  const total = Math.max(1, of);
+  const bars = $('#sm-live-bars');
+  const key = JSON.stringify([m.id, m.options, m.status, !!counts]);
+  if (bars.dataset.key !== key) {
+    // Built once per motion; then counts and widths change in place, so the
+    // bars grow smoothly as votes come in.
+    bars.dataset.key = key;
+    fill(bars, m.options.map((o, i) => motionBar(m, i, o, counts ? 0 : null, 0, null)));
+  }
+  if (counts) {
+    for (const b of bars.querySelectorAll('.sm-bar')) {
+      const n = counts[Number(b.dataset.index)] || 0;
+      b.querySelector('.sm-bar-count').textContent = num(n);
+      b.querySelector('.fill').style.width = `${Math.min(100, (100 * n) / total)}%`;
+    }
+  }
+  let note = '';
+  if (open && !counts) note = m.ballot === 'secret' ? t('s.vote.secretLive') : t('s.vote.hiddenLive');
+  $('#sm-note').textContent = note;
+  $('#sm-note').hidden = !note;
+}
+
+function motionBar(m, i, label, count, widthPct, pctText) {
+  return el(
+    'div',
+    { class: 'sm-bar', dataset: { index: i, role: optionRole(m, i) } },
+    el('div', { class: 'fill', style: `width:${Math.max(0, Math.min(100, widthPct))}%` }),
+    el('span', { class: 'sm-bar-text', text: label }),
+    count === null ? null : el('span', { class: 'sm-bar-count', text: num(count) }),
+    pctText ? el('span', { class: 'sm-bar-pct', text: pctText }) : null,
+  );
+}
+
+function quorumText(r) {
+  const q = r.outcome && r.outcome.quorum;
+  if (!q) return '';
+  if (typeof q === 'string') return t(`v.quorum.${q}`);
+  const [kind, d] = Object.entries(q)[0] || [];
+  if (!kind) return '';
+  const present = kind === 'not_met_at_open' ? d.present_at_open : d.present_at_close;
+  return t(`v.quorum.${kind}`, { needed: num(d.needed_present), present: num(present) });
+}
+
+function renderMotionResult(m) {
+  const r = m.result;
+  const base = r.outcome ? r.outcome.base_size : r.voted;
+  fill(
+    $('#sm-bars'),
+    m.options.map((o, i) => {
+      const p = (r.percent_of_base || [])[i] || 0;
+      return motionBar(m, i, o, r.counts[i] || 0, p, t('s.vote.ofBase', { pct: pct(p), base: num(base) }));
+    }),
+  );
+  const decision = $('#sm-decision');
+  decision.dataset.decision = r.decision || 'poll';
+  decision.textContent = r.decision === 'passed' ? t('v.passed') : r.decision === 'not_passed' ? t('v.notPassed') : t('v.pollResult');
+  const explain = getLang() === 'vi' ? r.explain_vi : r.explain_en;
+  $('#sm-explain').textContent = explain || t('v.votes', { n: r.voted });
+  const facts = [t('v.presentAtClose', { present: num(r.present_at_close), convened: num(r.convened) })];
+  const q = quorumText(r);
+  if (q) facts.push(q);
+  fill($('#sm-quorum'), facts.map((f) => el('span', { text: f })));
+
+  // Open ballots with "show voters": who chose what, by option.
+  const voters = m.voters;
+  const box = $('#sm-voters');
+  box.hidden = !voters;
+  if (voters) {
+    // Only options someone chose: the names are what the room reads.
+    const rows = m.options.map((o, i) => [o, i, voters.filter((x) => x.option === i).map((x) => x.name)]).filter((r) => r[2].length);
+    box.classList.toggle('many', rows.length > 4);
+    fill(
+      box,
+      el('div', { class: 'mini-label', text: t('s.vote.voters') }),
+      rows.length ? null : el('div', { class: 'sm-voter-row', text: t('s.vote.noVoters') }),
+      rows.map(([o, i, names]) => {
+        return el(
+          'div',
+          { class: 'sm-voter-row', dataset: { role: optionRole(m, i) } },
+          el('b', { text: `${o} (${num(names.length)})` }),
+          el('span', { text: names.join(', ') }),
+        );
+      }),
+    );
   }
 }
 
@@ -277,7 +461,8 @@ function fit(section) {
   }
 }
 window.addEventListener('resize', () => {
-  if (st && (st.phase === 'question' || st.phase === 'reveal')) fit($('#s-question'));
+  if (body.dataset.view === 'motion') fit($('#s-motion'));
+  else if (st && (st.phase === 'question' || st.phase === 'reveal')) fit($('#s-question'));
 });
 
 /** The countdown: reading time first, then answering time. */
@@ -298,7 +483,7 @@ function tick() {
 }
 
 function manageTicker() {
-  const running = st && st.phase === 'question';
+  const running = st && st.phase === 'question' && body.dataset.view === 'question';
   if (running && !ticker) ticker = setInterval(tick, 100);
   else if (!running && ticker) {
     clearInterval(ticker);

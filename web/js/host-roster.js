@@ -1,0 +1,364 @@
+// The host console's "Roster & attendance" tab: attendance as the chair
+// reads it out, the roster (upload a CSV or XLSX file, add, edit, remove,
+// mark excused absences), meeting settings, guests to assign to a roster
+// entry, and the printable sheet of personal QR codes.
+//
+// `ctx` gives the current frames (`st`, `live`, `members`, `roster`), the
+// websocket command sender, the HTTP helper and the confirmation dialog.
+
+import { errorText, num, t } from '/assets/i18n.js';
+import { $, el, fill } from '/assets/js/ui.js';
+
+/** Roster statuses, in the order they are offered (docs/PROTOCOL.md). */
+export const STATUSES = ['official', 'probationary', 'exempt', 'suspended', 'attached'];
+
+export function createRoster(ctx) {
+  /** The member code being edited, or null when adding. */
+  let editing = null;
+  /** Table rows by member code, updated in place. */
+  const rows = new Map();
+  /** Settings switches waiting for their ack keep the user's value. */
+  const pendingSettings = new Set();
+
+  // ---- add / edit one entry ------------------------------------------------
+
+  function paintStatusSelect() {
+    const sel = $('#entry-status');
+    const value = sel.value || 'official';
+    fill(sel, STATUSES.map((s) => el('option', { value: s, text: t(`st.${s}`) })));
+    sel.value = value;
+  }
+
+  function resetEntryForm() {
+    editing = null;
+    $('#entry-name').value = '';
+    $('#entry-code').value = '';
+    $('#entry-code').readOnly = false;
+    $('#entry-group').value = '';
+    $('#entry-status').value = 'official';
+    $('#entry-error').textContent = '';
+    paintEntryForm();
+  }
+
+  function paintEntryForm() {
+    $('#entry-save').textContent = editing ? t('h.entry.save') : t('h.entry.add');
+    $('#entry-cancel').hidden = !editing;
+    $('#entry-form').classList.toggle('editing', !!editing);
+  }
+
+  function editEntry(code) {
+    const r = (ctx.roster || []).find((x) => x.code === code);
+    if (!r) return;
+    editing = code;
+    $('#entry-name').value = r.name;
+    $('#entry-code').value = r.code;
+    $('#entry-code').readOnly = true;
+    $('#entry-status').value = r.status;
+    $('#entry-group').value = r.group || '';
+    $('#entry-error').textContent = t('h.entry.editing', { name: r.name });
+    paintEntryForm();
+    $('#entry-form').scrollIntoView({ block: 'nearest' });
+    $('#entry-name').focus();
+  }
+
+  $('#entry-cancel').addEventListener('click', resetEntryForm);
+
+  $('#entry-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = $('#entry-name').value.trim();
+    const code = $('#entry-code').value.trim();
+    const group = $('#entry-group').value.trim();
+    if (!name || !code) {
+      $('#entry-error').textContent = t('h.entry.required');
+      (name ? $('#entry-code') : $('#entry-name')).focus();
+      return;
+    }
+    const btn = $('#entry-save');
+    btn.disabled = true;
+    try {
+      await ctx.send({
+        type: editing ? 'roster_update' : 'roster_add',
+        name,
+        code,
+        status: $('#entry-status').value,
+        group: group || null,
+      });
+      resetEntryForm();
+      $('#entry-name').focus();
+    } catch (err) {
+      $('#entry-error').textContent = errorText(err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+
+  // ---- the roster table ------------------------------------------------------
+
+  function rowFor(code) {
+    let tr = rows.get(code);
+    if (tr) return tr;
+    const excused = el('input', { type: 'checkbox', class: 'excused' });
+    excused.addEventListener('change', () => excuse(code, excused));
+    tr = el(
+      'tr',
+      { dataset: { code } },
+      el('td', {}, el('span', { class: 'dot' })),
+      el('td', {}, el('span', { class: 'rname' }), el('span', { class: 'rcode' })),
+      el('td', { class: 'rstatus' }),
+      el('td', { class: 'rgroup' }),
+      el('td', { class: 'rexcused' }, el('label', { class: 'check' }, excused)),
+      el(
+        'td',
+        { class: 'ractions' },
+        el('button', { type: 'button', class: 'btn small edit', onclick: () => editEntry(code) }),
+        el('button', { type: 'button', class: 'btn small danger remove', onclick: () => removeEntry(code) }),
+      ),
+    );
+    rows.set(code, tr);
+    return tr;
+  }
+
+  async function excuse(code, box) {
+    $('#roster-error').textContent = '';
+    box.disabled = true;
+    try {
+      await ctx.send({ type: 'excuse', code, excused: box.checked });
+    } catch (err) {
+      box.checked = !box.checked;
+      $('#roster-error').textContent = errorText(err);
+    } finally {
+      box.disabled = false;
+    }
+  }
+
+  async function removeEntry(code) {
+    const r = (ctx.roster || []).find((x) => x.code === code);
+    if (!r) return;
+    if (!(await ctx.confirm(t('h.confirmRemoveEntry', { name: r.name, code }), t('h.remove')))) return;
+    $('#roster-error').textContent = '';
+    try {
+      await ctx.send({ type: 'roster_remove', code });
+      if (editing === code) resetEntryForm();
+    } catch (err) {
+      $('#roster-error').textContent = errorText(err);
+    }
+  }
+
+  function renderTable() {
+    const roster = ctx.roster || [];
+    const body = $('#roster-rows');
+    const seen = new Set();
+    for (const r of roster) {
+      seen.add(r.code);
+      const tr = rowFor(r.code);
+      tr.dataset.present = String(r.present);
+      tr.dataset.status = r.status;
+      const dot = tr.querySelector('.dot');
+      dot.title = r.present ? t('h.presentDot') : t('h.absentDot');
+      dot.setAttribute('aria-label', dot.title);
+      dot.setAttribute('role', 'img');
+      tr.querySelector('.rname').textContent = r.name;
+      tr.querySelector('.rcode').textContent = r.code;
+      tr.querySelector('.rstatus').textContent = t(`st.${r.status}`);
+      tr.querySelector('.rgroup').textContent = r.group || '';
+      const box = tr.querySelector('.excused');
+      if (!box.disabled) box.checked = r.excused;
+      box.setAttribute('aria-label', t('h.excusedLabel', { name: r.name }));
+      const edit = tr.querySelector('.edit');
+      edit.textContent = t('h.edit');
+      edit.setAttribute('aria-label', `${t('h.edit')}: ${r.name}`);
+      const rm = tr.querySelector('.remove');
+      rm.textContent = t('h.remove');
+      rm.setAttribute('aria-label', `${t('h.remove')}: ${r.name}`);
+    }
+    const wanted = roster.map((r) => rows.get(r.code));
+    if (wanted.length !== body.children.length || wanted.some((tr, i) => body.children[i] !== tr)) {
+      body.replaceChildren(...wanted);
+    }
+    for (const code of [...rows.keys()]) {
+      if (!seen.has(code)) rows.delete(code);
+    }
+    $('#roster-count').textContent = num(roster.length);
+    $('#roster-empty').hidden = roster.length > 0;
+    $('#roster-table').hidden = roster.length === 0;
+  }
+
+  // ---- attendance --------------------------------------------------------------
+
+  function renderAttendance() {
+    const a = ctx.live && ctx.live.attendance;
+    const set = (id, v) => { $(id).textContent = num(v); };
+    set('#att-convened', a ? a.convened : 0);
+    set('#att-present', a ? a.present : 0);
+    set('#att-absent', a ? a.absent : 0);
+    set('#att-excused', a ? a.excused : 0);
+    $('#att-eligible').textContent = a ? `${num(a.eligible_present)}/${num(a.eligible_convened)}` : '0';
+    set('#att-guests', a ? a.guests : 0);
+    const line = $('#att-by-status');
+    if (!a || !a.roster) {
+      line.textContent = t('h.att.noRoster');
+      return;
+    }
+    line.textContent = (a.by_status || [])
+      .filter((r) => r.convened > 0)
+      .map((r) => t('h.att.byStatus', { status: t(`st.${r.status}`), present: num(r.present), convened: num(r.convened) }))
+      .join(' · ');
+  }
+
+  // ---- settings --------------------------------------------------------------
+
+  function renderSettings() {
+    const st = ctx.st;
+    if (!st) return;
+    if (!pendingSettings.has('allow_guests')) $('#set-guests').checked = !!st.allow_guests;
+    if (!pendingSettings.has('exclude_excused')) $('#set-excused').checked = !!st.exclude_excused;
+  }
+
+  async function setting(field, box) {
+    $('#settings-error').textContent = '';
+    pendingSettings.add(field);
+    try {
+      await ctx.send({ type: 'settings', [field]: box.checked });
+    } catch (err) {
+      box.checked = !box.checked;
+      $('#settings-error').textContent = errorText(err);
+    } finally {
+      pendingSettings.delete(field);
+      renderSettings();
+    }
+  }
+
+  $('#set-guests').addEventListener('change', (e) => setting('allow_guests', e.currentTarget));
+  $('#set-excused').addEventListener('change', (e) => setting('exclude_excused', e.currentTarget));
+
+  $('#print-qr').addEventListener('click', () => {
+    if (ctx.pin) window.open(`/assets/sheet.html?pin=${encodeURIComponent(ctx.pin)}`, `handsup-sheet-${ctx.pin}`);
+  });
+
+  // ---- guests ------------------------------------------------------------------
+
+  function renderGuests() {
+    const guests = (ctx.members || []).filter((m) => !m.code);
+    const free = (ctx.roster || []).filter((r) => r.member === null || r.member === undefined);
+    const card = $('#guests-card');
+    card.hidden = !(ctx.st && ctx.st.roster);
+    const list = $('#guest-list');
+    // Keep a half-made choice: redraw only when what is offered changed.
+    const key = JSON.stringify([guests.map((g) => [g.id, g.name, g.connected]), free.map((r) => [r.code, r.name]), t('h.assign')]);
+    if (list.dataset.key !== key) {
+      list.dataset.key = key;
+      fill(
+        list,
+        guests.map((g) => {
+          const sel = el(
+            'select',
+            { class: 'input small', 'aria-label': t('h.assignLabel', { name: g.name }) },
+            el('option', { value: '', text: t('h.assignTo') }),
+            free.map((r) => el('option', { value: r.code, text: `${r.name} · ${r.code}` })),
+          );
+          const btn = el('button', { type: 'button', class: 'btn small', text: t('h.assign') });
+          btn.addEventListener('click', () => assign(g.id, sel.value, btn));
+          return el(
+            'li',
+            { dataset: { id: g.id, connected: String(g.connected) } },
+            el('span', { class: 'dot' }),
+            el('span', { class: 'gname', text: g.name }),
+            sel,
+            btn,
+          );
+        }),
+      );
+    }
+    $('#guests-empty').hidden = guests.length > 0;
+  }
+
+  async function assign(member, code, btn) {
+    if (!code) return;
+    $('#assign-error').textContent = '';
+    btn.disabled = true;
+    try {
+      await ctx.send({ type: 'assign', member, code });
+    } catch (err) {
+      $('#assign-error').textContent = errorText(err);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  // ---- upload ------------------------------------------------------------------
+
+  $('#roster-upload').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = $('#roster-file').files[0];
+    const result = $('#roster-result');
+    const error = $('#roster-upload-error');
+    result.textContent = '';
+    error.textContent = '';
+    showProblems('#roster-problems', []);
+    if (!file) {
+      error.textContent = t('h.upload.noFile');
+      return;
+    }
+    const btn = $('#roster-send');
+    btn.disabled = true;
+    btn.textContent = t('h.upload.sending');
+    try {
+      const bytes = await file.arrayBuffer();
+      const format = /\.xlsx$/i.test(file.name) ? 'xlsx' : 'csv';
+      const replace = $('#roster-replace').checked;
+      const r = await ctx.api(`/api/meetings/${ctx.pin}/roster?replace=${replace}&format=${format}`, {
+        method: 'POST',
+        body: bytes,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+      result.textContent = t('h.upload.done', { n: num(r.imported), total: num(r.roster) });
+      $('#roster-file').value = '';
+    } catch (err) {
+      if (err.status === 401) return ctx.wrongSecret();
+      const problems = (err.data && err.data.problems) || [];
+      if (problems.length) {
+        error.textContent = t('h.upload.problems', { n: problems.length });
+        showProblems('#roster-problems', problems.map((p) => [p.row === null || p.row === undefined ? '–' : String(p.row), p.column || '–', p.message]));
+      } else {
+        error.textContent = ctx.apiMessage(err);
+      }
+    } finally {
+      btn.disabled = false;
+      btn.textContent = t('h.upload.send');
+    }
+  });
+
+  function render() {
+    renderTable();
+    renderAttendance();
+    renderSettings();
+    renderGuests();
+  }
+
+  function reset() {
+    rows.clear();
+    fill($('#roster-rows'));
+    resetEntryForm();
+    $('#roster-result').textContent = '';
+    $('#roster-upload-error').textContent = '';
+    $('#roster-error').textContent = '';
+    showProblems('#roster-problems', []);
+  }
+
+  function relabel() {
+    paintStatusSelect();
+    paintEntryForm();
+    $('#guest-list').dataset.key = '';
+    render();
+  }
+
+  paintStatusSelect();
+  return { render, renderAttendance, reset, relabel };
+}
+
+/** Fills a problems table (`rows` of cells) and shows it, or hides it when empty. */
+export function showProblems(tableSel, rowsOfCells) {
+  const table = $(tableSel);
+  fill(table.tBodies[0], rowsOfCells.map((cells) => el('tr', {}, cells.map((c) => el('td', { text: c })))));
+  table.parentElement.hidden = rowsOfCells.length === 0;
+}
