@@ -421,6 +421,7 @@ pub struct MotionView {
     pub abstain: Option<usize>,
     pub live_tally: bool,
     pub changes_allowed: bool,
+    pub show_voters: bool,
     pub result: Option<MotionResultView>,
     /// Open ballots with `show_voters` (and always for the host).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -552,6 +553,9 @@ pub struct MemberRow {
     pub present: bool,
     /// Voted on the open (or shown) motion; never what, on a secret ballot.
     pub voted: bool,
+    /// What they chose, on an open ballot only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<usize>,
 }
 
 /// A roster row for the host.

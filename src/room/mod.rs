@@ -748,14 +748,37 @@ impl Actor {
 
     fn member_hello(&mut self, conn: ConnId, hello: Hello) {
         let cid = hello.cid;
-        // A known token resumes that member, whatever else is sent.
-        if let Some(token) = hello.token.as_deref()
-            && let Some(member) = self.state.member_by_token(token)
+        let known = hello
+            .token
+            .as_deref()
+            .and_then(|t| self.state.member_by_token(t));
+        // A guest who scans their personal QR code becomes that roster member.
+        if let (Some(member), Some(key)) = (known, hello.key.as_deref())
+            && self
+                .state
+                .member(member)
+                .is_some_and(|m| m.roster.is_none())
+            && let Some(code) = self.state.roster_by_key(key).map(|r| r.entry.code.clone())
+            && self.state.check_link(&code).is_ok()
         {
+            let _ = self.emit(By::System, None, Event::Assigned { member, code });
+        }
+        // A known token resumes that member, whatever else is sent.
+        if let (Some(member), Some(token)) = (known, hello.token.as_deref()) {
             return self.resume(conn, cid, member, token.to_string());
         }
         if let Some(key) = hello.key.as_deref() {
             return self.key_hello(conn, cid, key, hello.token);
+        }
+        if hello.name.is_none() && hello.token.is_some() {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(
+                    ErrorCode::BadToken,
+                    "this member token is not valid in this meeting; join again with your name",
+                ),
+            );
         }
         if self.state.has_roster() && !self.state.settings.allow_guests && !self.state.ended {
             return self.refuse(

@@ -214,6 +214,7 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
         abstain: m.spec.abstain,
         live_tally: m.spec.live_tally,
         changes_allowed: m.spec.changes_allowed,
+        show_voters: m.spec.show_voters,
         result,
         voters,
         reservations: host.then(|| {
@@ -351,6 +352,8 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             status: s.roster_status(m.id),
             present: !m.left,
             voted: motion.is_some_and(|x| x.voters.contains(&m.id)),
+            // `choices` is only ever filled for open ballots.
+            choice: motion.and_then(|x| x.choices.get(&m.id).copied()),
         })
         .collect()
 }

@@ -75,7 +75,7 @@ impl MeetingState {
     }
 
     /// Checks that roster entry `code` exists and is not already someone else.
-    pub(super) fn check_link(&self, code: &str) -> Result<(), Refusal> {
+    pub fn check_link(&self, code: &str) -> Result<(), Refusal> {
         let r = self.roster_entry(code).ok_or_else(|| no_entry(code))?;
         if r.member.is_some_and(|m| self.member(m).is_some()) {
             return Err(Refusal::new(

@@ -800,3 +800,82 @@ async fn an_xlsx_roster_imports_with_numeric_member_codes() {
         .unwrap();
     assert_eq!(qr.status(), 200, "the personal QR code renders");
 }
+
+#[tokio::test]
+async fn a_guest_who_scans_their_personal_qr_becomes_that_roster_member() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    import_roster(
+        &server,
+        &pin,
+        "name,code,status\nLan,A1,official\nMinh,A2,official\n",
+    )
+    .await;
+    let keys = keys(&server, &pin).await;
+    let mut host = Client::host(&server, &pin).await;
+    // An unknown token alone is a bad token, not a guest.
+    let mut stranger = Client::connect(&server).await;
+    let e = stranger
+        .hello(
+            "member",
+            &pin,
+            json!({"token": "c3RyYW5nZXItdG9rZW4tMTIzNDU2"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "bad_token");
+
+    host.command(json!({"type": "settings", "allow_guests": true}))
+        .await
+        .unwrap();
+    let mut g = Client::member(&server, &pin, "Lan ở cửa").await;
+    let (id, token) = (g.member.unwrap(), g.token.clone().unwrap());
+    let mut again = Client::connect(&server).await;
+    let w = again
+        .hello(
+            "member",
+            &pin,
+            json!({"token": token, "key": key_of(&keys, "A1")}),
+        )
+        .await
+        .expect("the guest becomes the roster member");
+    assert_eq!(w["member"]["id"], id, "the same member, not a second one");
+    let me = again.wait_type("me").await;
+    assert_eq!(
+        (me["status"].as_str(), me["eligible"].as_bool()),
+        (Some("official"), Some(true))
+    );
+    g.wait_type("bye").await;
+    let live = host
+        .wait("attendance", |v| {
+            v["type"] == "live" && v["attendance"]["present"] == 1
+        })
+        .await;
+    assert_eq!(
+        live["attendance"]["guests"], 0,
+        "no orphan guest left behind"
+    );
+
+    // The host sees who chose what on an open ballot as votes come in.
+    host.command(json!({"type": "motion_create", "text": "Nghị quyết"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    again
+        .command(json!({"type": "vote", "motion": 1, "option": 2}))
+        .await
+        .unwrap();
+    let m = host
+        .wait("choice", |v| {
+            v["type"] == "members"
+                && v["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["choice"] == 2)
+        })
+        .await;
+    assert_eq!(m["members"][0]["voted"], true);
+}
