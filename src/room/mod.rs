@@ -752,23 +752,29 @@ impl Actor {
             .token
             .as_deref()
             .and_then(|t| self.state.member_by_token(t));
-        // A guest who scans their personal QR code becomes that roster member.
-        if let (Some(member), Some(key)) = (known, hello.key.as_deref())
-            && self
-                .state
-                .member(member)
-                .is_some_and(|m| m.roster.is_none())
-            && let Some(code) = self.state.roster_by_key(key).map(|r| r.entry.code.clone())
-            && self.state.check_link(&code).is_ok()
-        {
-            let _ = self.emit(By::System, None, Event::Assigned { member, code });
+        if let Some(key) = hello.key.as_deref() {
+            let code = self.state.roster_by_key(key).map(|r| r.entry.code.clone());
+            if let (Some(member), Some(code), Some(token)) = (known, code, hello.token.as_deref()) {
+                let linked = |s: &MeetingState| s.member(member).and_then(|m| m.roster.clone());
+                // A guest who scans their personal QR code becomes that member.
+                if linked(&self.state).is_none() && self.state.check_link(&code).is_ok() {
+                    let assign = Event::Assigned {
+                        member,
+                        code: code.clone(),
+                    };
+                    let _ = self.emit(By::System, None, assign);
+                }
+                if linked(&self.state).as_deref() == Some(code.as_str()) {
+                    return self.resume(conn, cid, member, token.to_string());
+                }
+            }
+            // Someone else's device: the key decides, with a token of its own.
+            let token = if known.is_some() { None } else { hello.token };
+            return self.key_hello(conn, cid, key, token);
         }
-        // A known token resumes that member, whatever else is sent.
+        // A known token resumes that member.
         if let (Some(member), Some(token)) = (known, hello.token.as_deref()) {
             return self.resume(conn, cid, member, token.to_string());
-        }
-        if let Some(key) = hello.key.as_deref() {
-            return self.key_hello(conn, cid, key, hello.token);
         }
         if hello.name.is_none() && hello.token.is_some() {
             return self.refuse(

@@ -24,9 +24,10 @@ let pending = readPending();
 /** A personal join key from the roster's QR code, while not yet welcomed. */
 let joinKey = new URLSearchParams(location.search).get('k');
 if (joinKey) {
-  // A fresh token: a token this browser already holds (a guest's, say)
-  // would resume that identity and ignore the key.
-  if (!pending || pending.key !== joinKey) pending = { token: newToken(), key: joinKey };
+  // The token this browser already holds goes with the key: a guest becomes
+  // the roster member, and someone else's identity is replaced by the key's
+  // (the welcome then carries a new token).
+  if (!pending || pending.key !== joinKey) pending = { token: token || newToken(), key: joinKey };
   writePending(pending);
 }
 
