@@ -855,6 +855,22 @@ async fn a_guest_who_scans_their_personal_qr_becomes_that_roster_member() {
         live["attendance"]["guests"], 0,
         "no orphan guest left behind"
     );
+    // Lan's phone opens Minh's personal code: the key decides, with a new token.
+    let mut minh = Client::connect(&server).await;
+    let w = minh
+        .hello(
+            "member",
+            &pin,
+            json!({"token": token, "key": key_of(&keys, "A2")}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(w["member"]["name"], "Minh");
+    assert_ne!(
+        w["member"]["token"],
+        token.as_str(),
+        "Minh gets a token of his own"
+    );
 
     // The host sees who chose what on an open ballot as votes come in.
     host.command(json!({"type": "motion_create", "text": "Nghị quyết"}))
