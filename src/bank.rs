@@ -85,6 +85,27 @@ pub struct Question {
     pub source: String,
 }
 
+#[cfg(test)]
+impl Question {
+    /// A question for engine tests: 20 s, 1000 points, no reading time.
+    pub fn sample(kind: Kind, options: &[&str], correct: &[usize], answers: &[&str]) -> Question {
+        Question {
+            text: "Q".into(),
+            kind,
+            options: options.iter().map(|s| s.to_string()).collect(),
+            correct: correct.to_vec(),
+            answers: answers.iter().map(|s| s.to_string()).collect(),
+            exact_diacritics: false,
+            partial: false,
+            time_limit_s: 20,
+            reading_s: 0,
+            points: 1000,
+            explanation: String::new(),
+            source: String::new(),
+        }
+    }
+}
+
 /// A loaded bank.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bank {

@@ -545,20 +545,7 @@ mod tests {
     use super::*;
 
     fn q(kind: Kind, options: &[&str], correct: &[usize], answers: &[&str]) -> Question {
-        Question {
-            text: "Q".into(),
-            kind,
-            options: options.iter().map(|s| s.to_string()).collect(),
-            correct: correct.to_vec(),
-            answers: answers.iter().map(|s| s.to_string()).collect(),
-            exact_diacritics: false,
-            partial: false,
-            time_limit_s: 20,
-            reading_s: 0,
-            points: 1000,
-            explanation: String::new(),
-            source: String::new(),
-        }
+        Question::sample(kind, options, correct, answers)
     }
 
     fn quiz(qs: Vec<Question>) -> Quiz {

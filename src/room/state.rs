@@ -361,20 +361,7 @@ mod tests {
     use crate::quiz::{CloseReason, Submission};
 
     fn state() -> MeetingState {
-        let q = Question {
-            text: "Q".into(),
-            kind: Kind::Single,
-            options: vec!["a".into(), "b".into()],
-            correct: vec![1],
-            answers: vec![],
-            exact_diacritics: false,
-            partial: false,
-            time_limit_s: 20,
-            reading_s: 0,
-            points: 1000,
-            explanation: String::new(),
-            source: String::new(),
-        };
+        let q = Question::sample(Kind::Single, &["a", "b"], &[1], &[]);
         MeetingState::new(MeetingConfig {
             pin: "123456".into(),
             title: "T".into(),
