@@ -76,8 +76,15 @@ pub struct Started {
 /// Creates the data directory if needed and refuses one that holds someone
 /// else's files (Handsup never writes into a directory it does not own).
 pub fn check_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    // Names, member tokens' hashes and votes: readable by this user only.
+    #[cfg(unix)]
+    if created {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
     let ours = [
         store::DB_FILE,
         "handsup.db-wal",
