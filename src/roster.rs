@@ -117,12 +117,68 @@ pub struct RosterEntry {
 /// One thing the organiser must fix. `row` is 1-based as the spreadsheet
 /// shows it; `column` is the header text from the file, or the canonical
 /// column name when the column itself is missing.
+///
+/// `message` is English. Clients that speak another language word the
+/// problem themselves from `code` and `params` (the values the message
+/// quotes), and fall back to `message` for a code they do not know.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{}", render_problem(.row, .column, .message))]
 pub struct RosterProblem {
     pub row: Option<usize>,
     pub column: Option<String>,
+    pub code: ProblemCode,
+    /// Absent when the message quotes nothing from the file.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
     pub message: String,
+}
+
+/// What is wrong, as a stable snake_case code (the JSON `code` of a
+/// problem). Parameters, when any, are listed per code; `field` is one of
+/// `name`, `code`, `status`, `group`, `value` is the file's text (shortened
+/// like in the message), and `accepted` is a list of strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// The file has no non-blank row at all.
+    EmptyRoster,
+    /// A header row but no member below it.
+    NoMembers,
+    /// A workbook without any worksheet.
+    NoWorksheet,
+    /// `max`.
+    TooManyRows,
+    /// A workbook uploaded under a `.csv` name.
+    XlsxNamedCsv,
+    /// A CSV file in a legacy encoding.
+    NotUtf8,
+    /// Malformed CSV: `line`, `error` (the CSV reader's English text).
+    CsvUnreadable,
+    /// An `.xls` (or otherwise OLE, e.g. encrypted) file.
+    XlsNotSupported,
+    NotXlsx,
+    EncryptedWorkbook,
+    /// Two columns read as the same field: `field`, `other_column`.
+    DuplicateColumn,
+    /// `field`, `accepted` (the headers recognised for it).
+    MissingColumn,
+    /// `field`.
+    DateCell,
+    /// `field`, `value` (the spreadsheet error, e.g. `#DIV/0!`).
+    ErrorCell,
+    EmptyName,
+    EmptyCode,
+    /// `accepted` (status keys, e.g. `official`).
+    EmptyStatus,
+    /// `value`, `accepted` (status keys).
+    UnknownStatus,
+    /// `value`, `earlier_row`, and `earlier_value` when the earlier row
+    /// wrote the code with other capitals.
+    DuplicateCode,
+    /// `value`, `length`, `max` for the three below.
+    NameTooLong,
+    CodeTooLong,
+    GroupTooLong,
 }
 
 fn render_problem(row: &Option<usize>, column: &Option<String>, message: &str) -> String {
@@ -135,20 +191,28 @@ fn render_problem(row: &Option<usize>, column: &Option<String>, message: &str) -
 }
 
 impl RosterProblem {
-    fn file(message: impl Into<String>) -> Self {
+    fn file(code: ProblemCode, message: impl Into<String>) -> Self {
         RosterProblem {
             row: None,
             column: None,
+            code,
+            params: serde_json::Map::new(),
             message: message.into(),
         }
     }
 
-    fn at(row: usize, column: &str, message: impl Into<String>) -> Self {
+    fn at(row: usize, column: &str, code: ProblemCode, message: impl Into<String>) -> Self {
         RosterProblem {
             row: Some(row),
             column: Some(column.to_string()),
-            message: message.into(),
+            ..RosterProblem::file(code, message)
         }
+    }
+
+    /// Adds a parameter the message uses.
+    fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(key.to_string(), value.into());
+        self
     }
 }
 
@@ -209,16 +273,21 @@ fn clean(s: &str) -> String {
     out
 }
 
-/// Quotes a user's value for a message, shortened so one bad cell (a pasted
-/// paragraph) cannot swamp the list of problems.
-fn quoted(s: &str) -> String {
+/// A user's value as quoted in a message or a parameter, shortened so one
+/// bad cell (a pasted paragraph) cannot swamp the list of problems.
+fn short(s: &str) -> String {
     const MAX: usize = 40;
     if s.chars().count() > MAX {
         let head: String = s.chars().take(MAX).collect();
-        format!("\"{head}…\"")
+        format!("{head}…")
     } else {
-        format!("\"{s}\"")
+        s.to_string()
     }
+}
+
+/// [`short`], in quotes.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", short(s))
 }
 
 // ---------------------------------------------------------------------------
@@ -322,9 +391,15 @@ fn cell_is_blank(c: &Cell) -> bool {
 const READ_CAP: usize = MAX_ROWS + HEADER_SEARCH_ROWS + 1;
 
 fn too_many_rows() -> Vec<RosterProblem> {
-    vec![RosterProblem::file(format!(
-        "the roster has more than {MAX_ROWS} rows; at most {MAX_ROWS} members can be imported"
-    ))]
+    vec![
+        RosterProblem::file(
+            ProblemCode::TooManyRows,
+            format!(
+                "the roster has more than {MAX_ROWS} rows; at most {MAX_ROWS} members can be imported"
+            ),
+        )
+        .with("max", MAX_ROWS),
+    ]
 }
 
 /// Which file column holds each field, plus its header text for messages.
@@ -381,15 +456,20 @@ fn read_header(row: &RawRow) -> Result<Columns, Vec<RosterProblem>> {
             continue;
         };
         if let Some((_, _, first)) = map.iter().find(|(f, _, _)| *f == field) {
-            problems.push(RosterProblem::at(
-                row.row,
-                &text,
-                format!(
-                    "both this column and column {} are read as {}; rename or delete one of them",
-                    quoted(first),
-                    field.what()
-                ),
-            ));
+            problems.push(
+                RosterProblem::at(
+                    row.row,
+                    &text,
+                    ProblemCode::DuplicateColumn,
+                    format!(
+                        "both this column and column {} are read as {}; rename or delete one of them",
+                        quoted(first),
+                        field.what()
+                    ),
+                )
+                .with("field", field.canonical())
+                .with("other_column", short(first)),
+            );
         } else {
             map.push((field, i, text));
         }
@@ -397,15 +477,20 @@ fn read_header(row: &RawRow) -> Result<Columns, Vec<RosterProblem>> {
     for field in Field::ALL.into_iter().filter(|f| f.required()) {
         if !map.iter().any(|(f, _, _)| *f == field) {
             let names: Vec<String> = field.aliases().iter().map(|a| quoted(a)).collect();
-            problems.push(RosterProblem::at(
-                row.row,
-                field.canonical(),
-                format!(
-                    "missing required column for {}; add a column whose header is one of: {}",
-                    field.what(),
-                    names.join(", ")
-                ),
-            ));
+            problems.push(
+                RosterProblem::at(
+                    row.row,
+                    field.canonical(),
+                    ProblemCode::MissingColumn,
+                    format!(
+                        "missing required column for {}; add a column whose header is one of: {}",
+                        field.what(),
+                        names.join(", ")
+                    ),
+                )
+                .with("field", field.canonical())
+                .with("accepted", field.aliases()),
+            );
         }
     }
     if problems.is_empty() {
@@ -416,6 +501,14 @@ fn read_header(row: &RawRow) -> Result<Columns, Vec<RosterProblem>> {
     } else {
         Err(problems)
     }
+}
+
+/// The statuses as their JSON keys, for the `accepted` parameter.
+fn status_keys() -> Vec<serde_json::Value> {
+    Status::ALL
+        .iter()
+        .map(|s| serde_json::to_value(s).expect("a unit variant serialises"))
+        .collect()
 }
 
 fn status_choices() -> String {
@@ -444,42 +537,65 @@ fn field_text(
         None => Some(String::new()),
         Some(Ok(s)) => Some(clean(s)),
         Some(Err(issue)) => {
-            let message = match issue {
-                CellIssue::Date => format!(
-                    "the cell holds a date or time, not text; format the column as Text and \
-                     type {} again",
-                    field.what()
+            let problem = match issue {
+                CellIssue::Date => RosterProblem::at(
+                    row.row,
+                    header,
+                    ProblemCode::DateCell,
+                    format!(
+                        "the cell holds a date or time, not text; format the column as Text and \
+                         type {} again",
+                        field.what()
+                    ),
                 ),
-                CellIssue::Error(e) => format!(
-                    "the cell holds the spreadsheet error {}; replace it with {}",
-                    quoted(e),
-                    field.what()
-                ),
+                CellIssue::Error(e) => RosterProblem::at(
+                    row.row,
+                    header,
+                    ProblemCode::ErrorCell,
+                    format!(
+                        "the cell holds the spreadsheet error {}; replace it with {}",
+                        quoted(e),
+                        field.what()
+                    ),
+                )
+                .with("value", short(e)),
             };
-            problems.push(RosterProblem::at(row.row, header, message));
+            problems.push(problem.with("field", field.canonical()));
             None
         }
     }
 }
 
+/// Length limits checked on cell values: (most characters, the value in
+/// words for the message, the problem's code).
+type Limit = (usize, &'static str, ProblemCode);
+const NAME_LIMIT: Limit = (MAX_NAME_CHARS, "name", ProblemCode::NameTooLong);
+const CODE_LIMIT: Limit = (MAX_CODE_CHARS, "member code", ProblemCode::CodeTooLong);
+const GROUP_LIMIT: Limit = (MAX_GROUP_CHARS, "group", ProblemCode::GroupTooLong);
+
 fn check_length(
     value: &str,
-    max: usize,
+    (max, what, code): Limit,
     row: usize,
     header: &str,
-    what: &str,
     problems: &mut Vec<RosterProblem>,
 ) -> bool {
     let len = value.chars().count();
     if len > max {
-        problems.push(RosterProblem::at(
-            row,
-            header,
-            format!(
-                "{what} {} is {len} characters long; shorten it to at most {max}",
-                quoted(value)
-            ),
-        ));
+        problems.push(
+            RosterProblem::at(
+                row,
+                header,
+                code,
+                format!(
+                    "{what} {} is {len} characters long; shorten it to at most {max}",
+                    quoted(value)
+                ),
+            )
+            .with("value", short(value))
+            .with("length", len)
+            .with("max", max),
+        );
         return false;
     }
     true
@@ -489,6 +605,7 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     let rows: Vec<RawRow> = rows.into_iter().filter(|r| !r.is_blank()).collect();
     if rows.is_empty() {
         return Err(vec![RosterProblem::file(
+            ProblemCode::EmptyRoster,
             "the roster is empty: the file has no header row and no members",
         )]);
     }
@@ -512,8 +629,10 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     if data.is_empty() {
         return Err(vec![RosterProblem {
             row: Some(columns.header_row),
-            column: None,
-            message: "the roster is empty: add one row per member below the header row".to_string(),
+            ..RosterProblem::file(
+                ProblemCode::NoMembers,
+                "the roster is empty: add one row per member below the header row",
+            )
         }]);
     }
 
@@ -532,10 +651,11 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
                 problems.push(RosterProblem::at(
                     r,
                     header,
+                    ProblemCode::EmptyName,
                     "name is empty; enter the member's full name",
                 ));
             } else {
-                check_length(name, MAX_NAME_CHARS, r, header, "name", &mut problems);
+                check_length(name, NAME_LIMIT, r, header, &mut problems);
             }
         }
 
@@ -545,16 +665,10 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
                 problems.push(RosterProblem::at(
                     r,
                     header,
+                    ProblemCode::EmptyCode,
                     "member code is empty; enter the member's code (each member needs a unique code)",
                 ));
-            } else if check_length(
-                code,
-                MAX_CODE_CHARS,
-                r,
-                header,
-                "member code",
-                &mut problems,
-            ) {
+            } else if check_length(code, CODE_LIMIT, r, header, &mut problems) {
                 let folded = code.to_lowercase();
                 if let Some((first_row, first)) = seen.get(&folded) {
                     let as_written = if first == code {
@@ -562,14 +676,21 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
                     } else {
                         format!(" (as {})", quoted(first))
                     };
-                    problems.push(RosterProblem::at(
+                    let mut problem = RosterProblem::at(
                         r,
                         header,
+                        ProblemCode::DuplicateCode,
                         format!(
                             "member code {} is already used on row {first_row}{as_written}; each member needs a unique code",
                             quoted(code)
                         ),
-                    ));
+                    )
+                    .with("value", short(code))
+                    .with("earlier_row", *first_row);
+                    if first != code {
+                        problem = problem.with("earlier_value", short(first));
+                    }
+                    problems.push(problem);
                 } else {
                     seen.insert(folded, (r, code.clone()));
                 }
@@ -580,23 +701,32 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
         let mut status = None;
         if let (Some(text), Some((_, header))) = (&status_text, columns.get(Field::Status)) {
             if text.is_empty() {
-                problems.push(RosterProblem::at(
-                    r,
-                    header,
-                    format!("status is empty; use one of: {}", status_choices()),
-                ));
+                problems.push(
+                    RosterProblem::at(
+                        r,
+                        header,
+                        ProblemCode::EmptyStatus,
+                        format!("status is empty; use one of: {}", status_choices()),
+                    )
+                    .with("accepted", status_keys()),
+                );
             } else {
                 status = Status::parse(text);
                 if status.is_none() {
-                    problems.push(RosterProblem::at(
-                        r,
-                        header,
-                        format!(
-                            "unknown status {}; use one of: {}",
-                            quoted(text),
-                            status_choices()
-                        ),
-                    ));
+                    problems.push(
+                        RosterProblem::at(
+                            r,
+                            header,
+                            ProblemCode::UnknownStatus,
+                            format!(
+                                "unknown status {}; use one of: {}",
+                                quoted(text),
+                                status_choices()
+                            ),
+                        )
+                        .with("value", short(text))
+                        .with("accepted", status_keys()),
+                    );
                 }
             }
         }
@@ -604,7 +734,7 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
         let group =
             field_text(row, &columns, Field::Group, &mut problems).filter(|text| !text.is_empty());
         if let (Some(text), Some((_, header))) = (&group, columns.get(Field::Group)) {
-            check_length(text, MAX_GROUP_CHARS, r, header, "group", &mut problems);
+            check_length(text, GROUP_LIMIT, r, header, &mut problems);
         }
 
         if problems.len() == before
@@ -632,6 +762,7 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(vec![RosterProblem::file(
+            ProblemCode::XlsxNamedCsv,
             "this file is an Excel workbook, not CSV; upload it with the .xlsx extension",
         )]);
     }
@@ -669,6 +800,7 @@ fn decode_text(bytes: &[u8]) -> Result<String, Vec<RosterProblem>> {
     };
     decoded.ok_or_else(|| {
         vec![RosterProblem::file(
+            ProblemCode::NotUtf8,
             "the file is not UTF-8 text, so Vietnamese letters would be garbled; in Excel choose \
              Save As → \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead",
         )]
@@ -741,9 +873,14 @@ fn read_csv_rows(text: &str, delimiter: u8) -> Result<Vec<RawRow>, Vec<RosterPro
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(vec![RosterProblem::file(format!(
-                    "the CSV file could not be read near line {line}: {e}"
-                ))]);
+                return Err(vec![
+                    RosterProblem::file(
+                        ProblemCode::CsvUnreadable,
+                        format!("the CSV file could not be read near line {line}: {e}"),
+                    )
+                    .with("line", line)
+                    .with("error", e.to_string()),
+                ]);
             }
         }
         let start = record.position().map_or(0, |p| p.byte() as usize);
@@ -786,6 +923,7 @@ pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> 
     const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
     if bytes.starts_with(OLE_MAGIC) {
         return Err(vec![RosterProblem::file(
+            ProblemCode::XlsNotSupported,
             "this is an old-style Excel file (.xls) or a password-protected workbook; open it in \
              Excel, remove any password and save it as \"Excel Workbook (.xlsx)\"",
         )]);
@@ -795,6 +933,7 @@ pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> 
 
 fn not_xlsx() -> Vec<RosterProblem> {
     vec![RosterProblem::file(
+        ProblemCode::NotXlsx,
         "the file is not a valid Excel workbook (.xlsx); open it in Excel and save it as \
          \"Excel Workbook (.xlsx)\", or upload a CSV file instead",
     )]
@@ -805,6 +944,7 @@ fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
         Ok(b) => b,
         Err(XlsxError::Password) => {
             return Err(vec![RosterProblem::file(
+                ProblemCode::EncryptedWorkbook,
                 "the workbook is password-protected; remove the password in Excel and upload it again",
             )]);
         }
@@ -820,6 +960,7 @@ fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
         .map(|s| s.name.clone())
     else {
         return Err(vec![RosterProblem::file(
+            ProblemCode::NoWorksheet,
             "the roster is empty: the workbook has no worksheet",
         )]);
     };
@@ -1421,13 +1562,213 @@ mod tests {
         assert!(ps[0].message.contains("more than 20000 rows"), "{ps:?}");
     }
 
+    /// The only problem at (row, column), which must have `code`.
+    fn coded<'a>(
+        ps: &'a [RosterProblem],
+        row: Option<usize>,
+        column: Option<&str>,
+        code: ProblemCode,
+    ) -> &'a RosterProblem {
+        let found: Vec<_> = ps
+            .iter()
+            .filter(|p| p.row == row && p.column.as_deref() == column && p.code == code)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{code:?} at {row:?}, {column:?}; got:\n{ps:#?}"
+        );
+        found[0]
+    }
+
+    #[test]
+    fn problems_have_codes_and_params() {
+        let csv = "name,code,status,group\n\
+                   An,A1,official,\n\
+                   ,2,official,\n\
+                   Bình,,official,\n\
+                   Cường,a1,chairman,\n\
+                   Dung,A1,,\n\
+                   Em,6,official,Tổ 1\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 6, "{ps:#?}");
+        assert!(
+            coded(&ps, Some(3), Some("name"), ProblemCode::EmptyName)
+                .params
+                .is_empty()
+        );
+        coded(&ps, Some(4), Some("code"), ProblemCode::EmptyCode);
+
+        let dup = coded(&ps, Some(5), Some("code"), ProblemCode::DuplicateCode);
+        assert_eq!(dup.params["value"], "a1");
+        assert_eq!(dup.params["earlier_row"], 2);
+        assert_eq!(dup.params["earlier_value"], "A1");
+        let dup = coded(&ps, Some(6), Some("code"), ProblemCode::DuplicateCode);
+        assert_eq!(dup.params["earlier_row"], 2);
+        assert!(!dup.params.contains_key("earlier_value"), "{dup:?}");
+
+        let statuses = serde_json::json!([
+            "official",
+            "probationary",
+            "exempt",
+            "suspended",
+            "attached"
+        ]);
+        let unknown = coded(&ps, Some(5), Some("status"), ProblemCode::UnknownStatus);
+        assert_eq!(unknown.params["value"], "chairman");
+        assert_eq!(unknown.params["accepted"], statuses);
+        let empty = coded(&ps, Some(6), Some("status"), ProblemCode::EmptyStatus);
+        assert_eq!(empty.params["accepted"], statuses);
+    }
+
+    #[test]
+    fn problem_json_has_code_and_params() {
+        let ps = problems(parse_csv(b"name,code,status\nAn,1,chairman\n"));
+        assert_eq!(
+            serde_json::to_value(&ps[0]).unwrap(),
+            serde_json::json!({
+                "row": 2,
+                "column": "status",
+                "code": "unknown_status",
+                "params": {
+                    "value": "chairman",
+                    "accepted": ["official", "probationary", "exempt", "suspended", "attached"],
+                },
+                "message": ps[0].message,
+            })
+        );
+        // Without parameters the key is left out.
+        let ps = problems(parse_csv(b"name,code,status\n,1,official\n"));
+        let json = serde_json::to_value(&ps[0]).unwrap();
+        assert_eq!(json["code"], "empty_name");
+        assert!(json.get("params").is_none(), "{json}");
+    }
+
+    #[test]
+    fn column_problems_have_codes_and_params() {
+        let ps = problems(parse_csv(
+            "Họ và tên,Mã số thuế,Tình trạng\nAn,1,x\n".as_bytes(),
+        ));
+        let p = coded(&ps, Some(1), Some("code"), ProblemCode::MissingColumn);
+        assert_eq!(p.params["field"], "code");
+        let accepted = p.params["accepted"].as_array().unwrap();
+        assert!(accepted.contains(&"mã đảng viên".into()), "{accepted:?}");
+        assert_eq!(accepted.len(), Field::Code.aliases().len());
+
+        let ps = problems(parse_csv(
+            "Tên,Họ và tên,code,status\nA,B,1,official\n".as_bytes(),
+        ));
+        let p = coded(
+            &ps,
+            Some(1),
+            Some("Họ và tên"),
+            ProblemCode::DuplicateColumn,
+        );
+        assert_eq!(p.params["field"], "name");
+        assert_eq!(p.params["other_column"], "Tên");
+    }
+
+    #[test]
+    fn length_problems_have_codes_and_params() {
+        let long_name = "Nguyễn ".repeat(20);
+        let long_code = "9".repeat(65);
+        let long_group = "T".repeat(121);
+        let csv = format!(
+            "name,code,status,group\n{long_name},1,official,\nAn,{long_code},official,\n\
+             Bình,3,official,{long_group}\n"
+        );
+        let ps = problems(parse_csv(csv.as_bytes()));
+        let p = coded(&ps, Some(2), Some("name"), ProblemCode::NameTooLong);
+        assert_eq!(p.params["length"], 139);
+        assert_eq!(p.params["max"], MAX_NAME_CHARS);
+        // The value is shortened like in the message.
+        assert_eq!(p.params["value"].as_str().unwrap().chars().count(), 41);
+        let p = coded(&ps, Some(3), Some("code"), ProblemCode::CodeTooLong);
+        assert_eq!(
+            (&p.params["length"], &p.params["max"]),
+            (&65.into(), &64.into())
+        );
+        let p = coded(&ps, Some(4), Some("group"), ProblemCode::GroupTooLong);
+        assert_eq!(p.params["length"], 121);
+    }
+
+    #[test]
+    fn cell_problems_have_codes_and_params() {
+        let bytes = xlsx_bytes(|ws| {
+            let date = XFormat::new().set_num_format("dd/mm/yyyy");
+            ws.write(0, 0, "name").unwrap();
+            ws.write(0, 1, "code").unwrap();
+            ws.write(0, 2, "status").unwrap();
+            ws.write(1, 0, "An").unwrap();
+            ws.write_number_with_format(1, 1, 45000.0, &date).unwrap();
+            ws.write(1, 2, "official").unwrap();
+            ws.write(2, 0, "Bình").unwrap();
+            ws.write(2, 1, "2").unwrap();
+            ws.write_formula(
+                2,
+                2,
+                rust_xlsxwriter::Formula::new("=NA()").set_result("#N/A"),
+            )
+            .unwrap();
+        });
+        let ps = problems(parse_xlsx(&bytes));
+        assert_eq!(ps.len(), 2, "{ps:#?}");
+        let p = coded(&ps, Some(2), Some("code"), ProblemCode::DateCell);
+        assert_eq!(p.params["field"], "code");
+        let p = coded(&ps, Some(3), Some("status"), ProblemCode::ErrorCell);
+        assert_eq!(p.params["field"], "status");
+        assert_eq!(p.params["value"], "#N/A");
+    }
+
+    #[test]
+    fn file_problems_have_codes() {
+        let code = |r| {
+            let ps = problems(r);
+            assert_eq!(ps.len(), 1, "{ps:#?}");
+            assert_eq!((ps[0].row, &ps[0].column), (None, &None), "{ps:#?}");
+            ps[0].code
+        };
+        assert_eq!(code(parse_csv(b"")), ProblemCode::EmptyRoster);
+        assert_eq!(code(parse_csv(b"T\xEAn,code\n")), ProblemCode::NotUtf8);
+        let workbook = xlsx_bytes(|ws| {
+            ws.write(0, 0, "name").unwrap();
+        });
+        assert_eq!(code(parse_csv(&workbook)), ProblemCode::XlsxNamedCsv);
+        assert_eq!(code(parse_xlsx(b"name,code")), ProblemCode::NotXlsx);
+        assert_eq!(
+            code(parse_xlsx(&[
+                0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1
+            ])),
+            ProblemCode::XlsNotSupported
+        );
+        assert_eq!(
+            code(parse_xlsx(&xlsx_bytes(|_| {}))),
+            ProblemCode::EmptyRoster
+        );
+
+        let mut csv = String::from("name,code,status\n");
+        for i in 0..=MAX_ROWS {
+            csv.push_str(&format!("M{i},{i},official\n"));
+        }
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps[0].code, ProblemCode::TooManyRows);
+        assert_eq!(ps[0].params["max"], MAX_ROWS);
+
+        // A header and nothing below it names the header row.
+        let ps = problems(parse_csv(b"name,code,status\n"));
+        assert_eq!(ps[0].code, ProblemCode::NoMembers);
+        assert_eq!(ps[0].row, Some(1));
+    }
+
     #[test]
     fn problem_display_variants() {
-        let p = RosterProblem::file("the roster is empty");
+        let p = RosterProblem::file(ProblemCode::EmptyRoster, "the roster is empty");
         assert_eq!(p.to_string(), "the roster is empty");
         let p = RosterProblem {
             row: Some(3),
             column: None,
+            code: ProblemCode::EmptyName,
+            params: serde_json::Map::new(),
             message: "x".into(),
         };
         assert_eq!(p.to_string(), "row 3: x");

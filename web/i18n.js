@@ -316,6 +316,41 @@ const vi = {
   'h.problem.line': 'Dòng',
   'h.problem.column': 'Cột',
   'h.problem.message': 'Vấn đề',
+  'h.problem.quote': '«{s}»',
+  'h.rp.field.name': 'họ tên đảng viên',
+  'h.rp.field.code': 'mã đảng viên',
+  'h.rp.field.status': 'loại đảng viên',
+  'h.rp.field.group': 'tổ đảng',
+  'h.rp.empty_roster': 'Danh sách trống: tệp không có dòng tiêu đề và cũng không có đảng viên nào.',
+  'h.rp.no_members': 'Danh sách trống: hãy thêm mỗi đảng viên một dòng, bên dưới dòng tiêu đề.',
+  'h.rp.no_worksheet': 'Danh sách trống: tệp Excel không có trang tính nào.',
+  'h.rp.too_many_rows': 'Danh sách có hơn {max} dòng; mỗi lần chỉ nhập được tối đa {max} người.',
+  'h.rp.xlsx_named_csv': 'Đây là tệp Excel, không phải tệp CSV; hãy tải lên với đuôi .xlsx.',
+  'h.rp.not_utf8': 'Tệp không phải văn bản UTF-8 nên chữ tiếng Việt sẽ bị lỗi phông; trong Excel, chọn Lưu thành (Save As) → «CSV UTF-8 (Comma delimited)», hoặc tải lên tệp .xlsx.',
+  'h.rp.csv_unreadable': 'Không đọc được tệp CSV ở gần dòng {line}: {error}',
+  'h.rp.xls_not_supported': 'Đây là tệp Excel kiểu cũ (.xls) hoặc tệp có đặt mật khẩu; hãy mở bằng Excel, bỏ mật khẩu (nếu có) rồi lưu thành «Excel Workbook (.xlsx)».',
+  'h.rp.not_xlsx': 'Tệp không phải tệp Excel (.xlsx) hợp lệ; hãy mở bằng Excel rồi lưu thành «Excel Workbook (.xlsx)», hoặc tải lên tệp CSV.',
+  'h.rp.encrypted_workbook': 'Tệp Excel có đặt mật khẩu; hãy bỏ mật khẩu trong Excel rồi tải lên lại.',
+  'h.rp.duplicate_column': 'Cả cột này và cột «{other_column}» đều được hiểu là {field}; hãy đổi tên hoặc xoá một trong hai cột.',
+  'h.rp.missing_column': 'Thiếu cột bắt buộc cho {field}; hãy thêm một cột có tiêu đề là một trong các tên: {accepted}.',
+  'h.rp.date_cell': 'Ô này chứa ngày hoặc giờ, không phải chữ; hãy định dạng cột là Văn bản (Text) rồi nhập lại {field}.',
+  'h.rp.error_cell': 'Ô này chứa lỗi bảng tính «{value}»; hãy nhập {field} vào thay.',
+  'h.rp.empty_name': 'Chưa có họ tên; hãy nhập họ và tên đầy đủ của đảng viên.',
+  'h.rp.empty_code': 'Chưa có mã đảng viên; hãy nhập mã (mỗi đảng viên cần một mã riêng).',
+  'h.rp.empty_status': 'Chưa có loại đảng viên; dùng: {accepted}.',
+  'h.rp.unknown_status': 'Loại đảng viên «{value}» không hợp lệ; dùng: {accepted}.',
+  'h.rp.duplicate_code': 'Mã đảng viên «{value}» đã dùng ở dòng {earlier_row}; mỗi đảng viên cần một mã riêng.',
+  'h.rp.duplicate_code_as': 'Mã đảng viên «{value}» đã dùng ở dòng {earlier_row} (viết là «{earlier_value}»; mã không phân biệt chữ hoa, chữ thường); mỗi đảng viên cần một mã riêng.',
+  'h.rp.name_too_long': 'Họ tên «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
+  'h.rp.code_too_long': 'Mã đảng viên «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
+  'h.rp.group_too_long': 'Tên tổ «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
+  'h.mp.text_before_motion': 'Có chữ nằm trước nội dung biểu quyết đầu tiên; mỗi nội dung bắt đầu bằng «## » rồi đến nội dung cần biểu quyết.',
+  'h.mp.unknown_template': 'Không có loại biểu quyết «{value}»; dùng: nghị quyết, kết nạp, kỷ luật, khai trừ hoặc bầu cử.',
+  'h.mp.not_a_setting': 'Dòng «{value}» không phải là thiết lập; hãy viết theo dạng «tên thiết lập: giá trị» ({accepted}).',
+  'h.mp.unknown_setting': 'Không có thiết lập «{key}»; dùng một trong: {accepted}.',
+  'h.mp.bad_value': 'Không hiểu «{key}: {value}»; xem các giá trị dùng được trong docs/MOTIONS.md.',
+  'h.mp.no_motions': 'Tệp không có nội dung biểu quyết nào; mỗi nội dung bắt đầu bằng «## » rồi đến nội dung cần biểu quyết.',
+  'h.mp.invalid_motion': 'Nội dung biểu quyết chưa hợp lệ: {message}',
   'h.settings': 'Cài đặt cuộc họp',
   'h.set.guests': 'Cho phép khách tham gia',
   'h.set.guestsHint': 'Người không có trong danh sách vào bằng tên; họ theo dõi nhưng không biểu quyết.',
@@ -752,6 +787,41 @@ const en = {
   'h.problem.line': 'Line',
   'h.problem.column': 'Column',
   'h.problem.message': 'Problem',
+  'h.problem.quote': '“{s}”',
+  'h.rp.field.name': 'the member’s name',
+  'h.rp.field.code': 'the member code',
+  'h.rp.field.status': 'the member’s status',
+  'h.rp.field.group': 'the group',
+  'h.rp.empty_roster': 'The roster is empty: the file has no header row and no members.',
+  'h.rp.no_members': 'The roster is empty: add one row per member below the header row.',
+  'h.rp.no_worksheet': 'The roster is empty: the workbook has no worksheet.',
+  'h.rp.too_many_rows': 'The roster has more than {max} rows; at most {max} members can be imported.',
+  'h.rp.xlsx_named_csv': 'This file is an Excel workbook, not CSV; upload it with the .xlsx extension.',
+  'h.rp.not_utf8': 'The file is not UTF-8 text, so Vietnamese letters would be garbled; in Excel choose Save As → “CSV UTF-8 (Comma delimited)”, or upload the .xlsx file instead.',
+  'h.rp.csv_unreadable': 'The CSV file could not be read near line {line}: {error}',
+  'h.rp.xls_not_supported': 'This is an old-style Excel file (.xls) or a password-protected workbook; open it in Excel, remove any password and save it as “Excel Workbook (.xlsx)”.',
+  'h.rp.not_xlsx': 'The file is not a valid Excel workbook (.xlsx); open it in Excel and save it as “Excel Workbook (.xlsx)”, or upload a CSV file instead.',
+  'h.rp.encrypted_workbook': 'The workbook is password-protected; remove the password in Excel and upload it again.',
+  'h.rp.duplicate_column': 'Both this column and column “{other_column}” are read as {field}; rename or delete one of them.',
+  'h.rp.missing_column': 'Missing required column for {field}; add a column whose header is one of: {accepted}.',
+  'h.rp.date_cell': 'The cell holds a date or time, not text; format the column as Text and type {field} again.',
+  'h.rp.error_cell': 'The cell holds the spreadsheet error “{value}”; replace it with {field}.',
+  'h.rp.empty_name': 'The name is empty; enter the member’s full name.',
+  'h.rp.empty_code': 'The member code is empty; enter the member’s code (each member needs a unique code).',
+  'h.rp.empty_status': 'The status is empty; use one of: {accepted}.',
+  'h.rp.unknown_status': 'Unknown status “{value}”; use one of: {accepted}.',
+  'h.rp.duplicate_code': 'Member code “{value}” is already used on row {earlier_row}; each member needs a unique code.',
+  'h.rp.duplicate_code_as': 'Member code “{value}” is already used on row {earlier_row} (as “{earlier_value}”; codes ignore capitals); each member needs a unique code.',
+  'h.rp.name_too_long': 'The name “{value}” is {length} characters long; shorten it to at most {max}.',
+  'h.rp.code_too_long': 'The member code “{value}” is {length} characters long; shorten it to at most {max}.',
+  'h.rp.group_too_long': 'The group “{value}” is {length} characters long; shorten it to at most {max}.',
+  'h.mp.text_before_motion': 'Text before the first motion; start each motion with “## ” and its text.',
+  'h.mp.unknown_template': 'Unknown template “{value}”; use resolution, admission, discipline, expulsion or election.',
+  'h.mp.not_a_setting': '“{value}” is not a setting; write “key: value” ({accepted}).',
+  'h.mp.unknown_setting': 'Unknown setting “{key}”; use one of: {accepted}.',
+  'h.mp.bad_value': '“{key}: {value}” is not understood; see docs/MOTIONS.md for the accepted values.',
+  'h.mp.no_motions': 'No motions; start each motion with “## ” and its text.',
+  'h.mp.invalid_motion': 'The motion is not valid: {message}',
   'h.settings': 'Meeting settings',
   'h.set.guests': 'Let guests join',
   'h.set.guestsHint': 'People not on the roster join by name; they follow the votes but do not vote.',
@@ -958,6 +1028,47 @@ export function errorText(err) {
   const key = 'err.' + err.code;
   if (err.code && has(key)) return t(key, { message: err.message || '' });
   return err.message || String(err);
+}
+
+/**
+ * A problem in an uploaded file, as the server reports it (`code`,
+ * `params`, English `message`; docs/MOTIONS.md), worded in the current
+ * language. `kind` is 'roster' or 'motions'. Falls back to `message` for a
+ * code (or a parameter) this page does not know. The text quotes the file:
+ * show it with textContent only.
+ */
+export function problemText(kind, p) {
+  if (!p) return '';
+  const fallback = String(p.message || p.code || '');
+  const base = (kind === 'roster' ? 'h.rp.' : 'h.mp.') + p.code;
+  const params = p.params && typeof p.params === 'object' ? p.params : {};
+  const key = p.code === 'duplicate_code' && params.earlier_value != null ? base + '_as' : base;
+  if (typeof p.code !== 'string' || !has(key)) return fallback;
+
+  const values = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (['string', 'number', 'boolean'].includes(typeof v)) values[k] = v;
+  }
+  const list = (xs) => (Array.isArray(xs) ? xs.map(String) : []);
+  if (typeof params.field === 'string') {
+    if (!has('h.rp.field.' + params.field)) return fallback;
+    values.field = t('h.rp.field.' + params.field);
+  }
+  if (p.code === 'missing_column') {
+    values.accepted = list(params.accepted).map((s) => t('h.problem.quote', { s })).join(', ');
+  } else if (p.code === 'unknown_status' || p.code === 'empty_status') {
+    values.accepted = list(params.accepted)
+      .map((s) => (has('st.' + s) ? t('st.' + s).toLocaleLowerCase(lang) : s))
+      .join(', ');
+  } else if (Array.isArray(params.accepted)) {
+    values.accepted = list(params.accepted).join(', ');
+  }
+  // Every placeholder must be filled, or the English message says more.
+  const template = (strings[lang] || vi)[key] ?? vi[key];
+  for (const [, name] of template.matchAll(/\{(\w+)\}/g)) {
+    if (!(name in values)) return fallback;
+  }
+  return t(key, values);
 }
 
 /** Fills every element marked with data-i18n* under `root`. */

@@ -13,11 +13,56 @@
 use super::decision::Threshold;
 use super::{Ballot, MotionSpec, Template, base_from_name, parse_fraction};
 
-/// A problem, with its line and what to do.
+/// A problem, with its line and what to do. `message` is English; other
+/// languages word it from `code` and `params` (the values it quotes).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
     pub line: usize,
+    pub code: ProblemCode,
+    /// Absent when the message quotes nothing.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, serde_json::Value>,
     pub message: String,
+}
+
+/// What is wrong, as a stable snake_case code; its parameters are listed
+/// per code (`accepted` is a list of strings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// A line before the first `## `.
+    TextBeforeMotion,
+    /// `value`, `accepted` (the English template names).
+    UnknownTemplate,
+    /// A line that is neither text nor `key: value`: `value` (the line),
+    /// `accepted` (the setting keys).
+    NotASetting,
+    /// `key`, `accepted` (the setting keys).
+    UnknownSetting,
+    /// A known setting with a value it does not take: `key`, `value`.
+    BadValue,
+    /// The file holds no motion.
+    NoMotions,
+    /// The motion's settings do not fit together: `message` (English, from
+    /// the motion validator), on the motion's `## ` line.
+    InvalidMotion,
+}
+
+impl Problem {
+    fn new(line: usize, code: ProblemCode, message: impl Into<String>) -> Self {
+        Problem {
+            line,
+            code,
+            params: serde_json::Map::new(),
+            message: message.into(),
+        }
+    }
+
+    /// Adds a parameter the message uses.
+    fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(key.to_string(), value.into());
+        self
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -26,8 +71,26 @@ impl std::fmt::Display for Problem {
     }
 }
 
-const KEYS: &str =
-    "template, ballot, options, poll, base, threshold, quorum, live, changes, voters";
+/// The setting keys, in the order messages list them.
+const KEY_LIST: [&str; 10] = [
+    "template",
+    "ballot",
+    "options",
+    "poll",
+    "base",
+    "threshold",
+    "quorum",
+    "live",
+    "changes",
+    "voters",
+];
+const TEMPLATES: [&str; 5] = [
+    "resolution",
+    "admission",
+    "discipline",
+    "expulsion",
+    "election",
+];
 
 fn template(s: &str) -> Option<Template> {
     Some(match crate::text::fold(s).as_str() {
@@ -100,11 +163,11 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
             continue;
         }
         let Some(d) = drafts.last_mut() else {
-            problems.push(Problem {
-                line: n,
-                message: "text before the first motion; start each motion with `## ` and its text"
-                    .into(),
-            });
+            problems.push(Problem::new(
+                n,
+                ProblemCode::TextBeforeMotion,
+                "text before the first motion; start each motion with `## ` and its text",
+            ));
             continue;
         };
         match crate::bank::split_key(line) {
@@ -112,12 +175,17 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                 in_text = false;
                 match template(value) {
                     Some(t) => d.template = Some(t),
-                    None => problems.push(Problem {
-                        line: n,
-                        message: format!(
-                            "unknown template `{value}`; use resolution, admission, discipline, expulsion or election"
-                        ),
-                    }),
+                    None => problems.push(
+                        Problem::new(
+                            n,
+                            ProblemCode::UnknownTemplate,
+                            format!(
+                                "unknown template `{value}`; use resolution, admission, discipline, expulsion or election"
+                            ),
+                        )
+                        .with("value", value)
+                        .with("accepted", &TEMPLATES[..]),
+                    ),
                 }
             }
             Some((key, value)) => {
@@ -128,22 +196,31 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                 d.text.push(' ');
                 d.text.push_str(&crate::text::collapse(line));
             }
-            None => problems.push(Problem {
-                line: n,
-                message: format!("`{line}` is not a setting; write `key: value` ({KEYS})"),
-            }),
+            None => problems.push(
+                Problem::new(
+                    n,
+                    ProblemCode::NotASetting,
+                    format!(
+                        "`{line}` is not a setting; write `key: value` ({})",
+                        KEY_LIST.join(", ")
+                    ),
+                )
+                .with("value", line)
+                .with("accepted", &KEY_LIST[..]),
+            ),
         }
     }
     if drafts.is_empty() && problems.is_empty() {
-        problems.push(Problem {
-            line: 1,
-            message: "no motions; start each motion with `## ` and its text".into(),
-        });
+        problems.push(Problem::new(
+            1,
+            ProblemCode::NoMotions,
+            "no motions; start each motion with `## ` and its text",
+        ));
     }
     let mut specs = Vec::new();
     for d in drafts {
         let mut s = MotionSpec::from_template(d.template.unwrap_or(Template::Resolution), &d.text);
-        let mut bad = |line: usize, message: String| problems.push(Problem { line, message });
+        let mut bad = |p: Problem| problems.push(p);
         for (line, key, value) in d.settings {
             let ok = match key.as_str() {
                 "ballot" => match crate::text::fold(&value).as_str() {
@@ -179,23 +256,34 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                 "changes" => yes_no(&value).map(|v| s.changes_allowed = v).is_some(),
                 "voters" => yes_no(&value).map(|v| s.show_voters = v).is_some(),
                 _ => {
-                    bad(line, format!("unknown setting `{key}`; use one of: {KEYS}"));
+                    bad(Problem::new(
+                        line,
+                        ProblemCode::UnknownSetting,
+                        format!(
+                            "unknown setting `{key}`; use one of: {}",
+                            KEY_LIST.join(", ")
+                        ),
+                    )
+                    .with("key", key.as_str())
+                    .with("accepted", &KEY_LIST[..]));
                     continue;
                 }
             };
             if !ok {
-                bad(
+                bad(Problem::new(
                     line,
+                    ProblemCode::BadValue,
                     format!("`{key}: {value}` is not understood; see docs/MOTIONS.md"),
-                );
+                )
+                .with("key", key.as_str())
+                .with("value", value.as_str()));
             }
         }
         match s.validate() {
             Ok(s) => specs.push(s),
-            Err(m) => problems.push(Problem {
-                line: d.line,
-                message: m,
-            }),
+            Err(m) => problems.push(
+                Problem::new(d.line, ProblemCode::InvalidMotion, m.clone()).with("message", m),
+            ),
         }
     }
     if problems.is_empty() {
@@ -242,5 +330,44 @@ mod tests {
         assert!(problems[3].message.contains("unknown setting `foo`"));
         assert!(problems[4].message.contains("cannot be changed"));
         assert!(parse("").unwrap_err()[0].message.contains("no motions"));
+    }
+
+    #[test]
+    fn problems_have_codes_and_params() {
+        let src = "stray\n## A\ntemplate: vote\nnot a setting\n## B\nballot: hidden\nfoo: 1\n\
+                   ## C\ntemplate: expulsion\nchanges: yes\n";
+        let problems = parse(src).unwrap_err();
+        let codes: Vec<(usize, ProblemCode)> = problems.iter().map(|p| (p.line, p.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (1, ProblemCode::TextBeforeMotion),
+                (3, ProblemCode::UnknownTemplate),
+                (4, ProblemCode::NotASetting),
+                (6, ProblemCode::BadValue),
+                (7, ProblemCode::UnknownSetting),
+                (8, ProblemCode::InvalidMotion),
+            ]
+        );
+        assert!(problems[0].params.is_empty());
+        assert_eq!(problems[1].params["value"], "vote");
+        assert_eq!(problems[1].params["accepted"][4], "election");
+        assert_eq!(problems[2].params["value"], "not a setting");
+        assert_eq!(problems[2].params["accepted"].as_array().unwrap().len(), 10);
+        assert_eq!(
+            (&problems[3].params["key"], &problems[3].params["value"]),
+            (&"ballot".into(), &"hidden".into())
+        );
+        assert_eq!(problems[4].params["key"], "foo");
+        // The validator's own message travels as a parameter.
+        assert_eq!(problems[5].params["message"], problems[5].message.as_str());
+        assert!(problems[5].message.contains("cannot be changed"));
+
+        let json = serde_json::to_value(&problems[3]).unwrap();
+        assert_eq!(json["code"], "bad_value");
+        assert_eq!(json["params"]["key"], "ballot");
+        let json = serde_json::to_value(&parse("").unwrap_err()[0]).unwrap();
+        assert_eq!(json["code"], "no_motions");
+        assert!(json.get("params").is_none(), "{json}");
     }
 }

@@ -6,7 +6,7 @@
 // `ctx` gives the current frames (`st`, `live`, `members`, `roster`), the
 // websocket command sender, the HTTP helper and the confirmation dialog.
 
-import { errorText, num, t } from '/assets/i18n.js';
+import { errorText, num, problemText, t } from '/assets/i18n.js';
 import { $, el, fill } from '/assets/js/ui.js';
 
 /** Roster statuses, in the order they are offered (docs/PROTOCOL.md). */
@@ -19,6 +19,8 @@ export function createRoster(ctx) {
   const rows = new Map();
   /** Settings switches waiting for their ack keep the user's value. */
   const pendingSettings = new Set();
+  /** Problems of the last refused upload, redrawn when the language changes. */
+  let uploadProblems = [];
 
   // ---- add / edit one entry ------------------------------------------------
 
@@ -294,7 +296,7 @@ export function createRoster(ctx) {
     const error = $('#roster-upload-error');
     result.textContent = '';
     error.textContent = '';
-    showProblems('#roster-problems', []);
+    showUploadProblems([]);
     if (!file) {
       error.textContent = t('h.upload.noFile');
       return;
@@ -317,8 +319,7 @@ export function createRoster(ctx) {
       if (err.status === 401) return ctx.wrongSecret();
       const problems = (err.data && err.data.problems) || [];
       if (problems.length) {
-        error.textContent = t('h.upload.problems', { n: problems.length });
-        showProblems('#roster-problems', problems.map((p) => [p.row === null || p.row === undefined ? '–' : String(p.row), p.column || '–', p.message]));
+        showUploadProblems(problems);
       } else {
         error.textContent = ctx.apiMessage(err);
       }
@@ -327,6 +328,20 @@ export function createRoster(ctx) {
       btn.textContent = t('h.upload.send');
     }
   });
+
+  /** Shows the server's problems (docs/MOTIONS.md) in the current language. */
+  function showUploadProblems(problems) {
+    uploadProblems = problems;
+    if (problems.length) $('#roster-upload-error').textContent = t('h.upload.problems', { n: problems.length });
+    showProblems(
+      '#roster-problems',
+      problems.map((p) => [
+        p.row === null || p.row === undefined ? '–' : String(p.row),
+        p.column || '–',
+        problemText('roster', p),
+      ]),
+    );
+  }
 
   function render() {
     renderTable();
@@ -342,12 +357,13 @@ export function createRoster(ctx) {
     $('#roster-result').textContent = '';
     $('#roster-upload-error').textContent = '';
     $('#roster-error').textContent = '';
-    showProblems('#roster-problems', []);
+    showUploadProblems([]);
   }
 
   function relabel() {
     paintStatusSelect();
     paintEntryForm();
+    if (uploadProblems.length) showUploadProblems(uploadProblems);
     $('#guest-list').dataset.key = '';
     render();
   }

@@ -5,7 +5,7 @@
 //
 // `ctx` is the same as for the roster tab (see host-roster.js).
 
-import { errorText, getLang, num, t } from '/assets/i18n.js';
+import { errorText, getLang, num, problemText, t } from '/assets/i18n.js';
 import { $, el, fill } from '/assets/js/ui.js';
 import { showProblems } from '/assets/js/host-roster.js';
 
@@ -29,6 +29,8 @@ export function createVotes(ctx) {
   let votersTouched = false;
   /** Motion list items by id: {node, sig}. */
   const items = new Map();
+  /** Problems of the last refused motions file, redrawn when the language changes. */
+  let uploadProblems = [];
 
   // ---- the form --------------------------------------------------------------
 
@@ -216,7 +218,7 @@ export function createVotes(ctx) {
     const file = $('#motions-file').files[0];
     $('#motions-result').textContent = '';
     $('#motions-upload-error').textContent = '';
-    showProblems('#motions-problems', []);
+    showUploadProblems([]);
     if (!file) {
       $('#motions-upload-error').textContent = t('h.upload.noFile');
       return;
@@ -237,8 +239,7 @@ export function createVotes(ctx) {
       if (err.status === 401) return ctx.wrongSecret();
       const problems = (err.data && err.data.problems) || [];
       if (problems.length) {
-        $('#motions-upload-error').textContent = t('h.vote.uploadProblems', { n: problems.length });
-        showProblems('#motions-problems', problems.map((p) => [String(p.line), p.message]));
+        showUploadProblems(problems);
       } else {
         $('#motions-upload-error').textContent = ctx.apiMessage(err);
       }
@@ -456,6 +457,13 @@ export function createVotes(ctx) {
     renderLive();
   }
 
+  /** Shows the server's problems (docs/MOTIONS.md) in the current language. */
+  function showUploadProblems(problems) {
+    uploadProblems = problems;
+    if (problems.length) $('#motions-upload-error').textContent = t('h.vote.uploadProblems', { n: problems.length });
+    showProblems('#motions-problems', problems.map((p) => [String(p.line), problemText('motions', p)]));
+  }
+
   function reset() {
     items.clear();
     fill($('#motion-list'));
@@ -463,11 +471,12 @@ export function createVotes(ctx) {
     $('#motion-error').textContent = '';
     $('#motions-result').textContent = '';
     $('#motions-upload-error').textContent = '';
-    showProblems('#motions-problems', []);
+    showUploadProblems([]);
   }
 
   function relabel() {
     paintTemplateSelect();
+    if (uploadProblems.length) showUploadProblems(uploadProblems);
     paintFormTitle();
     items.clear();
     fill($('#motion-list'));
