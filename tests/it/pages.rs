@@ -217,28 +217,11 @@ Phạm Thị Dung;DV04;Dự bị;Tổ 2\n";
 
 /// Imports a roster over HTTP and returns the personal join URLs by code.
 async fn import_roster(server: &TestServer, pin: &str, csv: &str) -> Vec<(String, String)> {
-    let r = server
-        .http
-        .post(server.url(&format!("/api/meetings/{pin}/roster?format=csv")))
-        .bearer_auth(SECRET)
-        .body(csv.to_string())
-        .send()
-        .await
-        .unwrap();
+    let r = server.upload_roster(pin, csv.to_string()).await;
     assert_eq!(r.status(), 200, "roster import");
-    let r: Value = server
-        .http
-        .get(server.url(&format!("/api/meetings/{pin}/roster")))
-        .bearer_auth(SECRET)
-        .send()
+    server
+        .roster(pin)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["roster"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|e| {
             (
@@ -535,22 +518,8 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
     host.wait_for_text("#att-excused", "1").await;
 
     // An joins with his personal QR code; the console shows him present.
-    let roster: Value = server
-        .http
-        .get(server.url(&format!("/api/meetings/{pin}/roster")))
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let an_url = roster["roster"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["code"] == "DV01")
-        .unwrap()["join_url"]
+    let roster = server.roster(&pin).await;
+    let an_url = roster.iter().find(|e| e["code"] == "DV01").unwrap()["join_url"]
         .as_str()
         .unwrap()
         .to_string();

@@ -129,6 +129,36 @@ impl TestServer {
         create_meeting_at(&self.http, self.addr, bank).await
     }
 
+    /// Uploads a roster file (CSV or XLSX bytes) with the host secret.
+    pub async fn upload_roster(
+        &self,
+        pin: &str,
+        file: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/meetings/{pin}/roster")))
+            .bearer_auth(SECRET)
+            .body(file)
+            .send()
+            .await
+            .expect("POST roster")
+    }
+
+    /// The roster with each member's personal join link.
+    pub async fn roster(&self, pin: &str) -> Vec<Value> {
+        let r: Value = self
+            .http
+            .get(self.url(&format!("/api/meetings/{pin}/roster")))
+            .bearer_auth(SECRET)
+            .send()
+            .await
+            .expect("GET roster")
+            .json()
+            .await
+            .expect("json");
+        r["roster"].as_array().expect("a roster").clone()
+    }
+
     /// Graceful shutdown (as on SIGTERM); keeps the data directory.
     pub async fn stop(&mut self) -> Option<tempfile::TempDir> {
         if let Some(s) = self.stop.take() {

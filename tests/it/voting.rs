@@ -13,31 +13,14 @@ Phạm Thị Dung;DV04;Dự bị;Tổ 2\n\
 Hoàng Văn Em;DV05;Miễn sinh hoạt;Tổ 2\n";
 
 async fn import_roster(server: &TestServer, pin: &str, body: &str) -> reqwest::Response {
-    server
-        .http
-        .post(server.url(&format!("/api/meetings/{pin}/roster")))
-        .bearer_auth(SECRET)
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
+    server.upload_roster(pin, body.to_string()).await
 }
 
 /// Personal join keys by member code.
 async fn keys(server: &TestServer, pin: &str) -> Vec<(String, String)> {
-    let r: Value = server
-        .http
-        .get(server.url(&format!("/api/meetings/{pin}/roster")))
-        .bearer_auth(SECRET)
-        .send()
+    server
+        .roster(pin)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["roster"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|e| {
             let url = e["join_url"].as_str().unwrap();
@@ -761,26 +744,8 @@ async fn an_xlsx_roster_imports_with_numeric_member_codes() {
         sheet.write_string(r, 3, *status).unwrap();
     }
     let bytes = book.save_to_buffer().unwrap();
-    let r = server
-        .http
-        .post(server.url(&format!("/api/meetings/{pin}/roster")))
-        .bearer_auth(SECRET)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r: Value = server
-        .http
-        .get(server.url(&format!("/api/meetings/{pin}/roster")))
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let roster = r["roster"].as_array().unwrap();
+    assert_eq!(server.upload_roster(&pin, bytes).await.status(), 200);
+    let roster = server.roster(&pin).await;
     assert_eq!(
         roster[0]["code"], "10231",
         "a number typed in Excel is a plain code"
