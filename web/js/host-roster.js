@@ -7,7 +7,7 @@
 // websocket command sender, the HTTP helper and the confirmation dialog.
 
 import { errorText, num, problemText, t } from '/assets/i18n.js';
-import { $, el, fill } from '/assets/js/ui.js';
+import { $, busy, el, fill } from '/assets/js/ui.js';
 
 /** Roster statuses, in the order they are offered (docs/PROTOCOL.md). */
 export const STATUSES = ['official', 'probationary', 'exempt', 'suspended', 'attached'];
@@ -75,22 +75,16 @@ export function createRoster(ctx) {
       (name ? $('#entry-code') : $('#entry-name')).focus();
       return;
     }
-    const btn = $('#entry-save');
-    btn.disabled = true;
-    try {
-      await ctx.send({
-        type: editing ? 'roster_update' : 'roster_add',
-        name,
-        code,
-        status: $('#entry-status').value,
-        group: group || null,
-      });
+    const cmd = {
+      type: editing ? 'roster_update' : 'roster_add',
+      name,
+      code,
+      status: $('#entry-status').value,
+      group: group || null,
+    };
+    if (await busy($('#entry-save'), $('#entry-error'), () => ctx.send(cmd))) {
       resetEntryForm();
       $('#entry-name').focus();
-    } catch (err) {
-      $('#entry-error').textContent = errorText(err);
-    } finally {
-      btn.disabled = false;
     }
   });
 
@@ -121,29 +115,17 @@ export function createRoster(ctx) {
   }
 
   async function excuse(code, box) {
-    $('#roster-error').textContent = '';
-    box.disabled = true;
-    try {
-      await ctx.send({ type: 'excuse', code, excused: box.checked });
-    } catch (err) {
-      box.checked = !box.checked;
-      $('#roster-error').textContent = errorText(err);
-    } finally {
-      box.disabled = false;
-    }
+    const sent = await busy(box, $('#roster-error'), () =>
+      ctx.send({ type: 'excuse', code, excused: box.checked }));
+    if (!sent) box.checked = !box.checked;
   }
 
   async function removeEntry(code) {
     const r = (ctx.roster || []).find((x) => x.code === code);
     if (!r) return;
     if (!(await ctx.confirm(t('h.confirmRemoveEntry', { name: r.name, code }), t('h.remove')))) return;
-    $('#roster-error').textContent = '';
-    try {
-      await ctx.send({ type: 'roster_remove', code });
-      if (editing === code) resetEntryForm();
-    } catch (err) {
-      $('#roster-error').textContent = errorText(err);
-    }
+    const removed = await busy(null, $('#roster-error'), () => ctx.send({ type: 'roster_remove', code }));
+    if (removed && editing === code) resetEntryForm();
   }
 
   function renderTable() {
@@ -276,15 +258,7 @@ export function createRoster(ctx) {
 
   async function assign(member, code, btn) {
     if (!code) return;
-    $('#assign-error').textContent = '';
-    btn.disabled = true;
-    try {
-      await ctx.send({ type: 'assign', member, code });
-    } catch (err) {
-      $('#assign-error').textContent = errorText(err);
-    } finally {
-      btn.disabled = false;
-    }
+    await busy(btn, $('#assign-error'), () => ctx.send({ type: 'assign', member, code }));
   }
 
   // ---- upload ------------------------------------------------------------------

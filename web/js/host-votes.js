@@ -5,8 +5,8 @@
 //
 // `ctx` is the same as for the roster tab (see host-roster.js).
 
-import { errorText, getLang, num, problemText, t } from '/assets/i18n.js';
-import { $, el, fill } from '/assets/js/ui.js';
+import { getLang, num, problemText, t } from '/assets/i18n.js';
+import { $, busy, el, fill } from '/assets/js/ui.js';
 import { showProblems } from '/assets/js/host-roster.js';
 
 export const TEMPLATES = ['resolution', 'admission', 'discipline', 'expulsion', 'election'];
@@ -198,17 +198,8 @@ export function createVotes(ctx) {
       $('#mf-error').textContent = err.message;
       return;
     }
-    const btn = $('#mf-save');
-    btn.disabled = true;
-    try {
-      if (editing) await ctx.send({ type: 'motion_update', motion: editing.id, ...draft });
-      else await ctx.send({ type: 'motion_create', ...draft });
-      resetForm();
-    } catch (err) {
-      $('#mf-error').textContent = errorText(err);
-    } finally {
-      btn.disabled = false;
-    }
+    const cmd = editing ? { type: 'motion_update', motion: editing.id, ...draft } : { type: 'motion_create', ...draft };
+    if (await busy($('#mf-save'), $('#mf-error'), () => ctx.send(cmd))) resetForm();
   });
 
   // ---- motions file ------------------------------------------------------------
@@ -381,15 +372,7 @@ export function createVotes(ctx) {
       delete: { type: 'motion_delete', motion: id },
     }[action];
     if (!cmd) return;
-    $('#motion-error').textContent = '';
-    if (button) button.disabled = true;
-    try {
-      await ctx.send(cmd);
-    } catch (err) {
-      $('#motion-error').textContent = errorText(err);
-    } finally {
-      if (button) button.disabled = false;
-    }
+    await busy(button, $('#motion-error'), () => ctx.send(cmd));
   }
 
   // ---- the open motion, live -------------------------------------------------------

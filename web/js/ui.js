@@ -2,7 +2,7 @@
 // textContent: names, questions and answers come from people and the server,
 // and are never parsed as HTML.
 
-import { t } from '/assets/i18n.js';
+import { errorText, t } from '/assets/i18n.js';
 
 /** `el('div', {class: 'x', dataset: {index: 1}}, 'text', child)` */
 export function el(tag, attrs = {}, ...children) {
@@ -188,4 +188,23 @@ export function showPin(node, pin) {
   if (p.length !== 6) return fill(node, p);
   node.classList.add('pin-split');
   return fill(node, el('span', { text: p.slice(0, 3) }), el('span', { text: p.slice(3) }));
+}
+
+/**
+ * Runs `work` with `control` disabled (no double submits), and shows a
+ * failure, translated, in `errorNode` (cleared first). Resolves to whether
+ * `work` succeeded.
+ */
+export async function busy(control, errorNode, work) {
+  if (errorNode) errorNode.textContent = '';
+  if (control) control.disabled = true;
+  try {
+    await work();
+    return true;
+  } catch (err) {
+    if (errorNode) errorNode.textContent = errorText(err);
+    return false;
+  } finally {
+    if (control) control.disabled = false;
+  }
 }
