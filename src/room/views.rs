@@ -7,6 +7,7 @@
 use super::state::{MeetingState, Ranking};
 use crate::protocol::*;
 use crate::quiz::{MemberId, Millis, Phase, Submission};
+use crate::vote::attendance::NotEligible;
 use crate::vote::{Ballot, Motion, Status as MotionStatus, rule_label};
 
 /// Rows on the projector's leaderboard.
@@ -232,9 +233,12 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
 }
 
 /// The member's part in the motion on show.
-fn my_vote(s: &MeetingState, member: MemberId) -> Option<MyVote> {
+fn my_vote(
+    s: &MeetingState,
+    member: MemberId,
+    eligible: Result<(), NotEligible>,
+) -> Option<MyVote> {
     let m = s.motion(s.shown_motion?)?;
-    let eligible = s.may_vote(member);
     Some(MyVote {
         motion: m.id,
         eligible: eligible.is_ok(),
@@ -291,6 +295,8 @@ pub fn roster_rows(s: &MeetingState) -> Vec<RosterRowView> {
 /// The member's own view.
 pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<MeView> {
     let m = s.member(member)?;
+    // Whether this member may vote, worked out once per frame.
+    let eligible = s.may_vote(member);
     let round = s.quiz.round();
     let answer = round.and_then(|r| {
         let a = r.answers.get(&member)?;
@@ -324,9 +330,9 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         result,
         status: s.roster_status(member),
         present: !m.left,
-        eligible: s.may_vote(member).is_ok(),
-        reason: s.may_vote(member).err(),
-        vote: my_vote(s, member),
+        eligible: eligible.is_ok(),
+        reason: eligible.err(),
+        vote: my_vote(s, member, eligible),
     })
 }
 

@@ -284,6 +284,25 @@ async fn vote_burst(
     results
 }
 
+/// Opens `motion`, lets every member vote at once, and SIGKILLs the server
+/// once half the votes are acknowledged.
+async fn kill_mid_burst(
+    bin: crate::support::Binary,
+    mut host: Client,
+    members: Vec<Client>,
+    motion: u64,
+) {
+    host.command(json!({"type": "motion_open", "motion": motion}))
+        .await
+        .unwrap();
+    let burst = vote_burst(members, motion, BURST / 2).await;
+    bin.kill();
+    let acked = burst.await.unwrap();
+    let n_acked = acked.iter().filter(|a| **a).count();
+    assert!(n_acked >= BURST / 2);
+    eprintln!("motion {motion}: {n_acked} of {BURST} acknowledged before SIGKILL");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_twice() {
     use crate::support::{Binary, SECRET};
@@ -313,16 +332,7 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
     let tokens: Vec<String> = members.iter().map(|c| c.token.clone().unwrap()).collect();
 
     // Open ballot: SIGKILL once half the burst is acknowledged.
-    host.command(json!({"type": "motion_open", "motion": 1}))
-        .await
-        .unwrap();
-    let burst = vote_burst(members, 1, BURST / 2).await;
-    bin.kill();
-    let acked = burst.await.unwrap();
-    drop(host);
-    let n_acked = acked.iter().filter(|a| **a).count();
-    assert!(n_acked >= BURST / 2);
-    eprintln!("open ballot: {n_acked} of {BURST} acknowledged before SIGKILL");
+    kill_mid_burst(bin, host, members, 1).await;
 
     // Restart; every member reconnects and resends its vote with the same cid.
     let bin = Binary::start(tmp.path(), "").expect("restarts");
@@ -370,16 +380,7 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
         .unwrap();
 
     // Secret ballot: the same, and the counts (kept apart) match the voters.
-    host.command(json!({"type": "motion_open", "motion": 2}))
-        .await
-        .unwrap();
-    let burst = vote_burst(again, 2, BURST / 2).await;
-    bin.kill();
-    let acked = burst.await.unwrap();
-    drop(host);
-    let n_acked = acked.iter().filter(|a| **a).count();
-    assert!(n_acked >= BURST / 2);
-    eprintln!("secret ballot: {n_acked} of {BURST} acknowledged before SIGKILL");
+    kill_mid_burst(bin, host, again, 2).await;
     let bin = Binary::start(tmp.path(), "").expect("restarts again");
     for (i, token) in tokens.iter().enumerate() {
         let mut c = Client::connect_addr(bin.addr).await;

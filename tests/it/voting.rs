@@ -91,9 +91,13 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
 
     // Attendance as the chair reads it: 3 official + 1 probationary + 1 exempt
     // convened; the exempt member is absent, so not counted among eligible.
+    // Wait for the whole figure: the three roster members and the guest
+    // (a frame showing "3 present" may precede the guest's count).
     let live = screen
-        .wait("attendance", |v| {
-            v["type"] == "live" && v["attendance"]["present"] == 3
+        .wait("attendance with 3 present and 1 guest", |v| {
+            v["type"] == "live"
+                && v["attendance"]["present"] == 3
+                && v["attendance"]["guests"] == 1
         })
         .await;
     let a = &live["attendance"];
