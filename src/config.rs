@@ -66,6 +66,10 @@ pub struct Config {
     /// Directories of banks, loaded after the shipped ones.
     pub bank_dirs: Vec<PathBuf>,
     pub clock: Arc<dyn Clock>,
+    /// Voters in the smallest group of secret ballots written together
+    /// (`room::ballot_box::SECRET_GROUP`); not an option: tests lower it to
+    /// show what a weaker setting would leak.
+    pub secret_group: usize,
 }
 
 impl Config {
@@ -77,6 +81,7 @@ impl Config {
             public_url: None,
             bank_dirs: Vec::new(),
             clock: Arc::new(SystemClock),
+            secret_group: crate::room::ballot_box::SECRET_GROUP,
         }
     }
 }

@@ -210,6 +210,7 @@ pub async fn run(
         clock: config.clock.clone(),
         shutdown: token.clone(),
         host_secret: config.host_secret.clone().into(),
+        secret_group: config.secret_group,
     };
     let app = Arc::new(App::new(
         config.host_secret.clone(),

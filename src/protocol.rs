@@ -585,6 +585,11 @@ pub enum ServerMsg<'a> {
     Ack {
         cid: &'a str,
     },
+    /// A secret ballot is counted in the room but waits to be written with
+    /// a group of others; its `ack` follows once that group is durable.
+    Received {
+        cid: &'a str,
+    },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         cid: Option<&'a str>,

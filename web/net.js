@@ -146,12 +146,15 @@ export class Connection extends Emitter {
    * Sends a command (the cid is added). Resolves on its `ack`, rejects with
    * the `error` (`{code, message, ...}`). Survives reconnects: an unacked
    * command is resent with the same cid after the next welcome.
+   * `onReceived` is called on `received`: a secret ballot the server holds
+   * until it can be written with a group of others. It stays pending (and
+   * is resent after a reconnect) until its `ack`, however long that takes.
    */
-  send(cmd) {
+  send(cmd, { onReceived } = {}) {
     const cid = this.nextCid();
     const frame = { ...cmd, cid };
     return new Promise((resolve, reject) => {
-      this.pending.set(cid, { frame, resolve, reject, timer: null });
+      this.pending.set(cid, { frame, resolve, reject, onReceived, timer: null });
       if (this.welcomed) this.transmit(cid);
     });
   }
@@ -360,6 +363,16 @@ export class Connection extends Emitter {
           clearTimeout(p.timer);
           this.pending.delete(msg.cid);
           p.resolve(msg);
+        }
+        break;
+      }
+      case 'received': {
+        // Held by the server, ack to follow: no timeout until then.
+        const p = this.pending.get(msg.cid);
+        if (p) {
+          clearTimeout(p.timer);
+          p.timer = null;
+          if (p.onReceived) p.onReceived(msg);
         }
         break;
       }

@@ -6,10 +6,11 @@ use std::sync::atomic::Ordering;
 use serde_json::json;
 use tokio::sync::oneshot;
 
+use super::ballot_box::Held;
 use super::event::{By, Event, RosterRow};
 use super::state::Refusal;
-use super::{Actor, After, ApiOp, ConnId};
-use crate::protocol::{AnswerMsg, ClientMsg, ErrorCode, MotionDraft, Role, RosterInput};
+use super::{Actor, After, ApiOp, ConnId, frame};
+use crate::protocol::{AnswerMsg, ClientMsg, ErrorCode, MotionDraft, Role, RosterInput, ServerMsg};
 use crate::quiz::{CloseReason, MemberId, Phase, Step, Submission};
 use crate::roster::{RosterEntry, Status};
 use crate::store::Op;
@@ -136,9 +137,16 @@ impl Actor {
                 );
             }
         };
+        // A secret ballot resent while it waits in the box: received again.
+        if let By::Member(m) = by
+            && let Some(h) = self.ballot_box.find_mut(m, &cid)
+        {
+            h.conn = conn;
+            return self.send(conn, frame(ServerMsg::Received { cid: &cid }.to_json()));
+        }
         // A resent command: acknowledge again, apply once.
         if self.state.seen(by, &cid) {
-            let seq = self.state.seq;
+            let seq = self.queued;
             self.after(
                 seq,
                 After::Ack {
@@ -160,10 +168,14 @@ impl Actor {
             );
         }
         let result = match by {
-            By::Member(m) => self.member_command(m, &cid, &msg),
+            By::Member(m) => self.member_command(conn, m, &cid, &msg),
             _ => self.host_command(&cid, &msg),
         };
         match result {
+            Ok(_) if matches!(by, By::Member(m) if self.ballot_box.holds(m, &cid)) => {
+                self.send(conn, frame(ServerMsg::Received { cid: &cid }.to_json()));
+                self.seal_ready();
+            }
             Ok(seq) => {
                 // A member's own view changes with an answer or a reservation;
                 // after a vote the ack says enough (and a burst of thousands
@@ -175,12 +187,18 @@ impl Actor {
         }
     }
 
-    fn member_command(&mut self, m: MemberId, cid: &str, msg: &ClientMsg) -> Result<u64, Refusal> {
+    fn member_command(
+        &mut self,
+        conn: ConnId,
+        m: MemberId,
+        cid: &str,
+        msg: &ClientMsg,
+    ) -> Result<u64, Refusal> {
         let by = By::Member(m);
         match msg {
             ClientMsg::Ping { .. } => unreachable!("answered by the connection"),
             ClientMsg::Answer(a) => self.answer(m, a),
-            ClientMsg::Vote { motion, option, .. } => self.vote(m, cid, *motion, *option),
+            ClientMsg::Vote { motion, option, .. } => self.vote(conn, m, cid, *motion, *option),
             ClientMsg::Reserve { motion, text, .. } => {
                 let text = text.trim();
                 if text.is_empty() || text.chars().count() > MAX_RESERVATION_CHARS {
@@ -236,6 +254,8 @@ impl Actor {
             }
             ClientMsg::End { .. } => {
                 let event = if self.state.quiz.phase() == Phase::Podium {
+                    // No more ballots can come: the box is one last group.
+                    self.seal_all();
                     Event::Ended
                 } else {
                     Event::Podium
@@ -385,6 +405,7 @@ impl Actor {
     /// the member voted and, in a separate table, adds one to the count.
     fn vote(
         &mut self,
+        conn: ConnId,
         member: MemberId,
         cid: &str,
         motion: MotionId,
@@ -409,6 +430,8 @@ impl Actor {
                 },
             );
         }
+        // Applied now; written later with a group of others (ballot_box).
+        let (written, queued) = (self.ops.len(), self.queued);
         let seq = self.emit(
             by,
             Some(cid),
@@ -418,11 +441,22 @@ impl Actor {
                 option: Some(option),
             },
         )?;
-        self.ops.push(Op::SecretCount {
+        let mut ops = self.ops.split_off(written);
+        self.queued = queued;
+        ops.push(Op::SecretCount {
             meeting: self.id,
             motion,
             option: option as u32,
         });
+        self.ballot_box.put(
+            motion,
+            Held {
+                member,
+                cid: cid.to_string(),
+                conn,
+                ops,
+            },
+        );
         Ok(seq)
     }
 
@@ -433,6 +467,8 @@ impl Actor {
             .motion(motion)
             .is_some_and(|m| m.spec.ballot == Ballot::Secret)
         {
+            // No more ballots can come: the rest of the box is one group.
+            self.seal_all();
             // Leave no history of the count's changes in the write-ahead log.
             self.ops.push(Op::Checkpoint);
         }
@@ -512,7 +548,7 @@ impl Actor {
                     })
             }
             ApiOp::CreateMotions { specs } => {
-                let mut last = Ok(self.state.seq);
+                let mut last = Ok(self.queued);
                 let mut ids = Vec::new();
                 for spec in specs {
                     let motion = self.state.next_motion_id();

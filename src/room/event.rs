@@ -143,6 +143,12 @@ pub enum Event {
         #[serde(skip)]
         option: Option<usize>,
     },
+    /// A group of secret ballots reached the store together (see
+    /// `room::ballot_box`); their acks wait for this event to be durable.
+    BallotsSealed {
+        motion: MotionId,
+        ballots: u32,
+    },
     /// A minority opinion recorded on a closed motion (bảo lưu ý kiến).
     Reserved {
         member: MemberId,

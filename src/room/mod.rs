@@ -8,6 +8,7 @@
 //! page reconnects and resyncs). Shared views are serialised once per change;
 //! counters for the projector and host are coalesced to a fixed tick.
 
+pub mod ballot_box;
 mod commands;
 pub mod event;
 pub mod state;
@@ -132,6 +133,9 @@ pub struct RoomCtx {
     pub clock: Arc<dyn Clock>,
     pub shutdown: CancellationToken,
     pub host_secret: Arc<str>,
+    /// Voters in the smallest group of secret ballots written together
+    /// (`ballot_box::SECRET_GROUP`; lower only in tests).
+    pub secret_group: usize,
 }
 
 /// One attached connection.
@@ -178,6 +182,11 @@ struct Actor {
     member_conn: HashMap<MemberId, ConnId>,
     pending: VecDeque<(u64, After)>,
     ops: Vec<Op>,
+    /// The last sequence number queued for the store: what "everything so
+    /// far" means to an ack. Held secret ballots (below) are not counted.
+    queued: u64,
+    /// Secret ballots applied but not yet handed to the store.
+    ballot_box: ballot_box::BallotBox,
     notify: Arc<watch::Sender<Commit>>,
     committed: watch::Receiver<Commit>,
     dirty: Dirty,
@@ -216,6 +225,8 @@ pub fn spawn(
         .into_iter()
         .rev()
         .collect();
+    let ballot_box = ballot_box::BallotBox::new(ctx.secret_group);
+    let queued = state.seq;
     let actor = Actor {
         id,
         ctx,
@@ -225,6 +236,8 @@ pub fn spawn(
         member_conn: HashMap::new(),
         pending: VecDeque::new(),
         ops: Vec::new(),
+        queued,
+        ballot_box,
         notify: Arc::new(notify),
         committed,
         dirty: Dirty::default(),
@@ -310,6 +323,7 @@ impl Actor {
         self.state.apply(&env)?;
         self.mark(&env.event);
         let seq = env.seq;
+        self.queued = seq;
         let ended = matches!(env.event, Event::Ended);
         self.ops.push(Op::Event {
             meeting: self.id,
@@ -322,6 +336,52 @@ impl Actor {
             });
         }
         Ok(seq)
+    }
+
+    /// Writes the ballots the box can release now, if any.
+    fn seal_ready(&mut self) {
+        if let Some((motion, held)) = self.ballot_box.ready() {
+            self.seal(motion, held);
+        }
+    }
+
+    /// Writes every ballot in the box (the motion closes, the meeting ends).
+    fn seal_all(&mut self) {
+        if let Some((motion, held)) = self.ballot_box.all() {
+            self.seal(motion, held);
+        }
+    }
+
+    /// Hands a group of secret ballots to the store in one write, with an
+    /// event whose durability releases their acks.
+    fn seal(&mut self, motion: crate::vote::MotionId, held: Vec<ballot_box::Held>) {
+        let ballots = held.len() as u32;
+        let mut acks = Vec::with_capacity(held.len());
+        for h in held {
+            self.ops.extend(h.ops);
+            // The member's page now, if they reconnected since.
+            let conn = self.member_conn.get(&h.member).copied().unwrap_or(h.conn);
+            acks.push((conn, h.cid));
+        }
+        match self.emit(By::System, None, Event::BallotsSealed { motion, ballots }) {
+            Ok(seq) => {
+                for (conn, cid) in acks {
+                    self.after(
+                        seq,
+                        After::Ack {
+                            conn,
+                            cid,
+                            me: false,
+                        },
+                    );
+                }
+            }
+            Err(r) => {
+                for (conn, cid) in acks {
+                    self.refuse(conn, &cid, r.clone());
+                }
+            }
+        }
     }
 
     /// An event the room causes itself (deadline, everyone answered).
@@ -337,7 +397,7 @@ impl Actor {
         }
         let w = Write {
             ops: std::mem::take(&mut self.ops),
-            notify: Some((self.notify.clone(), self.state.seq)),
+            notify: Some((self.notify.clone(), self.queued)),
             reply: None,
         };
         if self.ctx.store.submit(w).is_err() {
@@ -634,6 +694,7 @@ impl Actor {
             | Event::MotionUpdated { .. }
             | Event::MotionDeleted { .. }
             | Event::Reserved { .. } => d.state = true,
+            Event::BallotsSealed { .. } => {}
         }
     }
 
@@ -701,7 +762,7 @@ impl Actor {
         match hello.role {
             Role::Screen => {
                 self.set_role(id, Role::Screen, None);
-                let seq = self.state.seq;
+                let seq = self.queued;
                 self.after(
                     seq,
                     After::Welcome {
@@ -725,7 +786,7 @@ impl Actor {
                     return;
                 }
                 self.set_role(id, Role::Host, None);
-                let seq = self.state.seq;
+                let seq = self.queued;
                 self.after(
                     seq,
                     After::Welcome {
@@ -872,7 +933,7 @@ impl Actor {
 
     /// A known member comes back (coming back counts them present again).
     fn resume(&mut self, conn: ConnId, cid: String, member: MemberId, token: String) {
-        let mut seq = self.state.seq;
+        let mut seq = self.queued;
         if !self.state.is_present(member)
             && let Ok(s) = self.emit(By::Member(member), None, Event::Returned { member })
         {

@@ -379,6 +379,10 @@ impl MeetingState {
             } => self.cast(*member, *motion, Ballot::Secret, |m| {
                 m.cast_secret(*member, *option)
             })?,
+            Event::BallotsSealed { motion, .. } => {
+                self.motion(*motion)
+                    .ok_or(VoteError::UnknownMotion(*motion))?;
+            }
             Event::Reserved {
                 member,
                 motion,

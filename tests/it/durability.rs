@@ -382,14 +382,16 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
     // Secret ballot: the same, and the counts (kept apart) match the voters.
     kill_mid_burst(bin, host, again, 2).await;
     let bin = Binary::start(tmp.path(), "").expect("restarts again");
+    let mut phones = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
         let mut c = Client::connect_addr(bin.addr).await;
         c.hello("member", &pin, json!({"token": token}))
             .await
             .expect("resumes");
-        c.command(json!({"type": "vote", "cid": format!("v2-{i}"), "motion": 2, "option": i % 3}))
+        c.ballot(json!({"type": "vote", "cid": format!("v2-{i}"), "motion": 2, "option": i % 3}))
             .await
-            .expect("a resent ballot is acknowledged");
+            .expect("a resent ballot is acknowledged, or received into the box");
+        phones.push(c);
     }
     let mut host = Client::connect_addr(bin.addr).await;
     host.hello("host", &pin, json!({"secret": SECRET}))

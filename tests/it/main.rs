@@ -22,5 +22,7 @@ mod load;
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.
 mod quiz_flow;
+/// Secret ballots against an attacker holding a copy of the data directory.
+mod secrecy;
 /// Voting: roster, attendance, open and secret ballots, decisions.
 mod voting;

@@ -25,7 +25,7 @@ pub fn test_banks_dir() -> PathBuf {
 
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
-    dir: PathBuf,
+    pub dir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -37,6 +37,19 @@ impl TestServer {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().join("data");
         let mut s = Self::start_in(&dir, None).await;
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// Starts in a new temporary directory with a configuration changed by
+    /// `tweak` (settings the command line does not offer).
+    #[allow(dead_code)] // Only some test modules use it.
+    pub async fn start_with(tweak: fn(&mut Config)) -> TestServer {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("data");
+        let mut s = Self::try_start_at("127.0.0.1:0".parse().unwrap(), &dir, None, tweak)
+            .await
+            .expect("server starts");
         s._tmp = Some(tmp);
         s
     }
@@ -54,7 +67,7 @@ impl TestServer {
         let dir = self.dir.clone();
         let tmp = self._tmp.take();
         self.stop().await;
-        let mut s = Self::try_start_at(addr, &dir, None)
+        let mut s = Self::try_start_at(addr, &dir, None, |_| {})
             .await
             .expect("server restarts on the same port");
         s._tmp = tmp;
@@ -65,13 +78,14 @@ impl TestServer {
         dir: &Path,
         clock: Option<Arc<dyn Clock>>,
     ) -> anyhow::Result<TestServer> {
-        Self::try_start_at("127.0.0.1:0".parse().unwrap(), dir, clock).await
+        Self::try_start_at("127.0.0.1:0".parse().unwrap(), dir, clock, |_| {}).await
     }
 
     async fn try_start_at(
         at: std::net::SocketAddr,
         dir: &Path,
         clock: Option<Arc<dyn Clock>>,
+        tweak: fn(&mut Config),
     ) -> anyhow::Result<TestServer> {
         // Server logs, when asked for with RUST_LOG.
         if std::env::var_os("RUST_LOG").is_some() {
@@ -88,6 +102,7 @@ impl TestServer {
         if let Some(c) = clock {
             config.clock = c;
         }
+        tweak(&mut config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
@@ -440,7 +455,27 @@ impl Client {
     }
 
     /// Sends a command and waits for its ack (Ok) or error (Err).
-    pub async fn command(&mut self, mut v: Value) -> Result<Value, Value> {
+    pub async fn command(&mut self, v: Value) -> Result<Value, Value> {
+        self.command_until(v, &["ack", "welcome"]).await
+    }
+
+    /// Sends a vote and waits for its first answer: `ack`, or `received`
+    /// for a secret ballot waiting in the box (its ack comes later).
+    pub async fn ballot(&mut self, v: Value) -> Result<Value, Value> {
+        self.command_until(v, &["ack", "received"]).await
+    }
+
+    /// Waits for the ack of a command sent before (a held secret ballot).
+    pub async fn wait_ack(&mut self, cid: &str) -> Value {
+        self.take(&format!("ack of {cid}"), |f| {
+            f["type"] == "ack" && f["cid"] == cid
+        })
+        .await
+    }
+
+    /// Sends a command (with a new cid unless it has one) and waits for a
+    /// reply to it of one of the `kinds`, or an error (Err).
+    async fn command_until(&mut self, mut v: Value, kinds: &[&str]) -> Result<Value, Value> {
         let cid = match v.get("cid").and_then(|c| c.as_str()) {
             Some(c) => c.to_string(),
             None => {
@@ -453,7 +488,9 @@ impl Client {
         let reply = self
             .take(&format!("reply to {cid}"), |f| {
                 f["cid"] == cid.as_str()
-                    && matches!(f["type"].as_str(), Some("ack" | "error" | "welcome"))
+                    && f["type"]
+                        .as_str()
+                        .is_some_and(|t| t == "error" || kinds.contains(&t))
             })
             .await;
         if reply["type"] == "error" {

@@ -95,9 +95,7 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
     // (a frame showing "3 present" may precede the guest's count).
     let live = screen
         .wait("attendance with 3 present and 1 guest", |v| {
-            v["type"] == "live"
-                && v["attendance"]["present"] == 3
-                && v["attendance"]["guests"] == 1
+            v["type"] == "live" && v["attendance"]["present"] == 3 && v["attendance"]["guests"] == 1
         })
         .await;
     let a = &live["attendance"];
@@ -611,9 +609,13 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
         c.hello("member", &pin, json!({"name": name}))
             .await
             .unwrap();
-        c.command(json!({"type": "vote", "motion": 1, "option": option}))
+        // Too few ballots to form a group of five: each waits in the box,
+        // counted, and is written (and acknowledged) at close.
+        let r = c
+            .ballot(json!({"type": "vote", "motion": 1, "option": option}))
             .await
             .unwrap();
+        assert_eq!(r["type"], "received", "{r}");
         // A phone that reconnects learns it voted, never what.
         let mut again = Client::connect_addr(bin.addr).await;
         again
@@ -636,6 +638,19 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
     host.command(json!({"type": "motion_close", "motion": 1}))
         .await
         .unwrap();
+    // Closing writes the four ballots as one group and acknowledges them,
+    // each on the member's page of now (the second one).
+    for pair in members.chunks_mut(2) {
+        let cid = pair[0]
+            .log
+            .iter()
+            .find(|f| f["type"] == "received")
+            .unwrap()["cid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        pair[1].wait_ack(&cid).await;
+    }
     let st = host
         .wait("result", |v| {
             v["type"] == "state" && v["motion"]["status"] == "closed"
@@ -681,6 +696,17 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
         .filter(|b| b.contains("ballot_cast"))
         .collect();
     assert_eq!(cast.len(), 4);
+    let sealed: Vec<Value> = bodies
+        .iter()
+        .map(|b| serde_json::from_str::<Value>(b).unwrap())
+        .map(|b| b["event"].clone())
+        .filter(|e| e["kind"] == "ballots_sealed")
+        .collect();
+    assert_eq!(
+        sealed,
+        vec![json!({"kind": "ballots_sealed", "motion": 1, "ballots": 4})],
+        "one group of four"
+    );
     for b in &cast {
         assert!(
             !b.contains("option"),

@@ -746,10 +746,19 @@ function castVote(i) {
   const mine = { motion: m.id, option: i, status: 'sending' };
   myVote = mine;
   $('#vote-error').textContent = '';
+  const onReceived = () => {
+    // A secret ballot counted, waiting to be written with others.
+    if (myVote !== mine) return;
+    mine.status = 'sent';
+    mine.held = true;
+    rememberChoice(m.id, i);
+    render();
+  };
   conn
-    .send({ type: 'vote', motion: m.id, option: i })
+    .send({ type: 'vote', motion: m.id, option: i }, { onReceived })
     .then(() => {
       mine.status = 'sent';
+      mine.held = false;
       rememberChoice(m.id, i);
       render();
     })
@@ -823,9 +832,11 @@ function renderMotion() {
     $('#vote-choice').textContent = chosen !== null && m.options[chosen] !== undefined
       ? t('m.vote.chosen', { option: m.options[chosen] })
       : t('m.vote.voted');
-    $('#vote-note').textContent = secret
-      ? (chosen !== null ? t('m.vote.secretNote') : t('m.vote.secretNoMemory'))
-      : t('m.vote.recorded');
+    $('#vote-note').textContent = secret && local && local.held
+      ? t('m.vote.held')
+      : secret
+        ? (chosen !== null ? t('m.vote.secretNote') : t('m.vote.secretNoMemory'))
+        : t('m.vote.recorded');
   }
 
   const optionList = t('m.vote.options', { options: m.options.join(' · ') });

@@ -1,0 +1,423 @@
+//! Secret ballots against an attacker who holds a copy of the data
+//! directory (SPEC §5, issue 8): the copy is replayed commit by commit from
+//! its write-ahead log, every state it ever held is read (every table, and
+//! the free pages), and two successive states are compared to link voters
+//! to choices. The real server must leave no group smaller than five; a
+//! control run with ballots written one by one shows the attack works.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::support::{Binary, Client, SECRET, TestServer};
+
+/// The smallest group of voters a copy may single out.
+const GROUP: usize = 5;
+
+/// What one state of the database says about a motion's secret ballot.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Ballots {
+    /// Members recorded as having voted.
+    voters: BTreeSet<u64>,
+    /// option → count.
+    counts: BTreeMap<u32, i64>,
+}
+
+/// Copies the database files of `dir` as they are now (an attacker's copy).
+fn copy_data_dir(dir: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    for f in ["handsup.db", "handsup.db-wal"] {
+        let from = dir.join(f);
+        if let Ok(bytes) = std::fs::read(&from) {
+            std::fs::write(to.join(f), bytes).unwrap();
+        }
+    }
+    to.to_path_buf()
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// Every state a copy holds: the main file alone, then the main file with
+/// each committed transaction of its write-ahead log applied in turn. Frames
+/// of an older log generation (left behind after the log restarted) are
+/// replayed as their own chain. Each state is a database image.
+fn states(copy: &Path) -> Vec<Vec<Vec<u8>>> {
+    let base = std::fs::read(copy.join("handsup.db")).unwrap_or_default();
+    let wal = std::fs::read(copy.join("handsup.db-wal")).unwrap_or_default();
+    let mut chains = vec![vec![base.clone()]];
+    if wal.len() < 32 {
+        return chains;
+    }
+    let page = be32(&wal, 8) as usize;
+    let frame = 24 + page;
+    // Frames grouped by the log generation (salt) they were written in.
+    let mut generations: Vec<((u32, u32), Vec<usize>)> = Vec::new();
+    let mut at = 32;
+    while at + frame <= wal.len() {
+        let salt = (be32(&wal, at + 8), be32(&wal, at + 12));
+        match generations.last_mut() {
+            Some((s, frames)) if *s == salt => frames.push(at),
+            _ => generations.push((salt, vec![at])),
+        }
+        at += frame;
+    }
+    for (_, frames) in generations {
+        let mut image = base.clone();
+        let mut chain = Vec::new();
+        for at in frames {
+            let pgno = be32(&wal, at) as usize;
+            let commit_size = be32(&wal, at + 4) as usize;
+            if pgno == 0 {
+                continue;
+            }
+            let off = (pgno - 1) * page;
+            if image.len() < off + page {
+                image.resize(off + page, 0);
+            }
+            image[off..off + page].copy_from_slice(&wal[at + 24..at + frame]);
+            if commit_size > 0 {
+                image.truncate(commit_size * page);
+                chain.push(image.clone());
+            }
+        }
+        chains.push(chain);
+    }
+    chains
+}
+
+/// Opens a database image on its own (no log) and reads the motion's
+/// ballots; checks every table and the free pages on the way.
+fn read_state(image: &[u8], work: &Path, motion: u64) -> Option<Ballots> {
+    if image.len() < 100 {
+        return None;
+    }
+    let mut image = image.to_vec();
+    // Rollback-journal mode, so the image opens without a log beside it.
+    image[18] = 1;
+    image[19] = 1;
+    let path = work.join("state.db");
+    let _ = std::fs::remove_file(&path);
+    std::fs::write(&path, &image).unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .ok()?
+        .query_map([], |r| r.get(0))
+        .ok()?
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if tables.is_empty() {
+        // A state from before the schema: nothing to read.
+        return None;
+    }
+    assert_eq!(
+        tables,
+        vec!["events", "meetings", "secret_counts"],
+        "no other table could hold a link"
+    );
+    let mut b = Ballots::default();
+    let mut stmt = conn.prepare("SELECT body FROM events").ok()?;
+    let bodies = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .ok()?
+        .collect::<Result<Vec<_>, _>>()
+        .ok()?;
+    for body in bodies {
+        let v: Value = serde_json::from_str(&body).expect("events are JSON");
+        if v["event"]["kind"] == "ballot_cast" {
+            assert!(
+                v["event"].get("option").is_none() && !body.contains("option"),
+                "a stored ballot names its choice: {body}"
+            );
+            if v["event"]["motion"] == motion {
+                b.voters.insert(v["event"]["member"].as_u64().unwrap());
+            }
+        }
+    }
+    let mut stmt = conn
+        .prepare("SELECT option, count FROM secret_counts WHERE motion = ?1")
+        .ok()?;
+    b.counts = stmt
+        .query_map([motion as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ok()?
+        .collect::<Result<_, _>>()
+        .ok()?;
+    check_free_pages(&conn, &image);
+    Some(b)
+}
+
+/// Free pages must hold nothing: no older version of any table.
+fn check_free_pages(conn: &rusqlite::Connection, image: &[u8]) {
+    let page = match u16::from_be_bytes([image[16], image[17]]) {
+        1 => 65536,
+        n => n as usize,
+    };
+    let used: BTreeSet<u32> = conn
+        .prepare("SELECT pageno FROM dbstat")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let pages = (image.len() / page) as u32;
+    // Freelist trunk pages: [next trunk][n][n leaf page numbers][zeros].
+    let mut trunks = BTreeSet::new();
+    let mut trunk = be32(image, 32);
+    while trunk != 0 && trunks.insert(trunk) {
+        let p = &image[(trunk as usize - 1) * page..trunk as usize * page];
+        let n = be32(p, 4) as usize;
+        assert!(
+            p[8 + 4 * n..].iter().all(|&x| x == 0),
+            "free-list page {trunk} holds old data"
+        );
+        trunk = be32(p, 0);
+    }
+    for pgno in 1..=pages {
+        if used.contains(&pgno) || trunks.contains(&pgno) || pgno == 1 {
+            continue;
+        }
+        let p = &image[(pgno as usize - 1) * page..pgno as usize * page];
+        assert!(
+            p.iter().all(|&x| x == 0),
+            "free page {pgno} holds old data (secure_delete must zero it)"
+        );
+    }
+}
+
+/// What the attack learnt from a copy.
+#[derive(Debug, Default)]
+struct Attack {
+    /// States read.
+    states: usize,
+    /// The smallest group of voters whose ballots one commit revealed.
+    smallest: Option<usize>,
+    /// Voters singled out with their choice.
+    linked: BTreeMap<u64, u32>,
+}
+
+/// Replays every state of `copy` and compares each with the one before.
+fn attack(copy: &Path, motion: u64) -> Attack {
+    let work = tempfile::tempdir().unwrap();
+    let mut out = Attack::default();
+    for chain in states(copy) {
+        let mut before: Option<Ballots> = None;
+        // Voters seen since the counts last moved.
+        let mut waiting: BTreeSet<u64> = BTreeSet::new();
+        for image in chain {
+            let Some(now) = read_state(&image, work.path(), motion) else {
+                continue;
+            };
+            out.states += 1;
+            if let Some(prev) = &before {
+                waiting.extend(now.voters.difference(&prev.voters));
+                let moved: BTreeMap<u32, i64> = now
+                    .counts
+                    .iter()
+                    .map(|(o, c)| (*o, c - prev.counts.get(o).copied().unwrap_or(0)))
+                    .filter(|(_, d)| *d != 0)
+                    .collect();
+                if !moved.is_empty() {
+                    let group = waiting.len();
+                    out.smallest = Some(out.smallest.map_or(group, |s| s.min(group)));
+                    if group == 1 && moved.len() == 1 {
+                        let voter = *waiting.iter().next().unwrap();
+                        out.linked.insert(voter, *moved.keys().next().unwrap());
+                    }
+                    waiting.clear();
+                }
+            }
+            before = Some(now);
+        }
+    }
+    out
+}
+
+/// Asserts that no state of `copy` singles out fewer than `least` voters.
+fn assert_unlinkable(copy: &Path, motion: u64, least: usize, when: &str) -> Attack {
+    let a = attack(copy, motion);
+    assert!(a.states > 0, "{when}: the copy holds a readable database");
+    assert!(
+        a.linked.is_empty(),
+        "{when}: voters linked to their choice: {:?}",
+        a.linked
+    );
+    if let Some(s) = a.smallest {
+        assert!(
+            s >= least,
+            "{when}: one commit revealed the ballots of only {s} voters"
+        );
+    }
+    eprintln!(
+        "{when}: {} states read, smallest group {:?}",
+        a.states, a.smallest
+    );
+    a
+}
+
+async fn secret_motion(host: &mut Client) {
+    host.command(json!({"type": "motion_create", "text": "Bầu bí thư chi bộ", "ballot": "secret"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+}
+
+/// 23 members vote on a secret ballot; the server is killed with SIGKILL
+/// after 17 ballots, restarted, the phones resend what was not
+/// acknowledged, the rest vote and the motion closes. Copies of the data
+/// directory taken after every ballot, right after the kill, after the
+/// restart and at the end are all attacked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_the_data_directory_at_any_moment_links_no_voter_to_a_choice() {
+    const VOTERS: usize = 23;
+    const KILL_AFTER: usize = 17;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let copies = tmp.path().join("copies");
+    let bin = Binary::start(&data, "").expect("starts");
+    let pin = bin.create_meeting("alltypes").await;
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    secret_motion(&mut host).await;
+    let choice = |i: usize| (i * 7 % 3) as u64;
+
+    let mut tokens = Vec::new();
+    let mut phones = Vec::new();
+    for i in 0..VOTERS {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"name": format!("Voter {i}")}))
+            .await
+            .unwrap();
+        tokens.push(c.token.clone().unwrap());
+        phones.push(c);
+    }
+    let mut acked = [false; VOTERS];
+    for i in 0..KILL_AFTER {
+        let r = phones[i]
+            .ballot(
+                json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": choice(i)}),
+            )
+            .await
+            .unwrap();
+        acked[i] |= r["type"] == "ack";
+        let copy = copy_data_dir(&data, &copies.join(format!("vote-{i}")));
+        assert_unlinkable(&copy, 1, GROUP, &format!("after ballot {i}"));
+    }
+    // Two groups of five were written (at the 10th and the 15th ballot);
+    // the newest seven wait in the box, counted but not durable.
+    for (i, c) in phones.iter_mut().enumerate().take(2 * GROUP) {
+        c.wait_ack(&format!("b{i}")).await;
+        acked[i] = true;
+    }
+    for (i, c) in phones.iter().enumerate().skip(2 * GROUP) {
+        assert!(
+            !c.log.iter().any(|f| f["type"] == "ack"),
+            "ballot {i} is acknowledged before its group is written"
+        );
+    }
+    drop(phones);
+    drop(host);
+    bin.kill();
+    let copy = copy_data_dir(&data, &copies.join("after-kill"));
+    assert_unlinkable(&copy, 1, GROUP, "after SIGKILL");
+
+    // Restart: every phone resumes and resends its ballot if it had one.
+    let bin = Binary::start(&data, "").expect("restarts");
+    let copy = copy_data_dir(&data, &copies.join("after-restart"));
+    assert_unlinkable(&copy, 1, GROUP, "after the restart");
+    let mut phones = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"token": token}))
+            .await
+            .expect("resumes");
+        let r = c
+            .ballot(
+                json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": choice(i)}),
+            )
+            .await
+            .expect("a ballot, resent or new, is acknowledged or received");
+        if acked[i] {
+            assert_eq!(r["type"], "ack", "a durable ballot is acknowledged again");
+        }
+        phones.push((c, r["type"] == "received"));
+        let copy = copy_data_dir(&data, &copies.join(format!("again-{i}")));
+        assert_unlinkable(&copy, 1, GROUP, &format!("after ballot {i} again"));
+    }
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    for (i, (c, _)) in phones.iter_mut().enumerate().filter(|(_, p)| p.1) {
+        c.wait_ack(&format!("b{i}")).await;
+    }
+    let st = host
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    let counts: Vec<u64> = (0..3)
+        .map(|o| (0..VOTERS).filter(|&i| choice(i) == o).count() as u64)
+        .collect();
+    assert_eq!(
+        st["motion"]["result"]["counts"],
+        json!(counts),
+        "counted once each"
+    );
+    assert_eq!(st["motion"]["result"]["voted"], VOTERS);
+    let copy = copy_data_dir(&data, &copies.join("closed"));
+    assert_unlinkable(&copy, 1, GROUP, "after close");
+}
+
+/// The control: the same attack on a server that writes each secret ballot
+/// on its own (a group of one) links nearly every voter to their choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attack_links_voters_when_ballots_are_written_one_by_one() {
+    const VOTERS: usize = 10;
+    let server = TestServer::start_with(|c| c.secret_group = 1).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    secret_motion(&mut host).await;
+    let choice = |i: usize| (i * 7 % 3) as u32;
+    let mut phones = Vec::new();
+    for i in 0..VOTERS {
+        let mut c = Client::member(&server, &pin, &format!("Voter {i}")).await;
+        c.ballot(json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": choice(i)}))
+            .await
+            .unwrap();
+        phones.push(c);
+    }
+    // Each ballot is written when the next arrives: wait until the ninth is
+    // durable, then take the copy.
+    phones[VOTERS - 2]
+        .wait_ack(&format!("b{}", VOTERS - 2))
+        .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = copy_data_dir(&server.dir, tmp.path());
+    let a = attack(&copy, 1);
+    let members: Vec<u64> = phones.iter().map(|c| c.member.unwrap()).collect();
+    let right = a
+        .linked
+        .iter()
+        .filter(|(m, o)| {
+            let i = members.iter().position(|x| x == *m).unwrap();
+            choice(i) == **o
+        })
+        .count();
+    assert_eq!(a.smallest, Some(1));
+    assert!(
+        right >= VOTERS - 1,
+        "the attack links {right} of {VOTERS} voters to their choice: {a:?}"
+    );
+}
