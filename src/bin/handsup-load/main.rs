@@ -15,6 +15,7 @@ mod baseline;
 mod client;
 mod procfs;
 mod stats;
+mod storm;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -65,6 +66,22 @@ struct Args {
     /// Connections being opened at once.
     #[arg(long, default_value_t = 256)]
     connect_parallel: usize,
+    /// What to measure: `calm` (join, answer, vote, against --url), or a
+    /// storm the generator causes on a server it runs itself (--server-bin):
+    /// `restart` (SIGKILL and restart with every phone connected) or `blip`
+    /// (30% of the phones off the network for 5 s during a vote).
+    #[arg(long, value_enum, default_value_t = Scenario::Calm)]
+    scenario: Scenario,
+    /// The handsup binary the storm scenarios start (and kill) themselves.
+    #[arg(long, default_value = "target/release/handsup")]
+    server_bin: std::path::PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    Calm,
+    Restart,
+    Blip,
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,7 +129,21 @@ fn main() -> anyhow::Result<()> {
         return runtime.block_on(baseline::serve(port));
     }
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    runtime.block_on(run(args))
+    let storm = match args.scenario {
+        Scenario::Calm => return runtime.block_on(run(args)),
+        Scenario::Restart => storm::Storm::Restart,
+        Scenario::Blip => storm::Storm::Blip,
+    };
+    runtime.block_on(storm::run(storm::Plan {
+        storm,
+        members: args.members,
+        meetings: args.meetings,
+        bank: args.bank,
+        server_bin: args.server_bin,
+        timeout: Duration::from_secs(args.timeout),
+        connect_parallel: args.connect_parallel,
+        json: args.json,
+    }))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -405,12 +436,18 @@ async fn scenario(
     }
     progress(&format!("{} answers acknowledged; vote", t.answers));
 
-    // The vote: a motion opens; every member votes the moment they see it.
+    // The vote: a motion opens in every meeting at once (drafted first, so
+    // the opening is a storm as the question was); every member votes the
+    // moment they see it.
+    if let Target::Handsup { .. } = target {
+        for h in &hosts {
+            h.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
+                .await?;
+        }
+    }
     for (k, h) in hosts.iter().enumerate() {
         match target {
             Target::Handsup { .. } => {
-                h.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
-                    .await?;
                 t.t_cmd[k] = Instant::now();
                 h.send(json!({"type": "motion_open", "motion": 1}));
             }

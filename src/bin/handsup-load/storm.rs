@@ -1,0 +1,773 @@
+//! Storm scenarios: the server killed and restarted with every phone
+//! connected (`restart`), and a Wi-Fi blip that drops 30% of the phones for
+//! five seconds in the middle of a vote (`blip`).
+//!
+//! Here the generator runs the server itself (`--server-bin`), on a fresh
+//! data directory on 127.0.0.1, so it can SIGKILL it and start it again on
+//! the same port. Phones behave as `web/net.js` does: on any drop they
+//! reconnect with exponential backoff and jitter (0.5 s doubling to 10 s,
+//! each wait drawn between half and all of it), resume their member with
+//! their token, and resend every command not yet acknowledged with its
+//! original cid.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{Control, connect};
+use crate::procfs;
+use crate::stats::{Samples, r1};
+
+/// The reconnect backoff of `web/net.js`.
+const BACKOFF_MIN_MS: u64 = 500;
+const BACKOFF_MAX_MS: u64 = 10_000;
+/// How long a blip keeps phones off the network.
+const BLIP: Duration = Duration::from_secs(5);
+/// Share of phones a blip drops, in tenths.
+const BLIP_TENTHS: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Storm {
+    Restart,
+    Blip,
+}
+
+pub struct Plan {
+    pub storm: Storm,
+    pub members: usize,
+    pub meetings: usize,
+    pub bank: String,
+    pub server_bin: PathBuf,
+    pub timeout: Duration,
+    pub connect_parallel: usize,
+    pub json: bool,
+}
+
+/// A fresh directory for the server's data, removed at the end.
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn new() -> anyhow::Result<WorkDir> {
+        let dir =
+            std::env::temp_dir().join(format!("handsup-load-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(WorkDir(dir))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A server the generator started and may kill.
+struct Server {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts `bin serve` on `port` (0: any) and waits for "Listening on".
+    fn start(bin: &Path, data: &Path, port: u16, secret: &str) -> anyhow::Result<Server> {
+        use std::io::BufRead;
+        let log = std::fs::File::create(data.with_extension("log"))?;
+        let mut child = std::process::Command::new(bin)
+            .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--data")
+            .arg(data)
+            .env("HANDSUP_HOST_SECRET", secret)
+            .stdout(std::process::Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let out = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if !sent && let Some(a) = line.trim().strip_prefix("Listening on") {
+                    sent = tx.send(a.trim().to_string()).is_ok();
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => Ok(Server {
+                child,
+                addr: a.parse().context("the server's address")?,
+            }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(anyhow!(
+                    "the server did not start listening within 60 s; see {}",
+                    data.with_extension("log").display()
+                ))
+            }
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: no chance to save anything.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What a phone tells the coordinator.
+#[derive(Debug)]
+enum Ev {
+    Joined,
+    /// Welcomed again after a drop.
+    Back {
+        at: Instant,
+    },
+    AnswerAck,
+    VoteAck {
+        sent: Instant,
+        at: Instant,
+    },
+    Failed(String),
+}
+
+struct Phone {
+    index: usize,
+    pin: String,
+    addr: SocketAddr,
+    events: mpsc::UnboundedSender<(usize, Ev)>,
+    stop: CancellationToken,
+    /// Counts blips; a phone in the blipped share drops off at each.
+    blip: watch::Receiver<u32>,
+    connecting: Arc<tokio::sync::Semaphore>,
+}
+
+/// A small xorshift generator for the backoff's jitter.
+struct Jitter(u64);
+
+impl Jitter {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// The wait before reconnect attempt `attempt`, as `web/net.js` draws it.
+    fn backoff(&mut self, attempt: u32) -> Duration {
+        let base = BACKOFF_MAX_MS.min(BACKOFF_MIN_MS << attempt.min(16));
+        Duration::from_millis(base / 2 + self.next() % (base / 2 + 1))
+    }
+}
+
+/// Why a connection ended.
+enum Ended {
+    Lost,
+    Blip,
+    Stop,
+}
+
+impl Phone {
+    async fn run(mut self) {
+        let i = self.index;
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let mut jitter = Jitter(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1) * 0x2545_F491_4F6C_DD1D);
+        let mut attempt = 0u32;
+        let mut welcomed = false;
+        // Commands not yet acknowledged, resent after every welcome.
+        let mut pending: Vec<(String, String)> = Vec::new();
+        let mut answered = false;
+        let mut vote_sent: Option<Instant> = None;
+        let blipped = i % 10 < BLIP_TENTHS;
+        self.blip.borrow_and_update();
+        loop {
+            if self.stop.is_cancelled() {
+                return;
+            }
+            let permit = self.connecting.clone().acquire_owned().await;
+            let ws = match connect(self.addr, i).await {
+                Ok(ws) => ws,
+                Err(_) => {
+                    drop(permit);
+                    tokio::time::sleep(jitter.backoff(attempt)).await;
+                    attempt += 1;
+                    continue;
+                }
+            };
+            let hello = json!({"type": "hello", "cid": format!("h{i}-{attempt}-{welcomed}"),
+                "protocol": 1, "role": "member", "pin": self.pin,
+                "name": format!("Storm {i}"), "token": token});
+            let ended = self
+                .connection(
+                    ws,
+                    hello,
+                    permit.ok(),
+                    &mut welcomed,
+                    &mut pending,
+                    &mut answered,
+                    &mut vote_sent,
+                    blipped,
+                )
+                .await;
+            match ended {
+                Ended::Stop => return,
+                Ended::Blip => {
+                    // Off the network for the blip, then straight back.
+                    tokio::time::sleep(BLIP).await;
+                    attempt = 0;
+                }
+                Ended::Lost => {
+                    tokio::time::sleep(jitter.backoff(attempt)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn connection(
+        &mut self,
+        mut ws: crate::client::Ws,
+        hello: Value,
+        mut permit: Option<tokio::sync::OwnedSemaphorePermit>,
+        welcomed: &mut bool,
+        pending: &mut Vec<(String, String)>,
+        answered: &mut bool,
+        vote_sent: &mut Option<Instant>,
+        blipped: bool,
+    ) -> Ended {
+        let i = self.index;
+        let report = |e: Ev| {
+            let _ = self.events.send((i, e));
+        };
+        if ws.send(Message::text(hello.to_string())).await.is_err() {
+            return Ended::Lost;
+        }
+        // An answer waits for the question's reading time, as a phone does.
+        let mut answer_due: Option<tokio::time::Instant> = None;
+        loop {
+            let msg = tokio::select! {
+                _ = tokio::time::sleep_until(answer_due.unwrap_or_else(tokio::time::Instant::now)), if answer_due.is_some() => {
+                    answer_due = None;
+                    let f = json!({"type": "answer", "cid": format!("a{i}"), "question": 0, "choice": [0]});
+                    pending.push((format!("a{i}"), f.to_string()));
+                    if ws.send(Message::text(f.to_string())).await.is_err() {
+                        return Ended::Lost;
+                    }
+                    continue;
+                }
+                _ = self.stop.cancelled() => {
+                    let _ = ws.close(None).await;
+                    return Ended::Stop;
+                }
+                changed = self.blip.changed(), if blipped => {
+                    if changed.is_ok() {
+                        // The phone's Wi-Fi drops: the socket dies with it.
+                        return Ended::Blip;
+                    }
+                    continue;
+                }
+                m = ws.next() => m,
+            };
+            let text = match msg {
+                Some(Ok(Message::Text(t))) => t,
+                Some(Ok(_)) => continue,
+                _ => return Ended::Lost,
+            };
+            let t = text.as_str();
+            let mut out: Vec<String> = Vec::new();
+            if t.starts_with("{\"type\":\"welcome\"") {
+                permit.take();
+                if *welcomed {
+                    report(Ev::Back { at: Instant::now() });
+                } else {
+                    *welcomed = true;
+                    report(Ev::Joined);
+                }
+                out.extend(pending.iter().map(|(_, f)| f.clone()));
+            } else if t.starts_with("{\"type\":\"ack\"") {
+                let v: Value = serde_json::from_str(t).unwrap_or_default();
+                let cid = v["cid"].as_str().unwrap_or_default();
+                if let Some(k) = pending.iter().position(|(c, _)| c == cid) {
+                    pending.remove(k);
+                    if cid.starts_with('a') {
+                        report(Ev::AnswerAck);
+                    } else if let Some(sent) = *vote_sent {
+                        report(Ev::VoteAck {
+                            sent,
+                            at: Instant::now(),
+                        });
+                    }
+                }
+            } else if t.starts_with("{\"type\":\"error\"") {
+                let v: Value = serde_json::from_str(t).unwrap_or_default();
+                match v["code"].as_str() {
+                    // Dropped, not refused: the next welcome resends it.
+                    Some("server_busy" | "rate_limited" | "storage_unavailable") => {
+                        return Ended::Lost;
+                    }
+                    _ => report(Ev::Failed(t.to_string())),
+                }
+            } else if t.starts_with("{\"type\":\"state\"") {
+                let v: Value = serde_json::from_str(t).unwrap_or_default();
+                if v["phase"] == "question" && !*answered && v["question"]["index"] == 0 {
+                    *answered = true;
+                    let opens = v["question"]["opens_in_ms"].as_u64().unwrap_or(0);
+                    answer_due = Some(tokio::time::Instant::now() + Duration::from_millis(opens));
+                } else if v["motion"]["status"] == "open" && vote_sent.is_none() {
+                    *vote_sent = Some(Instant::now());
+                    let motion = v["motion"]["id"].as_u64().unwrap_or(1);
+                    let f = json!({"type": "vote", "cid": format!("v{i}"), "motion": motion, "option": i % 3});
+                    pending.push((format!("v{i}"), f.to_string()));
+                    out.push(f.to_string());
+                }
+            }
+            for f in out {
+                if ws.send(Message::text(f)).await.is_err() {
+                    return Ended::Lost;
+                }
+            }
+        }
+    }
+}
+
+/// Everything phones reported so far.
+#[derive(Default)]
+struct Seen {
+    joined: usize,
+    answers: usize,
+    votes: usize,
+    /// Welcomes after a drop, with when.
+    back: Vec<Instant>,
+    vote_ack: Samples,
+    failures: Vec<String>,
+}
+
+impl Seen {
+    fn take(&mut self, (i, e): (usize, Ev)) {
+        match e {
+            Ev::Joined => self.joined += 1,
+            Ev::Back { at } => self.back.push(at),
+            Ev::AnswerAck => self.answers += 1,
+            Ev::VoteAck { sent, at } => {
+                self.votes += 1;
+                self.vote_ack.push(at.duration_since(sent));
+            }
+            Ev::Failed(why) => {
+                if self.failures.len() < 20 {
+                    self.failures.push(format!("member {i}: {why}"));
+                }
+            }
+        }
+    }
+}
+
+/// Reads phone events until `done` holds, or fails naming `what` when the
+/// step's time is up (never hangs).
+async fn wait_for(
+    rx: &mut mpsc::UnboundedReceiver<(usize, Ev)>,
+    seen: &mut Seen,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&Seen) -> bool,
+) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done(seen) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(e)) => seen.take(e),
+            Ok(None) => return Err(anyhow!("every phone stopped while waiting for {what}")),
+            Err(_) => {
+                return Err(anyhow!(
+                    "{what}: not reached within {} s (joined {}, answers {}, votes {}, back {}){}",
+                    limit.as_secs(),
+                    seen.joined,
+                    seen.answers,
+                    seen.votes,
+                    seen.back.len(),
+                    seen.failures
+                        .first()
+                        .map(|f| format!("; first failure: {f}"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates `m` meetings and opens a host console and a projector on each.
+async fn meetings(
+    addr: SocketAddr,
+    secret: &str,
+    m: usize,
+    bank: &str,
+) -> anyhow::Result<(Vec<String>, Vec<Control>, Vec<Control>)> {
+    let http = format!("http://{addr}");
+    let client = reqwest::Client::new();
+    let mut pins = Vec::new();
+    for k in 0..m {
+        let resp = client
+            .post(format!("{http}/api/meetings"))
+            .bearer_auth(secret)
+            .json(&json!({"title": format!("Storm {k}"), "bank": bank}))
+            .send()
+            .await
+            .with_context(|| format!("POST {http}/api/meetings"))?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(anyhow!("cannot create a meeting ({status}): {body}"));
+        }
+        pins.push(body["pin"].as_str().unwrap_or_default().to_string());
+    }
+    let (hosts, screens) = controls(addr, secret, &pins).await?;
+    Ok((pins, hosts, screens))
+}
+
+/// A host console and a projector on each meeting.
+async fn controls(
+    addr: SocketAddr,
+    secret: &str,
+    pins: &[String],
+) -> anyhow::Result<(Vec<Control>, Vec<Control>)> {
+    let mut hosts = Vec::new();
+    let mut screens = Vec::new();
+    for (k, pin) in pins.iter().enumerate() {
+        hosts.push(
+            Control::open(
+                addr,
+                json!({"role": "host", "pin": pin, "secret": secret}),
+                k,
+            )
+            .await?,
+        );
+        screens.push(Control::open(addr, json!({"role": "screen", "pin": pin}), k + 1).await?);
+    }
+    Ok((hosts, screens))
+}
+
+/// What a storm measured.
+#[derive(Default)]
+struct Report {
+    members: usize,
+    meetings: usize,
+    /// SIGKILL → the new server listening (restart).
+    restart_s: Option<f64>,
+    /// The storm's start (listening again, or the blip's end) → 99% and
+    /// 100% of the dropped phones welcomed again.
+    back_99_s: f64,
+    back_100_s: f64,
+    dropped: usize,
+    server_cpu_s: Option<f64>,
+    server_rss_peak_mib: Option<f64>,
+    /// Last reconnect (or last ack) → the projector counting every vote.
+    tally_after_s: Option<f64>,
+    vote_ack: Samples,
+    lost: u64,
+    duplicated: u64,
+    failures: Vec<String>,
+}
+
+/// Runs one storm scenario and prints its report.
+pub async fn run(p: Plan) -> anyhow::Result<()> {
+    let (n, m) = (p.members, p.meetings);
+    if n == 0 || m == 0 || m > n {
+        return Err(anyhow!(
+            "need at least one member per meeting (--members >= --meetings >= 1)"
+        ));
+    }
+    if !p.server_bin.is_file() {
+        return Err(anyhow!(
+            "--server-bin {}: no such file; build it with `cargo build --release` first",
+            p.server_bin.display()
+        ));
+    }
+    let work = WorkDir::new()?;
+    let data = work.0.join("data");
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    let progress = |what: &str| eprintln!("handsup-load [{:?}]: {what}", p.storm);
+    let mut server = Server::start(&p.server_bin, &data, 0, &secret)?;
+    let addr = server.addr;
+    progress(&format!("server at {addr}; {m} meeting(s)"));
+    let (pins, hosts, screens) = meetings(addr, &secret, m, &p.bank).await?;
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stop = CancellationToken::new();
+    let (blip_tx, blip_rx) = watch::channel(0u32);
+    let connecting = Arc::new(tokio::sync::Semaphore::new(p.connect_parallel));
+    let mut seen = Seen::default();
+    for i in 0..n {
+        tokio::spawn(
+            Phone {
+                index: i,
+                pin: pins[i % m].clone(),
+                addr,
+                events: tx.clone(),
+                stop: stop.clone(),
+                blip: blip_rx.clone(),
+                connecting: connecting.clone(),
+            }
+            .run(),
+        );
+    }
+    drop(tx);
+    let limit = p.timeout;
+    let result = async {
+        wait_for(&mut rx, &mut seen, limit, "every phone joined", |s| {
+            s.joined >= n
+        })
+        .await?;
+        progress(&format!("{n} joined; question"));
+        for h in &hosts {
+            h.send(json!({"type": "start"}));
+        }
+        wait_for(
+            &mut rx,
+            &mut seen,
+            limit,
+            "every answer acknowledged",
+            |s| s.answers >= n,
+        )
+        .await?;
+        progress("every answer acknowledged; vote");
+        for h in &hosts {
+            h.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
+                .await?;
+        }
+        for h in &hosts {
+            h.send(json!({"type": "motion_open", "motion": 1}));
+        }
+        wait_for(
+            &mut rx,
+            &mut seen,
+            limit,
+            "half the votes acknowledged",
+            |s| s.votes >= n / 2,
+        )
+        .await?;
+        let mut r = Report {
+            members: n,
+            meetings: m,
+            ..Report::default()
+        };
+        let (storm_at, pid, kept) = match p.storm {
+            Storm::Restart => {
+                progress(&format!("{} votes acknowledged; SIGKILL", seen.votes));
+                for c in hosts.iter().chain(screens.iter()) {
+                    c.close();
+                }
+                server.kill();
+                let killed = Instant::now();
+                server = Server::start(&p.server_bin, &data, addr.port(), &secret)?;
+                let listening = Instant::now();
+                r.restart_s = Some(listening.duration_since(killed).as_secs_f64());
+                r.dropped = n;
+                progress("listening again; phones coming back");
+                (listening, server.pid(), None)
+            }
+            Storm::Blip => {
+                progress(&format!(
+                    "{} votes acknowledged; {}% of the phones drop for {} s",
+                    seen.votes,
+                    BLIP_TENTHS * 10,
+                    BLIP.as_secs()
+                ));
+                let _ = blip_tx.send(1);
+                r.dropped = (0..n).filter(|i| i % 10 < BLIP_TENTHS).count();
+                (Instant::now() + BLIP, server.pid(), Some((hosts, screens)))
+            }
+        };
+        // Server CPU and peak memory while the phones come back.
+        let cpu0 = procfs::cpu_seconds(pid);
+        let mut peak = procfs::rss_kib(pid).unwrap_or(0);
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        while seen.back.len() < r.dropped {
+            tokio::select! {
+                e = rx.recv() => match e {
+                    Some(e) => seen.take(e),
+                    None => return Err(anyhow!("every phone stopped")),
+                },
+                _ = tick.tick() => {
+                    peak = peak.max(procfs::rss_kib(pid).unwrap_or(0));
+                }
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Err(anyhow!(
+                        "only {} of {} phones came back within {} s",
+                        seen.back.len(), r.dropped, limit.as_secs()
+                    ));
+                }
+            }
+        }
+        let mut back: Vec<f64> = seen
+            .back
+            .iter()
+            .map(|b| b.saturating_duration_since(storm_at).as_secs_f64())
+            .collect();
+        back.sort_by(f64::total_cmp);
+        r.back_99_s = back[((back.len() as f64 * 0.99).ceil() as usize).clamp(1, back.len()) - 1];
+        r.back_100_s = *back.last().unwrap_or(&0.0);
+        r.server_cpu_s = cpu0.zip(procfs::cpu_seconds(pid)).map(|(a, b)| b - a);
+        r.server_rss_peak_mib = Some(peak as f64 / 1024.0);
+        progress("every phone is back; waiting for every vote");
+        wait_for(&mut rx, &mut seen, limit, "every vote acknowledged", |s| {
+            s.votes >= n
+        })
+        .await?;
+        let last = seen.back.iter().max().copied().unwrap_or_else(Instant::now);
+        let (hosts, screens) = match kept {
+            Some(c) => c,
+            None => controls(addr, &secret, &pins).await?,
+        };
+        // The projector counts every vote, and closing counts each once.
+        let mut tally_after: f64 = 0.0;
+        for (k, (h, s)) in hosts.iter().zip(screens.iter()).enumerate() {
+            let want = (k..n).step_by(m).count() as u64;
+            match s
+                .first(limit, |v| {
+                    v["type"] == "live" && v["vote"]["voted"].as_u64() == Some(want)
+                })
+                .await
+            {
+                Some((at, _)) => {
+                    tally_after = tally_after.max(at.saturating_duration_since(last).as_secs_f64())
+                }
+                None => r.failures.push(format!(
+                    "meeting {k}: the projector never counted {want} votes"
+                )),
+            }
+            // Every answer, once, in the question's reveal.
+            let answered = s
+                .first(limit, |v| {
+                    v["type"] == "state" && v["reveal"]["answered"].is_u64()
+                })
+                .await
+                .and_then(|(_, v)| v["reveal"]["answered"].as_u64())
+                .unwrap_or(0);
+            r.lost += want.saturating_sub(answered);
+            r.duplicated += answered.saturating_sub(want);
+            h.command(json!({"type": "motion_close", "motion": 1}))
+                .await?;
+            let result = h
+                .first(limit, |v| {
+                    v["type"] == "state" && v["motion"]["result"]["voted"].is_u64()
+                })
+                .await
+                .map(|(_, v)| v["motion"]["result"].clone())
+                .unwrap_or_default();
+            if std::env::var_os("HANDSUP_LOAD_DEBUG").is_some() {
+                eprintln!("meeting {k}: answered {answered}, result {result}");
+                for (_, f) in h.seen.lock().unwrap().iter() {
+                    eprintln!(
+                        "  host saw {} {} {}",
+                        f["type"], f["motion"]["status"], f["motion"]["result"]
+                    );
+                }
+            }
+            let voted = result["voted"].as_u64().unwrap_or(0);
+            r.lost += want.saturating_sub(voted);
+            r.duplicated += voted.saturating_sub(want);
+            // Each option's count is exactly the phones that chose it.
+            for o in 0..3u64 {
+                let chose = (k..n).step_by(m).filter(|i| *i as u64 % 3 == o).count() as u64;
+                let counted = result["counts"][o as usize].as_u64().unwrap_or(0);
+                r.lost += chose.saturating_sub(counted);
+                r.duplicated += counted.saturating_sub(chose);
+            }
+        }
+        r.tally_after_s = Some(tally_after);
+        for c in hosts.iter().chain(screens.iter()) {
+            c.close();
+        }
+        Ok(r)
+    }
+    .await;
+    stop.cancel();
+    drop(server);
+    let mut r = result?;
+    r.vote_ack = std::mem::take(&mut seen.vote_ack);
+    r.failures.append(&mut seen.failures);
+    print(&p, &r);
+    if r.lost > 0 || r.duplicated > 0 {
+        return Err(anyhow!(
+            "{} lost and {} counted twice: see the report",
+            r.lost,
+            r.duplicated
+        ));
+    }
+    Ok(())
+}
+
+fn print(p: &Plan, r: &Report) {
+    if p.json {
+        println!(
+            "{}",
+            json!({
+                "scenario": format!("{:?}", p.storm).to_lowercase(),
+                "members": r.members,
+                "meetings": r.meetings,
+                "dropped": r.dropped,
+                "restart_s": r.restart_s.map(|s| r1(s * 1000.0) / 1000.0),
+                "back_99_s": r1(r.back_99_s * 1000.0) / 1000.0,
+                "back_100_s": r1(r.back_100_s * 1000.0) / 1000.0,
+                "server_cpu_s": r.server_cpu_s.map(r1),
+                "server_rss_peak_mib": r.server_rss_peak_mib.map(r1),
+                "tally_after_ms": r.tally_after_s.map(|s| r1(s * 1000.0)),
+                "vote_ack_p99_ms": r1(r.vote_ack.ms(0.99)),
+                "lost": r.lost,
+                "duplicated": r.duplicated,
+                "failures": r.failures,
+            })
+        );
+        return;
+    }
+    let s = |x: f64| format!("{x:.2}");
+    let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1}"));
+    println!(
+        "handsup-load --scenario {:?}: {} members over {} meeting(s)",
+        p.storm, r.members, r.meetings
+    );
+    let rows: Vec<(&str, String)> = vec![
+        ("phones dropped", r.dropped.to_string()),
+        (
+            "SIGKILL → listening again (s)",
+            r.restart_s.map_or("-".into(), s),
+        ),
+        ("99% back after the storm (s)", s(r.back_99_s)),
+        ("100% back after the storm (s)", s(r.back_100_s)),
+        ("server CPU while coming back (s)", opt(r.server_cpu_s)),
+        ("server RSS peak (MiB)", opt(r.server_rss_peak_mib)),
+        (
+            "projector complete after last reconnect (ms)",
+            r.tally_after_s
+                .map_or("-".into(), |t| format!("{:.0}", t * 1000.0)),
+        ),
+        ("vote ack p99 (ms)", format!("{:.1}", r.vote_ack.ms(0.99))),
+        ("lost", r.lost.to_string()),
+        ("counted twice", r.duplicated.to_string()),
+    ];
+    for (label, v) in rows {
+        println!("{label:<46} {v:>10}");
+    }
+    for f in &r.failures {
+        println!("  ! {f}");
+    }
+}
