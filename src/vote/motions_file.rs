@@ -338,6 +338,26 @@ mod tests {
     use crate::vote::decision::{Base, Fraction};
 
     #[test]
+    fn reads_elections_discipline_and_strict_quorums() {
+        let src = "## Bầu Chi ủy\ntemplate: bầu cử\nseats: 2\ncandidates: An | Bình | Cường\n\n## Kỷ luật\ntemplate: discipline\npenalties: Cảnh cáo | Khiển trách\n\n## Công nhận\ntemplate: công nhận\nquorum: hơn 1/2\n";
+        let specs = parse(src).unwrap();
+        assert_eq!(
+            (specs[0].kind, specs[0].seats, specs[0].options.len()),
+            (super::super::MotionKind::Election, 2, 3)
+        );
+        assert_eq!(
+            specs[1].options,
+            vec!["Cảnh cáo", "Khiển trách", super::super::NO_PENALTY]
+        );
+        assert_eq!(specs[2].template, Some(Template::Recognition));
+        assert!(specs[2].rule.quorum_strict);
+        let bad = parse("## Bầu\ntemplate: election\nseats: 3\ncandidates: An | Bình\n\n## Kỷ luật\ntemplate: discipline\nballot: open\n").unwrap_err();
+        assert_eq!(bad[0].params["problem"], "too_few_candidates");
+        assert_eq!((bad[0].params["seats"].as_u64(), bad[0].line), (Some(3), 1));
+        assert_eq!(bad[1].params["problem"], "secret_required");
+    }
+
+    #[test]
     fn reads_templates_and_settings() {
         let src = "# Tháng 11\n\n## Thông qua Nghị quyết\nchi bộ tháng 11\n\n## Kỷ luật đồng chí X\ntemplate: discipline\nquorum: 2/3\n\n## Chọn ngày\npoll: yes\noptions: Thứ Ba | Thứ Năm\n\n## Kết nạp\ntemplate: kết nạp\nbase: votes cast\nthreshold: at least 3/4\nchanges: yes\n";
         let specs = parse(src).unwrap();
