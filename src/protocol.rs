@@ -500,6 +500,8 @@ pub struct StateView {
     pub roster: bool,
     pub allow_guests: bool,
     pub exclude_excused: bool,
+    /// Congress mode (`settings.congress`).
+    pub congress: bool,
 }
 
 /// The running count of the open motion.

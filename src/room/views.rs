@@ -150,6 +150,7 @@ pub fn state_view(
         roster: s.has_roster(),
         allow_guests: s.settings.allow_guests,
         exclude_excused: s.settings.exclude_excused,
+        congress: s.settings.congress,
     }
 }
 

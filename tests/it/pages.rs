@@ -66,6 +66,19 @@ async fn scroll_to(page: &Page, css: &str) {
     .await;
 }
 
+/// Whether the element is what a finger at its centre would tap: inside
+/// the window and not under another element (the score bar, a sticky bar).
+async fn tappable(page: &Page, css: &str) -> bool {
+    page.eval(&format!(
+        "const e = document.querySelector({css:?}); const r = e.getBoundingClientRect(); \
+         const x = r.left + r.width / 2, y = r.top + r.height / 2; \
+         if (r.width === 0 || y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false; \
+         const hit = document.elementFromPoint(x, y); return !!hit && (hit === e || e.contains(hit));"
+    ))
+    .await
+        == Value::Bool(true)
+}
+
 async fn host_do(host: &mut Client, cmd: Value) {
     if let Err(e) = host.command(cmd.clone()).await {
         panic!("host command {cmd} refused: {e}");
@@ -369,7 +382,14 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
     an.wait_for_text("#decision", "KHÔNG THÔNG QUA").await;
     an.wait_for_text("#result-mine", "Bạn đã chọn: Tán thành")
         .await;
-    // An approved a motion that did not pass: a minority opinion.
+    // An approved a motion that did not pass: a minority opinion. Not
+    // adopted, so there is no resolution to carry out.
+    let hint = an.text("#reserve-hint").await;
+    assert!(
+        hint.contains("không có nghị quyết phải chấp hành")
+            && !hint.contains("phải chấp hành nghị quyết"),
+        "{hint}"
+    );
     scroll_to(&an, "#reserve-open").await;
     an.click("#reserve-open:not(:disabled)").await;
     an.screenshot(&artifact_path("vote-5-member-result.png"))
@@ -379,7 +399,13 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
         "Tôi bảo lưu ý kiến: nghị quyết cần thông qua sớm.",
     )
     .await;
+    // On a 390×844 phone the Send button is never under the score bar,
+    // wherever the page is scrolled.
+    an.eval("document.querySelector('#reserve-text').scrollIntoView({block: 'end'}); return true;")
+        .await;
+    assert!(tappable(&an, "#reserve-send").await, "Send is covered");
     scroll_to(&an, "#reserve-send").await;
+    assert!(tappable(&an, "#reserve-send").await, "Send is covered");
     an.click("#reserve-send:not(:disabled)").await;
     an.wait_for_text("#reserve-done", "Đã ghi nhận ý kiến bảo lưu")
         .await;
@@ -412,22 +438,44 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
         "a member who did not vote has nothing to reserve"
     );
 
-    // A secret ballot: the page remembers the choice itself.
+    // A secret ballot: the phone says the ballot is recorded, never the
+    // choice a neighbour could read; a tap shows it for a few seconds.
     host_do(
         &mut host,
-        json!({"type": "motion_create", "text": "Kỷ luật đồng chí X bằng hình thức khiển trách", "template": "discipline"}),
+        json!({"type": "motion_create", "text": "Kỷ luật đồng chí X", "template": "discipline"}),
     )
     .await;
     host_do(&mut host, json!({"type": "motion_open", "motion": 2})).await;
     an.wait_for_text("#mv-ballot", "Bỏ phiếu kín").await;
     an.click("#vote-options .vote-option[data-index='1']:not(:disabled)")
         .await;
-    an.wait_for_text("#vote-choice", "Bạn đã chọn: Không tán thành")
+    an.wait_for_text("#vote-choice", "Phiếu của bạn đã được ghi nhận")
         .await;
-    an.wait_for_text("#vote-note", "Bỏ phiếu kín").await;
+    an.wait_for_text("#vote-note", "không hiện trên màn hình")
+        .await;
+    let shown = an
+        .eval("return document.querySelector('#view-motion').innerText;")
+        .await;
+    assert!(
+        !shown.as_str().unwrap_or("").contains("Cách chức"),
+        "the secret choice is on screen: {shown}"
+    );
     screen.wait_for_text("#sm-note", "Bỏ phiếu kín").await;
     an.screenshot(&artifact_path("vote-6-member-secret.png"))
         .await;
+    scroll_to(&an, "#vote-peek").await;
+    an.click("#vote-peek:not([hidden])").await;
+    an.wait_for_text("#vote-peeked", "Bạn đã chọn: Cách chức")
+        .await;
+    // A named reservation on a secret ballot: warned first.
+    host_do(&mut host, json!({"type": "motion_close", "motion": 2})).await;
+    an.wait_for_text("#decision", "KHÔNG KỶ LUẬT").await;
+    scroll_to(&an, "#reserve-open").await;
+    an.click("#reserve-open:not(:disabled)").await;
+    an.wait_for_text("#reserve-warn", "bỏ phiếu kín").await;
+    an.click("#reserve-warn-go:not(:disabled)").await;
+    an.wait_for("#reserve-text").await;
+    assert!(tappable(&an, "#reserve-send").await, "Send is covered");
 }
 
 /// Puts a file with `content` in the file input `css`, as choosing it in
