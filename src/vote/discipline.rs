@@ -75,8 +75,8 @@ pub fn decide(votes: &[u32], expulsion_first: bool, base: u32) -> DisciplineOutc
     let mut steps = Vec::new();
     if decided.is_none() {
         let mut sum = 0u32;
-        for i in 0..votes.len() {
-            sum = sum.saturating_add(votes[i]);
+        for (i, &v) in votes.iter().enumerate() {
+            sum = sum.saturating_add(v);
             let s = step(i, sum);
             steps.push(s);
             if s.reached {
