@@ -470,6 +470,14 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
     // A named reservation on a secret ballot: warned first.
     host_do(&mut host, json!({"type": "motion_close", "motion": 2})).await;
     an.wait_for_text("#decision", "KHÔNG KỶ LUẬT").await;
+    screen.wait_for_text("#sm-decision", "KHÔNG KỶ LUẬT").await;
+    screen
+        .wait_for_text("#sm-explain", "Khai trừ: ít nhất hai phần ba của 2")
+        .await;
+    screen
+        .screenshot(&artifact_path("vote-7-projector-discipline.png"))
+        .await;
+    assert_fits(&screen, "projector, discipline result").await;
     scroll_to(&an, "#reserve-open").await;
     an.click("#reserve-open:not(:disabled)").await;
     an.wait_for_text("#reserve-warn", "bỏ phiếu kín").await;
@@ -671,4 +679,91 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
         true,
         "no sideways scrolling on a phone"
     );
+}
+
+#[tokio::test]
+async fn an_election_ballot_on_the_phone_and_its_result_on_the_projector() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let (screen_browser, member_browser) = tokio::join!(Browser::launch(), Browser::launch());
+    let screen = projector(&screen_browser, &server.url(&format!("/screen/{pin}"))).await;
+    let lan = phone(&member_browser, &server.url(&format!("/j/{pin}"))).await;
+    lan.fill("#name", "Nguyễn Thị Lan").await;
+    lan.click("#join:not(:disabled)").await;
+    lan.wait_for_text("#lobby-hello", "Nguyễn Thị Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    let mut hung = Client::member(&server, &pin, "Hùng").await;
+    screen.wait_for_text("#joined-count", "3").await;
+
+    let mut host = Client::host(&server, &pin).await;
+    host_do(
+        &mut host,
+        json!({"type": "motion_create", "text": "Bầu Chi ủy", "template": "election", "seats": 2,
+               "candidates": ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]}),
+    )
+    .await;
+    host_do(&mut host, json!({"type": "motion_open", "motion": 1})).await;
+
+    // Lan keeps three names for two seats: the phone says the ballot would
+    // be invalid and will not send it; striking one makes it valid.
+    lan.wait_for_text("#ballot-count", "Đã chọn 0/2").await;
+    for i in 0..3 {
+        lan.click(&format!(
+            "#vote-options .vote-option[data-index='{i}']:not(:disabled)"
+        ))
+        .await;
+    }
+    lan.wait_for_text("#ballot-count", "phiếu không hợp lệ")
+        .await;
+    assert_eq!(
+        lan.eval("return document.querySelector('#ballot-send').disabled;")
+            .await,
+        true
+    );
+    lan.click("#vote-options .vote-option[data-index='2']:not(:disabled)")
+        .await;
+    lan.wait_for_text("#ballot-count", "Đã chọn 2/2").await;
+    assert!(tappable(&lan, "#ballot-send").await, "Send is covered");
+    lan.screenshot(&artifact_path("elect-1-member-ballot.png"))
+        .await;
+    lan.click("#ballot-send:not(:disabled)").await;
+    lan.wait_for_text("#vote-choice", "Phiếu của bạn đã được ghi nhận")
+        .await;
+    let shown = lan
+        .eval("return document.querySelector('#view-motion').innerText;")
+        .await;
+    assert!(
+        !shown.as_str().unwrap_or("").contains("Bạn đã bầu"),
+        "the names kept are on screen: {shown}"
+    );
+    for (c, keep) in [(&mut minh, json!([0, 2])), (&mut hung, json!([0]))] {
+        c.command(json!({"type": "ballot", "motion": 1, "keep": keep}))
+            .await
+            .expect("ballot accepted");
+    }
+    screen.wait_for_text("#sm-voted", "3").await;
+    host_do(&mut host, json!({"type": "motion_close", "motion": 1})).await;
+
+    // More than half of 3 is 2: An (3) is elected, Bình and Cường (1) are not.
+    screen.wait_for_text("#sm-decision", "KẾT QUẢ BẦU CỬ").await;
+    screen
+        .wait_for_text("#sm-bars .sm-bar[data-index='0'] .sm-bar-pct", "TRÚNG CỬ")
+        .await;
+    let bình = screen
+        .text("#sm-bars .sm-bar[data-index='1'] .sm-bar-pct")
+        .await;
+    assert!(bình.starts_with("KHÔNG TRÚNG CỬ"), "{bình}");
+    screen.wait_for_text("#sm-explain", "Còn 1 chỗ").await;
+    let all = screen
+        .eval("return document.querySelector('#s-motion').innerText;")
+        .await;
+    assert!(!all.as_str().unwrap_or("").contains("THÔNG QUA"), "{all}");
+    screen
+        .screenshot(&artifact_path("elect-2-projector-result.png"))
+        .await;
+    assert_fits(&screen, "projector, election result").await;
+    lan.wait_for_text("#decision", "KẾT QUẢ BẦU CỬ").await;
+    lan.wait_for_text("#result-counts", "TRÚNG CỬ").await;
+    lan.screenshot(&artifact_path("elect-3-member-result.png"))
+        .await;
 }

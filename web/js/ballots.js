@@ -4,7 +4,28 @@
 // catalogue: an election says TRÚNG CỬ / KHÔNG TRÚNG CỬ per candidate, never
 // THÔNG QUA; a discipline ballot shows the arithmetic of its adding-up.
 
-import { num, pct, t } from '/assets/i18n.js';
+import { getLang, num, pct, t } from '/assets/i18n.js';
+
+/** The line under a motion's text saying how it is decided. */
+export function ruleLine(m) {
+  const rule = t('v.rule', { rule: getLang() === 'vi' ? m.rule_vi : m.rule_en });
+  if (m.kind === 'election') return `${t('v.election.seats', { seats: num(m.seats), n: num(m.options.length) })} · ${rule}`;
+  if (m.kind === 'discipline') return t('v.discipline.ruleShort');
+  return rule;
+}
+
+/**
+ * How an option looks: approving, rejecting, abstaining, or a plain option
+ * (a poll, a penalty; "no penalty" looks like an abstention).
+ */
+export function optionRole(m, i) {
+  if (m.kind === 'discipline') return i === m.abstain ? 'abstain' : 'option';
+  if (m.kind === 'election') return 'option';
+  if (!m.decide) return 'option';
+  if (i === m.approve) return 'approve';
+  if (i === m.abstain) return 'abstain';
+  return 'reject';
+}
 
 const STANDING = { elected: 'v.elected', not_elected: 'v.notElected', tied: 'v.tied' };
 

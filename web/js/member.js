@@ -10,7 +10,7 @@
 // After the welcome the key is removed from the address bar.
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
-import { disciplineLines, electionFacts, electionRows, verdictKind, verdictText } from '/assets/js/ballots.js';
+import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
 
@@ -725,13 +725,6 @@ function voteInfo(m) {
   };
 }
 
-/** The approving, rejecting and abstaining options look different. */
-function optionRole(m, i) {
-  if (!m.decide) return 'option';
-  if (i === m.approve) return 'approve';
-  if (i === m.abstain) return 'abstain';
-  return 'reject';
-}
 
 const isElection = (m) => m.kind === 'election';
 /** One candidate for one seat: Đồng ý / Không đồng ý. */
@@ -882,10 +875,6 @@ function castVote(i) {
   render();
 }
 
-function ruleText(m) {
-  return getLang() === 'vi' ? m.rule_vi : m.rule_en;
-}
-
 function renderMotion() {
   const m = st.motion;
   const v = voteInfo(m);
@@ -905,7 +894,7 @@ function renderMotion() {
   status.textContent = t(`v.status.${m.status}`);
   status.dataset.status = m.status;
   $('#motion-text').textContent = m.text;
-  $('#mv-note').textContent = m.decide ? t('v.rule', { rule: ruleText(m) }) : '';
+  $('#mv-note').textContent = m.decide ? ruleLine(m) : '';
 
   const sending = open && local && local.status === 'sending';
   const voted = !!(v && v.voted) || !!(local && local.status === 'sent');

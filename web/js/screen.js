@@ -7,7 +7,7 @@
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, pinFromPath } from '/assets/net.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
-import { disciplineLines, electionFacts, electionRows, verdictKind, verdictText } from '/assets/js/ballots.js';
+import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 
 const PIN = pinFromPath();
 const body = document.body;
@@ -193,12 +193,6 @@ function renderAttendance() {
 
 // ---- motions ---------------------------------------------------------------
 
-function optionRole(m, i) {
-  if (!m.decide) return 'option';
-  if (i === m.approve) return 'approve';
-  if (i === m.abstain) return 'abstain';
-  return 'reject';
-}
 
 function renderMotion() {
   const m = st.motion;
@@ -211,7 +205,7 @@ function renderMotion() {
   const text = $('#sm-text');
   text.textContent = m.text;
   text.classList.toggle('long', m.text.length > 160);
-  $('#sm-rule').textContent = m.decide ? t('v.rule', { rule: getLang() === 'vi' ? m.rule_vi : m.rule_en }) : '';
+  $('#sm-rule').textContent = m.decide ? ruleLine(m) : '';
   const closed = m.status === 'closed' && m.result;
   body.dataset.motion = closed ? 'closed' : m.status;
   $('#sm-open').hidden = !!closed;
