@@ -357,3 +357,64 @@ async fn congress_mode_checks_two_thirds_present_and_shows_it() {
         json!({"convened": 3, "present": 2, "needed": 2, "met": true})
     );
 }
+
+/// The `'key':` entries of one dictionary of `web/i18n.js`.
+fn catalogue(src: &str, start: &str) -> std::collections::BTreeSet<String> {
+    let body = &src[src.find(start).expect("dictionary") + start.len()..];
+    let body = &body[..body.find("\n};").expect("end of dictionary")];
+    body.lines()
+        .filter_map(|l| {
+            let l = l.trim_start().strip_prefix('\'')?;
+            let (key, rest) = l.split_once('\'')?;
+            rest.starts_with(':').then(|| key.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_refusal_is_worded_in_vietnamese_and_english() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n.js"))
+        .expect("the catalogue");
+    let vi = catalogue(&src, "const vi = {");
+    let en = catalogue(&src, "const en = {");
+    assert!(vi.len() > 300, "the catalogue was read: {} keys", vi.len());
+    let missing: Vec<&String> = vi.difference(&en).collect();
+    assert!(missing.is_empty(), "not in English: {missing:?}");
+    let extra: Vec<&String> = en
+        .difference(&vi)
+        .filter(|k| !k.ends_with("_one"))
+        .collect();
+    assert!(extra.is_empty(), "not in Vietnamese: {extra:?}");
+    // docs/PROTOCOL.md "Problems": every case the server names.
+    let problems = [
+        "invalid_motion.text_length",
+        "invalid_motion.option_count",
+        "invalid_motion.option_length",
+        "invalid_motion.duplicate_option",
+        "invalid_motion.duplicate_candidate",
+        "invalid_motion.duplicate_penalty",
+        "invalid_motion.bad_rule",
+        "invalid_motion.no_approve_option",
+        "invalid_motion.secret_no_changes",
+        "invalid_motion.secret_no_live_tally",
+        "invalid_motion.secret_required.election",
+        "invalid_motion.secret_required.discipline",
+        "invalid_motion.secret_required.expulsion",
+        "invalid_motion.too_few_candidates",
+        "invalid_motion.no_seats",
+        "invalid_motion.no_penalties",
+        "invalid_ballot",
+        "invalid_ballot.use_ballot",
+        "invalid_ballot.not_an_election",
+        "invalid_ballot.too_many_kept",
+        "invalid_ballot.duplicate_kept",
+        "no_quorum.congress",
+    ];
+    for p in problems {
+        let key = format!("err.{p}");
+        assert!(
+            vi.contains(&key) && en.contains(&key),
+            "{key} is not worded"
+        );
+    }
+}
