@@ -708,6 +708,17 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
         "1/2 người trúng cử",
     )
     .await;
+    // One seat left: another round, for the candidates not elected.
+    host.click("#motion-list .motion-item[data-id='2'] button[data-action='again']:not(:disabled)")
+        .await;
+    assert_eq!(
+        host.eval(
+            "return [document.querySelector('#mf-template').value, \
+             document.querySelector('#mf-seats').value, document.querySelector('#mf-list').value];"
+        )
+        .await,
+        json!(["election", "1", "Lê Văn Cường\nTrần Thị Bình"])
+    );
 
     // The quiz tab labels "next" by where it leads.
     host.click("#tab-quiz").await;

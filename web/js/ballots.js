@@ -59,7 +59,13 @@ export function electionFacts(m) {
   ];
   if (e.tied_seats) facts.push(t('v.election.tie', { n: num(e.tied_seats) }));
   if (e.remaining_seats) facts.push(t('v.election.remaining', { n: num(e.remaining_seats) }));
-  if (r.blank || r.invalid) facts.push(t('v.election.blankInvalid', { blank: num(r.blank), invalid: num(r.invalid) }));
+  if (m.options.length === 1) {
+    // One candidate: the ballot was Đồng ý / Không đồng ý.
+    facts.push(t('v.election.single', { agree: num(e.candidates[0].votes), disagree: num(r.blank) }));
+    if (r.invalid) facts.push(t('v.election.blankInvalid', { blank: num(r.blank), invalid: num(r.invalid) }));
+  } else if (r.blank || r.invalid) {
+    facts.push(t('v.election.blankInvalid', { blank: num(r.blank), invalid: num(r.invalid) }));
+  }
   return facts;
 }
 

@@ -226,6 +226,19 @@ export function createVotes(ctx) {
     $('#mf-text').focus({ preventScroll: true });
   }
 
+  /** A new election for the seats left: the candidates not elected. */
+  function nextRound(m) {
+    const e = m.result.election;
+    resetForm();
+    $('#mf-template').value = 'election';
+    applyTemplate('election');
+    $('#mf-text').value = t('h.vote.againText', { text: m.text });
+    $('#mf-list').value = m.options.filter((_, i) => e.candidates[i].standing !== 'elected').join('\n');
+    $('#mf-seats').value = String(e.remaining_seats + e.tied_seats);
+    $('#motion-form').scrollIntoView({ block: 'start', behavior: 'smooth' });
+    $('#mf-text').focus({ preventScroll: true });
+  }
+
   $('#mf-cancel').addEventListener('click', resetForm);
 
   $('#motion-form').addEventListener('submit', async (e) => {
@@ -314,6 +327,9 @@ export function createVotes(ctx) {
     }
     if (shown) actions.push(actionButton('hide', m.id, t('h.vote.hide'), 'ghost'));
     const r = m.result;
+    const open = r && r.election ? r.election.remaining_seats + r.election.tied_seats : 0;
+    // Too few elected, or a tie: the chair may hold another round.
+    if (open) actions.push(actionButton('again', m.id, t('h.vote.again', { n: num(open) })));
     const reservations = m.reservations || [];
     const voters = m.status === 'closed' && m.voters && m.voters.length ? m.voters : null;
     return el(
@@ -402,6 +418,10 @@ export function createVotes(ctx) {
     const m = ((ctx.st && ctx.st.motions) || []).find((x) => x.id === id);
     if (action === 'edit') {
       if (m) editMotion(m);
+      return;
+    }
+    if (action === 'again') {
+      if (m) nextRound(m);
       return;
     }
     if (action === 'delete' && !(await ctx.confirm(t('h.vote.confirmDelete', { text: m ? m.text : '' }), t('h.vote.delete')))) return;
