@@ -761,6 +761,10 @@ async fn an_election_ballot_on_the_phone_and_its_result_on_the_projector() {
     screen.wait_for_text("#joined-count", "3").await;
 
     let mut host = Client::host(&server, &pin).await;
+    // Congress mode: the two-thirds quorum is on the projector.
+    host_do(&mut host, json!({"type": "settings", "congress": true})).await;
+    screen.wait_for_text("#s-congress", "ĐỦ TÚC SỐ").await;
+    screen.wait_for_text("#s-congress", "có mặt 3/3").await;
     host_do(
         &mut host,
         json!({"type": "motion_create", "text": "Bầu Chi ủy", "template": "election", "seats": 2,

@@ -280,7 +280,7 @@ function renderBallotResult(m) {
     fill(
       $('#sm-bars'),
       electionRows(m).map((row, i) => {
-        const bar = motionBar(m, i, row.name, row.votes, row.percent, `${row.label} · ${row.detail}`);
+        const bar = motionBar(m, i, row.name, row.votes, row.percent, `${row.label}\n${row.detail}`);
         bar.dataset.role = row.standing === 'elected' ? 'approve' : row.standing === 'tied' ? 'abstain' : 'reject';
         bar.dataset.standing = row.standing;
         return bar;
