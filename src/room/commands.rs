@@ -469,6 +469,11 @@ impl Actor {
             .state
             .motion(motion)
             .ok_or(VoteError::UnknownMotion(motion))?;
+        // Who may vote, and whether voting is open, before what the ballot says.
+        self.state
+            .may_vote(member)
+            .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))?;
+        m.check(member, 0)?;
         let (kept, slots) = m.election_slots(keep)?;
         if kept == Kept::Invalid {
             // A phone never spoils a ballot by mistake: the member is told

@@ -165,6 +165,12 @@ async fn an_election_with_more_candidates_than_seats() {
 
     let m = close_and_result(&mut host, id).await;
     assert_eq!(m["kind"], "election");
+    voters[0]
+        .refused(
+            json!({"type": "ballot", "motion": id, "keep": [0, 1, 2]}),
+            "motion_closed",
+        )
+        .await;
     let r = &m["result"];
     assert_eq!(r["counts"], json!([7, 6, 4, 0]));
     assert!(r["decision"].is_null(), "never THÔNG QUA: {r}");
