@@ -424,3 +424,56 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_election_open_across_a_restart_keeps_its_counts_and_voters() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut members = Vec::new();
+    for i in 0..4 {
+        members.push(Client::member(&server, &pin, &format!("Đảng viên {i}")).await);
+    }
+    let id = create(
+        &mut host,
+        json!({"text": "Bầu Bí thư", "template": "election", "candidates": ["Nguyễn Văn An"]}),
+    )
+    .await;
+    host.command(json!({"type": "motion_open", "motion": id}))
+        .await
+        .unwrap();
+    // One candidate: Đồng ý keeps the name, Không đồng ý keeps none.
+    for (c, keep) in members
+        .iter_mut()
+        .zip([json!([0]), json!([0]), json!([0]), json!([])])
+    {
+        c.command(json!({"type": "ballot", "motion": id, "keep": keep}))
+            .await
+            .expect("ballot accepted");
+    }
+    let tokens: Vec<String> = members.iter().map(|c| c.token.clone().unwrap()).collect();
+    drop(members);
+    drop(host);
+    let server = server.restart().await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut again = Client::connect(&server).await;
+    again
+        .hello("member", &pin, json!({"token": tokens[0]}))
+        .await
+        .unwrap();
+    again
+        .refused(
+            json!({"type": "ballot", "motion": id, "keep": [0]}),
+            "already_voted",
+        )
+        .await;
+    let m = close_and_result(&mut host, id).await;
+    let r = &m["result"];
+    assert_eq!(
+        (r["voted"].as_u64(), r["blank"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(r["counts"], json!([3]));
+    // Without a roster the four who joined are convened: 3 of 4 is more than half.
+    assert_eq!(r["election"]["candidates"][0]["standing"], "elected");
+}
