@@ -515,6 +515,25 @@ pub fn decide(rule: &Rule, tally: &Tally) -> Outcome {
     }
 }
 
+/// The quorum checks alone, for ballots decided by another engine
+/// (elections, discipline).
+pub fn quorum(
+    rule: &Rule,
+    convened: u32,
+    present_at_open: u32,
+    present_at_close: u32,
+) -> QuorumStatus {
+    quorum_status(
+        rule,
+        &Tally {
+            convened_eligible: convened,
+            present_eligible_at_open: present_at_open,
+            present_eligible_at_close: present_at_close,
+            ..Tally::default()
+        },
+    )
+}
+
 fn quorum_status(rule: &Rule, tally: &Tally) -> QuorumStatus {
     let Some(needed_present) = rule.needed_present(tally.convened_eligible) else {
         return QuorumStatus::NotRequired;

@@ -18,7 +18,7 @@
 
 use serde::Serialize;
 
-use super::decision::{Threshold, required};
+use super::decision::{QuorumStatus, Threshold, required};
 
 /// One line of the adding-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -48,6 +48,21 @@ pub struct DisciplineOutcome {
     pub alone: Vec<Step>,
     /// The adding-up, down to the penalty decided (empty when not needed).
     pub steps: Vec<Step>,
+    /// The motion's quorum, if it has one; a quorum not met decides nothing.
+    pub quorum: QuorumStatus,
+}
+
+impl DisciplineOutcome {
+    /// The same count with a quorum that failed: no penalty is decided.
+    pub fn with_quorum(mut self, quorum: QuorumStatus) -> DisciplineOutcome {
+        if !quorum.is_ok() {
+            self.decided = None;
+            self.by_adding_up = false;
+            self.proposal = false;
+        }
+        self.quorum = quorum;
+        self
+    }
 }
 
 /// Votes a penalty needs out of `base`.
@@ -93,6 +108,7 @@ pub fn decide(votes: &[u32], expulsion_first: bool, base: u32) -> DisciplineOutc
         proposal: expulsion_first && decided == Some(0),
         alone,
         steps,
+        quorum: QuorumStatus::NotRequired,
     }
 }
 
@@ -142,6 +158,18 @@ mod tests {
             assert_eq!(o.proposal, o.decided == Some(0), "{}", c.name);
         }
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn a_quorum_not_met_decides_nothing() {
+        // RULES.md:48 — the meeting's quorum, when it has one, comes first.
+        let no = QuorumStatus::NotMetAtOpen {
+            needed_present: 8,
+            present_at_open: 7,
+        };
+        let o = decide(&[8, 2, 1, 0], true, 12).with_quorum(no);
+        assert_eq!((o.decided, o.proposal), (None, false));
+        assert_eq!(o.alone[0].votes, 8, "the count is still shown");
     }
 
     #[test]

@@ -22,7 +22,7 @@
 
 use serde::Serialize;
 
-use super::decision::{Threshold, required};
+use super::decision::{QuorumStatus, Threshold, required};
 
 /// Largest number of candidates on one ballot.
 pub const MAX_CANDIDATES: usize = 50;
@@ -101,6 +101,24 @@ pub struct ElectionOutcome {
     pub tied_seats: u32,
     /// Seats left unfilled (excluding tied ones): another round may fill them.
     pub remaining_seats: u32,
+    /// The motion's quorum, if it has one; a quorum not met elects nobody.
+    pub quorum: QuorumStatus,
+}
+
+impl ElectionOutcome {
+    /// The same count with a quorum that failed: nobody is elected.
+    pub fn with_quorum(mut self, quorum: QuorumStatus) -> ElectionOutcome {
+        if !quorum.is_ok() {
+            for c in &mut self.candidates {
+                c.standing = Standing::NotElected;
+            }
+            self.elected = 0;
+            self.tied_seats = 0;
+            self.remaining_seats = self.seats;
+        }
+        self.quorum = quorum;
+        self
+    }
 }
 
 /// Decides an election round from per-candidate votes.
@@ -146,6 +164,7 @@ pub fn decide(seats: u32, base: u32, votes: &[u32]) -> ElectionOutcome {
         elected,
         tied_seats,
         remaining_seats: seats - elected - tied_seats,
+        quorum: QuorumStatus::NotRequired,
     }
 }
 
@@ -215,6 +234,25 @@ mod tests {
             );
         }
         assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn a_quorum_lost_elects_nobody() {
+        // RULES.md:48 — a congress is valid only with two thirds present.
+        let lost = QuorumStatus::LostBeforeClose {
+            needed_present: 8,
+            present_at_open: 9,
+            present_at_close: 7,
+        };
+        let o = decide(2, 11, &[9, 8, 2]).with_quorum(lost);
+        assert!(
+            o.candidates
+                .iter()
+                .all(|c| c.standing == Standing::NotElected)
+        );
+        assert_eq!((o.elected, o.remaining_seats), (0, 2));
+        let met = QuorumStatus::Met { needed_present: 8 };
+        assert_eq!(decide(2, 11, &[9, 8, 2]).with_quorum(met).elected, 2);
     }
 
     #[test]

@@ -648,11 +648,18 @@ impl Motion {
         // An exempt member present at opening who then leaves still
         // counts: they attended this vote.
         let base = self.at_open.convened.max(at_close.convened);
+        let quorum = decision::quorum(
+            &self.spec.rule,
+            base,
+            self.at_open.present,
+            at_close.present,
+        );
         let election = (self.spec.kind == MotionKind::Election)
-            .then(|| election::decide(self.spec.seats, base, &self.counts));
+            .then(|| election::decide(self.spec.seats, base, &self.counts).with_quorum(quorum));
         let discipline = (self.spec.kind == MotionKind::Discipline).then(|| {
             let n = self.spec.penalties();
             discipline::decide(&self.counts[..n], self.spec.expulsion_first, base)
+                .with_quorum(quorum)
         });
         let outcome = (self.spec.decide && self.spec.kind == MotionKind::Motion).then(|| {
             let approve = self.counts[self.spec.approve];

@@ -477,3 +477,44 @@ async fn an_election_open_across_a_restart_keeps_its_counts_and_voters() {
     // Without a roster the four who joined are convened: 3 of 4 is more than half.
     assert_eq!(r["election"]["candidates"][0]["standing"], "elected");
 }
+
+#[tokio::test]
+async fn an_election_whose_quorum_is_lost_before_the_close_elects_nobody() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut members = Vec::new();
+    for i in 0..4 {
+        members.push(Client::member(&server, &pin, &format!("Đảng viên {i}")).await);
+    }
+    let id = create(
+        &mut host,
+        json!({"text": "Bầu Bí thư", "template": "election", "candidates": ["An", "Bình"],
+               "rule": {"base": "convened", "threshold": "more_than_half", "quorum": {"num": 3, "den": 4}}}),
+    )
+    .await;
+    host.command(json!({"type": "motion_open", "motion": id}))
+        .await
+        .unwrap();
+    for c in members.iter_mut().take(3) {
+        c.command(json!({"type": "ballot", "motion": id, "keep": [0]}))
+            .await
+            .expect("ballot accepted");
+    }
+    for c in members.iter_mut().skip(2) {
+        c.command(json!({"type": "leave"})).await.expect("leaves");
+    }
+    host.wait("two present", |v| {
+        v["type"] == "live" && v["attendance"]["eligible_present"] == 2
+    })
+    .await;
+    let m = close_and_result(&mut host, id).await;
+    let e = &m["result"]["election"];
+    assert_eq!(m["result"]["counts"], json!([3, 0]), "the count is shown");
+    assert_eq!(e["candidates"][0]["standing"], "not_elected", "{e}");
+    assert_eq!(e["remaining_seats"], 1);
+    assert_eq!(
+        e["quorum"]["lost_before_close"]["present_at_close"], 2,
+        "{e}"
+    );
+}

@@ -29,6 +29,15 @@ export function optionRole(m, i) {
 
 const STANDING = { elected: 'v.elected', not_elected: 'v.notElected', tied: 'v.tied' };
 
+/** A quorum that failed (`outcome.quorum` shape), as a line; '' when met or not required. */
+function quorumLost(q) {
+  if (!q || typeof q === 'string') return '';
+  const [kind, d] = Object.entries(q)[0] || [];
+  if (kind !== 'not_met_at_open' && kind !== 'lost_before_close') return '';
+  const present = kind === 'not_met_at_open' ? d.present_at_open : d.present_at_close;
+  return t(`v.quorum.${kind}`, { needed: num(d.needed_present), present: num(present) });
+}
+
 /** One row per candidate: {name, votes, standing, label, detail, percent}. */
 export function electionRows(m) {
   const r = m.result;
@@ -54,6 +63,7 @@ export function electionFacts(m) {
   const e = r && r.election;
   if (!e) return [];
   const facts = [
+    quorumLost(e.quorum),
     t('v.election.rule', { base: num(e.base), required: num(e.required) }),
     t('v.election.filled', { elected: num(e.elected), seats: num(e.seats) }),
   ];
@@ -66,7 +76,7 @@ export function electionFacts(m) {
   } else if (r.blank || r.invalid) {
     facts.push(t('v.election.blankInvalid', { blank: num(r.blank), invalid: num(r.invalid) }));
   }
-  return facts;
+  return facts.filter(Boolean);
 }
 
 /** The penalty decided, in capitals, or KHÔNG KỶ LUẬT. */
@@ -81,7 +91,7 @@ export function disciplineLines(m) {
   const d = m.result && m.result.discipline;
   if (!d) return [];
   const ok = (x) => t(x ? 'v.discipline.ok' : 'v.discipline.notOk');
-  const lines = [t('v.discipline.rule', { base: num(d.base) })];
+  const lines = [quorumLost(d.quorum), t('v.discipline.rule', { base: num(d.base) })].filter(Boolean);
   for (const s of d.alone || []) {
     lines.push(t('v.discipline.alone', { penalty: m.options[s.penalty], votes: num(s.votes), required: num(s.required), ok: ok(s.reached) }));
   }
