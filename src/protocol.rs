@@ -13,7 +13,9 @@ use crate::quiz::{CloseReason, MemberId};
 use crate::roster::Status;
 use crate::vote::attendance::{Attendance, NotEligible};
 use crate::vote::decision::{Outcome, Rule};
-use crate::vote::{Ballot, MotionId, Template};
+use crate::vote::discipline::DisciplineOutcome;
+use crate::vote::election::ElectionOutcome;
+use crate::vote::{Ballot, MotionId, MotionKind, Template};
 
 /// Version spoken by this server; clients send it in `hello`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -65,8 +67,10 @@ pub struct MotionDraft {
     pub ballot: Option<Ballot>,
     #[serde(default)]
     pub decide: Option<bool>,
+    /// Read as JSON and checked by the room, so that a bad rule is an
+    /// `invalid_motion` (saying what is wrong), not a `bad_message`.
     #[serde(default)]
-    pub rule: Option<Rule>,
+    pub rule: Option<serde_json::Value>,
     #[serde(default)]
     pub approve: Option<usize>,
     #[serde(default)]
@@ -77,6 +81,14 @@ pub struct MotionDraft {
     pub changes_allowed: Option<bool>,
     #[serde(default)]
     pub show_voters: Option<bool>,
+    /// Elections: the candidates (the ballot's names) and the seats.
+    #[serde(default)]
+    pub candidates: Option<Vec<String>>,
+    #[serde(default)]
+    pub seats: Option<u32>,
+    /// Discipline: the penalties, heaviest first ("no penalty" is added).
+    #[serde(default)]
+    pub penalties: Option<Vec<String>>,
 }
 
 /// A roster entry as the host types it.
@@ -142,6 +154,12 @@ pub enum ClientMsg {
         cid: String,
         motion: MotionId,
         option: usize,
+    },
+    /// Member: an election ballot, the candidates kept (at most `seats`).
+    Ballot {
+        cid: String,
+        motion: MotionId,
+        keep: Vec<usize>,
     },
     /// Member: record a minority opinion on a closed motion.
     Reserve {
@@ -216,6 +234,9 @@ pub enum ClientMsg {
         allow_guests: Option<bool>,
         #[serde(default)]
         exclude_excused: Option<bool>,
+        /// Congress mode (đại hội chi bộ): opening it checks the quorum.
+        #[serde(default)]
+        congress: Option<bool>,
     },
 }
 
@@ -232,6 +253,7 @@ impl ClientMsg {
             | ClientMsg::End { cid }
             | ClientMsg::Kick { cid, .. }
             | ClientMsg::Vote { cid, .. }
+            | ClientMsg::Ballot { cid, .. }
             | ClientMsg::Reserve { cid, .. }
             | ClientMsg::Leave { cid }
             | ClientMsg::MotionCreate { cid, .. }
@@ -285,6 +307,7 @@ pub enum ErrorCode {
     AlreadyReserved,
     NoQuorum,
     InvalidMotion,
+    InvalidBallot,
     UnknownRosterEntry,
     InvalidRoster,
 }
@@ -388,6 +411,15 @@ pub struct MotionResultView {
     pub explain_vi: Option<String>,
     pub explain_en: Option<String>,
     pub reservations: u32,
+    /// Elections: valid ballots keeping nobody, and invalid ballots.
+    pub blank: u32,
+    pub invalid: u32,
+    /// Elections: per candidate TRÚNG CỬ / KHÔNG TRÚNG CỬ (`standing`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election: Option<ElectionOutcome>,
+    /// Discipline: the penalty decided and the adding-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discipline: Option<DisciplineOutcome>,
 }
 
 /// Who chose what on an open ballot (host, and the projector when allowed).
@@ -411,6 +443,13 @@ pub struct MotionView {
     pub id: MotionId,
     pub text: String,
     pub options: Vec<String>,
+    /// `motion`, `election` (options are candidates) or `discipline`
+    /// (options are penalties, heaviest first, then "no penalty").
+    pub kind: MotionKind,
+    /// Elections: seats to fill.
+    pub seats: u32,
+    /// Discipline: the first option is (a proposal of) expulsion.
+    pub expulsion_first: bool,
     pub ballot: Ballot,
     pub status: crate::vote::Status,
     pub decide: bool,
@@ -461,6 +500,8 @@ pub struct StateView {
     pub roster: bool,
     pub allow_guests: bool,
     pub exclude_excused: bool,
+    /// Congress mode (`settings.congress`).
+    pub congress: bool,
 }
 
 /// The running count of the open motion.
@@ -484,6 +525,17 @@ pub struct LiveView {
     pub answered: u32,
     pub attendance: Attendance,
     pub vote: Option<VoteLive>,
+    /// Congress mode: the quorum of Charter Art. 11 §6 (null otherwise).
+    pub congress: Option<CongressQuorum>,
+}
+
+/// A cell congress is valid with at least two thirds of those convened present.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CongressQuorum {
+    pub convened: u32,
+    pub present: u32,
+    pub needed: u32,
+    pub met: bool,
 }
 
 /// What the member has submitted to the current question.
@@ -551,8 +603,10 @@ pub struct MemberRow {
     pub code: Option<String>,
     pub status: Option<Status>,
     pub present: bool,
-    /// Voted on the open (or shown) motion; never what, on a secret ballot.
-    pub voted: bool,
+    /// Voted on the open (or shown) open-ballot motion. Absent on a secret
+    /// ballot: the host gets `not_voted` instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<bool>,
     /// What they chose, on an open ballot only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub choice: Option<usize>,
@@ -584,6 +638,9 @@ pub enum ServerMsg<'a> {
     },
     Ack {
         cid: &'a str,
+        /// `motion_create`: the new motion's id.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        motion: Option<MotionId>,
     },
     /// A secret ballot is counted in the room but waits to be written with
     /// a group of others; its `ack` follows once that group is durable.
@@ -597,6 +654,9 @@ pub enum ServerMsg<'a> {
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         suggestion: Option<String>,
+        /// What the page words the error with (`problem` and its values).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        params: Option<serde_json::Value>,
     },
     State(&'a StateView),
     Live(&'a LiveView),
@@ -604,6 +664,10 @@ pub enum ServerMsg<'a> {
     Members {
         members: &'a [MemberRow],
         roster: &'a [RosterRowView],
+        /// While a secret ballot is open (or shown): eligible members present
+        /// who have not voted. Who has voted is only ever a count.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        not_voted: Option<&'a [MemberId]>,
     },
     /// The answer to a client's `ping`.
     Pong {
@@ -629,6 +693,7 @@ pub fn error_json(cid: Option<&str>, code: ErrorCode, message: impl Into<String>
         code,
         message: message.into(),
         suggestion: None,
+        params: None,
     }
     .to_json()
 }

@@ -14,7 +14,10 @@ use crate::protocol::{AnswerMsg, ClientMsg, ErrorCode, MotionDraft, Role, Roster
 use crate::quiz::{CloseReason, MemberId, Phase, Step, Submission};
 use crate::roster::{RosterEntry, Status};
 use crate::store::Op;
-use crate::vote::{Ballot, MAX_RESERVATION_CHARS, MotionId, MotionSpec, Template};
+use crate::vote::election::Kept;
+use crate::vote::{
+    Ballot, MAX_RESERVATION_CHARS, MotionId, MotionKind, MotionSpec, Template, VoteError,
+};
 
 /// Queued writes beyond which new commands are refused as "busy".
 const MAX_BACKLOG: usize = 50_000;
@@ -46,8 +49,20 @@ fn spec_from_draft(base: MotionSpec, d: &MotionDraft) -> Result<MotionSpec, Refu
     if let Some(v) = d.decide {
         s.decide = v;
     }
-    if let Some(v) = d.rule {
-        s.rule = v;
+    if let Some(v) = &d.rule {
+        s.rule = serde_json::from_value(v.clone()).map_err(|e| {
+            Refusal::new(ErrorCode::InvalidMotion, format!("decision rule: {e}"))
+                .with_params(json!({"problem": "bad_rule", "error": e.to_string()}))
+        })?;
+    }
+    if let Some(v) = &d.candidates {
+        s.options = v.clone();
+    }
+    if let Some(v) = d.seats {
+        s.seats = v;
+    }
+    if let Some(v) = &d.penalties {
+        s.set_penalties(v.clone());
     }
     if let Some(v) = d.approve {
         s.approve = v;
@@ -64,8 +79,13 @@ fn spec_from_draft(base: MotionSpec, d: &MotionDraft) -> Result<MotionSpec, Refu
     if let Some(v) = d.show_voters {
         s.show_voters = v;
     }
-    s.validate()
-        .map_err(|m| Refusal::new(ErrorCode::InvalidMotion, m))
+    s.validate().map_err(|p| {
+        let mut params = p.params;
+        if let Some(o) = params.as_object_mut() {
+            o.insert("problem".into(), p.code.into());
+        }
+        Refusal::new(ErrorCode::InvalidMotion, p.message).with_params(params)
+    })
 }
 
 /// Checks a roster entry typed by the host.
@@ -180,7 +200,8 @@ impl Actor {
                 // A member's own view changes with an answer or a reservation;
                 // after a vote the ack says enough (and a burst of thousands
                 // of votes should cost one frame each).
-                let me = matches!(by, By::Member(_)) && !matches!(msg, ClientMsg::Vote { .. });
+                let me = matches!(by, By::Member(_))
+                    && !matches!(msg, ClientMsg::Vote { .. } | ClientMsg::Ballot { .. });
                 self.after(seq, After::Ack { conn, cid, me });
             }
             Err(r) => self.refuse(conn, &cid, r),
@@ -199,6 +220,7 @@ impl Actor {
             ClientMsg::Ping { .. } => unreachable!("answered by the connection"),
             ClientMsg::Answer(a) => self.answer(m, a),
             ClientMsg::Vote { motion, option, .. } => self.vote(conn, m, cid, *motion, *option),
+            ClientMsg::Ballot { motion, keep, .. } => self.ballot(conn, m, cid, *motion, keep),
             ClientMsg::Reserve { motion, text, .. } => {
                 let text = text.trim();
                 if text.is_empty() || text.chars().count() > MAX_RESERVATION_CHARS {
@@ -225,6 +247,7 @@ impl Actor {
         match msg {
             ClientMsg::Answer(_)
             | ClientMsg::Vote { .. }
+            | ClientMsg::Ballot { .. }
             | ClientMsg::Reserve { .. }
             | ClientMsg::Leave { .. } => {
                 Err(Refusal::new(ErrorCode::Forbidden, "only members do that"))
@@ -343,6 +366,7 @@ impl Actor {
             ClientMsg::Settings {
                 allow_guests,
                 exclude_excused,
+                congress,
                 ..
             } => {
                 let mut settings = self.state.settings;
@@ -351,6 +375,9 @@ impl Actor {
                 }
                 if let Some(v) = exclude_excused {
                     settings.exclude_excused = *v;
+                }
+                if let Some(v) = congress {
+                    settings.congress = *v;
                 }
                 self.emit(by, c, Event::SettingsChanged { settings })
             }
@@ -411,13 +438,15 @@ impl Actor {
         motion: MotionId,
         option: usize,
     ) -> Result<u64, Refusal> {
-        let secret = self
+        let spec = &self
             .state
             .motion(motion)
             .ok_or(crate::vote::VoteError::UnknownMotion(motion))?
-            .spec
-            .ballot
-            == Ballot::Secret;
+            .spec;
+        if spec.kind == MotionKind::Election {
+            return Err(VoteError::IsAnElection.into());
+        }
+        let secret = spec.ballot == Ballot::Secret;
         let by = By::Member(member);
         if !secret {
             return self.emit(
@@ -430,24 +459,37 @@ impl Actor {
                 },
             );
         }
-        // Applied now; written later with a group of others (ballot_box).
+        self.hold_secret(conn, member, cid, motion, Some(option), &[option as u32])
+    }
+
+    /// A secret ballot: applied now (the member has voted, the counts
+    /// move), written later with a group of others (see `ballot_box`).
+    fn hold_secret(
+        &mut self,
+        conn: ConnId,
+        member: MemberId,
+        cid: &str,
+        motion: MotionId,
+        option: Option<usize>,
+        slots: &[u32],
+    ) -> Result<u64, Refusal> {
         let (written, queued) = (self.ops.len(), self.queued);
         let seq = self.emit(
-            by,
+            By::Member(member),
             Some(cid),
             Event::BallotCast {
                 member,
                 motion,
-                option: Some(option),
+                option,
             },
         )?;
         let mut ops = self.ops.split_off(written);
         self.queued = queued;
-        ops.push(Op::SecretCount {
+        ops.extend(slots.iter().map(|&option| Op::SecretCount {
             meeting: self.id,
             motion,
-            option: option as u32,
-        });
+            option,
+        }));
         self.ballot_box.put(
             motion,
             Held {
@@ -457,6 +499,42 @@ impl Actor {
                 ops,
             },
         );
+        Ok(seq)
+    }
+
+    /// An election ballot: the names kept. Like a secret vote, it records
+    /// that the member voted and, apart, adds one to each kept candidate's
+    /// count (or to the blank count); nothing links the two.
+    fn ballot(
+        &mut self,
+        conn: ConnId,
+        member: MemberId,
+        cid: &str,
+        motion: MotionId,
+        keep: &[usize],
+    ) -> Result<u64, Refusal> {
+        let m = self
+            .state
+            .motion(motion)
+            .ok_or(VoteError::UnknownMotion(motion))?;
+        // Who may vote, and whether voting is open, before what the ballot says.
+        self.state
+            .may_vote(member)
+            .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))?;
+        m.check(member, 0)?;
+        let (kept, slots) = m.election_slots(keep)?;
+        if kept == Kept::Invalid {
+            // A phone never spoils a ballot by mistake: the member is told
+            // and may correct it. (The engine counts such paper ballots as
+            // invalid; see vote::election.)
+            return Err(VoteError::TooManyKept {
+                seats: m.spec.seats,
+                kept: keep.len(),
+            }
+            .into());
+        }
+        let seq = self.hold_secret(conn, member, cid, motion, None, &slots)?;
+        self.state.count_slots(motion, &slots)?;
         Ok(seq)
     }
 

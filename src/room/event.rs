@@ -28,6 +28,10 @@ pub struct Settings {
     /// convened (sources disagree; off by default).
     #[serde(default)]
     pub exclude_excused: bool,
+    /// Congress mode (đại hội chi bộ): the two-thirds quorum of Charter
+    /// Art. 11 §6 is checked when it is turned on and shown on the projector.
+    #[serde(default)]
+    pub congress: bool,
 }
 
 /// Who caused an event; with `cid` it is the key that makes resent commands

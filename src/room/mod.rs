@@ -454,7 +454,9 @@ impl Actor {
     fn run_after(&mut self, after: After) {
         match after {
             After::Ack { conn, cid, me } => {
-                self.send(conn, frame(ServerMsg::Ack { cid: &cid }.to_json()));
+                let host = self.peers.get(&conn).and_then(|p| p.role) == Some(Role::Host);
+                let motion = host.then(|| self.state.created_by(&cid)).flatten();
+                self.send(conn, frame(ServerMsg::Ack { cid: &cid, motion }.to_json()));
                 if me {
                     self.send_me(conn);
                 }
@@ -509,6 +511,7 @@ impl Actor {
             code: r.code,
             message: r.message,
             suggestion: r.suggestion,
+            params: r.params,
         }
         .to_json();
         self.send(conn, frame(f));
@@ -553,10 +556,12 @@ impl Actor {
     fn members_frame(&self) -> Utf8Bytes {
         let rows = views::member_rows(&self.state, |m| self.member_conn.contains_key(&m));
         let roster = views::roster_rows(&self.state);
+        let not_voted = views::not_voted(&self.state);
         frame(
             ServerMsg::Members {
                 members: &rows,
                 roster: &roster,
+                not_voted: not_voted.as_deref(),
             }
             .to_json(),
         )

@@ -24,6 +24,8 @@ pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
     pub suggestion: Option<String>,
+    /// Values the page words the error with (e.g. `problem`, `seats`).
+    pub params: Option<serde_json::Value>,
 }
 
 impl Refusal {
@@ -32,7 +34,14 @@ impl Refusal {
             code,
             message: message.into(),
             suggestion: None,
+            params: None,
         }
+    }
+
+    /// The same refusal, with the values a page words it with.
+    pub fn with_params(mut self, params: serde_json::Value) -> Refusal {
+        self.params = Some(params);
+        self
     }
 }
 
@@ -130,6 +139,8 @@ pub struct MeetingState {
     /// Secret ballot counts read from the store, applied when their motion
     /// is replayed (the events never hold choices).
     pub(super) secret_counts: HashMap<crate::vote::MotionId, Vec<(usize, u32)>>,
+    /// The motion each host `motion_create` made, by cid (its ack says it).
+    created: HashMap<String, crate::vote::MotionId>,
 }
 
 /// Ranks of active members, computed once per change.
@@ -170,6 +181,7 @@ impl MeetingState {
             motions: Vec::new(),
             shown_motion: None,
             secret_counts: HashMap::new(),
+            created: HashMap::new(),
         }
     }
 
@@ -211,6 +223,11 @@ impl MeetingState {
                 .or_default()
                 .push((option as usize, count as u32));
         }
+    }
+
+    /// The motion a host's `motion_create` with this cid made.
+    pub fn created_by(&self, cid: &str) -> Option<crate::vote::MotionId> {
+        self.created.get(cid).copied()
     }
 
     /// Whether `(by, cid)` was already applied.
@@ -273,6 +290,7 @@ impl MeetingState {
                         code: ErrorCode::NameTaken,
                         message: format!("the name \"{name}\" is already taken in this meeting"),
                         suggestion: Some(self.name_suggestion(name)),
+                        params: None,
                     });
                 }
                 self.by_name.insert(crate::text::fold(name), *member);
@@ -348,6 +366,9 @@ impl MeetingState {
         }
         if let Some(cid) = &env.cid {
             self.seen.insert((env.by, cid.clone()));
+            if let (By::Host, Event::MotionCreated { motion, .. }) = (env.by, &env.event) {
+                self.created.insert(cid.clone(), *motion);
+            }
         }
         self.seq = env.seq;
         Ok(())

@@ -150,6 +150,7 @@ pub fn state_view(
         roster: s.has_roster(),
         allow_guests: s.settings.allow_guests,
         exclude_excused: s.settings.exclude_excused,
+        congress: s.settings.congress,
     }
 }
 
@@ -163,7 +164,12 @@ fn name_of(s: &MeetingState, id: MemberId) -> String {
 /// A motion for members and the projector, or (with `host`) for the host.
 pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
     let result = m.result.as_ref().map(|r| {
-        let base = r.outcome.as_ref().map_or(r.voted, |o| o.base_size);
+        let base = match (&r.outcome, &r.election, &r.discipline) {
+            (Some(o), _, _) => o.base_size,
+            (_, Some(e), _) => e.base,
+            (_, _, Some(d)) => d.base,
+            _ => r.voted,
+        };
         let pct = |n: u32| {
             if base == 0 {
                 0.0
@@ -186,6 +192,10 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
             explain_en: r.outcome.as_ref().map(|o| o.explain_en(&m.spec.rule)),
             outcome: r.outcome,
             reservations: m.reservations.len() as u32,
+            blank: r.blank,
+            invalid: r.invalid,
+            election: r.election.clone(),
+            discipline: r.discipline.clone(),
         }
     });
     let voters = (m.spec.ballot == Ballot::Open && (host || m.spec.show_voters)).then(|| {
@@ -205,6 +215,9 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
         id: m.id,
         text: m.spec.text.clone(),
         options: m.spec.options.clone(),
+        kind: m.spec.kind,
+        seats: m.spec.seats,
+        expulsion_first: m.spec.expulsion_first,
         ballot: m.spec.ballot,
         status: m.status,
         decide: m.spec.decide,
@@ -254,7 +267,9 @@ fn my_vote(
 pub fn live_view(s: &MeetingState, connected: u32, recent: Vec<String>, host: bool) -> LiveView {
     let attendance = s.attendance();
     let vote = s.open_motion().map(|m| {
-        let show = m.spec.live_tally || (host && m.spec.ballot == Ballot::Open);
+        // Never on a secret ballot: counts rising as members tap would link
+        // them to their choices.
+        let show = m.spec.ballot == Ballot::Open && (m.spec.live_tally || host);
         VoteLive {
             motion: m.id,
             voted: m.voters.len() as u32,
@@ -273,6 +288,7 @@ pub fn live_view(s: &MeetingState, connected: u32, recent: Vec<String>, host: bo
             .map_or(0, |r| r.answers.len() as u32),
         attendance,
         vote,
+        congress: s.congress_quorum(),
     }
 }
 
@@ -336,6 +352,21 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
     })
 }
 
+/// While a secret ballot is open or shown: eligible members present who
+/// have not voted (the host's "still to vote" list), in member order.
+pub fn not_voted(s: &MeetingState) -> Option<Vec<MemberId>> {
+    let motion = s
+        .open_motion()
+        .or_else(|| s.shown_motion.and_then(|id| s.motion(id)))
+        .filter(|m| m.status != MotionStatus::Draft && m.spec.ballot == Ballot::Secret)?;
+    Some(
+        s.active_members()
+            .filter(|m| !motion.voters.contains(&m.id) && s.may_vote(m.id).is_ok())
+            .map(|m| m.id)
+            .collect(),
+    )
+}
+
 /// The host's member list.
 pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Vec<MemberRow> {
     let answers = s
@@ -357,7 +388,10 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             code: m.roster.clone(),
             status: s.roster_status(m.id),
             present: !m.left,
-            voted: motion.is_some_and(|x| x.voters.contains(&m.id)),
+            voted: match motion {
+                Some(x) if x.spec.ballot == Ballot::Secret => None,
+                x => Some(x.is_some_and(|x| x.voters.contains(&m.id))),
+            },
             // `choices` is only ever filled for open ballots.
             choice: motion.and_then(|x| x.choices.get(&m.id).copied()),
         })

@@ -1,13 +1,15 @@
 //! The meeting's roster, attendance and motions: the voting half of
 //! `MeetingState::apply`.
 
+use serde_json::json;
+
 use super::event::Event;
 use super::state::{MeetingState, Refusal};
 use crate::protocol::ErrorCode;
 use crate::quiz::{MemberId, Millis};
 use crate::roster::RosterEntry;
 use crate::vote::attendance::{self, Attendance, NotEligible, Person};
-use crate::vote::{Ballot, Motion, MotionId, VoteError};
+use crate::vote::{Ballot, Eligible, Motion, MotionId, MotionKind, VoteError};
 
 /// One roster entry in a meeting.
 #[derive(Clone, Debug)]
@@ -33,8 +35,25 @@ impl From<VoteError> for Refusal {
             VoteError::Invalid(_) => ErrorCode::InvalidMotion,
             VoteError::NotInMinority => ErrorCode::NotInMinority,
             VoteError::AlreadyReserved => ErrorCode::AlreadyReserved,
+            VoteError::IsAnElection
+            | VoteError::NotAnElection
+            | VoteError::DuplicateKept(_)
+            | VoteError::TooManyKept { .. } => ErrorCode::InvalidBallot,
         };
-        Refusal::new(code, e.to_string())
+        let params = match &e {
+            VoteError::IsAnElection => Some(json!({"problem": "use_ballot"})),
+            VoteError::NotAnElection => Some(json!({"problem": "not_an_election"})),
+            VoteError::DuplicateKept(i) => Some(json!({"problem": "duplicate_kept", "option": i})),
+            VoteError::TooManyKept { seats, kept } => {
+                Some(json!({"problem": "too_many_kept", "seats": seats, "kept": kept}))
+            }
+            _ => None,
+        };
+        let r = Refusal::new(code, e.to_string());
+        match params {
+            Some(p) => r.with_params(p),
+            None => r,
+        }
     }
 }
 
@@ -132,6 +151,48 @@ impl MeetingState {
     }
 
     pub fn attendance(&self) -> Attendance {
+        self.attendance_excluding(self.settings.exclude_excused)
+    }
+
+    /// Eligible members for a motion's decision. An election's base leaves
+    /// out official members absent with a reason, whatever the meeting's
+    /// setting (Quyết định 190-QĐ/TW Điều 30, domain/RULES.md).
+    pub fn eligible_for(&self, motion: &Motion) -> Eligible {
+        let exclude = self.settings.exclude_excused || motion.spec.kind == MotionKind::Election;
+        self.attendance_excluding(exclude).eligible()
+    }
+
+    /// A cell congress needs two thirds of those convened present (Charter
+    /// Art. 11 §6); shown while the meeting is in congress mode.
+    pub fn congress_quorum(&self) -> Option<crate::protocol::CongressQuorum> {
+        if !self.settings.congress {
+            return None;
+        }
+        let a = self.attendance();
+        let needed = crate::vote::decision::needed_present(
+            crate::vote::decision::Fraction::new(2, 3),
+            a.eligible_convened,
+        );
+        Some(crate::protocol::CongressQuorum {
+            convened: a.eligible_convened,
+            present: a.eligible_present,
+            needed,
+            met: a.eligible_convened > 0 && a.eligible_present >= needed,
+        })
+    }
+
+    /// Adds a secret ballot's units to its motion's counts (the store adds
+    /// the same units to its own table): one per kept candidate, or the
+    /// blank or invalid slot.
+    pub fn count_slots(&mut self, motion: MotionId, slots: &[u32]) -> Result<(), Refusal> {
+        let m = self.motion_mut(motion)?;
+        for &s in slots {
+            m.add_to_slot(s, 1);
+        }
+        Ok(())
+    }
+
+    fn attendance_excluding(&self, exclude_excused: bool) -> Attendance {
         let roster = self.has_roster();
         let on_roster = self.roster.iter().map(|r| Person {
             status: Some(r.entry.status),
@@ -146,11 +207,7 @@ impl MeetingState {
                 present: !m.left,
                 excused: false,
             });
-        attendance::count(
-            on_roster.chain(others),
-            roster,
-            self.settings.exclude_excused,
-        )
+        attendance::count(on_roster.chain(others), roster, exclude_excused)
     }
 
     pub fn motion(&self, id: MotionId) -> Option<&Motion> {
@@ -303,7 +360,30 @@ impl MeetingState {
                 self.check_link(code)?;
                 self.link(*member, code);
             }
-            Event::SettingsChanged { settings } => self.settings = *settings,
+            Event::SettingsChanged { settings } => {
+                let opening = settings.congress && !self.settings.congress;
+                let before = self.settings;
+                self.settings = *settings;
+                if opening
+                    && let Some(q) = self.congress_quorum()
+                    && !q.met
+                {
+                    self.settings = before;
+                    return Err(Refusal::new(
+                        ErrorCode::NoQuorum,
+                        format!(
+                            "a congress needs at least {} of the {} convened present; {} are",
+                            q.needed, q.convened, q.present
+                        ),
+                    )
+                    .with_params(json!({
+                        "problem": "congress",
+                        "needed": q.needed,
+                        "convened": q.convened,
+                        "present": q.present,
+                    })));
+                }
+            }
             Event::MotionCreated { motion, spec } => {
                 if *motion != self.next_motion_id() {
                     return Err(Refusal::new(
@@ -313,10 +393,8 @@ impl MeetingState {
                 }
                 let mut m = Motion::new(*motion, spec.clone());
                 if let Some(counts) = self.secret_counts.remove(motion) {
-                    for (option, n) in counts {
-                        if let Some(c) = m.counts.get_mut(option) {
-                            *c = n;
-                        }
+                    for (slot, n) in counts {
+                        m.add_to_slot(slot as u32, n);
                     }
                 }
                 self.motions.push(Some(m));
@@ -337,10 +415,10 @@ impl MeetingState {
                 if self.open_motion().is_some_and(|m| m.id != *motion) {
                     return Err(VoteError::AnotherOpen.into());
                 }
-                let eligible = self.attendance().eligible();
                 let m = self
                     .motion(*motion)
                     .ok_or(VoteError::UnknownMotion(*motion))?;
+                let eligible = self.eligible_for(m);
                 if let Some(needed) = m.quorum_needed(eligible)
                     && eligible.present < needed
                 {
@@ -356,7 +434,10 @@ impl MeetingState {
                 self.shown_motion = Some(*motion);
             }
             Event::MotionClosed { motion } => {
-                let eligible = self.attendance().eligible();
+                let m = self
+                    .motion(*motion)
+                    .ok_or(VoteError::UnknownMotion(*motion))?;
+                let eligible = self.eligible_for(m);
                 self.motion_mut(*motion)?.close(at, eligible)?;
             }
             Event::MotionShown { motion } => {

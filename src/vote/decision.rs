@@ -229,6 +229,10 @@ pub struct Rule {
     pub threshold: Threshold,
     /// Minimum share of eligible convened members that must be present.
     pub quorum: Option<Fraction>,
+    /// The quorum is strictly more than the share ("hơn một nửa"), not
+    /// "at least" it: with 20 convened, more than half is 11, at least half 10.
+    #[serde(default)]
+    pub quorum_strict: bool,
 }
 
 impl Rule {
@@ -238,6 +242,7 @@ impl Rule {
             base: Base::Convened,
             threshold: Threshold::MoreThanHalf,
             quorum: None,
+            quorum_strict: false,
         }
     }
 
@@ -247,6 +252,7 @@ impl Rule {
             base: Base::Convened,
             threshold: Threshold::AtLeastTwoThirds,
             quorum: None,
+            quorum_strict: false,
         }
     }
 
@@ -269,7 +275,13 @@ impl Rule {
     /// Presence needed for quorum, if one is set; lets the server check it
     /// before opening a vote, when there is no tally yet.
     pub fn needed_present(&self, convened_eligible: u32) -> Option<u32> {
-        self.quorum.map(|q| needed_present(q, convened_eligible))
+        self.quorum.map(|q| {
+            if self.quorum_strict {
+                required(&Threshold::MoreThan(q), convened_eligible)
+            } else {
+                needed_present(q, convened_eligible)
+            }
+        })
     }
 }
 
@@ -503,6 +515,25 @@ pub fn decide(rule: &Rule, tally: &Tally) -> Outcome {
     }
 }
 
+/// The quorum checks alone, for ballots decided by another engine
+/// (elections, discipline).
+pub fn quorum(
+    rule: &Rule,
+    convened: u32,
+    present_at_open: u32,
+    present_at_close: u32,
+) -> QuorumStatus {
+    quorum_status(
+        rule,
+        &Tally {
+            convened_eligible: convened,
+            present_eligible_at_open: present_at_open,
+            present_eligible_at_close: present_at_close,
+            ..Tally::default()
+        },
+    )
+}
+
 fn quorum_status(rule: &Rule, tally: &Tally) -> QuorumStatus {
     let Some(needed_present) = rule.needed_present(tally.convened_eligible) else {
         return QuorumStatus::NotRequired;
@@ -642,6 +673,7 @@ mod tests {
             base,
             threshold,
             quorum: None,
+            quorum_strict: false,
         }
     }
 
@@ -814,6 +846,29 @@ mod tests {
         );
         assert_eq!(r.needed_present(20), Some(14));
         assert_eq!(RESOLUTION.needed_present(20), None);
+    }
+
+    #[test]
+    fn strict_quorum_is_more_than_the_share() {
+        // RULES.md:50 — no central quorum rule: the share is a per-meeting
+        // setting, "more than half" as well as "at least half".
+        let mut r = with_quorum(RESOLUTION, frac(1, 2));
+        assert_eq!(r.needed_present(20), Some(10));
+        r.quorum_strict = true;
+        assert_eq!(r.needed_present(20), Some(11));
+        assert_eq!(r.needed_present(11), Some(6));
+        assert_eq!(
+            decide(&r, &moving(20, 10, 10, 10, 0)).reason,
+            Reason::NoQuorumAtOpen
+        );
+        assert_eq!(
+            decide(&r, &moving(20, 11, 11, 11, 0)).reason,
+            Reason::Passed
+        );
+        // RULES.md:49 — a congress: at least two thirds of those convened.
+        let congress = with_quorum(RESOLUTION, frac(2, 3));
+        assert_eq!(congress.needed_present(11), Some(8));
+        assert_eq!(congress.needed_present(9), Some(6));
     }
 
     #[test]

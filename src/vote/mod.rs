@@ -8,6 +8,8 @@
 
 pub mod attendance;
 pub mod decision;
+pub mod discipline;
+pub mod election;
 pub mod motions_file;
 
 use std::collections::{HashMap, HashSet};
@@ -15,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use self::decision::{Base, Fraction, Outcome, Rule, Tally, Threshold};
+use self::discipline::DisciplineOutcome;
+use self::election::ElectionOutcome;
 use crate::quiz::{MemberId, Millis};
 
 pub type MotionId = u32;
@@ -42,6 +46,72 @@ pub enum Ballot {
     Secret,
 }
 
+/// The penalties of a discipline ballot, heaviest first (Quy định 69, 264).
+pub fn default_penalties() -> Vec<String> {
+    ["Đề nghị khai trừ", "Cách chức", "Cảnh cáo", "Khiển trách"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The last option of a discipline ballot: no penalty.
+pub const NO_PENALTY: &str = "Không kỷ luật";
+
+/// Secret-count slots beyond the options: a valid ballot keeping nobody,
+/// and an invalid ballot (elections). Aggregates only, like every count.
+pub const SLOT_BLANK: u32 = 1_000_000;
+pub const SLOT_INVALID: u32 = 1_000_001;
+
+/// What is being decided, which says how the ballot is read and counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MotionKind {
+    /// A motion with options, one chosen: PASSED / NOT PASSED (or a poll).
+    #[default]
+    Motion,
+    /// Candidates (the options) for `seats`: each voter keeps at most that
+    /// many names; TRÚNG CỬ / KHÔNG TRÚNG CỬ per candidate.
+    Election,
+    /// Penalties heaviest first (the options), then "no penalty": one
+    /// chosen, decided by adding up (`discipline`).
+    Discipline,
+}
+
+impl MotionKind {
+    fn is_motion(&self) -> bool {
+        *self == MotionKind::Motion
+    }
+}
+
+fn one_seat() -> u32 {
+    1
+}
+
+/// A motion that does not fit, with a stable code and the values the
+/// pages word it with (the English `message` is for logs and old clients).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub code: &'static str,
+    pub params: serde_json::Value,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(code: &'static str, params: serde_json::Value, message: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            params,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Ready-made motions for the cases in the Party rules (domain/RULES.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,8 +124,21 @@ pub enum Template {
     Discipline,
     /// Expulsion: secret, at least two thirds.
     Expulsion,
-    /// Election of a candidate: secret, more than half of those convened.
+    /// Election: a ballot of candidates for seats; secret, more than half
+    /// of those convened (less the exclusions of 190 Điều 30) per candidate.
     Election,
+    /// Recognition of full membership: open, at least two thirds.
+    Recognition,
+}
+
+impl Template {
+    /// Whether the regulations require a secret ballot.
+    pub fn secret_required(self) -> bool {
+        matches!(
+            self,
+            Template::Discipline | Template::Expulsion | Template::Election
+        )
+    }
 }
 
 /// How a motion is put and decided. Fields left out take the defaults of
@@ -89,6 +172,15 @@ pub struct MotionSpec {
     pub show_voters: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<Template>,
+    #[serde(default, skip_serializing_if = "MotionKind::is_motion")]
+    pub kind: MotionKind,
+    /// Elections: the seats to fill.
+    #[serde(default = "one_seat")]
+    pub seats: u32,
+    /// Discipline: the first penalty is expulsion (at least two thirds, and
+    /// only a proposal to the higher body).
+    #[serde(default)]
+    pub expulsion_first: bool,
 }
 
 fn yes() -> bool {
@@ -114,6 +206,28 @@ impl MotionSpec {
             changes_allowed: false,
             show_voters: false,
             template: None,
+            kind: MotionKind::Motion,
+            seats: 1,
+            expulsion_first: false,
+        }
+    }
+
+    /// A discipline ballot's options: the penalties, then "no penalty".
+    pub fn set_penalties(&mut self, penalties: Vec<String>) {
+        self.expulsion_first = penalties.first().is_some_and(|p| {
+            let f = crate::text::fold(p);
+            f.contains("khai tru") || f.contains("expel")
+        });
+        self.options = penalties;
+        self.options.push(NO_PENALTY.to_string());
+        self.abstain = Some(self.options.len() - 1);
+    }
+
+    /// The penalties of a discipline ballot (the options but "no penalty").
+    pub fn penalties(&self) -> usize {
+        match self.abstain {
+            Some(a) if a + 1 == self.options.len() => a,
+            _ => self.options.len(),
         }
     }
 
@@ -123,10 +237,21 @@ impl MotionSpec {
         s.template = Some(t);
         match t {
             Template::Resolution => {}
-            Template::Admission => s.rule.threshold = Threshold::AtLeastTwoThirds,
-            Template::Discipline | Template::Election => {
+            Template::Admission | Template::Recognition => {
+                s.rule.threshold = Threshold::AtLeastTwoThirds
+            }
+            Template::Discipline => {
                 s.ballot = Ballot::Secret;
                 s.live_tally = false;
+                s.kind = MotionKind::Discipline;
+                s.set_penalties(default_penalties());
+            }
+            Template::Election => {
+                s.ballot = Ballot::Secret;
+                s.live_tally = false;
+                s.kind = MotionKind::Election;
+                s.options = Vec::new();
+                s.abstain = None;
             }
             Template::Expulsion => {
                 s.ballot = Ballot::Secret;
@@ -138,11 +263,14 @@ impl MotionSpec {
     }
 
     /// Checks the spec and normalises its texts; says what to fix.
-    pub fn validate(mut self) -> Result<MotionSpec, String> {
+    pub fn validate(mut self) -> Result<MotionSpec, Problem> {
+        use serde_json::json;
         self.text = self.text.trim().to_string();
         if self.text.is_empty() || self.text.chars().count() > MAX_MOTION_CHARS {
-            return Err(format!(
-                "the motion text must be 1 to {MAX_MOTION_CHARS} characters"
+            return Err(Problem::new(
+                "text_length",
+                json!({"max": MAX_MOTION_CHARS}),
+                format!("the motion text must be 1 to {MAX_MOTION_CHARS} characters"),
             ));
         }
         self.options = self
@@ -150,42 +278,147 @@ impl MotionSpec {
             .iter()
             .map(|o| crate::text::collapse(o))
             .collect();
-        if self.options.len() < 2 || self.options.len() > MAX_OPTIONS {
-            return Err(format!("a motion needs 2 to {MAX_OPTIONS} options"));
+        let secret_required =
+            self.kind != MotionKind::Motion || self.template.is_some_and(Template::secret_required);
+        if secret_required && self.ballot == Ballot::Open {
+            let what = match (self.kind, self.template) {
+                (MotionKind::Election, _) => "election",
+                (MotionKind::Discipline, _) => "discipline",
+                (_, Some(Template::Expulsion)) => "expulsion",
+                _ => "secret",
+            };
+            return Err(Problem::new(
+                "secret_required",
+                json!({"template": what}),
+                format!("the regulations require a secret ballot for {what}: it cannot be open"),
+            ));
+        }
+        match self.kind {
+            MotionKind::Election => {
+                if self.seats == 0 {
+                    return Err(Problem::new(
+                        "no_seats",
+                        json!({}),
+                        "an election fills at least one seat",
+                    ));
+                }
+                let n = self.options.len();
+                if n < self.seats as usize {
+                    return Err(Problem::new(
+                        "too_few_candidates",
+                        json!({"candidates": n, "seats": self.seats}),
+                        format!(
+                            "{n} candidates for {} seats: list at least as many candidates as seats",
+                            self.seats
+                        ),
+                    ));
+                }
+                if n > election::MAX_CANDIDATES {
+                    return Err(Problem::new(
+                        "option_count",
+                        json!({"min": 1, "max": election::MAX_CANDIDATES}),
+                        format!(
+                            "an election lists 1 to {} candidates",
+                            election::MAX_CANDIDATES
+                        ),
+                    ));
+                }
+                self.approve = 0;
+                self.abstain = None;
+                self.changes_allowed = false;
+            }
+            MotionKind::Discipline => {
+                if self.penalties() == 0 {
+                    return Err(Problem::new(
+                        "no_penalties",
+                        json!({}),
+                        "a discipline ballot lists at least one penalty",
+                    ));
+                }
+                if self.options.len() > MAX_OPTIONS {
+                    return Err(Problem::new(
+                        "option_count",
+                        json!({"min": 2, "max": MAX_OPTIONS}),
+                        format!("a motion needs 2 to {MAX_OPTIONS} options"),
+                    ));
+                }
+            }
+            MotionKind::Motion => {
+                if self.options.len() < 2 || self.options.len() > MAX_OPTIONS {
+                    return Err(Problem::new(
+                        "option_count",
+                        json!({"min": 2, "max": MAX_OPTIONS}),
+                        format!("a motion needs 2 to {MAX_OPTIONS} options"),
+                    ));
+                }
+            }
         }
         if let Some(o) = self
             .options
             .iter()
             .find(|o| o.is_empty() || o.chars().count() > MAX_OPTION_CHARS)
         {
-            return Err(format!(
-                "option \"{o}\" must be 1 to {MAX_OPTION_CHARS} characters"
+            return Err(Problem::new(
+                "option_length",
+                json!({"option": o, "max": MAX_OPTION_CHARS}),
+                format!("option \"{o}\" must be 1 to {MAX_OPTION_CHARS} characters"),
             ));
         }
-        let folded: HashSet<String> = self.options.iter().map(|o| crate::text::fold(o)).collect();
-        if folded.len() != self.options.len() {
-            return Err("two options have the same text".into());
+        let mut folded = HashSet::new();
+        if let Some(o) = self
+            .options
+            .iter()
+            .find(|o| !folded.insert(crate::text::fold(o)))
+        {
+            let code = match self.kind {
+                MotionKind::Election => "duplicate_candidate",
+                MotionKind::Discipline => "duplicate_penalty",
+                MotionKind::Motion => "duplicate_option",
+            };
+            return Err(Problem::new(
+                code,
+                json!({"option": o}),
+                format!("two options have the same text: \"{o}\""),
+            ));
         }
         if self.decide {
-            self.rule
-                .validate()
-                .map_err(|e| format!("decision rule: {e}"))?;
-            if self.approve >= self.options.len() {
-                return Err("the approving option does not exist".into());
-            }
-            if let Some(a) = self.abstain
-                && (a >= self.options.len() || a == self.approve)
-            {
-                // A custom option list without the default abstention.
-                self.abstain = None;
+            self.rule.validate().map_err(|e| {
+                Problem::new(
+                    "bad_rule",
+                    json!({"error": e}),
+                    format!("decision rule: {e}"),
+                )
+            })?;
+            if self.kind == MotionKind::Motion {
+                if self.approve >= self.options.len() {
+                    return Err(Problem::new(
+                        "no_approve_option",
+                        json!({}),
+                        "the approving option does not exist",
+                    ));
+                }
+                if let Some(a) = self.abstain
+                    && (a >= self.options.len() || a == self.approve)
+                {
+                    // A custom option list without the default abstention.
+                    self.abstain = None;
+                }
             }
         }
         if self.ballot == Ballot::Secret {
             if self.changes_allowed {
-                return Err(
-                    "a secret vote cannot be changed: the server keeps no record of who chose what"
-                        .into(),
-                );
+                return Err(Problem::new(
+                    "secret_no_changes",
+                    json!({}),
+                    "a secret vote cannot be changed: the server keeps no record of who chose what",
+                ));
+            }
+            if self.live_tally {
+                return Err(Problem::new(
+                    "secret_no_live_tally",
+                    json!({}),
+                    "a secret ballot shows no counts until it closes: live counts would link voters to choices",
+                ));
             }
             self.show_voters = false;
         }
@@ -224,6 +457,14 @@ pub enum VoteError {
     NotInMinority,
     #[error("you have already recorded a reservation on this motion")]
     AlreadyReserved,
+    #[error("this ballot is an election: send the names you keep with \"ballot\"")]
+    IsAnElection,
+    #[error("this motion is not an election")]
+    NotAnElection,
+    #[error("candidate {0} is kept twice")]
+    DuplicateKept(usize),
+    #[error("a ballot keeps at most {seats} names; {kept} would make it invalid")]
+    TooManyKept { seats: u32, kept: usize },
 }
 
 /// Eligible members, for the decision: counted at opening and at closing.
@@ -240,8 +481,13 @@ pub struct MotionResult {
     pub voted: u32,
     pub at_open: Eligible,
     pub at_close: Eligible,
-    /// None for a plain poll.
+    /// None for a plain poll, an election or a discipline ballot.
     pub outcome: Option<Outcome>,
+    /// Elections: valid ballots keeping nobody, and invalid ballots.
+    pub blank: u32,
+    pub invalid: u32,
+    pub election: Option<ElectionOutcome>,
+    pub discipline: Option<DisciplineOutcome>,
 }
 
 #[derive(Clone, Debug)]
@@ -253,6 +499,9 @@ pub struct Motion {
     pub closed_at: Option<Millis>,
     pub at_open: Eligible,
     pub counts: Vec<u32>,
+    /// Elections: valid ballots keeping nobody, and invalid ballots.
+    pub blank: u32,
+    pub invalid: u32,
     /// Who voted (both ballots).
     pub voters: HashSet<MemberId>,
     /// Who chose what — open ballots only, never filled for secret ones.
@@ -273,6 +522,8 @@ impl Motion {
             closed_at: None,
             at_open: Eligible::default(),
             counts: vec![0; n],
+            blank: 0,
+            invalid: 0,
             voters: HashSet::new(),
             choices: HashMap::new(),
             reservations: Vec::new(),
@@ -351,6 +602,42 @@ impl Motion {
         Ok(())
     }
 
+    /// Adds one to a secret-count slot (an option, or `SLOT_BLANK` /
+    /// `SLOT_INVALID`); used live and when counts are restored.
+    pub fn add_to_slot(&mut self, slot: u32, n: u32) {
+        match slot {
+            SLOT_BLANK => self.blank += n,
+            SLOT_INVALID => self.invalid += n,
+            o => {
+                if let Some(c) = self.counts.get_mut(o as usize) {
+                    *c += n;
+                }
+            }
+        }
+    }
+
+    /// The count slots an election ballot adds one to, after checking it:
+    /// one per kept candidate, or the blank or invalid slot. A ballot
+    /// keeping more names than seats is invalid (`Kept::Invalid`); the
+    /// caller decides whether to accept one.
+    pub fn election_slots(&self, keep: &[usize]) -> Result<(election::Kept, Vec<u32>), VoteError> {
+        if self.spec.kind != MotionKind::Election {
+            return Err(VoteError::NotAnElection);
+        }
+        let kept = election::classify(keep, self.spec.options.len(), self.spec.seats).map_err(
+            |e| match e {
+                election::BallotShape::OutOfRange(i) => VoteError::OptionOutOfRange(i),
+                election::BallotShape::Duplicate(i) => VoteError::DuplicateKept(i),
+            },
+        )?;
+        let slots = match &kept {
+            election::Kept::Valid(k) => k.iter().map(|&i| i as u32).collect(),
+            election::Kept::Blank => vec![SLOT_BLANK],
+            election::Kept::Invalid => vec![SLOT_INVALID],
+        };
+        Ok((kept, slots))
+    }
+
     /// Closes the vote and applies the decision rule.
     pub fn close(&mut self, at: Millis, at_close: Eligible) -> Result<&MotionResult, VoteError> {
         if self.status != Status::Open {
@@ -358,7 +645,23 @@ impl Motion {
         }
         self.status = Status::Closed;
         self.closed_at = Some(at);
-        let outcome = self.spec.decide.then(|| {
+        // An exempt member present at opening who then leaves still
+        // counts: they attended this vote.
+        let base = self.at_open.convened.max(at_close.convened);
+        let quorum = decision::quorum(
+            &self.spec.rule,
+            base,
+            self.at_open.present,
+            at_close.present,
+        );
+        let election = (self.spec.kind == MotionKind::Election)
+            .then(|| election::decide(self.spec.seats, base, &self.counts).with_quorum(quorum));
+        let discipline = (self.spec.kind == MotionKind::Discipline).then(|| {
+            let n = self.spec.penalties();
+            discipline::decide(&self.counts[..n], self.spec.expulsion_first, base)
+                .with_quorum(quorum)
+        });
+        let outcome = (self.spec.decide && self.spec.kind == MotionKind::Motion).then(|| {
             let approve = self.counts[self.spec.approve];
             let abstain = self.spec.abstain.map_or(0, |a| self.counts[a]);
             let total: u32 = self.counts.iter().sum();
@@ -382,6 +685,10 @@ impl Motion {
             at_open: self.at_open,
             at_close,
             outcome,
+            blank: self.blank,
+            invalid: self.invalid,
+            election,
+            discipline,
         });
         Ok(self.result.as_ref().expect("just set"))
     }
@@ -439,10 +746,11 @@ pub fn rule_label(rule: &Rule, vi: bool) -> String {
         format!("{t} of {b}")
     };
     if let Some(q) = rule.quorum {
-        s.push_str(&if vi {
-            format!("; cần có mặt ít nhất {q} số được triệu tập")
-        } else {
-            format!("; quorum {q} of those convened")
+        s.push_str(&match (vi, rule.quorum_strict) {
+            (true, false) => format!("; cần có mặt ít nhất {q} số được triệu tập"),
+            (true, true) => format!("; cần có mặt hơn {q} số được triệu tập"),
+            (false, false) => format!("; quorum {q} of those convened"),
+            (false, true) => format!("; quorum more than {q} of those convened"),
         });
     }
     s
@@ -507,17 +815,23 @@ mod tests {
             MotionSpec::resolution("")
                 .validate()
                 .unwrap_err()
+                .message
                 .contains("1 to")
         );
         let mut s = MotionSpec::resolution("x");
         s.options = vec!["Có".into()];
-        assert!(s.validate().unwrap_err().contains("2 to"));
+        assert!(s.validate().unwrap_err().message.contains("2 to"));
         let mut s = MotionSpec::resolution("x");
         s.options = vec!["Có".into(), "co".into()];
-        assert!(s.validate().unwrap_err().contains("same text"));
+        assert!(s.validate().unwrap_err().message.contains("same text"));
         let mut s = MotionSpec::from_template(Template::Discipline, "x");
         s.changes_allowed = true;
-        assert!(s.validate().unwrap_err().contains("cannot be changed"));
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .message
+                .contains("cannot be changed")
+        );
         let mut s = MotionSpec::resolution("x");
         s.options = vec!["A".into(), "B".into()];
         assert_eq!(
@@ -525,6 +839,100 @@ mod tests {
             None,
             "no abstention among two options"
         );
+    }
+
+    /// The problem code of a spec that does not validate.
+    fn problem(s: MotionSpec) -> &'static str {
+        s.validate().unwrap_err().code
+    }
+
+    #[test]
+    fn elections_and_discipline_refuse_bad_input() {
+        let mut e = MotionSpec::from_template(Template::Election, "Bầu Ban Chấp hành");
+        e.options = vec!["An".into(), "Bình".into()];
+        e.seats = 3;
+        assert_eq!(problem(e.clone()), "too_few_candidates");
+        e.options.push("an".into());
+        assert_eq!(problem(e.clone()), "duplicate_candidate");
+        e.options[2] = "Cường".into();
+        assert_eq!(e.clone().validate().unwrap().seats, 3);
+        e.seats = 0;
+        assert_eq!(problem(e.clone()), "no_seats");
+        // RULES.md:40 — elections and discipline are by secret ballot.
+        e.seats = 1;
+        e.ballot = Ballot::Open;
+        assert_eq!(problem(e), "secret_required");
+        let mut d = MotionSpec::from_template(Template::Discipline, "Kỷ luật đồng chí X");
+        assert_eq!(d.options.len(), 5);
+        assert_eq!((d.penalties(), d.expulsion_first), (4, true));
+        d.ballot = Ballot::Open;
+        assert_eq!(problem(d.clone()), "secret_required");
+        d.ballot = Ballot::Secret;
+        d.live_tally = true;
+        assert_eq!(problem(d.clone()), "secret_no_live_tally");
+        d.live_tally = false;
+        d.set_penalties(vec![]);
+        assert_eq!(problem(d.clone()), "no_penalties");
+        d.set_penalties(vec!["Cảnh cáo".into(), "Khiển trách".into()]);
+        assert!(!d.expulsion_first);
+        d.set_penalties(vec!["Cảnh cáo".into(), "canh cao".into()]);
+        assert_eq!(problem(d), "duplicate_penalty");
+        let mut x = MotionSpec::from_template(Template::Expulsion, "Khai trừ");
+        x.ballot = Ballot::Open;
+        assert_eq!(problem(x), "secret_required");
+        // Any secret ballot refuses live counts.
+        let mut r = MotionSpec::resolution("x");
+        r.ballot = Ballot::Secret;
+        assert_eq!(problem(r), "secret_no_live_tally");
+        // RULES.md:117 — recognition: open, at least two thirds.
+        let c = MotionSpec::from_template(Template::Recognition, "Công nhận");
+        assert_eq!(
+            (c.ballot, c.rule.threshold),
+            (Ballot::Open, Threshold::AtLeastTwoThirds)
+        );
+    }
+
+    #[test]
+    fn an_election_counts_kept_names_and_decides_per_candidate() {
+        let mut spec = MotionSpec::from_template(Template::Election, "Bầu");
+        spec.options = vec!["An".into(), "Bình".into(), "Cường".into()];
+        spec.seats = 2;
+        let mut m = Motion::new(1, spec.validate().unwrap());
+        // RULES.md:95-100 — 11 official, one absent with a reason: base 10.
+        m.open(0, eligible(10, 10)).unwrap();
+        for (voter, keep) in [
+            vec![0, 1],
+            vec![0, 1],
+            vec![0, 2],
+            vec![0, 1],
+            vec![0, 1],
+            vec![1],
+            vec![0],
+            vec![],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (_, slots) = m.election_slots(&keep).unwrap();
+            m.cast_secret(voter as MemberId, None).unwrap();
+            for s in slots {
+                m.add_to_slot(s, 1);
+            }
+        }
+        // RULES.md:101 — more names than seats: invalid (the room refuses it).
+        assert_eq!(
+            m.election_slots(&[0, 1, 2]).unwrap(),
+            (election::Kept::Invalid, vec![SLOT_INVALID])
+        );
+        let r = m.close(1, eligible(10, 10)).unwrap();
+        assert_eq!((r.counts.clone(), r.blank), (vec![6, 5, 1], 1));
+        let e = r.election.as_ref().unwrap();
+        assert_eq!(e.required, 6);
+        let standing: Vec<_> = e.candidates.iter().map(|c| c.standing).collect();
+        use election::Standing::*;
+        assert_eq!(standing, vec![Elected, NotElected, NotElected]);
+        assert_eq!(e.remaining_seats, 1);
+        assert!(r.outcome.is_none(), "never PASSED / NOT PASSED");
     }
 
     #[test]
@@ -569,12 +977,12 @@ mod tests {
         m.cast_secret(2, Some(1)).unwrap();
         assert_eq!(m.cast_secret(2, Some(0)), Err(VoteError::AlreadyVoted));
         assert!(m.choices.is_empty());
-        assert_eq!(m.counts, vec![1, 1, 0]);
+        assert_eq!(m.counts, vec![1, 1, 0, 0, 0]);
         // Replay: voters only.
         let mut r = Motion::new(1, MotionSpec::from_template(Template::Discipline, "x"));
         r.open(0, eligible(5, 5)).unwrap();
         r.cast_secret(1, None).unwrap();
-        assert_eq!((r.voters.len(), r.counts.clone()), (1, vec![0, 0, 0]));
+        assert_eq!((r.voters.len(), r.counts.clone()), (1, vec![0; 5]));
     }
 
     #[test]

@@ -72,8 +72,11 @@ impl std::fmt::Display for Problem {
 }
 
 /// The setting keys, in the order messages list them.
-const KEY_LIST: [&str; 10] = [
+const KEY_LIST: [&str; 13] = [
     "template",
+    "candidates",
+    "seats",
+    "penalties",
     "ballot",
     "options",
     "poll",
@@ -84,12 +87,13 @@ const KEY_LIST: [&str; 10] = [
     "changes",
     "voters",
 ];
-const TEMPLATES: [&str; 5] = [
+const TEMPLATES: [&str; 6] = [
     "resolution",
     "admission",
     "discipline",
     "expulsion",
     "election",
+    "recognition",
 ];
 
 fn template(s: &str) -> Option<Template> {
@@ -99,6 +103,7 @@ fn template(s: &str) -> Option<Template> {
         "discipline" | "ky luat" => Template::Discipline,
         "expulsion" | "khai tru" => Template::Expulsion,
         "election" | "bau cu" => Template::Election,
+        "recognition" | "cong nhan" | "cong nhan dang vien chinh thuc" => Template::Recognition,
         _ => return None,
     })
 }
@@ -180,7 +185,7 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                             n,
                             ProblemCode::UnknownTemplate,
                             format!(
-                                "unknown template `{value}`; use resolution, admission, discipline, expulsion or election"
+                                "unknown template `{value}`; use resolution, admission, discipline, expulsion, election or recognition"
                             ),
                         )
                         .with("value", value)
@@ -242,6 +247,15 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                     }
                     true
                 }
+                "candidates" => {
+                    s.options = value.split('|').map(crate::text::collapse).collect();
+                    true
+                }
+                "seats" => value.trim().parse().map(|n| s.seats = n).is_ok(),
+                "penalties" => {
+                    s.set_penalties(value.split('|').map(crate::text::collapse).collect());
+                    true
+                }
                 "poll" => yes_no(&value).map(|v| s.decide = !v).is_some(),
                 "base" => base_from_name(&value).map(|b| s.rule.base = b).is_some(),
                 "threshold" => threshold(&value).map(|t| s.rule.threshold = t).is_some(),
@@ -250,7 +264,22 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                         s.rule.quorum = None;
                         true
                     }
-                    v => parse_fraction(v).map(|q| s.rule.quorum = Some(q)).is_some(),
+                    v => {
+                        // "more than 1/2" / "hơn 1/2": a strict quorum.
+                        let (strict, v) = match v
+                            .strip_prefix("more than ")
+                            .or_else(|| v.strip_prefix("hon "))
+                        {
+                            Some(rest) => (true, rest),
+                            None => (false, v.strip_prefix("at least ").unwrap_or(v)),
+                        };
+                        parse_fraction(v)
+                            .map(|q| {
+                                s.rule.quorum = Some(q);
+                                s.rule.quorum_strict = strict;
+                            })
+                            .is_some()
+                    }
                 },
                 "live" => yes_no(&value).map(|v| s.live_tally = v).is_some(),
                 "changes" => yes_no(&value).map(|v| s.changes_allowed = v).is_some(),
@@ -281,9 +310,18 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
         }
         match s.validate() {
             Ok(s) => specs.push(s),
-            Err(m) => problems.push(
-                Problem::new(d.line, ProblemCode::InvalidMotion, m.clone()).with("message", m),
-            ),
+            Err(p) => {
+                let mut problem =
+                    Problem::new(d.line, ProblemCode::InvalidMotion, p.message.clone())
+                        .with("message", p.message)
+                        .with("problem", p.code);
+                if let Some(o) = p.params.as_object() {
+                    for (k, v) in o {
+                        problem = problem.with(k, v.clone());
+                    }
+                }
+                problems.push(problem)
+            }
         }
     }
     if problems.is_empty() {
@@ -298,6 +336,26 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
 mod tests {
     use super::*;
     use crate::vote::decision::{Base, Fraction};
+
+    #[test]
+    fn reads_elections_discipline_and_strict_quorums() {
+        let src = "## Bầu Chi ủy\ntemplate: bầu cử\nseats: 2\ncandidates: An | Bình | Cường\n\n## Kỷ luật\ntemplate: discipline\npenalties: Cảnh cáo | Khiển trách\n\n## Công nhận\ntemplate: công nhận\nquorum: hơn 1/2\n";
+        let specs = parse(src).unwrap();
+        assert_eq!(
+            (specs[0].kind, specs[0].seats, specs[0].options.len()),
+            (super::super::MotionKind::Election, 2, 3)
+        );
+        assert_eq!(
+            specs[1].options,
+            vec!["Cảnh cáo", "Khiển trách", super::super::NO_PENALTY]
+        );
+        assert_eq!(specs[2].template, Some(Template::Recognition));
+        assert!(specs[2].rule.quorum_strict);
+        let bad = parse("## Bầu\ntemplate: election\nseats: 3\ncandidates: An | Bình\n\n## Kỷ luật\ntemplate: discipline\nballot: open\n").unwrap_err();
+        assert_eq!(bad[0].params["problem"], "too_few_candidates");
+        assert_eq!((bad[0].params["seats"].as_u64(), bad[0].line), (Some(3), 1));
+        assert_eq!(bad[1].params["problem"], "secret_required");
+    }
 
     #[test]
     fn reads_templates_and_settings() {
@@ -353,7 +411,7 @@ mod tests {
         assert_eq!(problems[1].params["value"], "vote");
         assert_eq!(problems[1].params["accepted"][4], "election");
         assert_eq!(problems[2].params["value"], "not a setting");
-        assert_eq!(problems[2].params["accepted"].as_array().unwrap().len(), 10);
+        assert_eq!(problems[2].params["accepted"].as_array().unwrap().len(), 13);
         assert_eq!(
             (&problems[3].params["key"], &problems[3].params["value"]),
             (&"ballot".into(), &"hidden".into())

@@ -317,7 +317,7 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
         .await
         .unwrap();
     host.command(
-        json!({"type": "motion_create", "text": "Bầu đồng chí A", "template": "election"}),
+        json!({"type": "motion_create", "text": "Kỷ luật đồng chí A", "template": "discipline"}),
     )
     .await
     .unwrap();

@@ -14,6 +14,8 @@ mod check;
 mod datadir;
 /// Durable meetings, resume, idempotent commands, slow phones.
 mod durability;
+/// Elections, discipline ballots, secret-ballot counters, congress mode.
+mod elect;
 /// The HTTP routes.
 mod http;
 /// The load generator, small: nothing lost or counted twice.

@@ -66,6 +66,19 @@ async fn scroll_to(page: &Page, css: &str) {
     .await;
 }
 
+/// Whether the element is what a finger at its centre would tap: inside
+/// the window and not under another element (the score bar, a sticky bar).
+async fn tappable(page: &Page, css: &str) -> bool {
+    page.eval(&format!(
+        "const e = document.querySelector({css:?}); const r = e.getBoundingClientRect(); \
+         const x = r.left + r.width / 2, y = r.top + r.height / 2; \
+         if (r.width === 0 || y < 0 || y > innerHeight || x < 0 || x > innerWidth) return false; \
+         const hit = document.elementFromPoint(x, y); return !!hit && (hit === e || e.contains(hit));"
+    ))
+    .await
+        == Value::Bool(true)
+}
+
 async fn host_do(host: &mut Client, cmd: Value) {
     if let Err(e) = host.command(cmd.clone()).await {
         panic!("host command {cmd} refused: {e}");
@@ -369,7 +382,14 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
     an.wait_for_text("#decision", "KHÔNG THÔNG QUA").await;
     an.wait_for_text("#result-mine", "Bạn đã chọn: Tán thành")
         .await;
-    // An approved a motion that did not pass: a minority opinion.
+    // An approved a motion that did not pass: a minority opinion. Not
+    // adopted, so there is no resolution to carry out.
+    let hint = an.text("#reserve-hint").await;
+    assert!(
+        hint.contains("không có nghị quyết phải chấp hành")
+            && !hint.contains("phải chấp hành nghị quyết"),
+        "{hint}"
+    );
     scroll_to(&an, "#reserve-open").await;
     an.click("#reserve-open:not(:disabled)").await;
     an.screenshot(&artifact_path("vote-5-member-result.png"))
@@ -379,7 +399,13 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
         "Tôi bảo lưu ý kiến: nghị quyết cần thông qua sớm.",
     )
     .await;
+    // On a 390×844 phone the Send button is never under the score bar,
+    // wherever the page is scrolled.
+    an.eval("document.querySelector('#reserve-text').scrollIntoView({block: 'end'}); return true;")
+        .await;
+    assert!(tappable(&an, "#reserve-send").await, "Send is covered");
     scroll_to(&an, "#reserve-send").await;
+    assert!(tappable(&an, "#reserve-send").await, "Send is covered");
     an.click("#reserve-send:not(:disabled)").await;
     an.wait_for_text("#reserve-done", "Đã ghi nhận ý kiến bảo lưu")
         .await;
@@ -412,24 +438,54 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
         "a member who did not vote has nothing to reserve"
     );
 
-    // A secret ballot: the page remembers the choice itself.
+    // A secret ballot: the phone says the ballot is recorded, never the
+    // choice a neighbour could read; a tap shows it for a few seconds.
     host_do(
         &mut host,
-        json!({"type": "motion_create", "text": "Kỷ luật đồng chí X bằng hình thức khiển trách", "template": "discipline"}),
+        json!({"type": "motion_create", "text": "Kỷ luật đồng chí X", "template": "discipline"}),
     )
     .await;
     host_do(&mut host, json!({"type": "motion_open", "motion": 2})).await;
     an.wait_for_text("#mv-ballot", "Bỏ phiếu kín").await;
     an.click("#vote-options .vote-option[data-index='1']:not(:disabled)")
         .await;
-    an.wait_for_text("#vote-choice", "Bạn đã chọn: Không tán thành")
+    an.wait_for_text("#vote-choice", "Đã nhận phiếu của bạn")
         .await;
     // Alone in the box, the ballot is counted and waits for its group.
-    an.wait_for_text("#vote-note", "Bỏ phiếu kín: đã nhận phiếu")
+    an.wait_for_text("#vote-note", "ít nhất 5 phiếu khác").await;
+    an.wait_for_text("#vote-note", "không hiện trên màn hình")
         .await;
+    let shown = an
+        .eval("return document.querySelector('#view-motion').innerText;")
+        .await;
+    assert!(
+        !shown.as_str().unwrap_or("").contains("Cách chức"),
+        "the secret choice is on screen: {shown}"
+    );
     screen.wait_for_text("#sm-note", "Bỏ phiếu kín").await;
     an.screenshot(&artifact_path("vote-6-member-secret.png"))
         .await;
+    scroll_to(&an, "#vote-peek").await;
+    an.click("#vote-peek:not([hidden])").await;
+    an.wait_for_text("#vote-peeked", "Bạn đã chọn: Cách chức")
+        .await;
+    // A named reservation on a secret ballot: warned first.
+    host_do(&mut host, json!({"type": "motion_close", "motion": 2})).await;
+    an.wait_for_text("#decision", "KHÔNG KỶ LUẬT").await;
+    screen.wait_for_text("#sm-decision", "KHÔNG KỶ LUẬT").await;
+    screen
+        .wait_for_text("#sm-explain", "Khai trừ: ít nhất hai phần ba của 2")
+        .await;
+    screen
+        .screenshot(&artifact_path("vote-7-projector-discipline.png"))
+        .await;
+    assert_fits(&screen, "projector, discipline result").await;
+    scroll_to(&an, "#reserve-open").await;
+    an.click("#reserve-open:not(:disabled)").await;
+    an.wait_for_text("#reserve-warn", "bỏ phiếu kín").await;
+    an.click("#reserve-warn-go:not(:disabled)").await;
+    an.wait_for("#reserve-text").await;
+    assert!(tappable(&an, "#reserve-send").await, "Send is covered");
 }
 
 /// Puts a file with `content` in the file input `css`, as choosing it in
@@ -601,6 +657,71 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
     host.screenshot(&artifact_path("host-4-vote-closed.png"))
         .await;
 
+    // An election from its template: candidates and seats; too few
+    // candidates is refused in Vietnamese and nothing is created.
+    select(&host, "#mf-template", "election").await;
+    host.wait_for_text("#mf-list-field", "Ứng cử viên").await;
+    host.fill("#mf-text", "Bầu Chi ủy").await;
+    host.fill("#mf-list", "Nguyễn Văn An").await;
+    host.fill("#mf-seats", "2").await;
+    host.click("#mf-save:not(:disabled)").await;
+    host.wait_for_text("#mf-error", "1 ứng cử viên cho 2 chỗ")
+        .await;
+    host.fill("#mf-list", "Nguyễn Văn An\nLê Văn Cường\nTrần Thị Bình")
+        .await;
+    host.click("#mf-save:not(:disabled)").await;
+    host.wait_for_text(
+        "#motion-list .motion-item[data-id='2'] .mi-meta",
+        "Bầu 2 trong số 3 ứng cử viên",
+    )
+    .await;
+    assert_eq!(
+        host.eval("return document.querySelector('#mf-error').textContent;")
+            .await,
+        ""
+    );
+    host.click("#motion-list .motion-item[data-id='2'] button[data-action='open']:not(:disabled)")
+        .await;
+    an.ballot(json!({"type": "ballot", "motion": 2, "keep": [0]}))
+        .await
+        .expect("An's ballot");
+    host.wait_for_text("#lm-voted", "1").await;
+    // A secret ballot: the count and who has not voted, never the counts.
+    host.wait_for_text(
+        "#lm-not-voted",
+        "Mọi người có quyền biểu quyết có mặt đã biểu quyết",
+    )
+    .await;
+    assert_eq!(
+        host.eval("return document.querySelector('#lm-counts').hidden;")
+            .await,
+        true
+    );
+    host.click("#lm-close:not(:disabled)").await;
+    host.click("#confirm-ok:not(:disabled)").await;
+    // 190 Điều 30: Cường, absent with a reason, is out of the base (1).
+    host.wait_for_text(
+        "#motion-list .motion-item[data-id='2'] .mi-result",
+        "KẾT QUẢ BẦU CỬ",
+    )
+    .await;
+    host.wait_for_text(
+        "#motion-list .motion-item[data-id='2'] .mi-result",
+        "1/2 người trúng cử",
+    )
+    .await;
+    // One seat left: another round, for the candidates not elected.
+    host.click("#motion-list .motion-item[data-id='2'] button[data-action='again']:not(:disabled)")
+        .await;
+    assert_eq!(
+        host.eval(
+            "return [document.querySelector('#mf-template').value, \
+             document.querySelector('#mf-seats').value, document.querySelector('#mf-list').value];"
+        )
+        .await,
+        json!(["election", "1", "Lê Văn Cường\nTrần Thị Bình"])
+    );
+
     // The quiz tab labels "next" by where it leads.
     host.click("#tab-quiz").await;
     host.click("#btn-start:not(:disabled)").await;
@@ -625,4 +746,96 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
         true,
         "no sideways scrolling on a phone"
     );
+}
+
+#[tokio::test]
+async fn an_election_ballot_on_the_phone_and_its_result_on_the_projector() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let (screen_browser, member_browser) = tokio::join!(Browser::launch(), Browser::launch());
+    let screen = projector(&screen_browser, &server.url(&format!("/screen/{pin}"))).await;
+    let lan = phone(&member_browser, &server.url(&format!("/j/{pin}"))).await;
+    lan.fill("#name", "Nguyễn Thị Lan").await;
+    lan.click("#join:not(:disabled)").await;
+    lan.wait_for_text("#lobby-hello", "Nguyễn Thị Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    let mut hung = Client::member(&server, &pin, "Hùng").await;
+    screen.wait_for_text("#joined-count", "3").await;
+
+    let mut host = Client::host(&server, &pin).await;
+    // Congress mode: the two-thirds quorum is on the projector.
+    host_do(&mut host, json!({"type": "settings", "congress": true})).await;
+    screen.wait_for_text("#s-congress", "ĐỦ TÚC SỐ").await;
+    screen.wait_for_text("#s-congress", "có mặt 3/3").await;
+    host_do(
+        &mut host,
+        json!({"type": "motion_create", "text": "Bầu Chi ủy", "template": "election", "seats": 2,
+               "candidates": ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]}),
+    )
+    .await;
+    host_do(&mut host, json!({"type": "motion_open", "motion": 1})).await;
+
+    // Lan keeps three names for two seats: the phone says the ballot would
+    // be invalid and will not send it; striking one makes it valid.
+    lan.wait_for_text("#ballot-count", "Đã chọn 0/2").await;
+    for i in 0..3 {
+        lan.click(&format!(
+            "#vote-options .vote-option[data-index='{i}']:not(:disabled)"
+        ))
+        .await;
+    }
+    lan.wait_for_text("#ballot-count", "phiếu không hợp lệ")
+        .await;
+    assert_eq!(
+        lan.eval("return document.querySelector('#ballot-send').disabled;")
+            .await,
+        true
+    );
+    lan.click("#vote-options .vote-option[data-index='2']:not(:disabled)")
+        .await;
+    lan.wait_for_text("#ballot-count", "Đã chọn 2/2").await;
+    assert!(tappable(&lan, "#ballot-send").await, "Send is covered");
+    lan.screenshot(&artifact_path("elect-1-member-ballot.png"))
+        .await;
+    lan.click("#ballot-send:not(:disabled)").await;
+    // Too few ballots for a group yet: received, counted, written at close.
+    lan.wait_for_text("#vote-choice", "Đã nhận phiếu của bạn")
+        .await;
+    let shown = lan
+        .eval("return document.querySelector('#view-motion').innerText;")
+        .await;
+    assert!(
+        !shown.as_str().unwrap_or("").contains("Bạn đã bầu"),
+        "the names kept are on screen: {shown}"
+    );
+    for (c, keep) in [(&mut minh, json!([0, 2])), (&mut hung, json!([0]))] {
+        c.ballot(json!({"type": "ballot", "motion": 1, "keep": keep}))
+            .await
+            .expect("ballot accepted");
+    }
+    screen.wait_for_text("#sm-voted", "3").await;
+    host_do(&mut host, json!({"type": "motion_close", "motion": 1})).await;
+
+    // More than half of 3 is 2: An (3) is elected, Bình and Cường (1) are not.
+    screen.wait_for_text("#sm-decision", "KẾT QUẢ BẦU CỬ").await;
+    screen
+        .wait_for_text("#sm-bars .sm-bar[data-index='0'] .sm-bar-pct", "TRÚNG CỬ")
+        .await;
+    let bình = screen
+        .text("#sm-bars .sm-bar[data-index='1'] .sm-bar-pct")
+        .await;
+    assert!(bình.starts_with("KHÔNG TRÚNG CỬ"), "{bình}");
+    screen.wait_for_text("#sm-explain", "Còn 1 chỗ").await;
+    let all = screen
+        .eval("return document.querySelector('#s-motion').innerText;")
+        .await;
+    assert!(!all.as_str().unwrap_or("").contains("THÔNG QUA"), "{all}");
+    screen
+        .screenshot(&artifact_path("elect-2-projector-result.png"))
+        .await;
+    assert_fits(&screen, "projector, election result").await;
+    lan.wait_for_text("#decision", "KẾT QUẢ BẦU CỬ").await;
+    lan.wait_for_text("#result-counts", "TRÚNG CỬ").await;
+    lan.screenshot(&artifact_path("elect-3-member-result.png"))
+        .await;
 }

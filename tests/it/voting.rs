@@ -656,7 +656,7 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
             v["type"] == "state" && v["motion"]["status"] == "closed"
         })
         .await;
-    assert_eq!(st["motion"]["result"]["counts"], json!([1, 2, 1]));
+    assert_eq!(st["motion"]["result"]["counts"], json!([1, 2, 1, 0, 0]));
     assert!(
         st["motion"].get("voters").is_none(),
         "no voter list for a secret ballot"

@@ -196,6 +196,7 @@ export function createRoster(ctx) {
     if (!st) return;
     if (!pendingSettings.has('allow_guests')) $('#set-guests').checked = !!st.allow_guests;
     if (!pendingSettings.has('exclude_excused')) $('#set-excused').checked = !!st.exclude_excused;
+    if (!pendingSettings.has('congress')) $('#set-congress').checked = !!st.congress;
   }
 
   async function setting(field, box) {
@@ -214,6 +215,7 @@ export function createRoster(ctx) {
 
   $('#set-guests').addEventListener('change', (e) => setting('allow_guests', e.currentTarget));
   $('#set-excused').addEventListener('change', (e) => setting('exclude_excused', e.currentTarget));
+  $('#set-congress').addEventListener('change', (e) => setting('congress', e.currentTarget));
 
   $('#print-qr').addEventListener('click', () => {
     if (ctx.pin) window.open(`/assets/sheet.html?pin=${encodeURIComponent(ctx.pin)}`, `handsup-sheet-${ctx.pin}`);

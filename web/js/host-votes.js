@@ -8,13 +8,21 @@
 import { getLang, num, problemText, t } from '/assets/i18n.js';
 import { $, busy, el, fill } from '/assets/js/ui.js';
 import { showProblems } from '/assets/js/host-roster.js';
+import { disciplineLines, electionFacts, verdictKind, verdictText } from '/assets/js/ballots.js';
 
-export const TEMPLATES = ['resolution', 'admission', 'discipline', 'expulsion', 'election'];
+export const TEMPLATES = ['resolution', 'admission', 'recognition', 'discipline', 'expulsion', 'election'];
+
+/** Templates the regulations put to a secret ballot (never an open one). */
+const SECRET_ONLY = new Set(['discipline', 'expulsion', 'election']);
+/** The penalties a discipline ballot starts with, heaviest first (src/vote/mod.rs). */
+const DEFAULT_PENALTIES = ['Đề nghị khai trừ', 'Cách chức', 'Cảnh cáo', 'Khiển trách'];
+const NO_PENALTY = 'Không kỷ luật';
 
 /** What each template sets (src/vote/mod.rs `from_template`). */
 const TEMPLATE_DEFAULTS = {
   resolution: { ballot: 'open', threshold: 'more_than_half' },
   admission: { ballot: 'open', threshold: 'at_least_two_thirds' },
+  recognition: { ballot: 'open', threshold: 'at_least_two_thirds' },
   discipline: { ballot: 'secret', threshold: 'more_than_half' },
   expulsion: { ballot: 'secret', threshold: 'at_least_two_thirds' },
   election: { ballot: 'secret', threshold: 'more_than_half' },
@@ -53,13 +61,30 @@ export function createVotes(ctx) {
     $('#mf-changes').checked = false;
     $('#mf-voters').checked = false;
     $('#mf-template-desc').textContent = t(`h.tpl.${name}`);
+    $('#mf-list').value = name === 'discipline' ? DEFAULT_PENALTIES.join('\n') : '';
+    $('#mf-seats').value = '1';
     paintAdvanced();
   }
 
+  /** Elections list candidates and seats, discipline its penalties; others their options. */
+  function paintKind() {
+    const tpl = $('#mf-template').value;
+    const list = tpl === 'election' || tpl === 'discipline';
+    $('#mf-list-field').hidden = !list;
+    $('#mf-list-label').textContent = tpl === 'election' ? t('h.vote.candidates') : t('h.vote.penalties');
+    $('#mf-seats-field').hidden = tpl !== 'election';
+    $('#mf-options').closest('.field').hidden = list;
+    const secretOnly = SECRET_ONLY.has(tpl);
+    if (secretOnly) $('#mf-ballot').value = 'secret';
+    $('#mf-ballot').disabled = secretOnly;
+  }
+
   function paintAdvanced() {
+    paintKind();
     const secret = $('#mf-ballot').value === 'secret';
     const decide = $('#mf-decide').checked;
-    for (const id of ['#mf-changes', '#mf-voters']) {
+    // No live counts on a secret ballot: they would link voters to choices.
+    for (const id of ['#mf-changes', '#mf-voters', '#mf-live']) {
       const box = $(id);
       box.disabled = secret;
       if (secret) box.checked = false;
@@ -98,8 +123,11 @@ export function createVotes(ctx) {
       $('#mf-text').focus();
       throw new Error(t('h.vote.textEmpty'));
     }
-    const options = $('#mf-options').value.split('\n').map((o) => o.trim()).filter(Boolean);
-    if (options.length < 2 || options.length > 10) {
+    const tpl = $('#mf-template').value;
+    const lines = (id) => $(id).value.split('\n').map((o) => o.trim()).filter(Boolean);
+    const options = lines('#mf-options');
+    const kindOfList = tpl === 'election' || tpl === 'discipline';
+    if (!kindOfList && (options.length < 2 || options.length > 10)) {
       $('#mf-advanced').open = true;
       throw new Error(t('h.vote.badOptions'));
     }
@@ -108,22 +136,31 @@ export function createVotes(ctx) {
     if (thr === 'more_than' || thr === 'at_least') threshold = { [thr]: fraction('#mf-thr-num', '#mf-thr-den') };
     const q = $('#mf-quorum').value;
     let quorum = null;
+    const strict = q.startsWith('>');
     if (q === 'custom') quorum = fraction('#mf-q-num', '#mf-q-den');
     else if (q) {
-      const [n, d] = q.split('/').map(Number);
+      const [n, d] = q.replace('>', '').split('/').map(Number);
       quorum = { num: n, den: d };
     }
     const ballot = $('#mf-ballot').value;
     const draft = {
       text,
-      options,
       ballot,
       decide: $('#mf-decide').checked,
-      rule: { base: $('#mf-base').value, threshold, quorum },
-      live_tally: $('#mf-live').checked,
+      rule: { base: $('#mf-base').value, threshold, quorum, quorum_strict: strict },
+      live_tally: ballot === 'open' && $('#mf-live').checked,
       changes_allowed: ballot === 'open' && $('#mf-changes').checked,
     };
-    const template = $('#mf-template').value;
+    // The server says what is wrong with a list (too few names, a name twice).
+    if (tpl === 'election') {
+      draft.candidates = lines('#mf-list');
+      draft.seats = Number($('#mf-seats').value) || 0;
+    } else if (tpl === 'discipline') {
+      draft.penalties = lines('#mf-list').filter((p) => p !== NO_PENALTY);
+    } else {
+      draft.options = options;
+    }
+    const template = tpl;
     // On an edit, a template given restarts the draft from it: send it only
     // when it changed. "Show voters" is not in the host's view of a motion,
     // so an edit sends it only when the checkbox was touched.
@@ -157,6 +194,8 @@ export function createVotes(ctx) {
     $('#mf-template').value = editing.template;
     $('#mf-template-desc').textContent = t(`h.tpl.${editing.template}`);
     $('#mf-options').value = m.options.join('\n');
+    $('#mf-list').value = (m.kind === 'discipline' ? m.options.filter((o) => o !== NO_PENALTY) : m.options).join('\n');
+    $('#mf-seats').value = String(m.seats || 1);
     $('#mf-ballot').value = m.ballot;
     $('#mf-decide').checked = m.decide;
     $('#mf-base').value = m.rule.base;
@@ -170,6 +209,7 @@ export function createVotes(ctx) {
     }
     const q = m.rule.quorum;
     if (!q) $('#mf-quorum').value = '';
+    else if (q.num === 1 && q.den === 2 && m.rule.quorum_strict) $('#mf-quorum').value = '>1/2';
     else if ((q.num === 1 && q.den === 2) || (q.num === 2 && q.den === 3)) $('#mf-quorum').value = `${q.num}/${q.den}`;
     else {
       $('#mf-quorum').value = 'custom';
@@ -182,6 +222,19 @@ export function createVotes(ctx) {
     $('#mf-error').textContent = '';
     paintAdvanced();
     paintFormTitle();
+    $('#motion-form').scrollIntoView({ block: 'start', behavior: 'smooth' });
+    $('#mf-text').focus({ preventScroll: true });
+  }
+
+  /** A new election for the seats left: the candidates not elected. */
+  function nextRound(m) {
+    const e = m.result.election;
+    resetForm();
+    $('#mf-template').value = 'election';
+    applyTemplate('election');
+    $('#mf-text').value = t('h.vote.againText', { text: m.text });
+    $('#mf-list').value = m.options.filter((_, i) => e.candidates[i].standing !== 'elected').join('\n');
+    $('#mf-seats').value = String(e.remaining_seats + e.tied_seats);
     $('#motion-form').scrollIntoView({ block: 'start', behavior: 'smooth' });
     $('#mf-text').focus({ preventScroll: true });
   }
@@ -246,6 +299,7 @@ export function createVotes(ctx) {
     const parts = [];
     if (m.template) parts.push(t(`v.template.${m.template}`));
     parts.push(t(`v.ballot.${m.ballot}`));
+    if (m.kind === 'election') parts.push(t('v.election.seats', { seats: num(m.seats), n: num(m.options.length) }));
     parts.push(m.decide ? (getLang() === 'vi' ? m.rule_vi : m.rule_en) : t('v.poll'));
     return parts.join(' · ');
   }
@@ -273,6 +327,9 @@ export function createVotes(ctx) {
     }
     if (shown) actions.push(actionButton('hide', m.id, t('h.vote.hide'), 'ghost'));
     const r = m.result;
+    const open = r && r.election ? r.election.remaining_seats + r.election.tied_seats : 0;
+    // Too few elected, or a tie: the chair may hold another round.
+    if (open) actions.push(actionButton('again', m.id, t('h.vote.again', { n: num(open) })));
     const reservations = m.reservations || [];
     const voters = m.status === 'closed' && m.voters && m.voters.length ? m.voters : null;
     return el(
@@ -291,9 +348,10 @@ export function createVotes(ctx) {
         ? el(
           'div',
           { class: 'mi-result', dataset: { decision: r.decision || 'poll' } },
-          el('b', { text: r.decision === 'passed' ? t('v.passed') : r.decision === 'not_passed' ? t('v.notPassed') : t('v.pollResult') }),
+          el('b', { dataset: { decision: verdictKind(m) }, text: verdictText(m) }),
           el('span', { text: countsLine(m, r.counts) }),
           (getLang() === 'vi' ? r.explain_vi : r.explain_en) ? el('small', { text: getLang() === 'vi' ? r.explain_vi : r.explain_en }) : null,
+          (m.kind === 'election' ? electionFacts(m) : m.kind === 'discipline' ? disciplineLines(m) : []).map((l) => el('small', { text: l })),
         )
         : null,
       voters
@@ -362,6 +420,10 @@ export function createVotes(ctx) {
       if (m) editMotion(m);
       return;
     }
+    if (action === 'again') {
+      if (m) nextRound(m);
+      return;
+    }
     if (action === 'delete' && !(await ctx.confirm(t('h.vote.confirmDelete', { text: m ? m.text : '' }), t('h.vote.delete')))) return;
     if (action === 'close' && !(await ctx.confirm(t('h.vote.confirmClose', { text: m ? m.text : '' }), t('h.vote.close')))) return;
     const cmd = {
@@ -409,7 +471,11 @@ export function createVotes(ctx) {
     fill($('#lm-counts'), counts ? m.options.map((o, i) => el('li', {}, el('span', { text: o }), el('b', { text: num(counts[i] || 0) }))) : []);
     $('#lm-counts').hidden = !counts;
 
-    const waiting = (ctx.members || []).filter((x) => mayVote(x) && !x.voted);
+    // A secret ballot: only the list of who has not voted (no per-member flag).
+    const secretWaiting = m.ballot === 'secret' && ctx.notVoted ? new Set(ctx.notVoted) : null;
+    const waiting = secretWaiting
+      ? (ctx.members || []).filter((x) => secretWaiting.has(x.id))
+      : (ctx.members || []).filter((x) => mayVote(x) && !x.voted);
     fill(
       $('#lm-not-voted'),
       waiting.length

@@ -27,6 +27,8 @@ let pin = null;
 let st = null;
 let live = null;
 let members = [];
+/** Secret ballot: ids of eligible members present who have not voted (`members.not_voted`). */
+let notVoted = null;
 let roster = [];
 let lastIndex = null;
 let ticker = null;
@@ -290,6 +292,7 @@ function openMeeting(newPin) {
   conn.on('members', (m) => {
     members = m.members || [];
     roster = m.roster || [];
+    notVoted = m.not_voted || null;
     renderMembers();
     rosterTab.render();
     votesTab.renderLive();
@@ -645,6 +648,7 @@ const ctx = {
   get st() { return st; },
   get live() { return live; },
   get members() { return members; },
+  get notVoted() { return notVoted; },
   get roster() { return roster; },
   get pin() { return pin; },
   send(cmd) {

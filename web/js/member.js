@@ -10,6 +10,7 @@
 // After the welcome the key is removed from the address bar.
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
+import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
 
@@ -48,8 +49,14 @@ let ticker = null;
 let myVote = null;
 /** What the vote buttons were built for. */
 let motionBuiltFor = null;
-/** The reservation form: {motion, open, sending}. */
+/** The reservation form: {motion, open, sending, warned}. */
 let reserveUi = null;
+/** An election ballot being filled in: {motion, kept: Set of candidate indices}. */
+let pick = null;
+/** A secret choice shown on a tap, for a few seconds: {motion, timer}. */
+let peek = null;
+/** How long a tapped-for secret choice stays on screen. */
+const PEEK_MS = 4000;
 
 const conn = new Connection({ role: 'member', pin: PIN, hello: helloFields });
 
@@ -674,6 +681,21 @@ function rememberChoice(id, option) {
   } catch { /* ignore */ }
 }
 
+function rememberKept(id, keep) {
+  try {
+    sessionStorage.setItem(`${voteKey(id)}:kept`, JSON.stringify(keep));
+  } catch { /* ignore */ }
+}
+
+function recalledKept(id) {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(`${voteKey(id)}:kept`));
+    return Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 function recalledChoice(id) {
   try {
     const v = sessionStorage.getItem(voteKey(id));
@@ -703,16 +725,33 @@ function voteInfo(m) {
   };
 }
 
-/** The approving, rejecting and abstaining options look different. */
-function optionRole(m, i) {
-  if (!m.decide) return 'option';
-  if (i === m.approve) return 'approve';
-  if (i === m.abstain) return 'abstain';
-  return 'reject';
+
+const isElection = (m) => m.kind === 'election';
+/** One candidate for one seat: Đồng ý / Không đồng ý. */
+const singleCandidate = (m) => isElection(m) && m.options.length === 1 && m.seats === 1;
+
+function voteButton(role, index, text, onclick) {
+  return el(
+    'button',
+    { type: 'button', class: 'vote-option', dataset: { index, role }, 'aria-pressed': 'false', onclick },
+    el('span', { class: 'vote-radio', 'aria-hidden': 'true' }, icon('check')),
+    el('span', { class: 'vote-label', text }),
+  );
 }
 
 function buildVoteOptions(m, key) {
   motionBuiltFor = key;
+  if (singleCandidate(m)) {
+    fill($('#vote-options'), [
+      voteButton('approve', 'agree', t('m.ballot.agree'), () => castBallot([0])),
+      voteButton('reject', 'disagree', t('m.ballot.disagree'), () => castBallot([])),
+    ]);
+    return;
+  }
+  if (isElection(m)) {
+    fill($('#vote-options'), m.options.map((name, i) => voteButton('candidate', i, name, () => togglePick(i))));
+    return;
+  }
   fill(
     $('#vote-options'),
     m.options.map((text, i) =>
@@ -733,6 +772,88 @@ function chosenOption(m, v, local) {
   if (v && v.voted) return recalledChoice(m.id);
   return null;
 }
+
+/** Keeps or strikes candidate `i` on the ballot being filled in. */
+function togglePick(i) {
+  const m = st && st.motion;
+  if (!m || m.status !== 'open') return;
+  if (!pick || pick.motion !== m.id) pick = { motion: m.id, kept: new Set() };
+  if (pick.kept.has(i)) pick.kept.delete(i);
+  else pick.kept.add(i);
+  $('#vote-error').textContent = '';
+  render();
+}
+
+$('#ballot-send').addEventListener('click', () => {
+  const m = st && st.motion;
+  if (!m || !isElection(m)) return;
+  const kept = pick && pick.motion === m.id ? [...pick.kept].sort((a, b) => a - b) : [];
+  if (kept.length > m.seats) return;
+  castBallot(kept);
+});
+
+/** Casts an election ballot: the candidates kept. */
+function castBallot(keep) {
+  const m = st && st.motion;
+  const v = m ? voteInfo(m) : null;
+  if (!m || m.status !== 'open' || !v || !v.eligible) return;
+  const local = myVote && myVote.motion === m.id ? myVote : null;
+  if (local && local.status === 'sending') return;
+  if (v.voted || (local && local.status === 'sent')) return;
+  const mine = { motion: m.id, keep, status: 'sending' };
+  myVote = mine;
+  $('#vote-error').textContent = '';
+  const onReceived = () => {
+    // Counted, waiting to be written with a group of others.
+    if (myVote !== mine) return;
+    mine.status = 'sent';
+    mine.held = true;
+    rememberKept(m.id, keep);
+    pick = null;
+    render();
+  };
+  conn
+    .send({ type: 'ballot', motion: m.id, keep }, { onReceived })
+    .then(() => {
+      mine.status = 'sent';
+      mine.held = false;
+      rememberKept(m.id, keep);
+      pick = null;
+      render();
+    })
+    .catch((err) => {
+      if (myVote !== mine) return;
+      myVote = null;
+      if (err.code === 'removed' || err.code === 'replaced') return;
+      if (err.code !== 'already_voted') $('#vote-error').textContent = errorText(err);
+      render();
+    });
+  render();
+}
+
+/** What this phone remembers of its secret choice, as one line (or ''). */
+function secretChoiceText(m, chosen) {
+  if (isElection(m)) {
+    const kept = myVote && myVote.motion === m.id && myVote.keep ? myVote.keep : recalledKept(m.id);
+    if (!kept) return '';
+    return kept.length ? t('m.vote.keptNames', { names: kept.map((i) => m.options[i]).join(', ') }) : t('m.vote.keptNone');
+  }
+  return chosen !== null && m.options[chosen] !== undefined ? t('m.vote.chosen', { option: m.options[chosen] }) : '';
+}
+
+$('#vote-peek').addEventListener('click', () => {
+  const m = st && st.motion;
+  if (!m) return;
+  if (peek) clearTimeout(peek.timer);
+  peek = {
+    motion: m.id,
+    timer: setTimeout(() => {
+      peek = null;
+      render();
+    }, PEEK_MS),
+  };
+  render();
+});
 
 function castVote(i) {
   const m = st && st.motion;
@@ -773,16 +894,14 @@ function castVote(i) {
   render();
 }
 
-function ruleText(m) {
-  return getLang() === 'vi' ? m.rule_vi : m.rule_en;
-}
-
 function renderMotion() {
   const m = st.motion;
   const v = voteInfo(m);
   const local = myVote && myVote.motion === m.id ? myVote : null;
-  const key = JSON.stringify([m.id, m.options, m.approve, m.abstain, m.decide]);
+  const key = JSON.stringify([m.id, m.options, m.approve, m.abstain, m.decide, m.kind, m.seats, getLang()]);
   if (motionBuiltFor !== key) buildVoteOptions(m, key);
+  if (pick && pick.motion !== m.id) pick = null;
+  if (peek && peek.motion !== m.id) peek = null;
 
   const open = m.status === 'open';
   const closed = m.status === 'closed';
@@ -794,7 +913,7 @@ function renderMotion() {
   status.textContent = t(`v.status.${m.status}`);
   status.dataset.status = m.status;
   $('#motion-text').textContent = m.text;
-  $('#mv-note').textContent = m.decide ? t('v.rule', { rule: ruleText(m) }) : '';
+  $('#mv-note').textContent = m.decide ? ruleLine(m) : '';
 
   const sending = open && local && local.status === 'sending';
   const voted = !!(v && v.voted) || !!(local && local.status === 'sent');
@@ -805,15 +924,32 @@ function renderMotion() {
 
   const box = $('#vote-options');
   box.hidden = !showOptions;
+  const election = isElection(m);
+  const kept = pick && pick.motion === m.id ? pick.kept : new Set();
+  box.dataset.picking = String(election && kept.size > 0);
   for (const b of box.querySelectorAll('.vote-option')) {
     const i = Number(b.dataset.index);
-    const isChosen = voted && chosen === i;
+    const isChosen = election ? kept.has(i) : voted && chosen === i;
     b.classList.toggle('chosen', isChosen);
     b.setAttribute('aria-pressed', String(isChosen));
     b.disabled = !showOptions;
   }
+  const bar = $('#ballot-bar');
+  bar.hidden = !(showOptions && election && !singleCandidate(m));
+  if (!bar.hidden) {
+    const over = kept.size > m.seats;
+    bar.dataset.over = String(over);
+    $('#ballot-count').textContent = over
+      ? t('m.ballot.tooMany', { seats: num(m.seats), extra: num(kept.size - m.seats) })
+      : t('m.ballot.count', { kept: num(kept.size), seats: num(m.seats) });
+    $('#ballot-send').disabled = over;
+  }
   const help = [];
-  if (showOptions) {
+  if (showOptions && election) {
+    help.push(singleCandidate(m) ? t('m.ballot.single', { name: m.options[0] }) : t('m.ballot.keep', { seats: num(m.seats) }));
+    if (!singleCandidate(m) && kept.size === 0) help.push(t('m.ballot.blank'));
+    help.push(t('m.vote.final'), t('m.vote.secretBefore'));
+  } else if (showOptions) {
     if (voted) help.push(t('m.vote.canChange'));
     else help.push(t('m.vote.tap'), canChange ? t('m.vote.canChange') : t('m.vote.final'));
     if (secret) help.push(t('m.vote.secretBefore'));
@@ -823,20 +959,34 @@ function renderMotion() {
   if (!open) $('#vote-error').textContent = '';
 
   $('#vote-sending').hidden = !sending;
-  if (sending) $('#vote-sending-choice').textContent = t('m.vote.chosen', { option: m.options[local.option] || '' });
+  // A secret choice is not spelled out on the screen, even while sending.
+  if (sending) $('#vote-sending-choice').textContent = secret ? '' : t('m.vote.chosen', { option: m.options[local.option] || '' });
 
   const done = $('#vote-done');
   done.hidden = !(open && voted && !sending);
   if (!done.hidden) {
     fill($('#vote-done-icon'), icon('check'));
-    $('#vote-choice').textContent = chosen !== null && m.options[chosen] !== undefined
-      ? t('m.vote.chosen', { option: m.options[chosen] })
-      : t('m.vote.voted');
-    $('#vote-note').textContent = secret && local && local.held
-      ? t('m.vote.held')
-      : secret
-        ? (chosen !== null ? t('m.vote.secretNote') : t('m.vote.secretNoMemory'))
-        : t('m.vote.recorded');
+    if (secret) {
+      // "Ballot recorded", never the choice: a neighbour may be looking. The
+      // member may tap to see it for a few seconds; only this phone knows it.
+      const remembered = secretChoiceText(m, chosen);
+      // A ballot waiting for its group is received, not yet recorded.
+      const held = !!(local && local.held);
+      $('#vote-choice').textContent = t(held ? 'm.vote.ballotHeld' : 'm.vote.ballotRecorded');
+      const hidden = remembered ? t('m.vote.hiddenNote') : t('m.vote.secretNoMemory');
+      $('#vote-note').textContent = held ? `${t('m.vote.held')} ${hidden}` : hidden;
+      const peeking = !!(peek && peek.motion === m.id && remembered);
+      $('#vote-peek').hidden = !remembered || peeking;
+      $('#vote-peeked').hidden = !peeking;
+      $('#vote-peeked').textContent = peeking ? remembered : '';
+    } else {
+      $('#vote-choice').textContent = chosen !== null && m.options[chosen] !== undefined
+        ? t('m.vote.chosen', { option: m.options[chosen] })
+        : t('m.vote.voted');
+      $('#vote-note').textContent = t('m.vote.recorded');
+      $('#vote-peek').hidden = true;
+      $('#vote-peeked').hidden = true;
+    }
   }
 
   const optionList = t('m.vote.options', { options: m.options.join(' · ') });
@@ -862,12 +1012,28 @@ function renderMotionResult(m, v, voted, chosen) {
   box.hidden = !(m.status === 'closed' && r);
   if (box.hidden) return;
   const decision = $('#decision');
-  decision.dataset.decision = r.decision || 'poll';
-  decision.textContent = r.decision === 'passed' ? t('v.passed') : r.decision === 'not_passed' ? t('v.notPassed') : t('v.pollResult');
+  decision.dataset.decision = verdictKind(m);
+  decision.textContent = verdictText(m);
   const explain = getLang() === 'vi' ? r.explain_vi : r.explain_en;
   $('#decision-explain').textContent = explain || '';
   $('#decision-explain').hidden = !explain;
-  fill(
+  const lines = m.kind === 'election' ? electionFacts(m) : m.kind === 'discipline' ? disciplineLines(m) : [];
+  fill($('#decision-lines'), lines.map((l) => el('li', { text: l })));
+  $('#decision-lines').hidden = !lines.length;
+  if (m.kind === 'election') {
+    fill(
+      $('#result-counts'),
+      electionRows(m).map((row) =>
+        el(
+          'li',
+          { dataset: { standing: row.standing } },
+          el('span', { class: 'rc-name', text: row.name }),
+          el('span', { class: 'rc-standing', text: row.label }),
+          el('span', { class: 'rc-count', text: row.detail }),
+        ),
+      ),
+    );
+  } else fill(
     $('#result-counts'),
     m.options.map((o, i) =>
       el(
@@ -880,7 +1046,9 @@ function renderMotionResult(m, v, voted, chosen) {
     ),
   );
   let mine = '';
-  if (chosen !== null && m.options[chosen] !== undefined) mine = t('m.vote.chosen', { option: m.options[chosen] });
+  // A secret choice stays off the screen after the count too.
+  if (m.ballot === 'secret' && voted) mine = t('m.vote.voted');
+  else if (chosen !== null && m.options[chosen] !== undefined) mine = t('m.vote.chosen', { option: m.options[chosen] });
   else if (voted) mine = t('m.vote.voted');
   else if (v && v.eligible) mine = t('m.vote.didNotVote');
   $('#result-mine').textContent = mine;
@@ -893,23 +1061,64 @@ function renderReserve(m, v) {
   if (reserveUi && reserveUi.motion !== m.id) reserveUi = null;
   const reserved = !!(v && v.reserved);
   card.hidden = !(closed && v && (v.may_reserve || reserved));
+  body.toggleAttribute('data-reserving', !card.hidden && !!(reserveUi && reserveUi.open && !reserved));
   if (card.hidden) return;
+  $('#reserve-hint').textContent = t(reserveHint(m));
+  const warning = !reserved && reserveUi && reserveUi.warn && !reserveUi.open;
   const formOpen = !reserved && reserveUi && reserveUi.open;
   $('#reserve-done').hidden = !reserved;
-  $('#reserve-open').hidden = reserved || formOpen;
+  $('#reserve-open').hidden = reserved || formOpen || warning;
+  $('#reserve-warn').hidden = !warning;
   $('#reserve-form').hidden = !formOpen;
   const send = $('#reserve-send');
   send.disabled = !!(reserveUi && reserveUi.sending);
   send.textContent = reserveUi && reserveUi.sending ? t('m.reserveSending') : t('m.reserveSend');
 }
 
-$('#reserve-open').addEventListener('click', () => {
-  const m = st && st.motion;
-  if (!m) return;
-  reserveUi = { motion: m.id, open: true, sending: false };
+/**
+ * The reservation's wording: when the motion was not adopted there is no
+ * resolution to carry out, so the hint must not say there is.
+ */
+function reserveHint(m) {
+  const r = m.result || {};
+  if (m.kind === 'discipline' && r.discipline) {
+    return r.discipline.decided === null || r.discipline.decided === undefined ? 'm.reserveHint.notAdopted' : 'm.reserveHint.adopted';
+  }
+  if (r.decision === 'passed') return 'm.reserveHint.adopted';
+  if (r.decision === 'not_passed') return 'm.reserveHint.notAdopted';
+  return 'm.reserveHint.other';
+}
+
+function openReserveForm(m) {
+  reserveUi = { motion: m.id, open: true, sending: false, warn: false };
   $('#reserve-error').textContent = '';
   render();
   $('#reserve-text').focus();
+  $('#reserve-send').scrollIntoView({ block: 'nearest' });
+}
+
+$('#reserve-open').addEventListener('click', () => {
+  const m = st && st.motion;
+  if (!m) return;
+  // A named reservation on a secret ballot tells how its author voted:
+  // say so first.
+  if (m.ballot === 'secret') {
+    reserveUi = { motion: m.id, open: false, sending: false, warn: true };
+    render();
+    $('#reserve-warn-go').focus();
+    return;
+  }
+  openReserveForm(m);
+});
+
+$('#reserve-warn-go').addEventListener('click', () => {
+  const m = st && st.motion;
+  if (m) openReserveForm(m);
+});
+
+$('#reserve-warn-cancel').addEventListener('click', () => {
+  reserveUi = null;
+  render();
 });
 
 $('#reserve-cancel').addEventListener('click', () => {

@@ -7,6 +7,7 @@
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, pinFromPath } from '/assets/net.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 
 const PIN = pinFromPath();
 const body = document.body;
@@ -152,6 +153,18 @@ function renderAttendance() {
   $('#sm-att').textContent = roster
     ? t('s.att.eligible', { present: num(a.eligible_present), convened: num(a.eligible_convened) })
     : '';
+  // Congress mode: the two-thirds quorum, for the whole room to see.
+  const c = live.congress;
+  const cg = $('#s-congress');
+  cg.hidden = !c;
+  if (c) {
+    cg.dataset.met = String(c.met);
+    fill(
+      cg,
+      el('b', { text: t(c.met ? 's.congress.met' : 's.congress.notMet') }),
+      el('span', { text: t('s.congress', { present: num(c.present), convened: num(c.convened), needed: num(c.needed) }) }),
+    );
+  }
   const panel = $('#attendance');
   panel.hidden = !roster;
   if (!roster) return;
@@ -180,12 +193,6 @@ function renderAttendance() {
 
 // ---- motions ---------------------------------------------------------------
 
-function optionRole(m, i) {
-  if (!m.decide) return 'option';
-  if (i === m.approve) return 'approve';
-  if (i === m.abstain) return 'abstain';
-  return 'reject';
-}
 
 function renderMotion() {
   const m = st.motion;
@@ -198,7 +205,7 @@ function renderMotion() {
   const text = $('#sm-text');
   text.textContent = m.text;
   text.classList.toggle('long', m.text.length > 160);
-  $('#sm-rule').textContent = m.decide ? t('v.rule', { rule: getLang() === 'vi' ? m.rule_vi : m.rule_en }) : '';
+  $('#sm-rule').textContent = m.decide ? ruleLine(m) : '';
   const closed = m.status === 'closed' && m.result;
   body.dataset.motion = closed ? 'closed' : m.status;
   $('#sm-open').hidden = !!closed;
@@ -266,8 +273,41 @@ function quorumText(r) {
   return t(`v.quorum.${kind}`, { needed: num(d.needed_present), present: num(present) });
 }
 
+/** An election's or a discipline ballot's result: TRÚNG CỬ per candidate, or the adding-up. */
+function renderBallotResult(m) {
+  const r = m.result;
+  if (m.kind === 'election') {
+    fill(
+      $('#sm-bars'),
+      electionRows(m).map((row, i) => {
+        const bar = motionBar(m, i, row.name, row.votes, row.percent, `${row.label}\n${row.detail}`);
+        bar.dataset.role = row.standing === 'elected' ? 'approve' : row.standing === 'tied' ? 'abstain' : 'reject';
+        bar.dataset.standing = row.standing;
+        return bar;
+      }),
+    );
+  } else {
+    const base = r.discipline ? r.discipline.base : r.voted;
+    fill(
+      $('#sm-bars'),
+      m.options.map((o, i) => {
+        const p = (r.percent_of_base || [])[i] || 0;
+        return motionBar(m, i, o, r.counts[i] || 0, p, t('s.vote.ofBase', { pct: pct(p), base: num(base) }));
+      }),
+    );
+  }
+  const decision = $('#sm-decision');
+  decision.dataset.decision = verdictKind(m);
+  decision.textContent = verdictText(m);
+  const lines = m.kind === 'election' ? electionFacts(m) : disciplineLines(m);
+  fill($('#sm-explain'), lines.map((l) => el('span', { class: 'sm-line', text: l })));
+  fill($('#sm-quorum'), el('span', { text: t('v.presentAtClose', { present: num(r.present_at_close), convened: num(r.convened) }) }));
+  $('#sm-voters').hidden = true;
+}
+
 function renderMotionResult(m) {
   const r = m.result;
+  if (m.kind === 'election' || m.kind === 'discipline') return renderBallotResult(m);
   const base = r.outcome ? r.outcome.base_size : r.voted;
   fill(
     $('#sm-bars'),
