@@ -189,7 +189,8 @@ impl Phone {
     async fn run(mut self) {
         let i = self.index;
         let token = uuid::Uuid::new_v4().simple().to_string();
-        let mut jitter = Jitter(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1) * 0x2545_F491_4F6C_DD1D);
+        let mut jitter =
+            Jitter(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
         let mut attempt = 0u32;
         let mut welcomed = false;
         // Commands not yet acknowledged, resent after every welcome.
