@@ -217,6 +217,7 @@ impl Control {
         let (seen2, stop2, arrived2) = (seen.clone(), stop.clone(), arrived.clone());
         tokio::spawn(async move {
             let mut waiting: HashMap<String, oneshot::Sender<Value>> = HashMap::new();
+            let prefix = uuid::Uuid::new_v4().simple().to_string();
             let mut n = 0u64;
             loop {
                 tokio::select! {
@@ -224,7 +225,9 @@ impl Control {
                     cmd = rx.recv() => {
                         let Some((mut v, reply)) = cmd else { break };
                         n += 1;
-                        let cid = format!("ctl-{}-{n}", std::process::id());
+                        // Unique for the host's lifetime in the meeting,
+                        // across connections (a reused cid is a resend).
+                        let cid = format!("ctl-{prefix}-{n}");
                         v["cid"] = json!(cid);
                         waiting.insert(cid, reply);
                         if let Err(e) = ws.send(Message::text(v.to_string())).await {
