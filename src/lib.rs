@@ -34,6 +34,7 @@ pub mod bank;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod meeting;
 pub mod protocol;
 pub mod qr;
 pub mod quiz;
