@@ -130,6 +130,8 @@ pub struct MeetingState {
     /// Secret ballot counts read from the store, applied when their motion
     /// is replayed (the events never hold choices).
     pub(super) secret_counts: HashMap<crate::vote::MotionId, Vec<(usize, u32)>>,
+    /// Agenda, opinions and evaluation.
+    pub activities: super::meeting::Activities,
 }
 
 /// Ranks of active members, computed once per change.
@@ -170,6 +172,7 @@ impl MeetingState {
             motions: Vec::new(),
             shown_motion: None,
             secret_counts: HashMap::new(),
+            activities: Default::default(),
         }
     }
 
@@ -344,6 +347,7 @@ impl MeetingState {
                 self.by_token.insert(token_hash.clone(), *member);
                 self.members[*member as usize - 1].token_hash = token_hash.clone();
             }
+            Event::Meeting(e) => self.apply_meeting(e, at)?,
             other => self.apply_voting(other, at)?,
         }
         if let Some(cid) = &env.cid {

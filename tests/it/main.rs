@@ -18,6 +18,8 @@ mod durability;
 mod http;
 /// The load generator, small: nothing lost or counted twice.
 mod load;
+/// Agenda, opinions and evaluation over the websocket.
+mod meeting;
 /// The pages in a real browser: member, projector, host.
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.
