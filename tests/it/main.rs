@@ -20,6 +20,8 @@ mod http;
 mod load;
 /// Agenda, opinions and evaluation over the websocket.
 mod meeting;
+/// Opinions on the pages in real browsers: phones, host console, projector.
+mod meeting_pages;
 /// The pages in a real browser: member, projector, host.
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.

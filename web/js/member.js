@@ -11,6 +11,7 @@
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
+import { createMemberActivities } from '/assets/js/member-meeting.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
 
 const PIN = pinFromPath();
@@ -52,6 +53,8 @@ let motionBuiltFor = null;
 let reserveUi = null;
 
 const conn = new Connection({ role: 'member', pin: PIN, hello: helloFields });
+/** Opinions and evaluation (js/member-meeting.js). */
+const activities = createMemberActivities((cmd) => conn.send(cmd));
 
 function readPending() {
   try {
@@ -161,11 +164,13 @@ conn.on('state', (s) => {
     if (ans && ans.index !== index) ans = null;
   }
   render();
+  activities.render(st, me);
 });
 
 conn.on('me', (m) => {
   me = m;
   render();
+  activities.render(st, me);
 });
 
 conn.on('error', (err) => {
@@ -984,6 +989,7 @@ bindToggle($('#lang-toggle'));
 const repaintStatus = bindStatus(conn, $('#status'));
 onLangChange(() => {
   render();
+  activities.relabel();
   paintJoinButton();
   repaintStatus();
   if (body.dataset.view === 'join' && joinSuggestion.textContent && nameInput.value) {
