@@ -294,7 +294,8 @@ impl Agenda {
     /// The chair's conclusion on an item (written again, it replaces).
     pub fn conclude(&mut self, i: usize, text: &str) -> Result<(), MeetingError> {
         self.item(i)?;
-        check_len("a conclusion", text, 1, MAX_CONCLUSION_CHARS)?;
+        // A conclusion may run over several lines.
+        check_len("a conclusion", &text.replace(['\n', '\t'], " "), 1, MAX_CONCLUSION_CHARS)?;
         self.items[i].conclusion = Some(text.to_string());
         Ok(())
     }
@@ -389,6 +390,9 @@ mod tests {
         assert_eq!(a.items.len(), 12);
         assert!(a.conclude(0, "").is_err());
         a.conclude(0, "Thống nhất").unwrap();
+        a.conclude(0, "Thống nhất cao").unwrap();
+        a.conclude(0, "Một là…\nHai là…").unwrap();
+        assert!(a.conclude(0, "a\u{7}b").is_err());
         a.conclude(0, "Thống nhất cao").unwrap();
         assert_eq!(a.items[0].conclusion.as_deref(), Some("Thống nhất cao"));
     }

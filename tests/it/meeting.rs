@@ -452,3 +452,161 @@ async fn an_anonymous_opinion_is_stored_without_its_author() {
     assert!(p["event"].get("sender").is_none(), "{p}");
     assert!(!p.to_string().contains(cid));
 }
+
+#[tokio::test]
+async fn opinions_upvotes_scores_and_the_clock_survive_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let mut server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    let items = json!([{"title": "Góp ý dự thảo", "kind": "opinions", "minutes": 30}]);
+    ok(
+        &mut host,
+        json!({"type": "agenda_set", "template": "custom", "items": items}),
+    )
+    .await;
+    ok(
+        &mut host,
+        json!({"type": "opinion_settings", "moderate": false}),
+    )
+    .await;
+    ok(&mut host, json!({"type": "meeting_open"})).await;
+    clock.advance(5 * MINUTE);
+    ok(&mut host, json!({"type": "item_start", "item": 0})).await;
+    lan.command(json!({"type": "opinion", "text": "Ý kiến của Lan"}))
+        .await
+        .unwrap();
+    let up = json!({"type": "upvote", "opinion": 1, "cid": "minh-up-1"});
+    minh.command(up.clone()).await.unwrap();
+    ok(&mut host, json!({"type": "evaluation_open"})).await;
+    minh.command(json!({"type": "evaluation_score", "scores": [20, 18, 20, 20, 20]}))
+        .await
+        .unwrap();
+    let token = minh.token.clone().unwrap();
+    drop((lan, minh, host));
+    server.stop().await;
+
+    // The server was down for ten minutes: the meeting went on.
+    clock.advance(10 * MINUTE);
+    let server = TestServer::start_in(&dir, Some(c)).await;
+    let mut minh = Client::connect(&server).await;
+    minh.hello("member", &pin, json!({"token": token}))
+        .await
+        .unwrap();
+    let st = minh.wait_type("state").await;
+    assert_eq!(st["agenda"]["current"], 0);
+    assert_eq!(st["agenda"]["elapsed_ms"], 15 * MINUTE);
+    assert_eq!(st["agenda"]["item_elapsed_ms"], 10 * MINUTE);
+    assert_eq!(st["opinions"]["list"][0]["text"], "Ý kiến của Lan");
+    assert_eq!(st["opinions"]["list"][0]["name"], "Lan");
+    assert_eq!(st["opinions"]["list"][0]["upvotes"], 1);
+    assert_eq!(st["evaluation"]["scored"], 1);
+    let me = minh.wait_type("me").await;
+    assert_eq!(me["activities"]["upvoted"], json!([1]));
+    assert_eq!(me["activities"]["scores"], json!([20, 18, 20, 20, 20]));
+    // The upvote resent after the restart is acknowledged, counted once.
+    minh.command(up).await.unwrap();
+    minh.refused(
+        json!({"type": "evaluation_score", "scores": [20, 20, 20, 20, 20]}),
+        "already_scored",
+    )
+    .await;
+    let host = Client::host(&server, &pin).await;
+    let st = host.log.iter().rfind(|f| f["type"] == "state").unwrap();
+    assert_eq!(st["opinions"]["list"][0]["upvotes"], 1);
+}
+
+#[tokio::test]
+async fn the_committee_proposes_the_scores_and_the_cell_approves_them_by_vote() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut voters = Vec::new();
+    for name in ["An", "Bình", "Cường"] {
+        voters.push(Client::member(&server, &pin, name).await);
+    }
+    ok(
+        &mut host,
+        json!({"type": "evaluation_set", "mode": "committee"}),
+    )
+    .await;
+    host.refused(
+        json!({"type": "evaluation_propose", "scores": [20, 20, 20, 20, 21]}),
+        "score_out_of_range",
+    )
+    .await;
+    ok(
+        &mut host,
+        json!({"type": "evaluation_propose", "scores": [20, 20, 20, 20, 12]}),
+    )
+    .await;
+    let st = state_where(&mut voters[0], "proposal", |v| {
+        v["evaluation"]["motion"] == 1
+    })
+    .await;
+    assert_eq!(st["evaluation"]["result"]["total"], 92.0);
+    assert_eq!(st["evaluation"]["result"]["band"], "good");
+    assert!(st["evaluation"]["result"]["approved"].is_null());
+    // Members do not score in this mode.
+    voters[0]
+        .refused(
+            json!({"type": "evaluation_score", "scores": [20, 20, 20, 20, 20]}),
+            "evaluation_not_open",
+        )
+        .await;
+    let hs = state_where(&mut host, "the motion", |v| {
+        v["motions"].as_array().is_some_and(|m| m.len() == 1)
+    })
+    .await;
+    assert!(
+        hs["motions"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("92 / 100 điểm, xếp loại Tốt")
+    );
+    ok(&mut host, json!({"type": "motion_open", "motion": 1})).await;
+    for v in voters.iter_mut().take(2) {
+        v.command(json!({"type": "vote", "motion": 1, "option": 0}))
+            .await
+            .unwrap();
+    }
+    ok(&mut host, json!({"type": "motion_close", "motion": 1})).await;
+    let st = state_where(&mut voters[2], "approved", |v| {
+        v["evaluation"]["result"]["approved"] == true
+    })
+    .await;
+    assert_eq!(st["motion"]["result"]["decision"], "passed");
+}
+
+/// Both languages of the agenda, opinion and evaluation strings hold the
+/// same keys (an English `_one` form is extra).
+#[test]
+fn both_languages_hold_every_meeting_string() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n-meeting.js"))
+        .unwrap();
+    let (vi, en) = src.split_once("export const en").unwrap();
+    let keys = |s: &str| -> std::collections::BTreeSet<String> {
+        s.lines()
+            .filter_map(|l| l.trim().strip_prefix('\''))
+            .filter_map(|l| l.split_once('\'').map(|(k, _)| k.to_string()))
+            .filter(|k| !k.ends_with("_one"))
+            .collect()
+    };
+    let (vi, en) = (keys(vi), keys(en));
+    assert!(vi.len() > 100);
+    assert_eq!(
+        vi.difference(&en).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "missing in English"
+    );
+    assert_eq!(
+        en.difference(&vi).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "missing in Vietnamese"
+    );
+}
