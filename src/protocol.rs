@@ -590,7 +590,8 @@ pub struct StateView {
     pub agenda: AgendaView,
     /// The opinion wall (members and the projector: approved opinions only).
     pub opinions: OpinionsView,
-    pub evaluation: EvaluationView,
+    /// The meeting's evaluation; null for members while it is a draft.
+    pub evaluation: Option<EvaluationView>,
     /// What the chair put on the projector; null: automatic.
     pub screen: Option<crate::meeting::Screen>,
 }
@@ -854,6 +855,7 @@ pub struct EvaluationView {
 pub struct MyOpinion {
     pub id: u32,
     pub status: crate::meeting::opinions::Status,
+    pub text: String,
 }
 
 /// A member's own part in the meeting's activities.

@@ -532,8 +532,14 @@ pub fn opinions_view(s: &MeetingState, host: bool) -> OpinionsView {
     }
 }
 
-pub fn evaluation_view(s: &MeetingState, host: bool, now: Millis) -> EvaluationView {
+/// The evaluation as `role` sees it. Members get nothing while it is a
+/// draft: every member's `state` would carry the whole form for nothing.
+pub fn evaluation_view(s: &MeetingState, role: Role, now: Millis) -> Option<EvaluationView> {
     let e = &s.activities.evaluation;
+    if role == Role::Member && e.status == EvalStatus::Draft {
+        return None;
+    }
+    let host = role == Role::Host;
     let closed = e.status == EvalStatus::Closed;
     let members = e.mode == Mode::Members;
     let approved = e
@@ -563,7 +569,7 @@ pub fn evaluation_view(s: &MeetingState, host: bool, now: Millis) -> EvaluationV
             .map_or(20, |c| c.max)
     };
     let a = &s.activities.agenda;
-    EvaluationView {
+    Some(EvaluationView {
         form: e.form.clone(),
         total_max: e.form.total_max(),
         mode: e.mode,
@@ -582,7 +588,7 @@ pub fn evaluation_view(s: &MeetingState, host: bool, now: Millis) -> EvaluationV
             ),
             length: evaluation::length_fact(a.elapsed_ms(now), a.minimum_minutes()),
         },
-    }
+    })
 }
 
 pub fn my_activities(s: &MeetingState, member: MemberId) -> MyActivities {
@@ -595,6 +601,7 @@ pub fn my_activities(s: &MeetingState, member: MemberId) -> MyActivities {
             .map(|x| MyOpinion {
                 id: x.id,
                 status: x.status,
+                text: x.text.clone(),
             })
             .collect(),
         upvoted: o

@@ -152,7 +152,7 @@ pub fn state_view(
         exclude_excused: s.settings.exclude_excused,
         agenda: super::meeting::agenda_view(s, now),
         opinions: super::meeting::opinions_view(s, host),
-        evaluation: super::meeting::evaluation_view(s, host, now),
+        evaluation: super::meeting::evaluation_view(s, role, now),
         screen: s.activities.screen,
     }
 }

@@ -419,7 +419,7 @@ async fn an_anonymous_opinion_is_stored_without_its_author() {
         .await;
     assert_eq!(
         me["activities"]["opinions"],
-        json!([{"id": 1, "status": "shown"}])
+        json!([{"id": 1, "status": "shown", "text": "Góp ý không tên"}])
     );
     lan.refused(json!({"type": "upvote", "opinion": 1}), "own_opinion")
         .await;

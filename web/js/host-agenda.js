@@ -149,7 +149,7 @@ export function createAgenda(ctx) {
               { class: `ag-item ${state}`, dataset: { state } },
               el('span', { text: String(i + 1) }),
               el('span', {}, el('span', { class: 'ag-title', text: it.title }), ' ', el('span', { class: 'ag-meta', text: [t(`a.kind.${it.kind}`), it.presenter, it.minutes ? t('a.planned', { n: it.minutes }) : ''].filter(Boolean).join(' · ') })),
-              action || el('span', { class: 'ag-meta', text: state === 'done' ? t('a.done') : '' }),
+              action || el('span', { class: 'ag-meta', text: state === 'done' ? `${t('a.done')} · ${duration(it.ended_at - it.started_at)}` : '' }),
             );
           })
         : el('li', { class: 'hint', text: t('a.none') }),
@@ -240,6 +240,11 @@ export function createAgenda(ctx) {
     $('#op-speaker').placeholder = t('o.speaker');
     $('#op-record-send').textContent = t('o.send');
     fill($('#op-speakers'), (ctx.roster || []).map((r) => el('option', { value: r.name })));
+    // Opinions waiting for approval, on the tab.
+    const waiting = o.list.filter((x) => x.status === 'pending').length;
+    const badge = $('#tab-agenda-badge');
+    badge.hidden = !waiting;
+    badge.textContent = waiting ? num(waiting) : '';
     const list = o.list.filter((x) => x.item === o.item).sort((a, b) => b.at - a.at || b.id - a.id);
     fill(
       $('#op-list'),

@@ -107,7 +107,7 @@ export function createMemberActivities(send) {
       $('#op-mine'),
       mine
         .filter((x) => x.status !== 'shown')
-        .map((x) => el('li', { dataset: { id: x.id, status: x.status }, text: `#${x.id}: ${t(`o.status.${x.status}`)}` })),
+        .map((x) => el('li', { dataset: { id: x.id, status: x.status } }, el('b', { text: `${t(`o.status.${x.status}`)}: ` }), x.text)),
     );
     for (const b of root.querySelectorAll('#op-sort .btn')) {
       b.textContent = t(`o.sort.${b.dataset.sort}`);
@@ -148,7 +148,7 @@ export function createMemberActivities(send) {
   function renderEvaluation() {
     const e = st.evaluation;
     const card = $('#ma-eval');
-    card.hidden = e.status === 'draft' || e.mode !== 'members' && !e.result;
+    card.hidden = !e || e.status === 'draft' || (e.mode !== 'members' && !e.result);
     if (card.hidden) return;
     $('#ev-title').textContent = t('e.title');
     const mine = me && me.activities && me.activities.scores;
@@ -183,8 +183,11 @@ export function createMemberActivities(send) {
     me = mine;
     const view = document.body.dataset.view;
     const a = st && st.agenda;
-    const show = !!a && !BUSY_VIEWS.includes(view) && (a.current != null || st.opinions.item != null || st.evaluation.status !== 'draft');
+    const show = !!a && !BUSY_VIEWS.includes(view) && (a.current != null || st.opinions.item != null || !!st.evaluation);
     root.hidden = !show;
+    // Once the meeting is under way the lobby's "waiting for the chair"
+    // gives way to the activities.
+    document.body.toggleAttribute('data-activities', show && view === 'lobby');
     if (!show) return;
     renderOpinions();
     renderEvaluation();
