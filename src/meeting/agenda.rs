@@ -295,7 +295,12 @@ impl Agenda {
     pub fn conclude(&mut self, i: usize, text: &str) -> Result<(), MeetingError> {
         self.item(i)?;
         // A conclusion may run over several lines.
-        check_len("a conclusion", &text.replace(['\n', '\t'], " "), 1, MAX_CONCLUSION_CHARS)?;
+        check_len(
+            "a conclusion",
+            &text.replace(['\n', '\t'], " "),
+            1,
+            MAX_CONCLUSION_CHARS,
+        )?;
         self.items[i].conclusion = Some(text.to_string());
         Ok(())
     }
