@@ -425,7 +425,8 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
     an.wait_for_text("#vote-choice", "Bạn đã chọn: Không tán thành")
         .await;
     // Alone in the box, the ballot is counted and waits for its group.
-    an.wait_for_text("#vote-note", "Bỏ phiếu kín: đã nhận phiếu").await;
+    an.wait_for_text("#vote-note", "Bỏ phiếu kín: đã nhận phiếu")
+        .await;
     screen.wait_for_text("#sm-note", "Bỏ phiếu kín").await;
     an.screenshot(&artifact_path("vote-6-member-secret.png"))
         .await;
