@@ -1,8 +1,10 @@
 //! Agenda and opinions in real browsers: two phones send opinions, the host
 //! console approves one and pins it, and the projector shows it.
 
+use serde_json::json;
+
 use crate::browser::{Browser, Page, artifact_path};
-use crate::support::{SECRET, TestServer};
+use crate::support::{Client, SECRET, TestServer};
 
 async fn select(page: &Page, css: &str, value: &str) {
     page.wait_for(&format!("{css} option[value='{value}']"))
@@ -135,5 +137,60 @@ async fn two_phones_send_opinions_the_host_pins_one_and_the_projector_shows_it()
     host.screenshot(&artifact_path("meeting-2-host-agenda.png"))
         .await;
     b.screenshot(&artifact_path("meeting-3-member-opinions.png"))
+        .await;
+}
+
+#[tokio::test]
+async fn a_phone_grades_the_meeting_and_the_projector_shows_means_and_band() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let (desk, phone) = tokio::join!(Browser::launch(), Browser::launch());
+    let screen = desk
+        .open_sized(&server.url(&format!("/screen/{pin}")), 1920, 1080)
+        .await;
+    let lan = phone
+        .open_sized(&server.url(&format!("/j/{pin}")), 390, 844)
+        .await;
+    join(&lan, "Nguyễn Thị Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    for cmd in [
+        json!({"type": "agenda_set", "template": "regular"}),
+        json!({"type": "meeting_open"}),
+        json!({"type": "screen", "screen": "evaluation"}),
+        json!({"type": "evaluation_open"}),
+    ] {
+        if let Err(e) = host.command(cmd.clone()).await {
+            panic!("{cmd} refused: {e}");
+        }
+    }
+    // The projector shows the criteria with the attendance fact beside the first.
+    screen.wait_for_text("#se-status", "Đang chấm").await;
+    screen.wait_for_text("#se-rows", "Dự họp 2/2").await;
+
+    // Lan scores on her phone; Minh over the websocket.
+    scroll_to(&lan, "#ev-rows input").await;
+    for (i, score) in ["20", "20", "20", "16", "16"].iter().enumerate() {
+        lan.fill(&format!("#ev-rows label:nth-child({}) input", i + 1), score)
+            .await;
+    }
+    scroll_to(&lan, "#ev-send").await;
+    lan.click("#ev-send:not(:disabled)").await;
+    lan.wait_for_text("#ev-note", "Bạn đã gửi điểm").await;
+    minh.command(json!({"type": "evaluation_score", "scores": [20, 20, 20, 20, 20]}))
+        .await
+        .unwrap();
+    screen.wait_for_text("#se-scored", "Đã chấm: 2").await;
+    host.command(json!({"type": "evaluation_close"}))
+        .await
+        .unwrap();
+
+    // 20 + 20 + 20 + 18 + 18 = 96 with three criteria at full marks: Khá.
+    screen.wait_for_text("#se-total", "96 / 100").await;
+    screen.wait_for_text("#se-band", "Khá").await;
+    screen.wait_for_text("#se-rows", "18 ± 2").await;
+    lan.wait_for_text("#ev-result", "Khá").await;
+    screen
+        .screenshot(&artifact_path("meeting-4-projector-evaluation.png"))
         .await;
 }

@@ -5,7 +5,7 @@
 
 import { num, pct, t } from '/assets/i18n.js';
 import { $, busy, el, fill } from '/assets/js/ui.js';
-import { dec, duration, itemTitle, meetingElapsed, opinionCount } from '/assets/js/meeting-common.js';
+import { dec, duration, itemTitle, meetingElapsed, opinionCount, tp } from '/assets/js/meeting-common.js';
 
 const KINDS = ['information', 'attendance', 'quiz', 'opinions', 'motion', 'evaluation', 'minutes'];
 const SCREENS = ['', 'lobby', 'agenda', 'attendance', 'quiz', 'opinions', 'vote', 'evaluation'];
@@ -303,10 +303,10 @@ export function createAgenda(ctx) {
     const e = st.evaluation;
     $('#ev-title').textContent = t('e.title');
     $('#ev-status').textContent = t(`e.status.${e.status}`);
-    $('#ev-sample').textContent = e.form.sample ? t('e.sample') : '';
+    $('#ev-sample').textContent = e.form.sample ? tp(st, 'e.sample') : '';
     $('#ev-mode-l').textContent = t('e.mode');
     const mode = $('#ev-mode');
-    fill(mode, ['members', 'committee'].map((k) => el('option', { value: k, text: t(`e.mode.${k}`) })));
+    fill(mode, ['members', 'committee'].map((k) => el('option', { value: k, text: tp(st, `e.mode.${k}`) })));
     mode.value = e.mode;
     mode.disabled = e.status !== 'draft';
     const committee = e.mode === 'committee';
@@ -343,7 +343,7 @@ export function createAgenda(ctx) {
       e.mode === 'members' ? t('e.scored', { n: num(e.scored) }) : '',
       r ? t('e.total', { total: dec(r.total), max: e.total_max }) : '',
       r ? t(`e.band.${r.band}`) : '',
-      r && r.approved != null ? t(r.approved ? 'e.approved' : 'e.notApproved') : '',
+      r && r.approved != null ? tp(st, r.approved ? 'e.approved' : 'e.notApproved') : '',
     ].filter(Boolean).join(' · ');
     $('#ev-open').textContent = t('e.open');
     $('#ev-close').textContent = t('e.close');

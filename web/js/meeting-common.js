@@ -1,7 +1,7 @@
 // Helpers shared by the agenda, opinion and evaluation parts of the three
 // pages: the meeting clock, the opinion count line, sorting the wall.
 
-import { getLang, t } from '/assets/i18n.js';
+import { getLang, has, t } from '/assets/i18n.js';
 
 /** "mm:ss" or "h:mm:ss" of a duration in milliseconds. */
 export function duration(ms) {
@@ -53,4 +53,10 @@ export function dec(x) {
   const v = Math.round((Number(x) || 0) * 10) / 10;
   const s = Number.isInteger(v) ? String(v) : v.toFixed(1);
   return getLang() === 'vi' ? s.replace('.', ',') : s;
+}
+
+/** `key` in the Party cell meeting's wording when the meeting is one (`key.party`). */
+export function tp(st, key, params) {
+  const party = !!(st && st.agenda && st.agenda.party);
+  return t(party && has(`${key}.party`) ? `${key}.party` : key, params);
 }

@@ -5,7 +5,7 @@
 
 import { num, pct, t } from '/assets/i18n.js';
 import { $, el, fill } from '/assets/js/ui.js';
-import { dec, duration, itemElapsed, itemTitle, meetingElapsed, opinionCount, wall } from '/assets/js/meeting-common.js';
+import { dec, duration, itemElapsed, itemTitle, meetingElapsed, opinionCount, tp, wall } from '/assets/js/meeting-common.js';
 
 let st = null;
 let receivedAt = 0;
@@ -128,7 +128,7 @@ function renderEvaluation() {
   const band = $('#se-band');
   band.textContent = r ? t(`e.band.${r.band}`) : '';
   band.dataset.band = r ? r.band : '';
-  $('#se-approved').textContent = r && r.approved != null ? t(r.approved ? 'e.approved' : 'e.notApproved') : '';
+  $('#se-approved').textContent = r && r.approved != null ? tp(st, r.approved ? 'e.approved' : 'e.notApproved') : '';
 }
 
 /** Once a second: the clocks. */
