@@ -131,6 +131,11 @@ async fn two_phones_send_opinions_the_host_pins_one_and_the_projector_shows_it()
     a.wait_for_text(&card, "1 đồng tình").await;
     let own = format!("return document.querySelector(\"{card} button\").disabled;");
     assert_eq!(a.eval(&own).await, true);
+    // The grading form is editable before scoring opens: five criteria.
+    let rows = host
+        .eval("return document.querySelectorAll('#ev-edit-rows .ev-edit').length;")
+        .await;
+    assert_eq!(rows, 5);
     screen
         .screenshot(&artifact_path("meeting-1-projector-opinions.png"))
         .await;

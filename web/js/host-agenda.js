@@ -69,6 +69,13 @@ export function createAgenda(ctx) {
           el('p', { class: 'hint', id: 'ev-sample' }),
           el('label', {}, el('span', { id: 'ev-mode-l' }), ' ', el('select', { id: 'ev-mode', class: 'input' })),
           el('table', { class: 'ev-table' }, el('tbody', { id: 'ev-rows' })),
+          el(
+            'details',
+            { id: 'ev-editor' },
+            el('summary', { id: 'ev-edit-l' }),
+            el('div', { id: 'ev-edit-rows' }),
+            el('div', { class: 'row-actions' }, el('button', { id: 'ev-add', class: 'btn small', type: 'button' }), el('button', { id: 'ev-save', class: 'btn', type: 'button' })),
+          ),
           el('p', { id: 'ev-result' }),
           el('div', { class: 'row-actions' }, el('button', { id: 'ev-open', class: 'btn primary', type: 'button' }), el('button', { id: 'ev-close', class: 'btn', type: 'button' }), el('button', { id: 'ev-propose', class: 'btn primary', type: 'button' })),
           el('p', { id: 'ev-error', class: 'error', role: 'alert' }),
@@ -287,6 +294,26 @@ export function createAgenda(ctx) {
     send({ type: 'evaluation_propose', scores }, e.currentTarget, $('#ev-error'));
   });
 
+  function criterionRow(c) {
+    return el(
+      'div',
+      { class: 'ag-edit ev-edit', dataset: { fact: c.fact || '' } },
+      el('input', { class: 'input', name: 'title', value: c.title, maxlength: 300, 'aria-label': t('e.criterion') }),
+      el('input', { class: 'input', name: 'max', type: 'number', min: 1, max: 100, value: c.max, 'aria-label': t('e.max') }),
+      el('button', { class: 'btn small ghost', type: 'button', text: t('a.remove'), onclick: (ev) => ev.currentTarget.parentElement.remove() }),
+    );
+  }
+  $('#ev-add').addEventListener('click', () => $('#ev-edit-rows').append(criterionRow({ title: '', max: 20 })));
+  $('#ev-save').addEventListener('click', (ev) => {
+    const criteria = [...root.querySelectorAll('#ev-edit-rows .ev-edit')].map((r) => ({
+      title: r.querySelector('[name=title]').value,
+      max: Number(r.querySelector('[name=max]').value) || 0,
+      ...(r.dataset.fact ? { fact: r.dataset.fact } : {}),
+    }));
+    send({ type: 'evaluation_set', form: { criteria, sample: false } }, ev.currentTarget, $('#ev-error'));
+  });
+  let formEditorKey = null;
+
   function factText(c, e) {
     if (c.fact === 'attendance') {
       const f = e.facts.attendance;
@@ -338,6 +365,16 @@ export function createAgenda(ctx) {
         }),
       );
     }
+    // The form is edited before scoring opens.
+    $('#ev-editor').hidden = e.status !== 'draft' || e.proposal != null;
+    const formKey = JSON.stringify([e.form, document.documentElement.lang]);
+    if (e.status === 'draft' && formKey !== formEditorKey) {
+      formEditorKey = formKey;
+      $('#ev-edit-l').textContent = t('e.edit');
+      $('#ev-add').textContent = t('e.addCriterion');
+      $('#ev-save').textContent = t('e.saveForm');
+      fill($('#ev-edit-rows'), e.form.criteria.map((c) => criterionRow(c)));
+    }
     const r = e.result;
     $('#ev-result').textContent = [
       e.mode === 'members' ? t('e.scored', { n: num(e.scored) }) : '',
@@ -372,6 +409,7 @@ export function createAgenda(ctx) {
     relabel: () => {
       editorKey = null;
       proposalKey = null;
+      formEditorKey = null;
       render();
     },
   };
