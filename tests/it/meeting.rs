@@ -610,3 +610,66 @@ fn both_languages_hold_every_meeting_string() {
         "missing in Vietnamese"
     );
 }
+
+/// Every acknowledged opinion, upvote, moderation and conclusion survives
+/// a SIGKILL right after its ack.
+#[tokio::test]
+async fn acknowledged_opinions_survive_a_sigkill() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = crate::support::Binary::start(tmp.path(), "").expect("server starts");
+    let pin = bin.create_meeting("alltypes").await;
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": crate::support::SECRET}))
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for name in ["An", "Bình", "Cường"] {
+        let mut c = Client::connect_addr(bin.addr).await;
+        c.hello("member", &pin, json!({"name": name}))
+            .await
+            .unwrap();
+        members.push(c);
+    }
+    let items = json!([{"title": "Góp ý", "kind": "opinions", "minutes": 10}]);
+    ok(
+        &mut host,
+        json!({"type": "agenda_set", "template": "custom", "items": items}),
+    )
+    .await;
+    ok(&mut host, json!({"type": "meeting_open"})).await;
+    ok(&mut host, json!({"type": "item_start", "item": 0})).await;
+    for (i, m) in members.iter_mut().enumerate() {
+        m.command(json!({"type": "opinion", "text": format!("Ý kiến số {i}")}))
+            .await
+            .unwrap();
+    }
+    ok(
+        &mut host,
+        json!({"type": "opinion_moderate", "opinion": 2, "action": "approve"}),
+    )
+    .await;
+    members[0]
+        .command(json!({"type": "upvote", "opinion": 2}))
+        .await
+        .unwrap();
+    ok(
+        &mut host,
+        json!({"type": "item_conclude", "item": 0, "text": "Tiếp thu"}),
+    )
+    .await;
+    bin.kill();
+
+    let bin = crate::support::Binary::start(tmp.path(), "").expect("server restarts");
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": crate::support::SECRET}))
+        .await
+        .unwrap();
+    let st = host.wait_type("state").await;
+    let list = st["opinions"]["list"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[1]["status"], "shown");
+    assert_eq!(list[1]["upvotes"], 1);
+    assert_eq!(list[0]["status"], "pending");
+    assert_eq!(st["agenda"]["current"], 0);
+    assert_eq!(st["agenda"]["items"][0]["conclusion"], "Tiếp thu");
+}
