@@ -17,6 +17,9 @@
 //!   connection's bounded queue with `try_send`: a slow phone is dropped,
 //!   never waited for.
 //! - [`quiz`]: the quiz engine, a pure state machine with time passed in.
+//! - [`meeting`]: the rest of a cell meeting, pure engines too: the agenda
+//!   and its clock, opinions with moderation and upvotes, and the grading of
+//!   the meeting; `room::meeting` wires them to the room.
 //! - [`store`]: the `Store` trait and its SQLite implementation: a writer
 //!   thread that group-commits every queued write in one transaction. After a
 //!   crash, meetings are rebuilt by replaying their events.
@@ -34,6 +37,7 @@ pub mod bank;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod meeting;
 pub mod protocol;
 pub mod qr;
 pub mod quiz;

@@ -238,6 +238,101 @@ pub enum ClientMsg {
         #[serde(default)]
         congress: Option<bool>,
     },
+    /// Host: replace the agenda (before the meeting opens).
+    AgendaSet {
+        cid: String,
+        template: crate::meeting::agenda::AgendaTemplate,
+        /// Items; the template's when left out.
+        #[serde(default)]
+        items: Option<Vec<crate::meeting::agenda::ItemSpec>>,
+        #[serde(default)]
+        combined: bool,
+        /// A Party cell meeting; by default when the template is not `custom`.
+        #[serde(default)]
+        party: Option<bool>,
+    },
+    /// Host: open the meeting (the meeting clock starts) and close it.
+    MeetingOpen {
+        cid: String,
+    },
+    MeetingClose {
+        cid: String,
+    },
+    ItemStart {
+        cid: String,
+        item: usize,
+    },
+    ItemEnd {
+        cid: String,
+        item: usize,
+    },
+    /// Host: the chair's conclusion on an item.
+    ItemConclude {
+        cid: String,
+        item: usize,
+        text: String,
+    },
+    /// Member: an opinion on the running agenda item.
+    Opinion {
+        cid: String,
+        text: String,
+    },
+    /// Host: record a spoken opinion against a speaker's name.
+    OpinionRecord {
+        cid: String,
+        speaker: String,
+        text: String,
+    },
+    /// Member: upvote an opinion on the wall.
+    Upvote {
+        cid: String,
+        opinion: crate::meeting::opinions::OpinionId,
+    },
+    /// Host: approve, hide, restore, pin, unpin, mark answered.
+    OpinionModerate {
+        cid: String,
+        opinion: crate::meeting::opinions::OpinionId,
+        action: crate::meeting::opinions::Action,
+    },
+    /// Host: opinion options; fields left out keep their value.
+    OpinionSettings {
+        cid: String,
+        #[serde(default)]
+        moderate: Option<bool>,
+        #[serde(default)]
+        anonymous: Option<bool>,
+        #[serde(default)]
+        sort: Option<crate::meeting::opinions::Sort>,
+    },
+    /// Host: what the projector shows (null: automatic).
+    Screen {
+        cid: String,
+        screen: Option<crate::meeting::Screen>,
+    },
+    /// Host: the evaluation form and mode (before it opens).
+    EvaluationSet {
+        cid: String,
+        #[serde(default)]
+        form: Option<crate::meeting::evaluation::Form>,
+        #[serde(default)]
+        mode: Option<crate::meeting::evaluation::Mode>,
+    },
+    EvaluationOpen {
+        cid: String,
+    },
+    EvaluationClose {
+        cid: String,
+    },
+    /// Member: one score per criterion.
+    EvaluationScore {
+        cid: String,
+        scores: Vec<u32>,
+    },
+    /// Host: the committee's proposed scores, put to the cell's vote.
+    EvaluationPropose {
+        cid: String,
+        scores: Vec<u32>,
+    },
 }
 
 impl ClientMsg {
@@ -267,7 +362,24 @@ impl ClientMsg {
             | ClientMsg::RosterRemove { cid, .. }
             | ClientMsg::Excuse { cid, .. }
             | ClientMsg::Assign { cid, .. }
-            | ClientMsg::Settings { cid, .. } => cid,
+            | ClientMsg::Settings { cid, .. }
+            | ClientMsg::AgendaSet { cid, .. }
+            | ClientMsg::MeetingOpen { cid }
+            | ClientMsg::MeetingClose { cid }
+            | ClientMsg::ItemStart { cid, .. }
+            | ClientMsg::ItemEnd { cid, .. }
+            | ClientMsg::ItemConclude { cid, .. }
+            | ClientMsg::Opinion { cid, .. }
+            | ClientMsg::OpinionRecord { cid, .. }
+            | ClientMsg::Upvote { cid, .. }
+            | ClientMsg::OpinionModerate { cid, .. }
+            | ClientMsg::OpinionSettings { cid, .. }
+            | ClientMsg::Screen { cid, .. }
+            | ClientMsg::EvaluationSet { cid, .. }
+            | ClientMsg::EvaluationOpen { cid }
+            | ClientMsg::EvaluationClose { cid }
+            | ClientMsg::EvaluationScore { cid, .. }
+            | ClientMsg::EvaluationPropose { cid, .. } => cid,
         }
     }
 }
@@ -310,6 +422,19 @@ pub enum ErrorCode {
     InvalidBallot,
     UnknownRosterEntry,
     InvalidRoster,
+    UnknownItem,
+    AgendaBusy,
+    ItemNotRunning,
+    InvalidAgenda,
+    InvalidOpinion,
+    UnknownOpinion,
+    AlreadyUpvoted,
+    OwnOpinion,
+    TooManyOpinions,
+    InvalidEvaluation,
+    EvaluationNotOpen,
+    AlreadyScored,
+    ScoreOutOfRange,
 }
 
 /// Meeting facts every client needs once.
@@ -502,6 +627,14 @@ pub struct StateView {
     pub exclude_excused: bool,
     /// Congress mode (`settings.congress`).
     pub congress: bool,
+    /// The agenda and the meeting clock.
+    pub agenda: AgendaView,
+    /// The opinion wall (members and the projector: approved opinions only).
+    pub opinions: OpinionsView,
+    /// The meeting's evaluation; null for members while it is a draft.
+    pub evaluation: Option<EvaluationView>,
+    /// What the chair put on the projector; null: automatic.
+    pub screen: Option<crate::meeting::Screen>,
 }
 
 /// The running count of the open motion.
@@ -589,6 +722,8 @@ pub struct MeView {
     pub eligible: bool,
     pub reason: Option<NotEligible>,
     pub vote: Option<MyVote>,
+    /// The member's own opinions, upvotes and evaluation.
+    pub activities: MyActivities,
 }
 
 /// A row of the host's member list.
@@ -678,6 +813,124 @@ pub enum ServerMsg<'a> {
         code: &'a str,
         message: &'a str,
     },
+}
+
+// ---- agenda, opinions, evaluation ------------------------------------
+
+/// One agenda item. Times are milliseconds since 1970 (server clock).
+#[derive(Clone, Debug, Serialize)]
+pub struct AgendaItemView {
+    pub index: usize,
+    pub title: String,
+    pub kind: crate::meeting::agenda::ItemKind,
+    pub presenter: String,
+    pub minutes: u32,
+    pub started_at: Option<u64>,
+    pub ended_at: Option<u64>,
+    pub conclusion: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AgendaView {
+    /// Null until the chair sets an agenda.
+    pub template: Option<crate::meeting::agenda::AgendaTemplate>,
+    /// A Party cell meeting (pages say "đồng chí").
+    pub party: bool,
+    pub combined: bool,
+    pub items: Vec<AgendaItemView>,
+    /// Index of the running item.
+    pub current: Option<usize>,
+    pub opened_at: Option<u64>,
+    pub closed_at: Option<u64>,
+    /// How long the meeting has lasted when this frame was made; clients
+    /// count on from receipt while `opened_at` is set and `closed_at` not.
+    pub elapsed_ms: u64,
+    /// How long the running item has lasted when this frame was made.
+    pub item_elapsed_ms: u64,
+    pub minimum_minutes: u32,
+    pub planned_minutes: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpinionView {
+    pub id: u32,
+    pub item: usize,
+    /// The member's name, or the speaker the secretary recorded; null when anonymous.
+    pub name: Option<String>,
+    /// Recorded by the secretary (spoken), not sent from a phone.
+    pub spoken: bool,
+    pub text: String,
+    pub at: u64,
+    pub upvotes: u32,
+    pub status: crate::meeting::opinions::Status,
+    pub answered: bool,
+    pub pinned: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpinionsView {
+    pub settings: crate::meeting::opinions::Settings,
+    /// The item whose opinions are on show: the running one, else the last held.
+    pub item: Option<usize>,
+    /// Opinions on the wall for `item`, and distinct named speakers among them.
+    pub count: u32,
+    pub speakers: u32,
+    pub pinned: Option<u32>,
+    /// Host: every opinion; others: those on the wall.
+    pub list: Vec<OpinionView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluationResultView {
+    /// Per criterion: members' means, or the committee's proposal.
+    pub scores: Vec<f64>,
+    pub total: f64,
+    /// Criteria at full marks.
+    pub full: u32,
+    pub band: crate::meeting::evaluation::Band,
+    /// Committee mode: whether the cell approved the proposal (null until decided).
+    pub approved: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluationFacts {
+    pub attendance: crate::meeting::evaluation::AttendanceFact,
+    pub length: crate::meeting::evaluation::LengthFact,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluationView {
+    pub form: crate::meeting::evaluation::Form,
+    pub total_max: u32,
+    pub mode: crate::meeting::evaluation::Mode,
+    pub status: crate::meeting::evaluation::EvalStatus,
+    /// Members who sent their scores.
+    pub scored: u32,
+    /// Per criterion (members mode): the host always, others once closed.
+    pub stats: Option<Vec<crate::meeting::evaluation::Stat>>,
+    /// The grade: the host always, others once closed (or proposed).
+    pub result: Option<EvaluationResultView>,
+    pub proposal: Option<Vec<u32>>,
+    pub motion: Option<MotionId>,
+    pub facts: EvaluationFacts,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MyOpinion {
+    pub id: u32,
+    pub status: crate::meeting::opinions::Status,
+    pub text: String,
+}
+
+/// A member's own part in the meeting's activities.
+#[derive(Clone, Debug, Serialize)]
+pub struct MyActivities {
+    /// Their opinions (an anonymous one only until the server restarts).
+    pub opinions: Vec<MyOpinion>,
+    /// Opinions they upvoted.
+    pub upvoted: Vec<u32>,
+    /// Their evaluation scores, once sent.
+    pub scores: Option<Vec<u32>>,
 }
 
 impl ServerMsg<'_> {

@@ -6,6 +6,8 @@
 // `data-i18n="key"` (text), `data-i18n-placeholder`, `data-i18n-title` or
 // `data-i18n-aria` and filled by `applyI18n`.
 
+import { en as meetingEn, vi as meetingVi } from './i18n-meeting.js';
+
 const vi = {
   'lang.switch': 'EN',
   'lang.switchLabel': 'Switch to English',
@@ -1103,6 +1105,10 @@ const en = {
   's.congress.met': 'QUORUM MET',
   's.congress.notMet': 'NO QUORUM',
 };
+
+// Agenda, opinions and evaluation keep their strings in their own file.
+Object.assign(vi, meetingVi);
+Object.assign(en, meetingEn);
 
 export const strings = { vi, en };
 export const LANGS = ['vi', 'en'];

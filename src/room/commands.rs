@@ -237,6 +237,9 @@ impl Actor {
                 self.emit(by, Some(cid), event)
             }
             ClientMsg::Leave { .. } => self.emit(by, Some(cid), Event::Left { member: m }),
+            msg if super::meeting::is_meeting_command(msg) => {
+                self.meeting_member_command(m, cid, msg)
+            }
             _ => Err(host_only()),
         }
     }
@@ -381,6 +384,8 @@ impl Actor {
                 }
                 self.emit(by, c, Event::SettingsChanged { settings })
             }
+            // Agenda, opinions, evaluation (room/meeting.rs).
+            msg => self.meeting_host_command(cid, msg),
         }
     }
 

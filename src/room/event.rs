@@ -159,6 +159,8 @@ pub enum Event {
         motion: MotionId,
         text: String,
     },
+    /// Agenda, opinions and evaluation (`room::meeting`).
+    Meeting(super::meeting::MeetingEvent),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

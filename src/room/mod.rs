@@ -11,6 +11,7 @@
 pub mod ballot_box;
 mod commands;
 pub mod event;
+pub mod meeting;
 pub mod state;
 pub mod views;
 pub mod voting;
@@ -700,6 +701,7 @@ impl Actor {
             | Event::MotionDeleted { .. }
             | Event::Reserved { .. } => d.state = true,
             Event::BallotsSealed { .. } => {}
+            Event::Meeting(e) => meeting::mark(d, e),
         }
     }
 

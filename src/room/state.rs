@@ -141,6 +141,8 @@ pub struct MeetingState {
     pub(super) secret_counts: HashMap<crate::vote::MotionId, Vec<(usize, u32)>>,
     /// The motion each host `motion_create` made, by cid (its ack says it).
     created: HashMap<String, crate::vote::MotionId>,
+    /// Agenda, opinions and evaluation.
+    pub activities: super::meeting::Activities,
 }
 
 /// Ranks of active members, computed once per change.
@@ -182,6 +184,7 @@ impl MeetingState {
             shown_motion: None,
             secret_counts: HashMap::new(),
             created: HashMap::new(),
+            activities: Default::default(),
         }
     }
 
@@ -362,6 +365,7 @@ impl MeetingState {
                 self.by_token.insert(token_hash.clone(), *member);
                 self.members[*member as usize - 1].token_hash = token_hash.clone();
             }
+            Event::Meeting(e) => self.apply_meeting(e, at)?,
             other => self.apply_voting(other, at)?,
         }
         if let Some(cid) = &env.cid {

@@ -151,6 +151,10 @@ pub fn state_view(
         allow_guests: s.settings.allow_guests,
         exclude_excused: s.settings.exclude_excused,
         congress: s.settings.congress,
+        agenda: super::meeting::agenda_view(s, now),
+        opinions: super::meeting::opinions_view(s, host),
+        evaluation: super::meeting::evaluation_view(s, role, now),
+        screen: s.activities.screen,
     }
 }
 
@@ -349,6 +353,7 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         eligible: eligible.is_ok(),
         reason: eligible.err(),
         vote: my_vote(s, member, eligible),
+        activities: super::meeting::my_activities(s, member),
     })
 }
 

@@ -20,6 +20,10 @@ mod elect;
 mod http;
 /// The load generator, small: nothing lost or counted twice.
 mod load;
+/// Agenda, opinions and evaluation over the websocket.
+mod meeting;
+/// Opinions on the pages in real browsers: phones, host console, projector.
+mod meeting_pages;
 /// The pages in a real browser: member, projector, host.
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.

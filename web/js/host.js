@@ -11,12 +11,13 @@ import { Connection, store } from '/assets/net.js';
 import { $, $$, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
 import { createRoster } from '/assets/js/host-roster.js';
 import { createVotes } from '/assets/js/host-votes.js';
+import { createAgenda } from '/assets/js/host-agenda.js';
 
 const SECRET_KEY = 'handsup:secret';
 const PIN_KEY = 'handsup:host:pin';
 const KEY_SHOWN_KEY = 'handsup:host:show-key';
 const TAB_KEY = 'handsup:host:tab';
-const TABS = ['quiz', 'roster', 'votes'];
+const TABS = ['quiz', 'roster', 'votes', 'agenda'];
 
 const body = document.body;
 let secret = store.get(SECRET_KEY);
@@ -281,6 +282,7 @@ function openMeeting(newPin) {
     if (s.question) lastIndex = s.question.index;
     clock.update(s.question);
     renderConsole();
+    agendaTab.render();
   });
   conn.on('live', (l) => {
     live = l;
@@ -296,6 +298,7 @@ function openMeeting(newPin) {
     renderMembers();
     rosterTab.render();
     votesTab.renderLive();
+    agendaTab.render();
   });
   conn.on('error', (err) => {
     if (!err.hello) {
@@ -662,6 +665,7 @@ const ctx = {
 };
 const rosterTab = createRoster(ctx);
 const votesTab = createVotes(ctx);
+const agendaTab = createAgenda(ctx);
 
 // ---- views and start ---------------------------------------------------------
 
@@ -691,6 +695,7 @@ onLangChange(() => {
   renderMeetings();
   rosterTab.relabel();
   votesTab.relabel();
+  agendaTab.relabel();
   if (body.dataset.view === 'console') renderConsole();
   repaintStatus();
 });

@@ -12,6 +12,7 @@
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
+import { createMemberActivities } from '/assets/js/member-meeting.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
 
 const PIN = pinFromPath();
@@ -59,6 +60,8 @@ let peek = null;
 const PEEK_MS = 4000;
 
 const conn = new Connection({ role: 'member', pin: PIN, hello: helloFields });
+/** Opinions and evaluation (js/member-meeting.js). */
+const activities = createMemberActivities((cmd) => conn.send(cmd));
 
 function readPending() {
   try {
@@ -168,11 +171,13 @@ conn.on('state', (s) => {
     if (ans && ans.index !== index) ans = null;
   }
   render();
+  activities.render(st, me);
 });
 
 conn.on('me', (m) => {
   me = m;
   render();
+  activities.render(st, me);
 });
 
 conn.on('error', (err) => {
@@ -1193,6 +1198,7 @@ bindToggle($('#lang-toggle'));
 const repaintStatus = bindStatus(conn, $('#status'));
 onLangChange(() => {
   render();
+  activities.relabel();
   paintJoinButton();
   repaintStatus();
   if (body.dataset.view === 'join' && joinSuggestion.textContent && nameInput.value) {

@@ -6,6 +6,7 @@
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, pinFromPath } from '/assets/net.js';
+import * as activities from '/assets/js/screen-meeting.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 
@@ -63,7 +64,20 @@ function render() {
   showPin($('#s-pin'), m.pin);
   body.toggleAttribute('data-roster', !!st.roster);
 
-  if (st.motion && st.phase !== 'ended') {
+  // Agenda, opinions, evaluation: when the chair puts them on the screen.
+  if (activities.update(st, setView)) {
+    renderLive();
+    manageTicker();
+    return;
+  }
+  if (st.screen === 'lobby' || st.screen === 'attendance') {
+    renderLobby();
+    setView('lobby');
+    renderLive();
+    manageTicker();
+    return;
+  }
+  if (st.motion && st.phase !== 'ended' && st.screen !== 'quiz') {
     setView('motion');
     $('#s-join').hidden = false;
     renderMotion();
@@ -597,3 +611,5 @@ else {
   fatal = { code: 'unknown_meeting' };
   render();
 }
+// The meeting clock on the header strip and the agenda view.
+setInterval(activities.tick, 1000);

@@ -1,0 +1,58 @@
+//! The rest of a cell meeting beside the quiz and the vote: the agenda and
+//! its clock, opinions on each item, and the meeting's evaluation. Pure
+//! engines (no tokio, no I/O, time passed in); `room::meeting` turns their
+//! events into state and `room::views` into wire views.
+
+pub mod agenda;
+pub mod evaluation;
+pub mod opinions;
+
+use serde::{Deserialize, Serialize};
+
+/// What the projector shows, chosen by the chair (`None`: automatic).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Screen {
+    Lobby,
+    Agenda,
+    Attendance,
+    Quiz,
+    Opinions,
+    Vote,
+    Evaluation,
+}
+
+/// Why an agenda, opinion or evaluation command is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MeetingError {
+    #[error("no agenda item {0}")]
+    UnknownItem(usize),
+    #[error("item {} is still running; end it first", .0 + 1)]
+    AgendaBusy(usize),
+    #[error("this agenda item is not running")]
+    ItemNotRunning,
+    #[error("{0}")]
+    InvalidAgenda(String),
+    #[error("{0}")]
+    WrongState(&'static str),
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error("{0}")]
+    InvalidOpinion(String),
+    #[error("no opinion {0} on the wall")]
+    UnknownOpinion(u32),
+    #[error("you have already upvoted this opinion")]
+    AlreadyUpvoted,
+    #[error("you cannot upvote your own opinion")]
+    OwnOpinion,
+    #[error("too many opinions: wait a minute before sending another")]
+    TooManyOpinions,
+    #[error("{0}")]
+    InvalidEvaluation(String),
+    #[error("the evaluation is not open for scores")]
+    EvaluationNotOpen,
+    #[error("you have already sent your scores")]
+    AlreadyScored,
+    #[error("score {} is outside its criterion's range (or missing)", .0 + 1)]
+    ScoreOutOfRange(usize),
+}
