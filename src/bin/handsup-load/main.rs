@@ -66,6 +66,12 @@ struct Args {
     /// Connections being opened at once.
     #[arg(long, default_value_t = 256)]
     connect_parallel: usize,
+    /// How far apart the hosts of different meetings start the question
+    /// and open the vote, in milliseconds (200 meetings × 5 ms: within one
+    /// second, as chairs in different rooms do); 0 sends every command in the
+    /// same instant, the harshest case.
+    #[arg(long, default_value_t = 5)]
+    stagger_ms: u64,
     /// What to measure: `calm` (join, answer, vote, against --url), or a
     /// storm the generator causes on a server it runs itself (--server-bin):
     /// `restart` (SIGKILL and restart with every phone connected) or `blip`
@@ -395,7 +401,11 @@ async fn scenario(
     ));
 
     // Question fan-out, then the answer burst as the question opens.
+    let stagger = Duration::from_millis(args.stagger_ms);
     for (k, h) in hosts.iter().enumerate() {
+        if k > 0 && !stagger.is_zero() {
+            tokio::time::sleep(stagger).await;
+        }
         t.t_cmd[k] = Instant::now();
         match target {
             Target::Handsup { .. } => h.send(json!({"type": "start"})),
@@ -436,9 +446,9 @@ async fn scenario(
     }
     progress(&format!("{} answers acknowledged; vote", t.answers));
 
-    // The vote: a motion opens in every meeting at once (drafted first, so
-    // the opening is a storm as the question was); every member votes the
-    // moment they see it.
+    // The vote: drafted first in every meeting, then opened with the same
+    // timing as the question (--stagger-ms), so answers and votes are
+    // measured under the same load; every member votes the moment they see it.
     if let Target::Handsup { .. } = target {
         for h in &hosts {
             h.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
@@ -446,6 +456,9 @@ async fn scenario(
         }
     }
     for (k, h) in hosts.iter().enumerate() {
+        if k > 0 && !stagger.is_zero() {
+            tokio::time::sleep(stagger).await;
+        }
         match target {
             Target::Handsup { .. } => {
                 t.t_cmd[k] = Instant::now();
