@@ -138,7 +138,13 @@ async fn member_script(p: MemberPlan) -> anyhow::Result<()> {
             }
         } else if t.starts_with("{\"type\":\"error\"") {
             report(Report::Failed { why: t.to_string() });
-        } else if t.starts_with("{\"type\":\"state\"") {
+        } else if t.starts_with("{\"type\":\"state\"")
+            // Only a frame that can start the answer or the vote is parsed: a
+            // phone parses on its own processor, the generator on the
+            // server's, so reveals and leaderboards are skipped unread.
+            && ((!answered && t.contains("\"phase\":\"question\""))
+                || (vote_sent.is_none() && t.contains("\"status\":\"open\"")))
+        {
             let at = Instant::now();
             let v: Value = serde_json::from_str(t)?;
             if v["phase"] == "question" && !answered && v["question"]["index"] == 0 {
