@@ -46,6 +46,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub ctx: RoomCtx,
     pub tracker: TaskTracker,
+    /// Rate limits and per-address caps.
+    pub guard: Arc<crate::guard::Guard>,
     next_meeting: AtomicI64,
     next_conn: AtomicU64,
     /// PINs handed out but whose meeting is still being saved.
@@ -95,6 +97,7 @@ impl App {
         store: Arc<dyn Store>,
         ctx: RoomCtx,
         tracker: TaskTracker,
+        guard: Arc<crate::guard::Guard>,
     ) -> anyhow::Result<App> {
         let max = store.max_meeting_id()?;
         Ok(App {
@@ -105,6 +108,7 @@ impl App {
             store,
             ctx,
             tracker,
+            guard,
             next_meeting: AtomicI64::new(max),
             next_conn: AtomicU64::new(0),
             reserved: std::sync::Mutex::new(HashSet::new()),

@@ -33,13 +33,16 @@ pub mod auth;
 pub mod bank;
 pub mod clock;
 pub mod config;
+pub mod guard;
 pub mod http;
 pub mod protocol;
 pub mod qr;
 pub mod quiz;
 pub mod room;
 pub mod roster;
+pub mod serve;
 pub mod store;
+pub mod tabular;
 pub mod text;
 pub mod vote;
 pub mod ws;
@@ -210,6 +213,7 @@ pub async fn run(
         clock: config.clock.clone(),
         shutdown: token.clone(),
         host_secret: config.host_secret.clone().into(),
+        members_per_client: config.guard.members_per_address,
     };
     let app = Arc::new(App::new(
         config.host_secret.clone(),
@@ -218,6 +222,7 @@ pub async fn run(
         store.clone(),
         ctx,
         tracker.clone(),
+        Arc::new(guard::Guard::new(config.guard.clone())),
     )?);
     let resumed = app.resume_meetings()?;
     on_start(&Started {
@@ -228,17 +233,22 @@ pub async fn run(
     });
 
     let stop = token.clone();
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(tune_socket);
-    let served = axum::serve(listener, http::router(app.clone()))
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = shutdown => {}
-                _ = stop.cancelled() => {}
-            }
-            stop.cancel();
-        })
-        .await;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = shutdown => {}
+            _ = stop.cancelled() => {}
+        }
+        stop.cancel();
+    });
+    serve::serve(
+        listener,
+        http::router(app.clone()),
+        app.guard.clone(),
+        tracker.clone(),
+        token.clone(),
+        tune_socket,
+    )
+    .await;
     token.cancel();
     tracker.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
@@ -249,6 +259,5 @@ pub async fn run(
     }
     drop(app);
     store.close();
-    served.context("server failed")?;
     Ok(())
 }

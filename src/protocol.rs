@@ -287,6 +287,10 @@ pub enum ErrorCode {
     InvalidMotion,
     UnknownRosterEntry,
     InvalidRoster,
+    /// Too many `hello`s with unknown PINs from this address: wait.
+    TooManyGuesses,
+    /// This address has created as many members as a meeting allows it.
+    TooManyMembers,
 }
 
 /// Meeting facts every client needs once.

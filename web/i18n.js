@@ -344,6 +344,12 @@ const vi = {
   'h.rp.name_too_long': 'Họ tên «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
   'h.rp.code_too_long': 'Mã đảng viên «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
   'h.rp.group_too_long': 'Tên tổ «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
+  'h.rp.file_too_big': 'Tệp quá lớn: hơn {max} byte khi giải nén; hãy chỉ để lại trang tính danh sách đảng viên.',
+  'h.rp.too_many_columns': 'Ô {cell} nằm ngoài {max} cột được đọc; hãy xoá các cột hoặc ô thừa ở bên phải.',
+  'h.rp.too_many_cells': 'Tệp có hơn {max} ô; hãy chỉ để lại trang tính danh sách đảng viên.',
+  'h.rp.too_many_merges': 'Trang tính có hơn {max} vùng ô gộp; hãy bỏ gộp ô rồi tải lên lại.',
+  'h.rp.bad_range': 'Vùng ô «{value}» không hợp lệ; hãy mở tệp bằng Excel, lưu lại rồi tải lên lại.',
+  'h.rp.too_slow': 'Đọc tệp mất hơn {max} giây; hãy tải lên tệp nhỏ hơn.',
   'h.mp.text_before_motion': 'Có chữ nằm trước nội dung biểu quyết đầu tiên; mỗi nội dung bắt đầu bằng «## » rồi đến nội dung cần biểu quyết.',
   'h.mp.unknown_template': 'Không có loại biểu quyết «{value}»; dùng: nghị quyết, kết nạp, kỷ luật, khai trừ hoặc bầu cử.',
   'h.mp.not_a_setting': 'Dòng «{value}» không phải là thiết lập; hãy viết theo dạng «tên thiết lập: giá trị» ({accepted}).',
@@ -351,6 +357,8 @@ const vi = {
   'h.mp.bad_value': 'Không hiểu «{key}: {value}»; xem các giá trị dùng được trong docs/MOTIONS.md.',
   'h.mp.no_motions': 'Tệp không có nội dung biểu quyết nào; mỗi nội dung bắt đầu bằng «## » rồi đến nội dung cần biểu quyết.',
   'h.mp.invalid_motion': 'Nội dung biểu quyết chưa hợp lệ: {message}',
+  'h.mp.file_too_big': 'Tệp quá lớn: hơn {max} byte; tệp nội dung biểu quyết chỉ cần vài kilobyte.',
+  'h.mp.too_many_motions': 'Tệp có hơn {max} nội dung biểu quyết; hãy chia thành nhiều tệp.',
   'h.settings': 'Cài đặt cuộc họp',
   'h.set.guests': 'Cho phép khách tham gia',
   'h.set.guestsHint': 'Người không có trong danh sách vào bằng tên; họ theo dõi nhưng không biểu quyết.',
@@ -473,6 +481,10 @@ const vi = {
   'err.invalid_motion': 'Nội dung biểu quyết chưa hợp lệ: {message}',
   'err.unknown_roster_entry': 'Không có ai với mã đảng viên này trong danh sách.',
   'err.invalid_roster': 'Thông tin đảng viên chưa hợp lệ: {message}',
+  'err.too_many_guesses': 'Đã nhập sai mã PIN quá nhiều lần; hãy chờ một lát rồi thử lại.',
+  'err.too_many_members': 'Thiết bị này đã tham gia với quá nhiều tên trong buổi họp; hãy dùng lại tên đã tham gia.',
+  'err.too_large': 'Tệp hoặc yêu cầu quá lớn (tối đa {max} byte).',
+  'err.timeout': 'Máy chủ chờ quá lâu (hơn {max} giây); hãy thử lại.',
 };
 
 const en = {
@@ -815,6 +827,12 @@ const en = {
   'h.rp.name_too_long': 'The name “{value}” is {length} characters long; shorten it to at most {max}.',
   'h.rp.code_too_long': 'The member code “{value}” is {length} characters long; shorten it to at most {max}.',
   'h.rp.group_too_long': 'The group “{value}” is {length} characters long; shorten it to at most {max}.',
+  'h.rp.file_too_big': 'The file is too big: over {max} bytes once unzipped; keep only the sheet with the members.',
+  'h.rp.too_many_columns': 'Cell {cell} is past the {max} columns that are read; delete the extra columns or cells on the right.',
+  'h.rp.too_many_cells': 'The file has more than {max} cells; keep only the sheet with the members.',
+  'h.rp.too_many_merges': 'The sheet has more than {max} merged ranges; unmerge the cells and upload it again.',
+  'h.rp.bad_range': 'The range “{value}” is not valid; open the file in Excel, save it and upload it again.',
+  'h.rp.too_slow': 'Reading the file took more than {max} seconds; upload a smaller file.',
   'h.mp.text_before_motion': 'Text before the first motion; start each motion with “## ” and its text.',
   'h.mp.unknown_template': 'Unknown template “{value}”; use resolution, admission, discipline, expulsion or election.',
   'h.mp.not_a_setting': '“{value}” is not a setting; write “key: value” ({accepted}).',
@@ -822,6 +840,8 @@ const en = {
   'h.mp.bad_value': '“{key}: {value}” is not understood; see docs/MOTIONS.md for the accepted values.',
   'h.mp.no_motions': 'No motions; start each motion with “## ” and its text.',
   'h.mp.invalid_motion': 'The motion is not valid: {message}',
+  'h.mp.file_too_big': 'The file is too big: over {max} bytes; a motions file is a few kilobytes.',
+  'h.mp.too_many_motions': 'The file has more than {max} motions; split it into several files.',
   'h.settings': 'Meeting settings',
   'h.set.guests': 'Let guests join',
   'h.set.guestsHint': 'People not on the roster join by name; they follow the votes but do not vote.',
@@ -944,6 +964,10 @@ const en = {
   'err.invalid_motion': 'The motion is not valid: {message}',
   'err.unknown_roster_entry': 'No one on the roster has that member code.',
   'err.invalid_roster': 'The roster entry is not valid: {message}',
+  'err.too_many_guesses': 'Too many wrong PINs; wait a moment and try again.',
+  'err.too_many_members': 'This device has already joined this meeting under too many names; continue as the one you joined with.',
+  'err.too_large': 'The file or request is too large (at most {max} bytes).',
+  'err.timeout': 'The server waited too long (over {max} seconds); try again.',
 };
 
 export const strings = { vi, en };
@@ -1026,7 +1050,8 @@ export function pct(x) {
 export function errorText(err) {
   if (!err) return '';
   const key = 'err.' + err.code;
-  if (err.code && has(key)) return t(key, { message: err.message || '' });
+  const params = err.params && typeof err.params === 'object' ? err.params : {};
+  if (err.code && has(key)) return t(key, { ...params, message: err.message || '' });
   return err.message || String(err);
 }
 

@@ -14,6 +14,9 @@ mod check;
 mod datadir;
 /// Durable meetings, resume, idempotent commands, slow phones.
 mod durability;
+/// Hostile files, floods, PIN guessing, slow clients and headers
+/// (docs/SECURITY.md).
+mod hostile;
 /// The HTTP routes.
 mod http;
 /// The load generator, small: nothing lost or counted twice.

@@ -41,6 +41,19 @@ impl TestServer {
         s
     }
 
+    /// Starts with limits of its own (`docs/SECURITY.md`), e.g. short
+    /// timeouts or caps that apply to loopback.
+    #[allow(dead_code)]
+    pub async fn start_guarded(guard: handsup::guard::GuardConfig) -> TestServer {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("data");
+        let mut s = Self::try_start_with("127.0.0.1:0".parse().unwrap(), &dir, None, Some(guard))
+            .await
+            .expect("server starts");
+        s._tmp = Some(tmp);
+        s
+    }
+
     /// Starts on an existing data directory, optionally with a given clock.
     pub async fn start_in(dir: &Path, clock: Option<Arc<dyn Clock>>) -> TestServer {
         Self::try_start_in(dir, clock).await.expect("server starts")
@@ -73,6 +86,15 @@ impl TestServer {
         dir: &Path,
         clock: Option<Arc<dyn Clock>>,
     ) -> anyhow::Result<TestServer> {
+        Self::try_start_with(at, dir, clock, None).await
+    }
+
+    async fn try_start_with(
+        at: std::net::SocketAddr,
+        dir: &Path,
+        clock: Option<Arc<dyn Clock>>,
+        guard: Option<handsup::guard::GuardConfig>,
+    ) -> anyhow::Result<TestServer> {
         // Server logs, when asked for with RUST_LOG.
         if std::env::var_os("RUST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
@@ -87,6 +109,9 @@ impl TestServer {
         config.bank_dirs = vec![test_banks_dir()];
         if let Some(c) = clock {
             config.clock = c;
+        }
+        if let Some(g) = guard {
+            config.guard = g;
         }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();

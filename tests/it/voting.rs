@@ -95,9 +95,7 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
     // (a frame showing "3 present" may precede the guest's count).
     let live = screen
         .wait("attendance with 3 present and 1 guest", |v| {
-            v["type"] == "live"
-                && v["attendance"]["present"] == 3
-                && v["attendance"]["guests"] == 1
+            v["type"] == "live" && v["attendance"]["present"] == 3 && v["attendance"]["guests"] == 1
         })
         .await;
     let a = &live["attendance"];

@@ -122,6 +122,8 @@ async function api(path, options = {}) {
 function apiMessage(e) {
   if (e.status === 401) return t('h.wrongSecret');
   if (e.code === 'network') return t('err.network');
+  // Codes the catalogue words (with their `params`), else the server's text.
+  if (e.data && e.data.error) return errorText({ code: e.code, message: e.message, params: e.data.params });
   return e.message;
 }
 
