@@ -30,7 +30,9 @@ pub const MAX_TITLE_CHARS: usize = 120;
 pub enum CreateError {
     #[error("no question bank with id \"{0}\"; GET /api/banks lists them")]
     UnknownBank(String),
-    #[error("the title must be 1 to {MAX_TITLE_CHARS} characters")]
+    #[error(
+        "the title must be 1 to {MAX_TITLE_CHARS} characters, without control or invisible characters"
+    )]
     BadTitle,
     #[error("the meeting could not be saved: {0}")]
     Storage(String),
@@ -186,7 +188,8 @@ impl App {
         } else {
             title
         };
-        if title.chars().count() > MAX_TITLE_CHARS {
+        if title.chars().count() > MAX_TITLE_CHARS || crate::text::find_invisible(&title).is_some()
+        {
             return Err(CreateError::BadTitle);
         }
         let pin = self.reserve_pin()?;

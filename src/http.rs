@@ -426,7 +426,12 @@ async fn create_meeting(
     })?;
     let room = app.create_meeting(&req.title, &req.bank).await?;
     let info = &room.info;
-    tracing::info!(pin = %info.pin, title = %info.title, bank = %req.bank, "meeting created");
+    tracing::info!(
+        pin = %info.pin,
+        title = %crate::text::for_log(&info.title),
+        bank = %crate::text::for_log(&req.bank),
+        "meeting created"
+    );
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -543,7 +548,7 @@ async fn import_roster(
         },
     )
     .await?;
-    tracing::info!(%pin, entries = n, "roster imported");
+    tracing::info!(pin = %crate::text::for_log(&pin), entries = n, "roster imported");
     Ok(Json(v).into_response())
 }
 

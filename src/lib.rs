@@ -33,6 +33,8 @@ pub mod auth;
 pub mod bank;
 pub mod clock;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod guard;
 pub mod http;
 pub mod protocol;
@@ -122,10 +124,11 @@ pub fn check_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 /// servers never share it.
 pub fn open_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     check_data_dir(dir)?;
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let lock = opts
         .open(dir.join("handsup.lock"))
         .with_context(|| format!("cannot write in the data directory {}", dir.display()))?;
     lock.try_lock().map_err(|_| {
@@ -135,6 +138,44 @@ pub fn open_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
         )
     })?;
     Ok(lock)
+}
+
+/// Makes the database files readable by this user only, whatever the
+/// directory they are in (SQLite gives the WAL and shared-memory files the
+/// database file's permissions when it creates them), and warns when the
+/// directory itself lets other users in.
+pub fn make_private(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for name in [
+            store::DB_FILE,
+            "handsup.db-wal",
+            "handsup.db-shm",
+            "handsup.lock",
+            "host-secret",
+        ] {
+            let path = dir.join(name);
+            if let Ok(meta) = std::fs::metadata(&path)
+                && meta.permissions().mode() & 0o077 != 0
+                && let Err(e) =
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            {
+                tracing::warn!("cannot make {} private: {e}", path.display());
+            }
+        }
+        if let Ok(meta) = std::fs::metadata(dir)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the data directory {} can be opened by other users of this machine \
+                 (mode {:o}); its files are private, but `chmod 700 {}` is safer",
+                dir.display(),
+                meta.permissions().mode() & 0o777,
+                dir.display()
+            );
+        }
+    }
 }
 
 /// The host secret kept in the data directory, generated on first use.
@@ -204,6 +245,7 @@ pub async fn run(
     let _lock = open_data_dir(&config.data_dir)?;
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&config.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?);
+    make_private(&config.data_dir);
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let public_url = config::public_url(config.public_url.as_deref(), addr.port());

@@ -172,6 +172,9 @@ pub enum ProblemCode {
     /// `value`, `earlier_row`, and `earlier_value` when the earlier row
     /// wrote the code with other capitals.
     DuplicateCode,
+    /// A control or invisible character (e.g. a right-to-left override):
+    /// `field`, `character` (as `U+202E`).
+    InvisibleCharacter,
     /// The file is bigger than `max` bytes (unzipped, for a workbook).
     FileTooBig,
     /// A value past column `max`: `cell` is its address, e.g. `XFD1048576`.
@@ -553,7 +556,27 @@ fn field_text(
     let (idx, header) = columns.get(field)?;
     match row.cells.get(idx) {
         None => Some(String::new()),
-        Some(Ok(s)) => Some(clean(s)),
+        Some(Ok(s)) => {
+            let text = clean(s);
+            if let Some(c) = crate::text::find_invisible(&text) {
+                problems.push(
+                    RosterProblem::at(
+                        row.row,
+                        header,
+                        ProblemCode::InvisibleCharacter,
+                        format!(
+                            "the cell holds an invisible or control character ({c}) that can \
+                             make {} look like another; type it again",
+                            field.what()
+                        ),
+                    )
+                    .with("field", field.canonical())
+                    .with("character", c),
+                );
+                return None;
+            }
+            Some(text)
+        }
         Some(Err(issue)) => {
             let problem = match issue {
                 CellIssue::Date => RosterProblem::at(
@@ -1557,6 +1580,17 @@ mod tests {
         let bytes = xlsx_bytes(|_| {});
         let ps = problems(parse_xlsx(&bytes));
         assert!(ps[0].message.contains("the roster is empty"), "{ps:?}");
+    }
+
+    #[test]
+    fn invisible_characters_are_refused() {
+        let csv = "Name,Code,Status\nLa\u{202E}n,DV01,official\nAn,DV\u{200D}02,official\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].code, ProblemCode::InvisibleCharacter);
+        assert_eq!(ps[0].params["character"], "U+202E");
+        assert_eq!(ps[0].params["field"], "name");
+        assert_eq!(ps[1].params["field"], "code");
     }
 
     #[test]

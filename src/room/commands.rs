@@ -84,6 +84,14 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
             crate::roster::MAX_CODE_CHARS
         )));
     }
+    let group = i.group.as_deref().unwrap_or("");
+    for text in [&name, &code, group] {
+        if let Some(c) = crate::text::find_invisible(text) {
+            return Err(bad(format!(
+                "names, codes and groups cannot contain control or invisible characters ({c})"
+            )));
+        }
+    }
     let status = Status::parse(&i.status).ok_or_else(|| {
         bad(format!(
             "unknown status \"{}\"; use official, probationary, exempt, suspended or attached",

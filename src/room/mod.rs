@@ -338,7 +338,7 @@ impl Actor {
     /// An event the room causes itself (deadline, everyone answered).
     fn system(&mut self, event: Event) {
         if let Err(r) = self.emit(By::System, None, event) {
-            tracing::warn!(pin = %self.info.pin, "system event refused: {}", r.message);
+            tracing::warn!(pin = %self.info.pin, "system event refused: {}", crate::text::for_log(&r.message));
         }
     }
 
@@ -1048,7 +1048,7 @@ pub fn replay(
     s.preload_secret_counts(secret_counts);
     for env in events {
         if let Err(r) = s.apply(env) {
-            tracing::warn!(pin = %s.config.pin, seq = env.seq, "a stored event no longer applies: {}", r.message);
+            tracing::warn!(pin = %s.config.pin, seq = env.seq, "a stored event no longer applies: {}", crate::text::for_log(&r.message));
             s.seq = env.seq;
         }
     }

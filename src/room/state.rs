@@ -94,10 +94,10 @@ pub fn clean_name(raw: &str) -> Result<String, Refusal> {
             format!("a name has at most {MAX_NAME_CHARS} characters"),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if let Some(c) = crate::text::find_invisible(&name) {
         return Err(Refusal::new(
             ErrorCode::InvalidName,
-            "a name cannot contain control characters",
+            format!("a name cannot contain control or invisible characters ({c})"),
         ));
     }
     Ok(name)

@@ -153,6 +153,14 @@ impl MotionSpec {
         if self.options.len() < 2 || self.options.len() > MAX_OPTIONS {
             return Err(format!("a motion needs 2 to {MAX_OPTIONS} options"));
         }
+        if let Some(c) = std::iter::once(&self.text)
+            .chain(&self.options)
+            .find_map(|t| crate::text::find_invisible(t))
+        {
+            return Err(format!(
+                "motions and options cannot contain control or invisible characters ({c})"
+            ));
+        }
         if let Some(o) = self
             .options
             .iter()

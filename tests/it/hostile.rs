@@ -410,3 +410,60 @@ async fn a_refused_host_hello_does_not_give_the_host_rate() {
     })
     .await;
 }
+
+/// Database files are private to the server's user even in a directory
+/// that others may read (one the organiser made, say).
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_are_private_in_any_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = TestServer::start_in(&dir, None).await;
+    server.create_meeting("alltypes").await;
+    for name in [
+        "handsup.db",
+        "handsup.db-wal",
+        "handsup.db-shm",
+        "handsup.lock",
+    ] {
+        let mode = std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+}
+
+#[tokio::test]
+async fn names_titles_and_motions_refuse_invisible_characters() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut c = Client::connect(&server).await;
+    for name in ["La\u{202E}n", "A\u{200D}n", "\u{3164}", "An\u{E0041}"] {
+        let e = c
+            .hello("member", &pin, json!({"name": name}))
+            .await
+            .unwrap_err();
+        assert_eq!(e["code"], "invalid_name", "{name:?}");
+    }
+    let r = server
+        .http
+        .post(server.url("/api/meetings"))
+        .bearer_auth(SECRET)
+        .json(&json!({"title": "Họp\u{202E}", "bank": "alltypes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let mut host = Client::host(&server, &pin).await;
+    let e = host
+        .command(
+            json!({"type": "motion_create", "text": "Thông qua\u{200F}", "template": "resolution"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "invalid_motion", "{e}");
+}

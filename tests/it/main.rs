@@ -14,6 +14,8 @@ mod check;
 mod datadir;
 /// Durable meetings, resume, idempotent commands, slow phones.
 mod durability;
+/// The parsers of hostile input, fuzzed briefly.
+mod fuzz;
 /// Hostile files, floods, PIN guessing, slow clients and headers
 /// (docs/SECURITY.md).
 mod hostile;
