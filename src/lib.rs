@@ -21,6 +21,11 @@
 //!   thread that group-commits every queued write in one transaction. After a
 //!   crash, meetings are rebuilt by replaying their events.
 //! - [`bank`]: the question-bank text format, parser and validator.
+//! - [`tabular`]: spreadsheets read as hostile input (streamed, limits
+//!   checked before allocating); [`roster`] builds on it.
+//! - [`serve`] and [`guard`]: the accept loop with its timeouts, and the
+//!   per-address limits (PIN guesses, connections, members);
+//!   `docs/SECURITY.md` explains them.
 //! - [`app`]: what the routes share: banks, the room registry (PIN → handle),
 //!   the store.
 //! - [`config`], [`clock`], [`auth`], [`qr`], [`text`]: command line, time,

@@ -195,6 +195,8 @@ export function createRoster(ctx) {
     const st = ctx.st;
     if (!st) return;
     if (!pendingSettings.has('allow_guests')) $('#set-guests').checked = !!st.allow_guests;
+    // Without a roster anyone with the PIN votes: say so plainly.
+    $('#no-roster-warning').hidden = (ctx.roster || []).length > 0;
     if (!pendingSettings.has('exclude_excused')) $('#set-excused').checked = !!st.exclude_excused;
   }
 
