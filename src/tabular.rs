@@ -689,6 +689,18 @@ mod tests {
     }
 
     #[test]
+    fn a_workbook_with_shared_strings_from_the_fuzz_corpus() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fuzz/corpus/roster-xlsx/shared-strings.xlsx"
+        );
+        let rows = read_xlsx(&std::fs::read(path).unwrap(), &Limits::new(10)).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].cells[0], Ok("Nguyễn Văn An".to_string()));
+        assert_eq!(rows[1].cells[1], Ok("1".to_string()));
+    }
+
+    #[test]
     fn garbage_is_not_xlsx() {
         let limits = Limits::new(10);
         assert_eq!(read_xlsx(b"PK\x03\x04junk", &limits), Err(Refused::NotXlsx));
