@@ -913,6 +913,7 @@ fn read_csv_rows(
     let mut rows = Vec::new();
     let mut non_blank = 0;
     let mut cells_read = 0usize;
+    let mut records = 0usize;
     // Spreadsheet row of the previous record; blank lines are skipped by the
     // csv reader but still occupy a row in Excel, so they are counted here.
     let mut row = 0;
@@ -953,7 +954,8 @@ fn read_csv_rows(
                 max: limits.max_cells,
             }));
         }
-        if row % 1024 == 0 {
+        records += 1;
+        if records.is_multiple_of(1024) {
             limits.check_time().map_err(refused)?;
         }
         let cells: Vec<Cell> = record
@@ -962,10 +964,12 @@ fn read_csv_rows(
             .map(|s| Ok(s.to_string()))
             .collect();
         let raw = RawRow { row, cells };
+        // Blank rows are only counted (a file of a million "," lines would
+        // otherwise hold a million rows).
         if !raw.is_blank() {
             non_blank += 1;
+            rows.push(raw);
         }
-        rows.push(raw);
         if non_blank > READ_CAP {
             return Err(too_many_rows());
         }
@@ -1591,6 +1595,16 @@ mod tests {
         assert_eq!(ps[0].params["character"], "U+202E");
         assert_eq!(ps[0].params["field"], "name");
         assert_eq!(ps[1].params["field"], "code");
+    }
+
+    #[test]
+    fn a_million_blank_records_cost_nothing() {
+        let csv = format!(
+            "Name,Code,Status\n{}An,1,official\n",
+            ",\n".repeat(1_000_000)
+        );
+        let e = entries(parse_csv(csv.as_bytes()));
+        assert_eq!(e.len(), 1);
     }
 
     #[test]

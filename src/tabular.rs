@@ -26,7 +26,7 @@ use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
 
 /// Largest total of the workbook's parts once inflated. A 20,000-member
 /// roster is about 5 MB of XML; a ZIP bomb is gigabytes.
-pub const MAX_UNZIPPED_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_UNZIPPED_BYTES: u64 = 32 * 1024 * 1024;
 /// Most parts in one workbook (Excel writes about ten).
 pub const MAX_ZIP_ENTRIES: usize = 1_000;
 /// Most columns a cell with a value may be in (column `BL`). Rosters use
@@ -643,7 +643,7 @@ mod tests {
     #[test]
     fn a_zip_bomb_is_refused_by_what_it_inflates_to() {
         // 4 MB of spaces compress to about 4 KB; the limit is lowered to
-        // keep the test fast (the default is 64 MB).
+        // keep the test fast (the default is 32 MiB).
         let padding = " ".repeat(4 * 1024 * 1024);
         let sheet = format!("<sheetData>{}</sheetData>{padding}", rows_xml(HEADER));
         let file = xlsx_with_sheet(&sheet);
