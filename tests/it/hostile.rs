@@ -87,6 +87,24 @@ async fn hostile_workbooks_get_a_clear_error_and_the_server_keeps_serving() {
     let good = "Họ và tên,Mã đảng viên,Loại\nNguyễn Văn An,DV01,Chính thức\n";
     let (status, body) = upload(server.addr, &target, good.as_bytes().to_vec()).await;
     assert_eq!(status, 200, "{body}");
+
+    // The helper passes --host-secret on the command line: warned about.
+    let warned = tokio::time::timeout(PATIENCE, async {
+        while !server
+            .logs
+            .lock()
+            .unwrap()
+            .contains("--host-secret on the command line")
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        warned.is_ok(),
+        "no warning: {}",
+        server.logs.lock().unwrap()
+    );
 }
 
 /// A raw HTTP/1.1 exchange: sends `head` (and nothing more), returns what
