@@ -4,8 +4,9 @@
 //! cargo run --profile fuzz --example fuzz -- [TARGET|all] [INPUTS] [SECONDS] [SEED]
 //! ```
 //!
-//! Seeds come from `fuzz/corpus/<target>/`; crashing or slow inputs are saved
-//! in `fuzz/artifacts/`. Exits non-zero if any input crashed or hung.
+//! Seeds come from `fuzz/corpus/<target>/`; crashing or slow inputs, and
+//! the slowest one, are saved in `fuzz/artifacts/`. Exits non-zero if any
+//! input crashed or hung. `fuzz time TARGET FILE` times one saved input.
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,6 +15,18 @@ use handsup::fuzzing::{self, TARGETS, Target};
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("time") {
+        let (Some(t), Some(file)) = (args.get(1).and_then(|s| Target::from_name(s)), args.get(2))
+        else {
+            eprintln!("usage: fuzz time TARGET FILE");
+            return std::process::ExitCode::FAILURE;
+        };
+        let data = std::fs::read(file).expect("read the input");
+        let started = std::time::Instant::now();
+        t.run(&data);
+        println!("{} bytes in {:?}", data.len(), started.elapsed());
+        return std::process::ExitCode::SUCCESS;
+    }
     let which = args.first().map(String::as_str).unwrap_or("all");
     let inputs: u64 = args
         .get(1)
@@ -64,6 +77,9 @@ fn main() -> std::process::ExitCode {
             r.crashes.len(),
             r.slow.len()
         );
+        if let Some(p) = &r.slowest_input {
+            eprintln!("  slowest input: {}", p.display());
+        }
         for p in r.crashes.iter().chain(&r.slow) {
             eprintln!("  saved {}", p.display());
         }

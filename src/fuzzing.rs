@@ -262,6 +262,8 @@ pub struct Report {
     /// Inputs slower than [`SLOW`].
     pub slow: Vec<PathBuf>,
     pub slowest: Duration,
+    /// The slowest input, saved to be timed again alone.
+    pub slowest_input: Option<PathBuf>,
 }
 
 /// The seeds of a target: every file in `corpus/<target>/`.
@@ -290,6 +292,7 @@ pub fn run(
     let dict = target.dictionary();
     let started = Instant::now();
     let mut report = Report::default();
+    let mut slowest: Vec<u8> = Vec::new();
     // Panics are expected and counted; keep their messages out of the way.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -308,7 +311,10 @@ pub fn run(
         let t = Instant::now();
         let ok = std::panic::catch_unwind(|| target.run(&data)).is_ok();
         let took = t.elapsed();
-        report.slowest = report.slowest.max(took);
+        if took > report.slowest {
+            report.slowest = took;
+            slowest.clone_from(&data);
+        }
         report.inputs += 1;
         if !ok {
             report.crashes.push(save(out, target, "crash", &data));
@@ -318,6 +324,7 @@ pub fn run(
     }
     std::panic::set_hook(hook);
     report.elapsed = started.elapsed();
+    report.slowest_input = Some(save(out, target, "slowest", &slowest));
     report
 }
 
