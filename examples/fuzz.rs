@@ -67,7 +67,7 @@ fn main() -> std::process::ExitCode {
         );
         let secs = r.elapsed.as_secs_f64();
         println!(
-            "| {} | {} | {} | {:.0} s | {:.0} | {:.1} ms | {} | {} |",
+            "| {} | {} | {} | {:.0} s | {:.0} | {:.1} ms | {} | {} | {} |",
             t.name(),
             seeds.len(),
             r.inputs,
@@ -75,7 +75,8 @@ fn main() -> std::process::ExitCode {
             r.inputs as f64 / secs.max(1e-9),
             r.slowest.as_secs_f64() * 1000.0,
             r.crashes.len(),
-            r.slow.len()
+            r.slow.len(),
+            r.caught
         );
         if let Some(p) = &r.slowest_input {
             eprintln!("  slowest input: {}", p.display());

@@ -262,6 +262,10 @@ pub struct Report {
     /// Inputs slower than [`SLOW`].
     pub slow: Vec<PathBuf>,
     pub slowest: Duration,
+    /// Panics caught inside the parsers (the spreadsheet library's, which
+    /// `tabular` turns into "not a valid workbook"): not crashes, but
+    /// counted, and the first one saved.
+    pub caught: u64,
     /// The slowest input, saved to be timed again alone.
     pub slowest_input: Option<PathBuf>,
 }
@@ -293,9 +297,12 @@ pub fn run(
     let started = Instant::now();
     let mut report = Report::default();
     let mut slowest: Vec<u8> = Vec::new();
-    // Panics are expected and counted; keep their messages out of the way.
+    // Panics are counted (caught or not); keep their messages out of the way.
+    static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    std::panic::set_hook(Box::new(|_| {
+        PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }));
     while report.inputs < inputs && started.elapsed() < time {
         let mut data = if seeds.is_empty() {
             Vec::new()
@@ -309,7 +316,14 @@ pub fn run(
             }
         }
         let t = Instant::now();
+        let before = PANICS.load(std::sync::atomic::Ordering::Relaxed);
         let ok = std::panic::catch_unwind(|| target.run(&data)).is_ok();
+        if ok && PANICS.load(std::sync::atomic::Ordering::Relaxed) != before {
+            if report.caught == 0 {
+                save(out, target, "caught", &data);
+            }
+            report.caught += 1;
+        }
         let took = t.elapsed();
         if took > report.slowest {
             report.slowest = took;

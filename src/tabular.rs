@@ -114,8 +114,9 @@ pub enum Refused {
     TooManyColumns { max: u32, cell: String },
     #[error("more than {max} cells")]
     TooManyCells { max: usize },
-    /// A `dimension` or merged range that runs backwards or off the sheet.
-    #[error("the range {range} is not a valid range")]
+    /// A `dimension` or merged range that runs backwards or off the sheet,
+    /// or a cell or row address off the sheet.
+    #[error("the cell or range {range} is not valid")]
     BadRange { range: String },
     #[error("more than {max} merged ranges")]
     TooManyMerges { max: usize },
@@ -275,8 +276,10 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// Refuses a `dimension` or merged range that does not run forwards, and
-/// more than [`MAX_MERGES`] merged ranges in one part. XML this reader
+/// Refuses a `dimension` or merged range that does not run forwards, a
+/// cell or row address off Excel's sheet (the spreadsheet library's own
+/// arithmetic on them is unchecked), and more than [`MAX_MERGES`] merged
+/// ranges in one part. XML this reader
 /// finds malformed is left for the workbook reader to judge.
 fn check_ranges(r: &mut impl Read, limits: &Limits) -> Result<(), Refused> {
     use quick_xml::events::Event;
@@ -301,15 +304,30 @@ fn check_ranges(r: &mut impl Read, limits: &Limits) -> Result<(), Refused> {
         };
         let name = e.local_name();
         let name = name.as_ref();
-        if name != "mergeCell" && name != "dimension" {
+        if !matches!(name, "mergeCell" | "dimension" | "c" | "row") {
             continue;
         }
-        let Ok(Some(attr)) = e.try_get_attribute("ref") else {
-            continue;
+        let key = if matches!(name, "c" | "row") {
+            "r"
+        } else {
+            "ref"
         };
-        let text: String = attr.value.chars().take(32).collect();
-        if parse_range(&text).is_none() {
-            return Err(Refused::BadRange { range: text });
+        // Every such attribute: a repeated one may be what a reader uses.
+        for attr in e.attributes().with_checks(false).flatten() {
+            if attr.key.as_ref() != key {
+                continue;
+            }
+            let text: String = attr.value.chars().take(32).collect();
+            let valid = match name {
+                "c" => parse_cell_ref(&text).is_some(),
+                "row" => text
+                    .parse::<u32>()
+                    .is_ok_and(|r| (1..=LAST_ROW + 1).contains(&r)),
+                _ => parse_range(&text).is_some(),
+            };
+            if !valid {
+                return Err(Refused::BadRange { range: text });
+            }
         }
         if name == "mergeCell" {
             merges += 1;
@@ -620,6 +638,36 @@ mod tests {
             rows_xml(HEADER)
         );
         assert!(matches!(read(&sheet), Err(Refused::BadRange { .. })));
+    }
+
+    /// Found by the fuzzer: the spreadsheet library's arithmetic on cell
+    /// and row addresses overflows on addresses off the sheet.
+    #[test]
+    fn cell_and_row_addresses_off_the_sheet_are_refused() {
+        for (sheet, bad) in [
+            (
+                r#"<sheetData><row r="1"><c r="nlineStr"><v>1</v></c></row></sheetData>"#,
+                "nlineStr",
+            ),
+            (
+                r#"<sheetData><row r="99999999999"><c><v>1</v></c></row></sheetData>"#,
+                "99999999999",
+            ),
+            (
+                r#"<sheetData><row r="1"><c r="A0"><v>1</v></c></row></sheetData>"#,
+                "A0",
+            ),
+            (
+                r#"<sheetData><row r="1"><c r="C1" t="n"r="4294967296"><v>1</v></c></row></sheetData>"#,
+                "4294967296",
+            ),
+        ] {
+            assert_eq!(
+                read(sheet).unwrap_err(),
+                Refused::BadRange { range: bad.into() },
+                "{sheet}"
+            );
+        }
     }
 
     #[test]
