@@ -51,10 +51,10 @@ fn main() -> std::process::ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut failed = false;
     println!(
-        "| target | seeds | inputs | time | inputs/s | slowest input | crashes | slow (> {:?}) |",
+        "| target | seeds | inputs | time | inputs/s | slowest input | crashes | slow (> {:?}) | panics caught inside |",
         fuzzing::SLOW
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for t in targets {
         let seeds = fuzzing::seeds(&root.join("corpus"), t);
         let r = fuzzing::run(
