@@ -209,9 +209,16 @@ pub enum ClientMsg {
         member: MemberId,
         code: String,
     },
+    /// Host: let a member who joined while approval is on vote.
+    Approve {
+        cid: String,
+        member: MemberId,
+    },
     /// Host: meeting options; fields left out keep their value.
     Settings {
         cid: String,
+        #[serde(default)]
+        approve_members: Option<bool>,
         #[serde(default)]
         allow_guests: Option<bool>,
         #[serde(default)]
@@ -245,6 +252,7 @@ impl ClientMsg {
             | ClientMsg::RosterRemove { cid, .. }
             | ClientMsg::Excuse { cid, .. }
             | ClientMsg::Assign { cid, .. }
+            | ClientMsg::Approve { cid, .. }
             | ClientMsg::Settings { cid, .. } => cid,
         }
     }
@@ -465,6 +473,8 @@ pub struct StateView {
     pub roster: bool,
     pub allow_guests: bool,
     pub exclude_excused: bool,
+    /// Without a roster: new members vote once the host approves them.
+    pub approve_members: bool,
 }
 
 /// The running count of the open motion.
@@ -560,6 +570,9 @@ pub struct MemberRow {
     /// What they chose, on an open ballot only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub choice: Option<usize>,
+    /// Waiting for the host's approval to vote (present only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// A roster row for the host.

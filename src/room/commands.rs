@@ -328,12 +328,25 @@ impl Actor {
                 };
                 self.emit(by, c, event)
             }
+            ClientMsg::Approve { member, .. } => {
+                let pending = self.state.member(*member).map(|m| m.pending);
+                match pending {
+                    None => Err(Refusal::new(ErrorCode::UnknownMember, "no such member")),
+                    // Already allowed to vote: nothing to record.
+                    Some(false) => Ok(self.state.seq),
+                    Some(true) => self.emit(by, c, Event::Approved { member: *member }),
+                }
+            }
             ClientMsg::Settings {
+                approve_members,
                 allow_guests,
                 exclude_excused,
                 ..
             } => {
                 let mut settings = self.state.settings;
+                if let Some(v) = approve_members {
+                    settings.approve_members = *v;
+                }
                 if let Some(v) = allow_guests {
                     settings.allow_guests = *v;
                 }

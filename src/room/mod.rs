@@ -625,6 +625,7 @@ impl Actor {
             | Event::RosterRemoved { .. }
             | Event::Excused { .. }
             | Event::Assigned { .. }
+            | Event::Approved { .. }
             | Event::SettingsChanged { .. }
             | Event::MotionClosed { .. }
             | Event::MotionShown { .. } => {

@@ -62,6 +62,9 @@ pub struct Member {
     pub roster: Option<String>,
     /// Left the meeting: absent until they come back.
     pub left: bool,
+    /// Joined while the host approves each new member, and not approved
+    /// yet: may not vote.
+    pub pending: bool,
 }
 
 /// What a meeting is created from; stored once, with the bank snapshot so a
@@ -286,6 +289,9 @@ impl MeetingState {
                     removed: false,
                     roster: None,
                     left: false,
+                    pending: roster.is_none()
+                        && self.settings.approve_members
+                        && !self.has_roster(),
                 });
                 if let Some(code) = roster {
                     self.link(*member, code);

@@ -150,6 +150,7 @@ pub fn state_view(
         roster: s.has_roster(),
         allow_guests: s.settings.allow_guests,
         exclude_excused: s.settings.exclude_excused,
+        approve_members: s.settings.approve_members,
     }
 }
 
@@ -360,6 +361,7 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             voted: motion.is_some_and(|x| x.voters.contains(&m.id)),
             // `choices` is only ever filled for open ballots.
             choice: motion.and_then(|x| x.choices.get(&m.id).copied()),
+            pending: m.pending,
         })
         .collect()
 }

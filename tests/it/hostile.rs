@@ -485,3 +485,59 @@ async fn names_titles_and_motions_refuse_invisible_characters() {
         .unwrap_err();
     assert_eq!(e["code"], "invalid_motion", "{e}");
 }
+
+/// Without a roster the host can approve each new member: until then they
+/// follow but do not vote, nor count as present.
+#[tokio::test]
+async fn the_host_can_approve_each_new_member_of_a_meeting_without_roster() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut early = Client::member(&server, &pin, "Sớm").await;
+    host.command(json!({"type": "settings", "approve_members": true}))
+        .await
+        .expect("approval on");
+    let mut late = Client::member(&server, &pin, "Muộn").await;
+    let late_id = late.member.unwrap();
+    let members = host
+        .wait("the late member pending", |v| {
+            v["type"] == "members"
+                && v["members"].as_array().is_some_and(|ms| {
+                    ms.iter()
+                        .any(|m| m["id"] == late_id && m["pending"] == true)
+                })
+        })
+        .await;
+    // Who joined before approval was on is not pending.
+    let early_row = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Sớm")
+        .unwrap()
+        .clone();
+    assert!(early_row.get("pending").is_none(), "{early_row}");
+
+    host.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    let e = late
+        .command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "not_eligible", "{e}");
+    early
+        .command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .expect("the early member votes");
+
+    host.command(json!({"type": "approve", "member": late_id}))
+        .await
+        .expect("approved");
+    late.command(json!({"type": "vote", "motion": 1, "option": 1}))
+        .await
+        .expect("the approved member votes");
+}
