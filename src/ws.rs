@@ -429,3 +429,26 @@ fn read_error(e: axum::Error) -> End {
         _ => End::Quiet,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client is closed as a flooder after 100 refusals in a row, but the
+    /// count decays: a bursty client that calms down starts over.
+    #[test]
+    fn refusals_decay() {
+        let mut refusals = Bucket {
+            tokens: FLOOD_LIMIT.burst,
+            at: Instant::now(),
+        };
+        for _ in 0..100 {
+            assert!(refusals.take(FLOOD_LIMIT));
+        }
+        assert!(!refusals.take(FLOOD_LIMIT));
+        refusals.at -= Duration::from_secs(60);
+        for _ in 0..60 {
+            assert!(refusals.take(FLOOD_LIMIT));
+        }
+    }
+}
