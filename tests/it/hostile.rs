@@ -318,7 +318,8 @@ async fn connections_per_address_are_capped() {
             if resp.starts_with("HTTP/1.1 200") {
                 return;
             }
-            tokio::task::yield_now().await;
+            // Not yet noticed by the server: try again shortly.
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
