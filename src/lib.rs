@@ -254,7 +254,11 @@ pub async fn run(
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let public_url = config::public_url(config.public_url.as_deref(), addr.port());
-    let banks = app::load_banks(&config.bank_dirs);
+    // Bank files are parsed off the async workers, like every file.
+    let dirs = config.bank_dirs.clone();
+    let banks = tokio::task::spawn_blocking(move || app::load_banks(&dirs))
+        .await
+        .context("loading the question banks failed")?;
     let ctx = RoomCtx {
         store: store.clone(),
         clock: config.clock.clone(),
