@@ -4,6 +4,12 @@
 //!
 //! Clients are told apart by address: an IPv4 address, or the /64 prefix of
 //! an IPv6 address (one device can pick any address in its /64).
+//!
+//! The PIN limit is a token bucket written here rather than `governor`'s:
+//! a lookup must be refused *before* it is made when the bucket is empty,
+//! and cost a token only when it misses, which needs a look at the bucket
+//! without taking from it; and the global bucket spares addresses that
+//! found a meeting before.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
