@@ -53,6 +53,8 @@ pub struct GuardConfig {
     pub header_timeout: Duration,
     /// A request's body must arrive within this time.
     pub body_timeout: Duration,
+    /// A websocket must have joined a meeting within this time.
+    pub join_within: Duration,
 }
 
 impl Default for GuardConfig {
@@ -65,6 +67,7 @@ impl Default for GuardConfig {
             trust_loopback: true,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            join_within: Duration::from_secs(60),
         }
     }
 }

@@ -29,8 +29,6 @@ use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
 /// Ping interval, and silence after which a peer is considered gone.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
-/// A connection must have joined a meeting within this time.
-const JOIN_WITHIN: Duration = Duration::from_secs(60);
 /// Longest a single frame may take to go out before the peer is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Flood control: sustained messages per second, and burst, for members
@@ -176,6 +174,8 @@ impl Conn {
         ping.tick().await;
         let shutdown = self.app.ctx.shutdown.clone();
         let kill = self.conn.kill.clone();
+        // A connection must join a meeting in time (`GuardConfig::join_within`).
+        let join_by = tokio::time::Instant::now() + self.app.guard.config.join_within;
         let end = loop {
             tokio::select! {
                 biased;
@@ -247,13 +247,13 @@ impl Conn {
                     if last_heard.elapsed() > DEAD_AFTER {
                         break End::Dropped("silent for a minute");
                     }
-                    if started.elapsed() > JOIN_WITHIN && !self.conn.joined.load(Ordering::Acquire) {
-                        break End::Close(1008, "send hello to join a meeting".into());
-                    }
                     let stamp = (started.elapsed().as_micros() as u64).to_be_bytes();
                     if sink.send(Message::Ping(stamp.to_vec().into())).await.is_err() {
                         break End::Dropped("sending a ping failed");
                     }
+                }
+                _ = tokio::time::sleep_until(join_by), if !self.conn.joined.load(Ordering::Acquire) => {
+                    break End::Close(1008, "send hello to join a meeting".into());
                 }
             }
         };

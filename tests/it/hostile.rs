@@ -542,3 +542,27 @@ async fn the_host_can_approve_each_new_member_of_a_meeting_without_roster() {
         .await
         .expect("the approved member votes");
 }
+
+/// A websocket that never sends `hello` is closed (in production after a
+/// minute; here after one second).
+#[tokio::test]
+async fn a_websocket_that_never_joins_is_closed_with_a_reason() {
+    let server = TestServer::start_guarded(GuardConfig {
+        join_within: Duration::from_secs(1),
+        ..GuardConfig::default()
+    })
+    .await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let mut idle = Client::connect(&server).await;
+    let (code, reason) = tokio::time::timeout(PATIENCE, idle.until_closed())
+        .await
+        .expect("closed in time");
+    assert_eq!(
+        (code, reason.as_str()),
+        (1008, "send hello to join a meeting")
+    );
+    // Lan, joined and connected longer than that, is still there.
+    lan.send(json!({"type": "ping", "t": 1})).await;
+    lan.wait_type("pong").await;
+}
