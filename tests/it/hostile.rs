@@ -88,6 +88,22 @@ async fn hostile_workbooks_get_a_clear_error_and_the_server_keeps_serving() {
     let (status, body) = upload(server.addr, &target, good.as_bytes().to_vec()).await;
     assert_eq!(status, 200, "{body}");
 
+    // With the default limits, the sixth wrong PIN from one address waits.
+    let wrong = if other == "100000" {
+        "100001"
+    } else {
+        "100000"
+    };
+    let wrong = if wrong == target { "100002" } else { wrong };
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = reqwest::get(format!("http://{}/j/{wrong}", server.addr))
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [404, 404, 404, 404, 404, 429]);
+
     // The helper passes --host-secret on the command line: warned about.
     let warned = tokio::time::timeout(PATIENCE, async {
         while !server
