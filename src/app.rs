@@ -30,7 +30,9 @@ pub const MAX_TITLE_CHARS: usize = 120;
 pub enum CreateError {
     #[error("no question bank with id \"{0}\"; GET /api/banks lists them")]
     UnknownBank(String),
-    #[error("the title must be 1 to {MAX_TITLE_CHARS} characters")]
+    #[error(
+        "the title must be 1 to {MAX_TITLE_CHARS} characters, without control or invisible characters"
+    )]
     BadTitle,
     #[error("the meeting could not be saved: {0}")]
     Storage(String),
@@ -46,6 +48,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub ctx: RoomCtx,
     pub tracker: TaskTracker,
+    /// Rate limits and per-address caps.
+    pub guard: Arc<crate::guard::Guard>,
     next_meeting: AtomicI64,
     next_conn: AtomicU64,
     /// PINs handed out but whose meeting is still being saved.
@@ -95,6 +99,7 @@ impl App {
         store: Arc<dyn Store>,
         ctx: RoomCtx,
         tracker: TaskTracker,
+        guard: Arc<crate::guard::Guard>,
     ) -> anyhow::Result<App> {
         let max = store.max_meeting_id()?;
         Ok(App {
@@ -105,6 +110,7 @@ impl App {
             store,
             ctx,
             tracker,
+            guard,
             next_meeting: AtomicI64::new(max),
             next_conn: AtomicU64::new(0),
             reserved: std::sync::Mutex::new(HashSet::new()),
@@ -182,7 +188,8 @@ impl App {
         } else {
             title
         };
-        if title.chars().count() > MAX_TITLE_CHARS {
+        if title.chars().count() > MAX_TITLE_CHARS || crate::text::find_invisible(&title).is_some()
+        {
             return Err(CreateError::BadTitle);
         }
         let pin = self.reserve_pin()?;

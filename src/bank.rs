@@ -787,9 +787,23 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
     })
 }
 
-/// Reads and parses one file.
+/// Largest bank file read: the shipped bank of 39 questions is 28 KB.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads and parses one file, refusing one over [`MAX_FILE_BYTES`] before
+/// reading it.
 pub fn parse_file(path: &Path) -> std::io::Result<Parsed> {
-    let text = std::fs::read_to_string(path)?;
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    // `take`: the file may grow between a size check and the read.
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is over {MAX_FILE_BYTES} bytes; a bank is far smaller"),
+        ));
+    }
     let id = id_from_path(path).unwrap_or_else(|| {
         path.file_stem()
             .and_then(|s| s.to_str())

@@ -54,6 +54,12 @@ pub struct ServeArgs {
     /// Extra directory of question banks (repeatable); its banks replace shipped ones with the same id.
     #[arg(long = "banks", value_name = "DIR")]
     pub banks: Vec<PathBuf>,
+    /// Open connections one client address may hold (0: no cap; loopback is never capped).
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub connections_per_address: usize,
+    /// Members one client address may create in a meeting without a roster (loopback is never capped).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub members_per_address: u32,
 }
 
 /// What `run` needs; built from `ServeArgs` by `main`, directly by tests.
@@ -70,6 +76,8 @@ pub struct Config {
     /// (`room::ballot_box::SECRET_GROUP`); not an option: tests lower it to
     /// show what a weaker setting would leak.
     pub secret_group: usize,
+    /// Rate limits, per-address caps and timeouts (`docs/SECURITY.md`).
+    pub guard: crate::guard::GuardConfig,
 }
 
 impl Config {
@@ -82,6 +90,7 @@ impl Config {
             bank_dirs: Vec::new(),
             clock: Arc::new(SystemClock),
             secret_group: crate::room::ballot_box::SECRET_GROUP,
+            guard: crate::guard::GuardConfig::default(),
         }
     }
 }

@@ -5,10 +5,15 @@
 
 use std::sync::Arc;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use rust_embed::RustEmbed;
@@ -18,7 +23,22 @@ use serde_json::json;
 use crate::app::{App, CreateError};
 
 /// Largest roster file accepted.
-const MAX_UPLOAD: usize = 16 * 1024 * 1024;
+pub const MAX_UPLOAD: usize = 16 * 1024 * 1024;
+/// Largest JSON body (creating a meeting).
+pub const MAX_JSON: usize = 64 * 1024;
+/// Longest an uploaded file may take to parse; the parsers stop
+/// themselves at `tabular::MAX_SECONDS`, this is the backstop.
+const PARSE_TIMEOUT: Duration = Duration::from_secs(crate::tabular::MAX_SECONDS + 5);
+/// Files parsed at the same time; more wait their turn (the machine is a
+/// laptop, and the rooms need the cores).
+static PARSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// The Content-Security-Policy of every response: nothing from elsewhere,
+/// nothing inline, never in a frame. `ws:`/`wss:` because browsers that
+/// predate CSP 3 do not count the page's own websocket as `'self'`.
+pub const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self'; \
+     style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
 
 /// The web pages, embedded in the binary: nothing comes from the internet.
 #[derive(RustEmbed)]
@@ -26,6 +46,15 @@ const MAX_UPLOAD: usize = 16 * 1024 * 1024;
 struct Web;
 
 pub fn router(app: Arc<App>) -> Router {
+    // Host routes check the secret before anything reads the body.
+    let host = Router::new()
+        .route("/api/meetings", post(create_meeting).get(list_meetings))
+        .route(
+            "/api/meetings/{pin}/roster",
+            post(import_roster).get(get_roster),
+        )
+        .route("/api/meetings/{pin}/motions", post(import_motions))
+        .route_layer(middleware::from_fn_with_state(app.clone(), host_only));
     Router::new()
         .route("/", get(|| async { page("index.html") }))
         .route("/j/{pin}", get(member_page))
@@ -35,17 +64,105 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/qr/{file}", get(qr))
         .route("/api/banks", get(banks))
-        .route("/api/meetings", post(create_meeting).get(list_meetings))
-        .route(
-            "/api/meetings/{pin}/roster",
-            post(import_roster)
-                .get(get_roster)
-                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD)),
-        )
-        .route("/api/meetings/{pin}/motions", post(import_motions))
+        .merge(host)
         .route("/ws", get(crate::ws::upgrade))
         .fallback(|| async { not_found_page(None) })
+        .layer(middleware::from_fn(security_headers))
         .with_state(app)
+}
+
+/// The one layer that sets the security headers of every response.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let private = path.starts_with("/api/") || path == "/host";
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Member links carry personal keys (`?k=`): never in a Referer.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if private {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// Refuses host routes without the host secret, before the body is read.
+async fn host_only(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    match require_host(&app, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Reads a request body of at most `max` bytes within the body timeout.
+async fn read_body(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(ApiError::TooLarge { max });
+    }
+    let limited = http_body_util::Limited::new(body, max);
+    let timeout = app.guard.config.body_timeout;
+    match tokio::time::timeout(timeout, http_body_util::BodyExt::collect(limited)).await {
+        Err(_) => Err(ApiError::Timeout {
+            seconds: timeout.as_secs(),
+        }),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::TooLarge { max }),
+        Ok(Err(_)) => Err(ApiError::BadRequest(
+            "the request body could not be read".into(),
+        )),
+    }
+}
+
+/// Runs a parser on a blocking thread, a few at a time, within
+/// [`PARSE_TIMEOUT`]: a hostile file never holds an async worker.
+async fn off_worker<T: Send + 'static>(
+    parse: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = PARSERS
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal("the parsers are closed".into()))?;
+    let task = tokio::task::spawn_blocking(move || {
+        // Held until the parse really ends, even after a timeout below.
+        let _permit = permit;
+        parse()
+    });
+    match tokio::time::timeout(PARSE_TIMEOUT, task).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(ApiError::Internal(format!("a file parser failed: {e}"))),
+        Err(_) => Err(ApiError::Timeout {
+            seconds: PARSE_TIMEOUT.as_secs(),
+        }),
+    }
+}
+
+/// Looks a PIN up for a client, counting a miss as a guess (`guard`).
+pub fn find_room(
+    app: &App,
+    client: SocketAddr,
+    pin: &str,
+) -> Result<Option<crate::room::RoomHandle>, crate::guard::TooManyGuesses> {
+    app.guard.pin_lookup(client.ip(), || app.room(pin))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +180,12 @@ pub enum ApiError {
     },
     #[error("{0}")]
     NotFound(String),
+    #[error("the request body is over {max} bytes")]
+    TooLarge { max: usize },
+    #[error("the request took more than {seconds} seconds")]
+    Timeout { seconds: u64 },
+    #[error("too many wrong PINs from this address; try again in {retry_after} seconds")]
+    TooManyGuesses { retry_after: u64 },
     #[error("internal error")]
     Internal(String),
 }
@@ -78,7 +201,16 @@ impl IntoResponse for ApiError {
             let body = json!({"error": code, "message": message, "problems": problems});
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
+        let params = match &self {
+            ApiError::TooLarge { max } => json!({"max": max}),
+            ApiError::Timeout { seconds } => json!({"max": seconds}),
+            ApiError::TooManyGuesses { retry_after } => json!({"retry_after": retry_after}),
+            _ => json!(null),
+        };
         let (status, code) = match &self {
+            ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+            ApiError::TooManyGuesses { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_guesses"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadRequest(_) | ApiError::Invalid { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request")
@@ -89,11 +221,16 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
-        let mut resp = (
-            status,
-            Json(json!({"error": code, "message": self.to_string()})),
-        )
-            .into_response();
+        let mut body = json!({"error": code, "message": self.to_string()});
+        if !params.is_null() {
+            body["params"] = params;
+        }
+        let mut resp = (status, Json(body)).into_response();
+        if let ApiError::TooManyGuesses { retry_after } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -137,10 +274,6 @@ fn embedded(path: &str) -> Option<Response> {
     );
     // Pages change with the binary; keep phones from running stale code.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
     Some(resp)
 }
 
@@ -150,13 +283,22 @@ fn page(name: &str) -> Response {
 
 /// A friendly "no such meeting" page, in Vietnamese and English.
 fn not_found_page(pin: Option<&str>) -> Response {
-    let body = embedded("notfound.html")
-        .map(|_| {
-            let raw = Web::get("notfound.html").expect("checked").data;
-            String::from_utf8_lossy(&raw).replace("{{PIN}}", &html_escape(pin.unwrap_or("")))
+    not_found_or_wait(pin, false)
+}
+
+/// The "no such meeting" page, or (`wait`) its "too many wrong PINs" form.
+fn not_found_or_wait(pin: Option<&str>, wait: bool) -> Response {
+    let body = Web::get("notfound.html")
+        .map(|f| {
+            String::from_utf8_lossy(&f.data)
+                .replace("{{PIN}}", &html_escape(pin.unwrap_or("")))
+                .replace("{{WAIT}}", if wait { "1" } else { "" })
         })
         .unwrap_or_else(|| "Not found".to_string());
-    (StatusCode::NOT_FOUND, Html(body)).into_response()
+    let mut resp = (StatusCode::NOT_FOUND, Html(body)).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
 }
 
 fn html_escape(s: &str) -> String {
@@ -166,19 +308,36 @@ fn html_escape(s: &str) -> String {
         .collect()
 }
 
-async fn member_page(State(app): State<Arc<App>>, Path(pin): Path<String>) -> Response {
-    if app.rooms.contains_key(&pin) {
-        page("member.html")
-    } else {
-        not_found_page(Some(&pin))
-    }
+async fn member_page(
+    State(app): State<Arc<App>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(pin): Path<String>,
+) -> Response {
+    pin_page(&app, client, &pin, "member.html")
 }
 
-async fn screen_page(State(app): State<Arc<App>>, Path(pin): Path<String>) -> Response {
-    if app.rooms.contains_key(&pin) {
-        page("screen.html")
-    } else {
-        not_found_page(Some(&pin))
+async fn screen_page(
+    State(app): State<Arc<App>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(pin): Path<String>,
+) -> Response {
+    pin_page(&app, client, &pin, "screen.html")
+}
+
+/// A meeting's page, the friendly 404, or (too many wrong PINs) the 404
+/// page saying to wait, with status 429.
+fn pin_page(app: &App, client: SocketAddr, pin: &str, name: &str) -> Response {
+    match find_room(app, client, pin) {
+        Ok(Some(_)) => page(name),
+        Ok(None) => not_found_page(Some(pin)),
+        Err(wait) => {
+            let mut resp = not_found_or_wait(Some(pin), true);
+            *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            if let Ok(v) = HeaderValue::from_str(&wait.retry_after.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
     }
 }
 
@@ -207,14 +366,17 @@ struct QrQuery {
 
 async fn qr(
     State(app): State<Arc<App>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(file): Path<String>,
     axum::extract::Query(q): axum::extract::Query<QrQuery>,
 ) -> Result<Response, ApiError> {
     let pin = file
         .strip_suffix(".svg")
         .ok_or_else(|| ApiError::NotFound("QR codes are at /qr/{PIN}.svg".into()))?;
-    let room = app
-        .room(pin)
+    let room = find_room(&app, client, pin)
+        .map_err(|w| ApiError::TooManyGuesses {
+            retry_after: w.retry_after,
+        })?
         .ok_or_else(|| ApiError::NotFound(format!("no meeting with PIN {}", html_escape(pin))))?;
     let url = match q.k {
         Some(k) if crate::auth::token_is_strong(&k) => format!("{}?k={k}", room.info.join_url),
@@ -253,9 +415,10 @@ struct CreateMeeting {
 async fn create_meeting(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     require_host(&app, &headers)?;
+    let body = read_body(&app, &headers, body, MAX_JSON).await?;
     let req: CreateMeeting = serde_json::from_slice(&body).map_err(|e| {
         ApiError::BadRequest(format!(
             "send JSON like {{\"title\": \"Sinh hoạt chi bộ tháng 11\", \"bank\": \"<bank id>\"}} ({e})"
@@ -263,7 +426,12 @@ async fn create_meeting(
     })?;
     let room = app.create_meeting(&req.title, &req.bank).await?;
     let info = &room.info;
-    tracing::info!(pin = %info.pin, title = %info.title, bank = %req.bank, "meeting created");
+    tracing::info!(
+        pin = %info.pin,
+        title = %crate::text::for_log(&info.title),
+        bank = %crate::text::for_log(&req.bank),
+        "meeting created"
+    );
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -343,9 +511,10 @@ async fn import_roster(
     Path(pin): Path<String>,
     axum::extract::Query(q): axum::extract::Query<RosterQuery>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     require_host(&app, &headers)?;
+    let body = read_body(&app, &headers, body, MAX_UPLOAD).await?;
     use crate::roster::Format;
     let format = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
         Some("csv") => Format::Csv,
@@ -359,7 +528,8 @@ async fn import_roster(
         None if body.starts_with(b"PK\x03\x04") => Format::Xlsx,
         None => Format::Csv,
     };
-    let entries = crate::roster::parse(format, &body).map_err(|problems| ApiError::Invalid {
+    let parsed = off_worker(move || crate::roster::parse(format, &body)).await?;
+    let entries = parsed.map_err(|problems| ApiError::Invalid {
         code: "invalid_roster",
         message: format!(
             "the roster has {} problem(s); nothing was imported: {}",
@@ -378,7 +548,7 @@ async fn import_roster(
         },
     )
     .await?;
-    tracing::info!(%pin, entries = n, "roster imported");
+    tracing::info!(pin = %crate::text::for_log(&pin), entries = n, "roster imported");
     Ok(Json(v).into_response())
 }
 
@@ -397,10 +567,15 @@ async fn import_motions(
     State(app): State<Arc<App>>,
     Path(pin): Path<String>,
     headers: HeaderMap,
-    body: String,
+    body: Body,
 ) -> Result<Response, ApiError> {
     require_host(&app, &headers)?;
-    let specs = crate::vote::motions_file::parse(&body).map_err(|problems| ApiError::Invalid {
+    use crate::vote::motions_file::{self, MAX_FILE_BYTES};
+    let body = read_body(&app, &headers, body, MAX_FILE_BYTES).await?;
+    let body = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::BadRequest("the motions file must be UTF-8 text".into()))?;
+    let parsed = off_worker(move || motions_file::parse(&body)).await?;
+    let specs = parsed.map_err(|problems| ApiError::Invalid {
         code: "invalid_motions",
         message: format!(
             "the motions file has {} problem(s); nothing was created: {}",

@@ -24,6 +24,11 @@
 //!   thread that group-commits every queued write in one transaction. After a
 //!   crash, meetings are rebuilt by replaying their events.
 //! - [`bank`]: the question-bank text format, parser and validator.
+//! - [`tabular`]: spreadsheets read as hostile input (streamed, limits
+//!   checked before allocating); [`roster`] builds on it.
+//! - [`serve`] and [`guard`]: the accept loop with its timeouts, and the
+//!   per-address limits (PIN guesses, connections, members);
+//!   `docs/SECURITY.md` explains them.
 //! - [`app`]: what the routes share: banks, the room registry (PIN → handle),
 //!   the store.
 //! - [`config`], [`clock`], [`auth`], [`qr`], [`text`]: command line, time,
@@ -36,6 +41,9 @@ pub mod auth;
 pub mod bank;
 pub mod clock;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod guard;
 pub mod http;
 pub mod meeting;
 pub mod protocol;
@@ -43,7 +51,9 @@ pub mod qr;
 pub mod quiz;
 pub mod room;
 pub mod roster;
+pub mod serve;
 pub mod store;
+pub mod tabular;
 pub mod text;
 pub mod vote;
 pub mod ws;
@@ -123,10 +133,11 @@ pub fn check_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 /// servers never share it.
 pub fn open_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     check_data_dir(dir)?;
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let lock = opts
         .open(dir.join("handsup.lock"))
         .with_context(|| format!("cannot write in the data directory {}", dir.display()))?;
     lock.try_lock().map_err(|_| {
@@ -136,6 +147,44 @@ pub fn open_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
         )
     })?;
     Ok(lock)
+}
+
+/// Makes the database files readable by this user only, whatever the
+/// directory they are in (SQLite gives the WAL and shared-memory files the
+/// database file's permissions when it creates them), and warns when the
+/// directory itself lets other users in.
+pub fn make_private(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for name in [
+            store::DB_FILE,
+            "handsup.db-wal",
+            "handsup.db-shm",
+            "handsup.lock",
+            "host-secret",
+        ] {
+            let path = dir.join(name);
+            if let Ok(meta) = std::fs::metadata(&path)
+                && meta.permissions().mode() & 0o077 != 0
+                && let Err(e) =
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            {
+                tracing::warn!("cannot make {} private: {e}", path.display());
+            }
+        }
+        if let Ok(meta) = std::fs::metadata(dir)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the data directory {} can be opened by other users of this machine \
+                 (mode {:o}); its files are private, but `chmod 700 {}` is safer",
+                dir.display(),
+                meta.permissions().mode() & 0o777,
+                dir.display()
+            );
+        }
+    }
 }
 
 /// The host secret kept in the data directory, generated on first use.
@@ -205,16 +254,22 @@ pub async fn run(
     let _lock = open_data_dir(&config.data_dir)?;
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&config.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?);
+    make_private(&config.data_dir);
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let public_url = config::public_url(config.public_url.as_deref(), addr.port());
-    let banks = app::load_banks(&config.bank_dirs);
+    // Bank files are parsed off the async workers, like every file.
+    let dirs = config.bank_dirs.clone();
+    let banks = tokio::task::spawn_blocking(move || app::load_banks(&dirs))
+        .await
+        .context("loading the question banks failed")?;
     let ctx = RoomCtx {
         store: store.clone(),
         clock: config.clock.clone(),
         shutdown: token.clone(),
         host_secret: config.host_secret.clone().into(),
         secret_group: config.secret_group,
+        members_per_client: config.guard.members_per_address,
     };
     let app = Arc::new(App::new(
         config.host_secret.clone(),
@@ -223,6 +278,7 @@ pub async fn run(
         store.clone(),
         ctx,
         tracker.clone(),
+        Arc::new(guard::Guard::new(config.guard.clone())),
     )?);
     let resumed = app.resume_meetings()?;
     on_start(&Started {
@@ -233,17 +289,22 @@ pub async fn run(
     });
 
     let stop = token.clone();
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(tune_socket);
-    let served = axum::serve(listener, http::router(app.clone()))
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = shutdown => {}
-                _ = stop.cancelled() => {}
-            }
-            stop.cancel();
-        })
-        .await;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = shutdown => {}
+            _ = stop.cancelled() => {}
+        }
+        stop.cancel();
+    });
+    serve::serve(
+        listener,
+        http::router(app.clone()),
+        app.guard.clone(),
+        tracker.clone(),
+        token.clone(),
+        tune_socket,
+    )
+    .await;
     token.cancel();
     tracker.close();
     if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
@@ -254,6 +315,5 @@ pub async fn run(
     }
     drop(app);
     store.close();
-    served.context("server failed")?;
     Ok(())
 }

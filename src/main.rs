@@ -73,6 +73,13 @@ fn serve(args: ServeArgs) -> ExitCode {
 
 async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
     handsup::raise_fd_limit();
+    if std::env::args().any(|a| a == "--host-secret" || a.starts_with("--host-secret=")) {
+        tracing::warn!(
+            "--host-secret on the command line can be read by every user of this machine \
+             (ps, /proc); prefer the environment variable HANDSUP_HOST_SECRET or the file \
+             host-secret in the data directory"
+        );
+    }
     let secret = match args.host_secret.clone() {
         Some(s) if !s.trim().is_empty() => s.trim().to_string(),
         _ => handsup::host_secret_in(&args.data)?,
@@ -95,6 +102,8 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|p| p.is_dir())
         .chain(args.banks.iter().cloned())
         .collect();
+    config.guard.connections_per_address = args.connections_per_address;
+    config.guard.members_per_address = args.members_per_address;
     handsup::run(listener, config, shutdown_signal(), |s| {
         let host = format!("{}/host#secret={secret}", s.public_url);
         println!();

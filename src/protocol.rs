@@ -227,9 +227,16 @@ pub enum ClientMsg {
         member: MemberId,
         code: String,
     },
+    /// Host: let a member who joined while approval is on vote.
+    Approve {
+        cid: String,
+        member: MemberId,
+    },
     /// Host: meeting options; fields left out keep their value.
     Settings {
         cid: String,
+        #[serde(default)]
+        approve_members: Option<bool>,
         #[serde(default)]
         allow_guests: Option<bool>,
         #[serde(default)]
@@ -362,6 +369,7 @@ impl ClientMsg {
             | ClientMsg::RosterRemove { cid, .. }
             | ClientMsg::Excuse { cid, .. }
             | ClientMsg::Assign { cid, .. }
+            | ClientMsg::Approve { cid, .. }
             | ClientMsg::Settings { cid, .. }
             | ClientMsg::AgendaSet { cid, .. }
             | ClientMsg::MeetingOpen { cid }
@@ -435,6 +443,10 @@ pub enum ErrorCode {
     EvaluationNotOpen,
     AlreadyScored,
     ScoreOutOfRange,
+    /// Too many `hello`s with unknown PINs from this address: wait.
+    TooManyGuesses,
+    /// This address has created as many members as a meeting allows it.
+    TooManyMembers,
 }
 
 /// Meeting facts every client needs once.
@@ -635,6 +647,8 @@ pub struct StateView {
     pub evaluation: Option<EvaluationView>,
     /// What the chair put on the projector; null: automatic.
     pub screen: Option<crate::meeting::Screen>,
+    /// Without a roster: new members vote once the host approves them.
+    pub approve_members: bool,
 }
 
 /// The running count of the open motion.
@@ -745,6 +759,9 @@ pub struct MemberRow {
     /// What they chose, on an open ballot only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub choice: Option<usize>,
+    /// Waiting for the host's approval to vote (present only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// A roster row for the host.

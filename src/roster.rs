@@ -6,11 +6,8 @@
 //! way the spreadsheet program shows them. Nothing partial is ever returned:
 //! a half-imported roster would silently leave members out.
 
-use std::collections::HashMap;
-use std::io::Cursor;
-
-use calamine::{Data, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 
 /// Upper bound on data rows: far above any party cell or committee, low
@@ -175,6 +172,21 @@ pub enum ProblemCode {
     /// `value`, `earlier_row`, and `earlier_value` when the earlier row
     /// wrote the code with other capitals.
     DuplicateCode,
+    /// A control or invisible character (e.g. a right-to-left override):
+    /// `field`, `character` (as `U+202E`).
+    InvisibleCharacter,
+    /// The file is bigger than `max` bytes (unzipped, for a workbook).
+    FileTooBig,
+    /// A value past column `max`: `cell` is its address, e.g. `XFD1048576`.
+    TooManyColumns,
+    /// More than `max` cells.
+    TooManyCells,
+    /// More than `max` merged ranges.
+    TooManyMerges,
+    /// A sheet range that runs backwards or off the sheet: `value`.
+    BadRange,
+    /// Reading took more than `max` seconds.
+    TooSlow,
     /// `value`, `length`, `max` for the three below.
     NameTooLong,
     CodeTooLong,
@@ -237,10 +249,27 @@ impl Format {
     }
 }
 
+/// Reads a roster with the default limits ([`crate::tabular`]), timed
+/// from now. Blocking: call it from `spawn_blocking`.
 pub fn parse(format: Format, bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    parse_within(format, bytes, &default_limits())
+}
+
+/// The limits a roster is read within: [`crate::tabular::Limits`], with
+/// the row cap of rosters.
+pub fn default_limits() -> Limits {
+    Limits::new(READ_CAP)
+}
+
+/// [`parse`] within given limits.
+pub fn parse_within(
+    format: Format,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     match format {
-        Format::Csv => parse_csv(bytes),
-        Format::Xlsx => parse_xlsx(bytes),
+        Format::Csv => parse_csv_within(bytes, limits),
+        Format::Xlsx => parse_xlsx_within(bytes, limits),
     }
 }
 
@@ -358,16 +387,8 @@ impl Field {
 // ---------------------------------------------------------------------------
 // Format-independent validation
 
-/// A cell as read from the file: its text, or why it has no usable text.
-type Cell = Result<String, CellIssue>;
-
-/// Spreadsheet cells that cannot be a name, code or status; reported rather
-/// than turned into misleading text such as a date's serial number.
-#[derive(Clone, Debug)]
-enum CellIssue {
-    Date,
-    Error(String),
-}
+/// Cells as read from the file: text, or why there is no usable text.
+use crate::tabular::{Cell, CellIssue, Limits, Refused};
 
 /// One physical row with its spreadsheet row number (1-based).
 struct RawRow {
@@ -535,7 +556,27 @@ fn field_text(
     let (idx, header) = columns.get(field)?;
     match row.cells.get(idx) {
         None => Some(String::new()),
-        Some(Ok(s)) => Some(clean(s)),
+        Some(Ok(s)) => {
+            let text = clean(s);
+            if let Some(c) = crate::text::find_invisible(&text) {
+                problems.push(
+                    RosterProblem::at(
+                        row.row,
+                        header,
+                        ProblemCode::InvisibleCharacter,
+                        format!(
+                            "the cell holds an invisible or control character ({c}) that can \
+                             make {} look like another; type it again",
+                            field.what()
+                        ),
+                    )
+                    .with("field", field.canonical())
+                    .with("character", c),
+                );
+                return None;
+            }
+            Some(text)
+        }
         Some(Err(issue)) => {
             let problem = match issue {
                 CellIssue::Date => RosterProblem::at(
@@ -760,6 +801,10 @@ fn validate(rows: Vec<RawRow>) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
 // CSV
 
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    parse_csv_within(bytes, &default_limits())
+}
+
+fn parse_csv_within(bytes: &[u8], limits: &Limits) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(vec![RosterProblem::file(
             ProblemCode::XlsxNamedCsv,
@@ -768,7 +813,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     }
     let text = decode_text(bytes)?;
     let (delimiter, body) = detect_delimiter(&text);
-    validate(read_csv_rows(body, delimiter)?)
+    validate(read_csv_rows(body, delimiter, limits)?)
 }
 
 /// UTF-8, with or without a BOM; also UTF-16 with a BOM, because that is
@@ -854,7 +899,11 @@ fn detect_delimiter(text: &str) -> (u8, &str) {
     (best.0 as u8, text)
 }
 
-fn read_csv_rows(text: &str, delimiter: u8) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
+fn read_csv_rows(
+    text: &str,
+    delimiter: u8,
+    limits: &Limits,
+) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -863,6 +912,8 @@ fn read_csv_rows(text: &str, delimiter: u8) -> Result<Vec<RawRow>, Vec<RosterPro
     let bytes = text.as_bytes();
     let mut rows = Vec::new();
     let mut non_blank = 0;
+    let mut cells_read = 0usize;
+    let mut records = 0usize;
     // Spreadsheet row of the previous record; blank lines are skipped by the
     // csv reader but still occupy a row in Excel, so they are counted here.
     let mut row = 0;
@@ -885,12 +936,40 @@ fn read_csv_rows(text: &str, delimiter: u8) -> Result<Vec<RawRow>, Vec<RosterPro
         }
         let start = record.position().map_or(0, |p| p.byte() as usize);
         row += 1 + blank_lines_at(bytes, start);
-        let cells: Vec<Cell> = record.iter().map(|s| Ok(s.to_string())).collect();
+        // Trailing empty fields (";;;;" to the edge of the sheet) are not columns.
+        let width = (0..record.len())
+            .rev()
+            .find(|&i| !record[i].chars().all(is_space))
+            .map_or(0, |i| i + 1);
+        if width > limits.max_columns as usize {
+            let cell = format!("{}{row}", crate::tabular::column_name(limits.max_columns));
+            return Err(refused(Refused::TooManyColumns {
+                max: limits.max_columns,
+                cell,
+            }));
+        }
+        cells_read += width;
+        if cells_read > limits.max_cells {
+            return Err(refused(Refused::TooManyCells {
+                max: limits.max_cells,
+            }));
+        }
+        records += 1;
+        if records.is_multiple_of(1024) {
+            limits.check_time().map_err(refused)?;
+        }
+        let cells: Vec<Cell> = record
+            .iter()
+            .take(width)
+            .map(|s| Ok(s.to_string()))
+            .collect();
         let raw = RawRow { row, cells };
+        // Blank rows are only counted (a file of a million "," lines would
+        // otherwise hold a million rows).
         if !raw.is_blank() {
             non_blank += 1;
+            rows.push(raw);
         }
-        rows.push(raw);
         if non_blank > READ_CAP {
             return Err(too_many_rows());
         }
@@ -920,6 +999,13 @@ fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
 // XLSX
 
 pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
+    parse_xlsx_within(bytes, &default_limits())
+}
+
+fn parse_xlsx_within(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> {
     const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
     if bytes.starts_with(OLE_MAGIC) {
         return Err(vec![RosterProblem::file(
@@ -928,7 +1014,7 @@ pub fn parse_xlsx(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RosterProblem>> 
              Excel, remove any password and save it as \"Excel Workbook (.xlsx)\"",
         )]);
     }
-    validate(read_xlsx_rows(bytes)?)
+    validate(read_xlsx_rows(bytes, limits)?)
 }
 
 fn not_xlsx() -> Vec<RosterProblem> {
@@ -939,101 +1025,66 @@ fn not_xlsx() -> Vec<RosterProblem> {
     )]
 }
 
-fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
-    let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {
-        Ok(b) => b,
-        Err(XlsxError::Password) => {
-            return Err(vec![RosterProblem::file(
-                ProblemCode::EncryptedWorkbook,
-                "the workbook is password-protected; remove the password in Excel and upload it again",
-            )]);
-        }
-        Err(_) => return Err(not_xlsx()),
-    };
-    // First worksheet, preferring a visible one: a hidden first sheet is
-    // usually a lookup list, not what the organiser sees on opening.
-    let sheets = book.sheets_metadata();
-    let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
-    let Some(sheet) = worksheets()
-        .find(|s| s.visible == SheetVisible::Visible)
-        .or_else(|| worksheets().next())
-        .map(|s| s.name.clone())
-    else {
-        return Err(vec![RosterProblem::file(
-            ProblemCode::NoWorksheet,
-            "the roster is empty: the workbook has no worksheet",
-        )]);
-    };
-    let range = book.worksheet_range(&sheet).map_err(|_| not_xlsx())?;
-    let Some((top, left)) = range.start() else {
-        return Ok(Vec::new());
-    };
-    let mut grid: Vec<Vec<Cell>> = Vec::new();
-    let mut non_blank = 0;
-    for cells in range.rows() {
-        let row: Vec<Cell> = cells.iter().map(cell_text).collect();
-        if !row.iter().all(cell_is_blank) {
-            non_blank += 1;
-        }
-        grid.push(row);
-        if non_blank > READ_CAP {
-            return Err(too_many_rows());
-        }
-    }
-    // A group (tổ) is often one cell merged down over its members' rows;
-    // only the top cell holds the value, so copy it down. Only vertical
-    // merges: a header merged across columns must not name two columns.
-    if let Ok(merges) = book.merge_cells_by_sheet_name(&sheet) {
-        for m in merges.iter().filter(|m| m.start.1 == m.end.1) {
-            let (Some(r0), Some(c)) = (
-                m.start.0.checked_sub(top).map(|v| v as usize),
-                m.start.1.checked_sub(left).map(|v| v as usize),
-            ) else {
-                continue;
-            };
-            let Some(value) = grid.get(r0).and_then(|r| r.get(c)).cloned() else {
-                continue;
-            };
-            for r in r0 + 1..=(m.end.0 - top) as usize {
-                if let Some(cell) = grid.get_mut(r).and_then(|row| row.get_mut(c))
-                    && cell_is_blank(cell)
-                {
-                    *cell = value.clone();
-                }
-            }
-        }
-    }
-    Ok(grid
+fn read_xlsx_rows(bytes: &[u8], limits: &Limits) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
+    let rows = crate::tabular::read_xlsx(bytes, limits).map_err(refused)?;
+    Ok(rows
         .into_iter()
-        .enumerate()
-        .map(|(i, cells)| RawRow {
-            row: top as usize + i + 1,
-            cells,
+        .map(|r| RawRow {
+            row: r.row,
+            cells: r.cells,
         })
         .collect())
 }
 
-/// Numbers become their plain digits: a member code typed as 12345 is
-/// stored as the float 12345.0.
-fn cell_text(d: &Data) -> Cell {
-    match d {
-        Data::Empty => Ok(String::new()),
-        Data::String(s) => Ok(s.clone()),
-        Data::Int(i) => Ok(i.to_string()),
-        Data::Float(f) => Ok(number_text(*f)),
-        Data::Bool(b) => Ok(if *b { "TRUE" } else { "FALSE" }.to_string()),
-        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => Err(CellIssue::Date),
-        Data::Error(e) => Err(CellIssue::Error(e.to_string())),
-    }
-}
-
-fn number_text(f: f64) -> String {
-    // Integers below 2^53 are exact in f64, so printing them as i64 is safe.
-    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
-        (f as i64).to_string()
-    } else {
-        f.to_string()
-    }
+/// A file refused by the reader's limits or checks, as the problem to show.
+fn refused(r: Refused) -> Vec<RosterProblem> {
+    let message = r.to_string();
+    let p = match r {
+        Refused::NotXlsx => return not_xlsx(),
+        Refused::TooManyRows { .. } => return too_many_rows(),
+        Refused::Encrypted => RosterProblem::file(
+            ProblemCode::EncryptedWorkbook,
+            "the workbook is password-protected; remove the password in Excel and upload it again",
+        ),
+        Refused::NoWorksheet => RosterProblem::file(
+            ProblemCode::NoWorksheet,
+            "the roster is empty: the workbook has no worksheet",
+        ),
+        Refused::TooBig { max } => RosterProblem::file(
+            ProblemCode::FileTooBig,
+            format!("{message}; a roster is far smaller: upload the sheet with the members only"),
+        )
+        .with("max", max),
+        Refused::TooManyColumns { max, cell } => RosterProblem::file(
+            ProblemCode::TooManyColumns,
+            format!(
+                "{message}; at most {max} columns are read: delete the columns or cells past it"
+            ),
+        )
+        .with("max", max)
+        .with("cell", cell),
+        Refused::TooManyCells { max } => RosterProblem::file(
+            ProblemCode::TooManyCells,
+            format!("the file has {message}; upload the sheet with the members only"),
+        )
+        .with("max", max),
+        Refused::TooManyMerges { max } => RosterProblem::file(
+            ProblemCode::TooManyMerges,
+            format!("the sheet has {message}; unmerge the cells and upload it again"),
+        )
+        .with("max", max),
+        Refused::BadRange { range } => RosterProblem::file(
+            ProblemCode::BadRange,
+            format!("{message}; open the file in Excel and save it again"),
+        )
+        .with("value", short(&range)),
+        Refused::TooSlow { max } => RosterProblem::file(
+            ProblemCode::TooSlow,
+            format!("{message}; upload a smaller file"),
+        )
+        .with("max", max),
+    };
+    vec![p]
 }
 
 #[cfg(test)]
@@ -1533,6 +1584,45 @@ mod tests {
         let bytes = xlsx_bytes(|_| {});
         let ps = problems(parse_xlsx(&bytes));
         assert!(ps[0].message.contains("the roster is empty"), "{ps:?}");
+    }
+
+    #[test]
+    fn invisible_characters_are_refused() {
+        let csv = "Name,Code,Status\nLa\u{202E}n,DV01,official\nAn,DV\u{200D}02,official\n";
+        let ps = problems(parse_csv(csv.as_bytes()));
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].code, ProblemCode::InvisibleCharacter);
+        assert_eq!(ps[0].params["character"], "U+202E");
+        assert_eq!(ps[0].params["field"], "name");
+        assert_eq!(ps[1].params["field"], "code");
+    }
+
+    #[test]
+    fn a_million_blank_records_cost_nothing() {
+        let csv = format!(
+            "Name,Code,Status\n{}An,1,official\n",
+            ",\n".repeat(1_000_000)
+        );
+        let e = entries(parse_csv(csv.as_bytes()));
+        assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn csv_column_and_cell_limits() {
+        let wide = format!("Name,Code,Status{}\nAn,1,official\n", ",x".repeat(100));
+        let ps = problems(parse_csv(wide.as_bytes()));
+        assert_eq!(ps[0].code, ProblemCode::TooManyColumns);
+        assert_eq!(ps[0].params["cell"], "BM1");
+        // Trailing empty fields are not columns.
+        let padded = format!("Name,Code,Status{}\nAn,1,official\n", ",".repeat(5000));
+        assert_eq!(entries(parse_csv(padded.as_bytes())).len(), 1);
+        let limits = Limits {
+            max_cells: 10,
+            ..default_limits()
+        };
+        let rows = "Name,Code,Status\nAn,1,official\nBình,2,official\nCường,3,official\n";
+        let ps = parse_within(Format::Csv, rows.as_bytes(), &limits).unwrap_err();
+        assert_eq!(ps[0].code, ProblemCode::TooManyCells);
     }
 
     #[test]

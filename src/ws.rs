@@ -11,22 +11,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, Role, error_json};
+use crate::guard::ConnSlot;
+use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, error_json};
 use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
 
 /// Ping interval, and silence after which a peer is considered gone.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
-/// A connection must have joined a meeting within this time.
-const JOIN_WITHIN: Duration = Duration::from_secs(60);
 /// Longest a single frame may take to go out before the peer is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Flood control: sustained messages per second, and burst, for members
@@ -39,10 +41,22 @@ const HOST_RATE: Rate = Rate {
     per_s: 100.0,
     burst: 500.0,
 };
-/// Refused messages after which a flooding client is disconnected.
-const FLOOD_LIMIT: u32 = 100;
+/// Refused messages after which a flooding client is disconnected; the
+/// count decays by one a second, so a bursty but normal client never
+/// reaches it.
+const FLOOD_LIMIT: Rate = Rate {
+    per_s: 1.0,
+    burst: 100.0,
+};
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(app): State<Arc<App>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    slot: Option<Extension<Arc<ConnSlot>>>,
+) -> Response {
+    // The connection's slot stays taken while the websocket is open.
+    let slot = slot.map(|Extension(s)| s);
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         // A cap, not an allocation: the host's member list of a 10,000-member
@@ -50,7 +64,7 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Respo
         .max_write_buffer_size(64 << 20)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(app, socket))
+        .on_upgrade(move |socket| serve(app, socket, client, slot))
 }
 
 #[derive(Clone, Copy)]
@@ -89,7 +103,7 @@ enum End {
     Close(u16, String),
 }
 
-async fn serve(app: Arc<App>, socket: WebSocket) {
+async fn serve(app: Arc<App>, socket: WebSocket, client: SocketAddr, _slot: Option<Arc<ConnSlot>>) {
     // Counted by the tracker so shutdown waits for this socket to close.
     let _guard = app.tracker.token();
     let (tx, rx) = mpsc::channel(crate::room::QUEUE);
@@ -99,6 +113,11 @@ async fn serve(app: Arc<App>, socket: WebSocket) {
         kill: CancellationToken::new(),
         rtt_ms: Arc::new(AtomicU32::new(0)),
         joined: Arc::new(AtomicBool::new(false)),
+        host: Arc::new(AtomicBool::new(false)),
+        client: app
+            .guard
+            .capped(client.ip())
+            .then(|| crate::guard::client_key(client.ip())),
     };
     let mut c = Conn {
         app: app.clone(),
@@ -112,8 +131,11 @@ async fn serve(app: Arc<App>, socket: WebSocket) {
             tokens: HOST_RATE.burst,
             at: Instant::now(),
         },
-        refused: 0,
-        role: None,
+        refused: Bucket {
+            tokens: FLOOD_LIMIT.burst,
+            at: Instant::now(),
+        },
+        client,
     };
     let end = c.run(socket, rx).await;
     if let Some(room) = c.room.take() {
@@ -129,9 +151,10 @@ struct Conn {
     bucket: Bucket,
     /// A joined host's own, larger allowance.
     host_bucket: Bucket,
-    refused: u32,
-    /// The role of the last hello sent; trusted only once joined.
-    role: Option<Role>,
+    /// Refusals left before the connection is closed as a flooder.
+    refused: Bucket,
+    /// The peer's address, for the PIN-guessing limit.
+    client: SocketAddr,
 }
 
 impl Conn {
@@ -151,6 +174,8 @@ impl Conn {
         ping.tick().await;
         let shutdown = self.app.ctx.shutdown.clone();
         let kill = self.conn.kill.clone();
+        // A connection must join a meeting in time (`GuardConfig::join_within`).
+        let join_by = tokio::time::Instant::now() + self.app.guard.config.join_within;
         let end = loop {
             tokio::select! {
                 biased;
@@ -222,13 +247,13 @@ impl Conn {
                     if last_heard.elapsed() > DEAD_AFTER {
                         break End::Dropped("silent for a minute");
                     }
-                    if started.elapsed() > JOIN_WITHIN && !self.conn.joined.load(Ordering::Acquire) {
-                        break End::Close(1008, "send hello to join a meeting".into());
-                    }
                     let stamp = (started.elapsed().as_micros() as u64).to_be_bytes();
                     if sink.send(Message::Ping(stamp.to_vec().into())).await.is_err() {
                         break End::Dropped("sending a ping failed");
                     }
+                }
+                _ = tokio::time::sleep_until(join_by), if !self.conn.joined.load(Ordering::Acquire) => {
+                    break End::Close(1008, "send hello to join a meeting".into());
                 }
             }
         };
@@ -257,17 +282,15 @@ impl Conn {
 
     /// Handles one text frame; `Some` ends the connection.
     async fn incoming(&mut self, text: &str) -> Option<End> {
-        let host = self.role == Some(Role::Host) && self.conn.joined.load(Ordering::Acquire);
+        // Set by the room when it welcomes a host, never by a hello alone.
+        let host = self.conn.host.load(Ordering::Acquire);
         let limited = if host {
             !self.host_bucket.take(HOST_RATE)
         } else {
             !self.bucket.take(RATE)
         };
-        if limited {
-            self.refused += 1;
-            if self.refused > FLOOD_LIMIT {
-                return Some(End::Close(1008, "too many messages".into()));
-            }
+        if limited && !self.refused.take(FLOOD_LIMIT) {
+            return Some(End::Close(1008, "too many messages".into()));
         }
         let msg = match serde_json::from_str::<ClientMsg>(text) {
             Ok(m) if !limited => m,
@@ -322,7 +345,22 @@ impl Conn {
         }
         match msg {
             ClientMsg::Hello(hello) => {
-                let Some(room) = self.app.room(&hello.pin) else {
+                let found = crate::http::find_room(&self.app, self.client, &hello.pin);
+                let found = match found {
+                    Ok(f) => f,
+                    Err(wait) => {
+                        self.error(
+                            Some(&hello.cid),
+                            ErrorCode::TooManyGuesses,
+                            format!(
+                                "too many wrong PINs from this address; try again in {} seconds",
+                                wait.retry_after
+                            ),
+                        );
+                        return None;
+                    }
+                };
+                let Some(room) = found else {
                     let pin = hello.pin.chars().take(12).collect::<String>();
                     self.error(
                         Some(&hello.cid),
@@ -347,7 +385,6 @@ impl Conn {
                 }
                 let tx = room.tx.clone();
                 self.room = Some(room);
-                self.role = Some(hello.role);
                 let _ = tx
                     .send(RoomMsg::Hello {
                         hello,
@@ -390,5 +427,28 @@ fn read_error(e: axum::Error) -> End {
         Some(WsError::Utf8(_)) => End::Close(1007, "text frames must be UTF-8".into()),
         Some(WsError::Protocol(_)) => End::Close(1002, "websocket protocol error".into()),
         _ => End::Quiet,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client is closed as a flooder after 100 refusals in a row, but the
+    /// count decays: a bursty client that calms down starts over.
+    #[test]
+    fn refusals_decay() {
+        let mut refusals = Bucket {
+            tokens: FLOOD_LIMIT.burst,
+            at: Instant::now(),
+        };
+        for _ in 0..100 {
+            assert!(refusals.take(FLOOD_LIMIT));
+        }
+        assert!(!refusals.take(FLOOD_LIMIT));
+        refusals.at -= Duration::from_secs(60);
+        for _ in 0..60 {
+            assert!(refusals.take(FLOOD_LIMIT));
+        }
     }
 }

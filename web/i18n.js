@@ -348,6 +348,13 @@ const vi = {
   'h.rp.name_too_long': 'Họ tên «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
   'h.rp.code_too_long': 'Mã đảng viên «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
   'h.rp.group_too_long': 'Tên tổ «{value}» dài {length} ký tự; hãy rút gọn còn tối đa {max} ký tự.',
+  'h.rp.invisible_character': 'Ô này có ký tự ẩn hoặc ký tự điều khiển ({character}) có thể làm {field} trông giống người khác; hãy gõ lại.',
+  'h.rp.file_too_big': 'Tệp quá lớn: hơn {max} byte khi giải nén; hãy chỉ để lại trang tính danh sách đảng viên.',
+  'h.rp.too_many_columns': 'Ô {cell} nằm ngoài {max} cột được đọc; hãy xoá các cột hoặc ô thừa ở bên phải.',
+  'h.rp.too_many_cells': 'Tệp có hơn {max} ô; hãy chỉ để lại trang tính danh sách đảng viên.',
+  'h.rp.too_many_merges': 'Trang tính có hơn {max} vùng ô gộp; hãy bỏ gộp ô rồi tải lên lại.',
+  'h.rp.bad_range': 'Vùng ô «{value}» không hợp lệ; hãy mở tệp bằng Excel, lưu lại rồi tải lên lại.',
+  'h.rp.too_slow': 'Đọc tệp mất hơn {max} giây; hãy tải lên tệp nhỏ hơn.',
   'h.mp.text_before_motion': 'Có chữ nằm trước nội dung biểu quyết đầu tiên; mỗi nội dung bắt đầu bằng «## » rồi đến nội dung cần biểu quyết.',
   'h.mp.unknown_template': 'Không có loại biểu quyết «{value}»; dùng: nghị quyết, kết nạp, kỷ luật, khai trừ hoặc bầu cử.',
   'h.mp.not_a_setting': 'Dòng «{value}» không phải là thiết lập; hãy viết theo dạng «tên thiết lập: giá trị» ({accepted}).',
@@ -355,8 +362,17 @@ const vi = {
   'h.mp.bad_value': 'Không hiểu «{key}: {value}»; xem các giá trị dùng được trong docs/MOTIONS.md.',
   'h.mp.no_motions': 'Tệp không có nội dung biểu quyết nào; mỗi nội dung bắt đầu bằng «## » rồi đến nội dung cần biểu quyết.',
   'h.mp.invalid_motion': 'Nội dung biểu quyết chưa hợp lệ: {message}',
+  'h.mp.file_too_big': 'Tệp quá lớn: hơn {max} byte; tệp nội dung biểu quyết chỉ cần vài kilobyte.',
+  'h.mp.too_many_motions': 'Tệp có hơn {max} nội dung biểu quyết; hãy chia thành nhiều tệp.',
   'h.settings': 'Cài đặt cuộc họp',
   'h.set.guests': 'Cho phép khách tham gia',
+  'h.set.approve': 'Duyệt từng người mới tham gia',
+  'h.set.approveHint': 'Người vào sau khi bật chỉ được biểu quyết khi chủ trì bấm «Duyệt» bên tên họ trong danh sách người tham gia.',
+  'h.approve': 'Duyệt',
+  'h.approveLabel': 'Cho {name} biểu quyết',
+  'm.inel.pending': 'Đang chờ chủ trì duyệt',
+  'm.inel.pending.why': 'Buổi họp chưa có danh sách đảng viên; chủ trì duyệt từng người mới trước khi họ được biểu quyết.',
+  'h.noRoster': 'Chưa có danh sách đảng viên: bất kỳ ai biết mã PIN đều có thể tham gia và biểu quyết. Nhập danh sách để chỉ đảng viên trong danh sách được biểu quyết.',
   'h.set.guestsHint': 'Người không có trong danh sách vào bằng tên; họ theo dõi nhưng không biểu quyết.',
   'h.set.excused': 'Không tính đảng viên vắng có lý do vào số triệu tập',
   'h.set.excusedHint': 'Các văn bản hướng dẫn chưa thống nhất; mặc định vẫn tính.',
@@ -496,6 +512,7 @@ const vi = {
   'err.invalid_motion.too_few_candidates': 'Danh sách có {candidates} ứng cử viên cho {seats} chỗ: cần ít nhất bằng số người cần bầu.',
   'err.invalid_motion.no_seats': 'Cần bầu ít nhất một người.',
   'err.invalid_motion.no_penalties': 'Phiếu kỷ luật cần ít nhất một hình thức kỷ luật.',
+  'err.invalid_motion.invisible_character': 'Nội dung hoặc lựa chọn có ký tự điều khiển hoặc ký tự ẩn ({character}); hãy gõ lại.',
   'err.invalid_ballot.too_many_kept': 'Phiếu chỉ giữ lại tối đa {seats} tên; bạn đang giữ {kept}. Phiếu giữ quá số người cần bầu là phiếu không hợp lệ: hãy gạch bớt tên.',
   'err.invalid_ballot.duplicate_kept': 'Một tên được giữ hai lần.',
   'err.invalid_ballot.use_ballot': 'Đây là phiếu bầu cử: hãy chọn những người bạn bầu rồi gửi phiếu.',
@@ -554,6 +571,10 @@ const vi = {
   's.congress': 'Đại hội: có mặt {present}/{convened}, cần ít nhất {needed}',
   's.congress.met': 'ĐỦ TÚC SỐ',
   's.congress.notMet': 'CHƯA ĐỦ TÚC SỐ',
+  'err.too_many_guesses': 'Đã nhập sai mã PIN quá nhiều lần; hãy chờ một lát rồi thử lại.',
+  'err.too_many_members': 'Thiết bị này đã tham gia với quá nhiều tên trong buổi họp; hãy dùng lại tên đã tham gia.',
+  'err.too_large': 'Tệp hoặc yêu cầu quá lớn (tối đa {max} byte).',
+  'err.timeout': 'Máy chủ chờ quá lâu (hơn {max} giây); hãy thử lại.',
 };
 
 const en = {
@@ -898,6 +919,13 @@ const en = {
   'h.rp.name_too_long': 'The name “{value}” is {length} characters long; shorten it to at most {max}.',
   'h.rp.code_too_long': 'The member code “{value}” is {length} characters long; shorten it to at most {max}.',
   'h.rp.group_too_long': 'The group “{value}” is {length} characters long; shorten it to at most {max}.',
+  'h.rp.invisible_character': 'The cell holds an invisible or control character ({character}) that can make the {field} look like another; type it again.',
+  'h.rp.file_too_big': 'The file is too big: over {max} bytes once unzipped; keep only the sheet with the members.',
+  'h.rp.too_many_columns': 'Cell {cell} is past the {max} columns that are read; delete the extra columns or cells on the right.',
+  'h.rp.too_many_cells': 'The file has more than {max} cells; keep only the sheet with the members.',
+  'h.rp.too_many_merges': 'The sheet has more than {max} merged ranges; unmerge the cells and upload it again.',
+  'h.rp.bad_range': 'The range “{value}” is not valid; open the file in Excel, save it and upload it again.',
+  'h.rp.too_slow': 'Reading the file took more than {max} seconds; upload a smaller file.',
   'h.mp.text_before_motion': 'Text before the first motion; start each motion with “## ” and its text.',
   'h.mp.unknown_template': 'Unknown template “{value}”; use resolution, admission, discipline, expulsion or election.',
   'h.mp.not_a_setting': '“{value}” is not a setting; write “key: value” ({accepted}).',
@@ -905,8 +933,17 @@ const en = {
   'h.mp.bad_value': '“{key}: {value}” is not understood; see docs/MOTIONS.md for the accepted values.',
   'h.mp.no_motions': 'No motions; start each motion with “## ” and its text.',
   'h.mp.invalid_motion': 'The motion is not valid: {message}',
+  'h.mp.file_too_big': 'The file is too big: over {max} bytes; a motions file is a few kilobytes.',
+  'h.mp.too_many_motions': 'The file has more than {max} motions; split it into several files.',
   'h.settings': 'Meeting settings',
   'h.set.guests': 'Let guests join',
+  'h.set.approve': 'Approve each new member',
+  'h.set.approveHint': 'People who join after you switch this on vote only once you press “Approve” next to their name in the list of participants.',
+  'h.approve': 'Approve',
+  'h.approveLabel': 'Let {name} vote',
+  'm.inel.pending': 'Waiting for the organiser’s approval',
+  'm.inel.pending.why': 'This meeting has no roster; the organiser approves each new member before they vote.',
+  'h.noRoster': 'No roster yet: anyone with the PIN can join and vote. Import the roster so that only its members vote.',
   'h.set.guestsHint': 'People not on the roster join by name; they follow the votes but do not vote.',
   'h.set.excused': 'Leave members absent with an excuse out of those convened',
   'h.set.excusedHint': 'The guidance documents disagree; by default they are counted.',
@@ -1046,6 +1083,7 @@ const en = {
   'err.invalid_motion.too_few_candidates': '{candidates} candidates for {seats} seats: list at least as many candidates as seats.',
   'err.invalid_motion.no_seats': 'An election fills at least one seat.',
   'err.invalid_motion.no_penalties': 'A discipline ballot needs at least one penalty.',
+  'err.invalid_motion.invisible_character': 'The text or an option holds a control or invisible character ({character}); type it again.',
   'err.invalid_ballot.too_many_kept': 'A ballot keeps at most {seats} names; you kept {kept}. A ballot keeping more is invalid: strike some names.',
   'err.invalid_ballot.duplicate_kept': 'A name is kept twice.',
   'err.invalid_ballot.use_ballot': 'This is an election: choose the people you vote for, then cast the ballot.',
@@ -1104,6 +1142,10 @@ const en = {
   's.congress': 'Congress: {present} of {convened} present, at least {needed} needed',
   's.congress.met': 'QUORUM MET',
   's.congress.notMet': 'NO QUORUM',
+  'err.too_many_guesses': 'Too many wrong PINs; wait a moment and try again.',
+  'err.too_many_members': 'This device has already joined this meeting under too many names; continue as the one you joined with.',
+  'err.too_large': 'The file or request is too large (at most {max} bytes).',
+  'err.timeout': 'The server waited too long (over {max} seconds); try again.',
 };
 
 // Agenda, opinions and evaluation keep their strings in their own file.
@@ -1202,7 +1244,7 @@ export function errorText(err) {
     if (typeof params.template === 'string' && has(`${exact}.${params.template}`)) return t(`${exact}.${params.template}`, values);
     if (has(exact)) return t(exact, values);
   }
-  if (err.code && has(key)) return t(key, { message: err.message || '' });
+  if (err.code && has(key)) return t(key, { ...(params || {}), message: err.message || '' });
   return err.message || String(err);
 }
 

@@ -105,6 +105,14 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
             crate::roster::MAX_CODE_CHARS
         )));
     }
+    let group = i.group.as_deref().unwrap_or("");
+    for text in [&name, &code, group] {
+        if let Some(c) = crate::text::find_invisible(text) {
+            return Err(bad(format!(
+                "names, codes and groups cannot contain control or invisible characters ({c})"
+            )));
+        }
+    }
     let status = Status::parse(&i.status).ok_or_else(|| {
         bad(format!(
             "unknown status \"{}\"; use official, probationary, exempt, suspended or attached",
@@ -366,13 +374,26 @@ impl Actor {
                 };
                 self.emit(by, c, event)
             }
+            ClientMsg::Approve { member, .. } => {
+                let pending = self.state.member(*member).map(|m| m.pending);
+                match pending {
+                    None => Err(Refusal::new(ErrorCode::UnknownMember, "no such member")),
+                    // Already allowed to vote: nothing to record.
+                    Some(false) => Ok(self.state.seq),
+                    Some(true) => self.emit(by, c, Event::Approved { member: *member }),
+                }
+            }
             ClientMsg::Settings {
+                approve_members,
                 allow_guests,
                 exclude_excused,
                 congress,
                 ..
             } => {
                 let mut settings = self.state.settings;
+                if let Some(v) = approve_members {
+                    settings.approve_members = *v;
+                }
                 if let Some(v) = allow_guests {
                     settings.allow_guests = *v;
                 }

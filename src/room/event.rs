@@ -32,6 +32,10 @@ pub struct Settings {
     /// Art. 11 §6 is checked when it is turned on and shown on the projector.
     #[serde(default)]
     pub congress: bool,
+    /// Without a roster: members who join from now on vote only once the
+    /// host approves them (anyone with the PIN could join otherwise).
+    #[serde(default)]
+    pub approve_members: bool,
 }
 
 /// Who caused an event; with `cid` it is the key that makes resent commands
@@ -56,6 +60,10 @@ pub enum Event {
         token_hash: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         roster: Option<String>,
+    },
+    /// The host let a member who joined while approval was on vote.
+    Approved {
+        member: MemberId,
     },
     /// A roster member's personal QR was used on a new device.
     Rekeyed {

@@ -73,6 +73,12 @@ pub struct ConnHandle {
     pub rtt_ms: Arc<AtomicU32>,
     /// Set once welcomed: the connection then belongs to this room.
     pub joined: Arc<AtomicBool>,
+    /// Set once welcomed as the host: only then does the connection get
+    /// the host's rate (a refused host `hello` changes nothing).
+    pub host: Arc<AtomicBool>,
+    /// The client's address key (`guard::client_key`) when the
+    /// per-address member cap applies to it.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// Messages to a room.
@@ -137,6 +143,8 @@ pub struct RoomCtx {
     /// Voters in the smallest group of secret ballots written together
     /// (`ballot_box::SECRET_GROUP`; lower only in tests).
     pub secret_group: usize,
+    /// New guest members one client address may create per meeting.
+    pub members_per_client: u32,
 }
 
 /// One attached connection.
@@ -197,6 +205,8 @@ struct Actor {
     /// The last state frame broadcast per role, to skip unchanged ones.
     last_state: HashMap<Role, Utf8Bytes>,
     summary: Arc<Summary>,
+    /// Guest members created per client address (since the room started).
+    members_by_client: HashMap<std::net::IpAddr, u32>,
 }
 
 /// Starts the actor of a meeting whose state is already rebuilt.
@@ -247,6 +257,7 @@ pub fn spawn(
         members_sent_at: tokio::time::Instant::now(),
         last_state: HashMap::new(),
         summary: summary.clone(),
+        members_by_client: HashMap::new(),
     };
     actor.publish_summary();
     tracker.spawn(actor.run(rx));
@@ -388,7 +399,7 @@ impl Actor {
     /// An event the room causes itself (deadline, everyone answered).
     fn system(&mut self, event: Event) {
         if let Err(r) = self.emit(By::System, None, event) {
-            tracing::warn!(pin = %self.info.pin, "system event refused: {}", r.message);
+            tracing::warn!(pin = %self.info.pin, "system event refused: {}", crate::text::for_log(&r.message));
         }
     }
 
@@ -680,6 +691,7 @@ impl Actor {
             | Event::RosterRemoved { .. }
             | Event::Excused { .. }
             | Event::Assigned { .. }
+            | Event::Approved { .. }
             | Event::SettingsChanged { .. }
             | Event::MotionClosed { .. }
             | Event::MotionShown { .. } => {
@@ -891,6 +903,24 @@ impl Actor {
             Ok(n) => n,
             Err(r) => return self.refuse(conn, &cid, r),
         };
+        // Ballot stuffing: one phone may not become many members.
+        if let Some(client) = self.peers.get(&conn).and_then(|p| p.conn.client) {
+            let cap = self.ctx.members_per_client;
+            let n = self.members_by_client.entry(client).or_insert(0);
+            if *n >= cap {
+                return self.refuse(
+                    conn,
+                    &cid,
+                    Refusal::new(
+                        ErrorCode::TooManyMembers,
+                        format!(
+                            "this device has already joined as {cap} members; resume as one of them"
+                        ),
+                    ),
+                );
+            }
+            *n += 1;
+        }
         let member = self.state.next_member_id();
         let event = Event::Joined {
             member,
@@ -1071,6 +1101,7 @@ impl Actor {
         }
         if let Some(p) = self.peers.get_mut(&conn) {
             p.live = true;
+            p.conn.host.store(role == Role::Host, Ordering::Release);
             p.conn.joined.store(true, Ordering::Release);
         }
     }
@@ -1086,7 +1117,7 @@ pub fn replay(
     s.preload_secret_counts(secret_counts);
     for env in events {
         if let Err(r) = s.apply(env) {
-            tracing::warn!(pin = %s.config.pin, seq = env.seq, "a stored event no longer applies: {}", r.message);
+            tracing::warn!(pin = %s.config.pin, seq = env.seq, "a stored event no longer applies: {}", crate::text::for_log(&r.message));
             s.seq = env.seq;
         }
     }

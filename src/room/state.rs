@@ -71,6 +71,9 @@ pub struct Member {
     pub roster: Option<String>,
     /// Left the meeting: absent until they come back.
     pub left: bool,
+    /// Joined while the host approves each new member, and not approved
+    /// yet: may not vote.
+    pub pending: bool,
 }
 
 /// What a meeting is created from; stored once, with the bank snapshot so a
@@ -103,10 +106,10 @@ pub fn clean_name(raw: &str) -> Result<String, Refusal> {
             format!("a name has at most {MAX_NAME_CHARS} characters"),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if let Some(c) = crate::text::find_invisible(&name) {
         return Err(Refusal::new(
             ErrorCode::InvalidName,
-            "a name cannot contain control characters",
+            format!("a name cannot contain control or invisible characters ({c})"),
         ));
     }
     Ok(name)
@@ -307,6 +310,9 @@ impl MeetingState {
                     removed: false,
                     roster: None,
                     left: false,
+                    pending: roster.is_none()
+                        && self.settings.approve_members
+                        && !self.has_roster(),
                 });
                 if let Some(code) = roster {
                     self.link(*member, code);

@@ -155,6 +155,7 @@ pub fn state_view(
         opinions: super::meeting::opinions_view(s, host),
         evaluation: super::meeting::evaluation_view(s, role, now),
         screen: s.activities.screen,
+        approve_members: s.settings.approve_members,
     }
 }
 
@@ -399,6 +400,7 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             },
             // `choices` is only ever filled for open ballots.
             choice: motion.and_then(|x| x.choices.get(&m.id).copied()),
+            pending: m.pending,
         })
         .collect()
 }

@@ -147,6 +147,9 @@ impl MeetingState {
 
     /// Whether `member` may vote now.
     pub fn may_vote(&self, member: MemberId) -> Result<(), NotEligible> {
+        if !self.has_roster() && self.member(member).is_some_and(|m| m.pending) {
+            return Err(NotEligible::Pending);
+        }
         attendance::may_vote(&self.person(member), self.has_roster())
     }
 
@@ -202,6 +205,8 @@ impl MeetingState {
         let others = self
             .active_members()
             .filter(|m| !roster || m.roster.is_none())
+            // Not admitted yet: neither convened nor present.
+            .filter(|m| roster || !m.pending)
             .map(|m| Person {
                 status: None,
                 present: !m.left,
@@ -352,6 +357,14 @@ impl MeetingState {
                     .get(code)
                     .ok_or_else(|| no_entry(code))?;
                 self.roster[i].excused = *excused;
+            }
+            Event::Approved { member } => {
+                let m = self
+                    .members
+                    .iter_mut()
+                    .find(|m| m.id == *member && !m.removed)
+                    .ok_or_else(|| Refusal::new(ErrorCode::UnknownMember, "no such member"))?;
+                m.pending = false;
             }
             Event::Assigned { member, code } => {
                 if self.member(*member).is_none() {

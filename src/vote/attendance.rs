@@ -70,6 +70,8 @@ pub enum NotEligible {
     Suspended,
     Attached,
     Absent,
+    /// Without a roster, while the host approves each new member.
+    Pending,
 }
 
 impl NotEligible {
@@ -86,6 +88,7 @@ impl NotEligible {
                 "members attached to another organisation vote there, not here"
             }
             NotEligible::Absent => "you have left the meeting; rejoin to vote",
+            NotEligible::Pending => "the organiser has not approved you yet; wait for approval",
         }
     }
 }

@@ -353,6 +353,16 @@ impl MotionSpec {
                 }
             }
         }
+        if let Some(c) = std::iter::once(&self.text)
+            .chain(&self.options)
+            .find_map(|t| crate::text::find_invisible(t))
+        {
+            return Err(Problem::new(
+                "invisible_character",
+                json!({"character": c.to_string()}),
+                format!("motions and options cannot contain control or invisible characters ({c})"),
+            ));
+        }
         if let Some(o) = self
             .options
             .iter()

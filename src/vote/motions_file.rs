@@ -43,6 +43,10 @@ pub enum ProblemCode {
     BadValue,
     /// The file holds no motion.
     NoMotions,
+    /// The file is over `max` bytes.
+    FileTooBig,
+    /// More than `max` motions in one file.
+    TooManyMotions,
     /// The motion's settings do not fit together: `message` (English, from
     /// the motion validator), on the motion's `## ` line.
     InvalidMotion,
@@ -142,8 +146,45 @@ struct Draft {
     settings: Vec<(usize, String, String)>,
 }
 
-/// Parses a motions file into validated specs, or every problem found.
+/// Largest motions file: a meeting's agenda is a few kilobytes.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+/// Most motions in one file.
+pub const MAX_MOTIONS: usize = 200;
+/// Problems reported at most: enough to fix a file, bounded for the reply.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Parses a motions file into validated specs, or every problem found
+/// (at most [`MAX_PROBLEMS`]).
 pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
+    if source.len() > MAX_FILE_BYTES {
+        return Err(vec![
+            Problem::new(
+                1,
+                ProblemCode::FileTooBig,
+                format!(
+                    "the file is over {MAX_FILE_BYTES} bytes; a motions file is a few kilobytes"
+                ),
+            )
+            .with("max", MAX_FILE_BYTES),
+        ]);
+    }
+    parse_all(source).map_err(|mut problems| {
+        problems.truncate(MAX_PROBLEMS);
+        problems
+    })
+}
+
+/// Quotes a line of the file in a parameter, shortened.
+fn quote(s: &str) -> String {
+    const MAX: usize = 80;
+    if s.chars().count() > MAX {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut drafts: Vec<Draft> = Vec::new();
     let mut in_text = false;
@@ -158,6 +199,17 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
             continue;
         }
         if let Some(t) = line.strip_prefix("## ") {
+            if drafts.len() == MAX_MOTIONS {
+                problems.push(
+                    Problem::new(
+                        n,
+                        ProblemCode::TooManyMotions,
+                        format!("more than {MAX_MOTIONS} motions; split the file"),
+                    )
+                    .with("max", MAX_MOTIONS),
+                );
+                break;
+            }
             drafts.push(Draft {
                 line: n,
                 text: crate::text::collapse(t),
@@ -185,10 +237,11 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                             n,
                             ProblemCode::UnknownTemplate,
                             format!(
-                                "unknown template `{value}`; use resolution, admission, discipline, expulsion, election or recognition"
+                                "unknown template `{}`; use resolution, admission, discipline, expulsion, election or recognition",
+                                quote(value)
                             ),
                         )
-                        .with("value", value)
+                        .with("value", quote(value))
                         .with("accepted", &TEMPLATES[..]),
                     ),
                 }
@@ -206,11 +259,12 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                     n,
                     ProblemCode::NotASetting,
                     format!(
-                        "`{line}` is not a setting; write `key: value` ({})",
+                        "`{}` is not a setting; write `key: value` ({})",
+                        quote(line),
                         KEY_LIST.join(", ")
                     ),
                 )
-                .with("value", line)
+                .with("value", quote(line))
                 .with("accepted", &KEY_LIST[..]),
             ),
         }
@@ -289,11 +343,12 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                         line,
                         ProblemCode::UnknownSetting,
                         format!(
-                            "unknown setting `{key}`; use one of: {}",
+                            "unknown setting `{}`; use one of: {}",
+                            quote(&key),
                             KEY_LIST.join(", ")
                         ),
                     )
-                    .with("key", key.as_str())
+                    .with("key", quote(&key))
                     .with("accepted", &KEY_LIST[..]));
                     continue;
                 }
@@ -302,10 +357,14 @@ pub fn parse(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                 bad(Problem::new(
                     line,
                     ProblemCode::BadValue,
-                    format!("`{key}: {value}` is not understood; see docs/MOTIONS.md"),
+                    format!(
+                        "`{}: {}` is not understood; see docs/MOTIONS.md",
+                        quote(&key),
+                        quote(&value)
+                    ),
                 )
-                .with("key", key.as_str())
-                .with("value", value.as_str()));
+                .with("key", quote(&key))
+                .with("value", quote(&value)));
             }
         }
         match s.validate() {
@@ -355,6 +414,23 @@ mod tests {
         assert_eq!(bad[0].params["problem"], "too_few_candidates");
         assert_eq!((bad[0].params["seats"].as_u64(), bad[0].line), (Some(3), 1));
         assert_eq!(bad[1].params["problem"], "secret_required");
+    }
+
+    #[test]
+    fn limits_are_errors_naming_them() {
+        let big = "## x\n".repeat(MAX_FILE_BYTES / 5 + 1);
+        let p = parse(&big).unwrap_err();
+        assert_eq!(p[0].code, ProblemCode::FileTooBig);
+        assert_eq!(p[0].params["max"], MAX_FILE_BYTES);
+        let many = "## Motion\n".repeat(MAX_MOTIONS + 1);
+        let p = parse(&many).unwrap_err();
+        assert_eq!(p[0].code, ProblemCode::TooManyMotions);
+        assert_eq!(p[0].line, MAX_MOTIONS + 1);
+        // Thousands of bad lines: at most MAX_PROBLEMS, each quote short.
+        let bad = format!("## M\n{}", format!("{}\n\n", "y".repeat(200)).repeat(1000));
+        let p = parse(&bad).unwrap_err();
+        assert_eq!(p.len(), MAX_PROBLEMS);
+        assert!(p[0].params["value"].as_str().unwrap().chars().count() <= 81);
     }
 
     #[test]

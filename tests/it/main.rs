@@ -16,6 +16,11 @@ mod datadir;
 mod durability;
 /// Elections, discipline ballots, secret-ballot counters, congress mode.
 mod elect;
+/// The parsers of hostile input, fuzzed briefly.
+mod fuzz;
+/// Hostile files, floods, PIN guessing, slow clients and headers
+/// (docs/SECURITY.md).
+mod hostile;
 /// The HTTP routes.
 mod http;
 /// The load generator, small: nothing lost or counted twice.

@@ -535,6 +535,11 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
 
     // Roster: a file with a mistake is refused with its row and column.
     host.click("#tab-roster").await;
+    // Until there is a roster, the console says anyone with the PIN votes,
+    // and offers to approve each new member.
+    host.wait_for_text("#no-roster-warning", "bất kỳ ai biết mã PIN")
+        .await;
+    host.wait_for("#approve-switch").await;
     choose_file(
         &host,
         "#roster-file",

@@ -44,7 +44,7 @@ impl TestServer {
     /// Starts in a new temporary directory with a configuration changed by
     /// `tweak` (settings the command line does not offer).
     #[allow(dead_code)] // Only some test modules use it.
-    pub async fn start_with(tweak: fn(&mut Config)) -> TestServer {
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().join("data");
         let mut s = Self::try_start_at("127.0.0.1:0".parse().unwrap(), &dir, None, tweak)
@@ -52,6 +52,13 @@ impl TestServer {
             .expect("server starts");
         s._tmp = Some(tmp);
         s
+    }
+
+    /// Starts with limits of its own (`docs/SECURITY.md`), e.g. short
+    /// timeouts or caps that apply to loopback.
+    #[allow(dead_code)]
+    pub async fn start_guarded(guard: handsup::guard::GuardConfig) -> TestServer {
+        Self::start_with(move |c| c.guard = guard).await
     }
 
     /// Starts on an existing data directory, optionally with a given clock.
@@ -85,7 +92,7 @@ impl TestServer {
         at: std::net::SocketAddr,
         dir: &Path,
         clock: Option<Arc<dyn Clock>>,
-        tweak: fn(&mut Config),
+        tweak: impl FnOnce(&mut Config),
     ) -> anyhow::Result<TestServer> {
         // Server logs, when asked for with RUST_LOG.
         if std::env::var_os("RUST_LOG").is_some() {

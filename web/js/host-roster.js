@@ -195,6 +195,12 @@ export function createRoster(ctx) {
     const st = ctx.st;
     if (!st) return;
     if (!pendingSettings.has('allow_guests')) $('#set-guests').checked = !!st.allow_guests;
+    // Without a roster anyone with the PIN votes: say so plainly, and offer
+    // to approve each new member.
+    const noRoster = (ctx.roster || []).length === 0;
+    $('#no-roster-warning').hidden = !noRoster;
+    $('#approve-switch').hidden = !noRoster;
+    if (!pendingSettings.has('approve_members')) $('#set-approve').checked = !!st.approve_members;
     if (!pendingSettings.has('exclude_excused')) $('#set-excused').checked = !!st.exclude_excused;
     if (!pendingSettings.has('congress')) $('#set-congress').checked = !!st.congress;
   }
@@ -214,6 +220,7 @@ export function createRoster(ctx) {
   }
 
   $('#set-guests').addEventListener('change', (e) => setting('allow_guests', e.currentTarget));
+  $('#set-approve').addEventListener('change', (e) => setting('approve_members', e.currentTarget));
   $('#set-excused').addEventListener('change', (e) => setting('exclude_excused', e.currentTarget));
   $('#set-congress').addEventListener('change', (e) => setting('congress', e.currentTarget));
 

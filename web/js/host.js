@@ -125,6 +125,8 @@ async function api(path, options = {}) {
 function apiMessage(e) {
   if (e.status === 401) return t('h.wrongSecret');
   if (e.code === 'network') return t('err.network');
+  // Codes the catalogue words (with their `params`), else the server's text.
+  if (e.data && e.data.error) return errorText({ code: e.code, message: e.message, params: e.data.params });
   return e.message;
 }
 
@@ -550,9 +552,11 @@ function renderMembers() {
         el('span', { class: 'mname' }),
         el('span', { class: 'answered-mark' }, icon('check')),
         el('span', { class: 'mscore' }),
+        el('button', { type: 'button', class: 'btn small primary approve' }),
         el('button', { type: 'button', class: 'btn small danger remove' }),
       );
       row.querySelector('.remove').addEventListener('click', () => kick(Number(row.dataset.id)));
+      row.querySelector('.approve').addEventListener('click', (e) => approve(Number(row.dataset.id), e.currentTarget));
       memberRows.set(m.id, row);
     }
     row.dataset.connected = String(m.connected);
@@ -563,6 +567,11 @@ function renderMembers() {
     mark.hidden = !question;
     mark.title = m.answered ? t('h.answered') : t('h.notAnswered');
     row.querySelector('.mscore').textContent = num(m.score);
+    // Waiting for approval (meetings without a roster, approval on).
+    const ok = row.querySelector('.approve');
+    ok.hidden = !m.pending;
+    ok.textContent = t('h.approve');
+    ok.setAttribute('aria-label', t('h.approveLabel', { name: m.name }));
     const rm = row.querySelector('.remove');
     rm.textContent = t('h.remove');
     rm.setAttribute('aria-label', t('h.removeLabel', { name: m.name }));
@@ -578,6 +587,19 @@ function renderMembers() {
   }
   $('#member-count').textContent = num(members.length);
   $('#members-empty').hidden = members.length > 0;
+}
+
+async function approve(id, btn) {
+  if (!conn) return;
+  $('#control-error').textContent = '';
+  btn.disabled = true;
+  try {
+    await conn.send({ type: 'approve', member: id });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  } finally {
+    btn.disabled = false;
+  }
 }
 
 async function kick(id) {

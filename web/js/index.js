@@ -3,6 +3,19 @@
 import { applyI18n, bindToggle, t, onLangChange } from '/assets/i18n.js';
 
 applyI18n();
+
+// The 404 page without a PIN (an unknown address rather than an unknown
+// meeting) says so. Here, not inline: the Content-Security-Policy allows
+// no inline script.
+if (document.body.dataset.pin === '') {
+  for (const e of document.querySelectorAll('.nf-pin')) e.hidden = true;
+  for (const e of document.querySelectorAll('.nf-nopin')) e.hidden = false;
+}
+// Too many wrong PINs from this address (HTTP 429): say to wait.
+if (document.body.dataset.wait === '1') {
+  for (const e of document.querySelectorAll('.nf-pin')) e.hidden = true;
+  for (const e of document.querySelectorAll('.nf-wait')) e.hidden = false;
+}
 const toggle = document.getElementById('lang-toggle');
 if (toggle) bindToggle(toggle);
 
