@@ -149,6 +149,22 @@ pub fn open_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     Ok(lock)
 }
 
+/// Creates an empty database file readable by this user only, if there is
+/// none, so the database (and the WAL and shared-memory files SQLite
+/// creates with the same permissions) is never readable by others, not
+/// even for an instant. SQLite takes an empty file as a new database.
+fn create_private(path: &std::path::Path) {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => tracing::warn!("cannot create {}: {e}", path.display()),
+    }
+}
+
 /// Makes the database files readable by this user only, whatever the
 /// directory they are in (SQLite gives the WAL and shared-memory files the
 /// database file's permissions when it creates them), and warns when the
@@ -252,6 +268,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let _lock = open_data_dir(&config.data_dir)?;
+    create_private(&config.data_dir.join(store::DB_FILE));
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&config.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?);
     make_private(&config.data_dir);

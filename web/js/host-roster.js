@@ -199,6 +199,8 @@ export function createRoster(ctx) {
     // to approve each new member.
     const noRoster = (ctx.roster || []).length === 0;
     $('#no-roster-warning').hidden = !noRoster;
+    // Said again where motions are opened, unless each new member is approved.
+    $('#votes-no-roster').hidden = !noRoster || !!st.approve_members;
     $('#approve-switch').hidden = !noRoster;
     if (!pendingSettings.has('approve_members')) $('#set-approve').checked = !!st.approve_members;
     if (!pendingSettings.has('exclude_excused')) $('#set-excused').checked = !!st.exclude_excused;
