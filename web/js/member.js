@@ -808,32 +808,37 @@ function castBallot(keep) {
   const mine = { motion: m.id, keep, status: 'sending' };
   myVote = mine;
   $('#vote-error').textContent = '';
-  const onReceived = () => {
-    // Counted, waiting to be written with a group of others.
-    if (myVote !== mine) return;
-    mine.status = 'sent';
-    mine.held = true;
+  sendChoice(mine, { type: 'ballot', motion: m.id, keep }, () => {
     rememberKept(m.id, keep);
     pick = null;
+  });
+  render();
+}
+
+/**
+ * Sends the member's vote or ballot `frame` for `mine` (now `myVote`).
+ * `remember` runs once it is counted: on `received` (a secret ballot held
+ * until it is written with a group of others) or on its `ack`.
+ */
+function sendChoice(mine, frame, remember) {
+  const counted = (held) => {
+    if (myVote !== mine) return;
+    mine.status = 'sent';
+    mine.held = held;
+    remember();
     render();
   };
   conn
-    .send({ type: 'ballot', motion: m.id, keep }, { onReceived })
-    .then(() => {
-      mine.status = 'sent';
-      mine.held = false;
-      rememberKept(m.id, keep);
-      pick = null;
-      render();
-    })
+    .send(frame, { onReceived: () => counted(true) })
+    .then(() => counted(false))
     .catch((err) => {
       if (myVote !== mine) return;
       myVote = null;
       if (err.code === 'removed' || err.code === 'replaced') return;
+      // `already_voted`: a resend whose first copy counted; `me` says so.
       if (err.code !== 'already_voted') $('#vote-error').textContent = errorText(err);
       render();
     });
-  render();
 }
 
 /** What this phone remembers of its secret choice, as one line (or ''). */
@@ -872,30 +877,7 @@ function castVote(i) {
   const mine = { motion: m.id, option: i, status: 'sending' };
   myVote = mine;
   $('#vote-error').textContent = '';
-  const onReceived = () => {
-    // A secret ballot counted, waiting to be written with others.
-    if (myVote !== mine) return;
-    mine.status = 'sent';
-    mine.held = true;
-    rememberChoice(m.id, i);
-    render();
-  };
-  conn
-    .send({ type: 'vote', motion: m.id, option: i }, { onReceived })
-    .then(() => {
-      mine.status = 'sent';
-      mine.held = false;
-      rememberChoice(m.id, i);
-      render();
-    })
-    .catch((err) => {
-      if (myVote !== mine) return;
-      myVote = null;
-      if (err.code === 'removed' || err.code === 'replaced') return;
-      // `already_voted`: a resend whose first copy counted; `me` says so.
-      if (err.code !== 'already_voted') $('#vote-error').textContent = errorText(err);
-      render();
-    });
+  sendChoice(mine, { type: 'vote', motion: m.id, option: i }, () => rememberChoice(m.id, i));
   render();
 }
 

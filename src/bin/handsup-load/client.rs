@@ -332,3 +332,58 @@ impl Control {
         self.stop.cancel();
     }
 }
+
+/// Creates `m` meetings through `http` (the server's base address) and
+/// opens a host console and a projector on each.
+pub async fn meetings(
+    http: &str,
+    addr: SocketAddr,
+    secret: &str,
+    m: usize,
+    bank: &str,
+) -> anyhow::Result<(Vec<String>, Vec<Control>, Vec<Control>)> {
+    let client = reqwest::Client::new();
+    let mut pins = Vec::new();
+    for k in 0..m {
+        let resp = client
+            .post(format!("{http}/api/meetings"))
+            .bearer_auth(secret)
+            .json(&json!({"title": format!("Load test {k}"), "bank": bank}))
+            .send()
+            .await
+            .with_context(|| format!("POST {http}/api/meetings"))?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(anyhow!(
+                "cannot create a meeting ({status}): {}",
+                body["message"]
+            ));
+        }
+        pins.push(body["pin"].as_str().unwrap_or_default().to_string());
+    }
+    let (hosts, screens) = controls(addr, secret, &pins).await?;
+    Ok((pins, hosts, screens))
+}
+
+/// A host console and a projector on each meeting.
+pub async fn controls(
+    addr: SocketAddr,
+    secret: &str,
+    pins: &[String],
+) -> anyhow::Result<(Vec<Control>, Vec<Control>)> {
+    let mut hosts = Vec::new();
+    let mut screens = Vec::new();
+    for (k, pin) in pins.iter().enumerate() {
+        hosts.push(
+            Control::open(
+                addr,
+                json!({"role": "host", "pin": pin, "secret": secret}),
+                k,
+            )
+            .await?,
+        );
+        screens.push(Control::open(addr, json!({"role": "screen", "pin": pin}), k + 1).await?);
+    }
+    Ok((hosts, screens))
+}

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -311,41 +311,10 @@ async fn scenario(
     progress(&format!("{m} meeting(s) at {addr}"));
 
     // Meetings, their hosts and projectors.
-    let mut pins = Vec::new();
-    let mut hosts = Vec::new();
-    let mut screens = Vec::new();
+    let (mut pins, mut hosts, mut screens) = (Vec::new(), Vec::new(), Vec::new());
     match target {
         Target::Handsup { http, secret } => {
-            let client = reqwest::Client::new();
-            for k in 0..m {
-                let resp = client
-                    .post(format!("{http}/api/meetings"))
-                    .bearer_auth(secret)
-                    .json(&json!({"title": format!("Load test {k}"), "bank": args.bank}))
-                    .send()
-                    .await
-                    .with_context(|| format!("POST {http}/api/meetings"))?;
-                let status = resp.status();
-                let body: Value = resp.json().await.unwrap_or_default();
-                if !status.is_success() {
-                    return Err(anyhow!(
-                        "cannot create a meeting ({status}): {}",
-                        body["message"]
-                    ));
-                }
-                let pin = body["pin"].as_str().unwrap_or_default().to_string();
-                hosts.push(
-                    Control::open(
-                        addr,
-                        json!({"role": "host", "pin": pin, "secret": secret}),
-                        k,
-                    )
-                    .await?,
-                );
-                screens
-                    .push(Control::open(addr, json!({"role": "screen", "pin": pin}), k + 1).await?);
-                pins.push(pin);
-            }
+            (pins, hosts, screens) = client::meetings(http, addr, secret, m, &args.bank).await?;
         }
         Target::Baseline => {
             pins.push("baseline".to_string());

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::client::{Control, connect};
+use crate::client::connect;
 use crate::procfs;
 use crate::stats::{Samples, r1};
 
@@ -416,57 +416,6 @@ async fn wait_for(
     Ok(())
 }
 
-/// Creates `m` meetings and opens a host console and a projector on each.
-async fn meetings(
-    addr: SocketAddr,
-    secret: &str,
-    m: usize,
-    bank: &str,
-) -> anyhow::Result<(Vec<String>, Vec<Control>, Vec<Control>)> {
-    let http = format!("http://{addr}");
-    let client = reqwest::Client::new();
-    let mut pins = Vec::new();
-    for k in 0..m {
-        let resp = client
-            .post(format!("{http}/api/meetings"))
-            .bearer_auth(secret)
-            .json(&json!({"title": format!("Storm {k}"), "bank": bank}))
-            .send()
-            .await
-            .with_context(|| format!("POST {http}/api/meetings"))?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or_default();
-        if !status.is_success() {
-            return Err(anyhow!("cannot create a meeting ({status}): {body}"));
-        }
-        pins.push(body["pin"].as_str().unwrap_or_default().to_string());
-    }
-    let (hosts, screens) = controls(addr, secret, &pins).await?;
-    Ok((pins, hosts, screens))
-}
-
-/// A host console and a projector on each meeting.
-async fn controls(
-    addr: SocketAddr,
-    secret: &str,
-    pins: &[String],
-) -> anyhow::Result<(Vec<Control>, Vec<Control>)> {
-    let mut hosts = Vec::new();
-    let mut screens = Vec::new();
-    for (k, pin) in pins.iter().enumerate() {
-        hosts.push(
-            Control::open(
-                addr,
-                json!({"role": "host", "pin": pin, "secret": secret}),
-                k,
-            )
-            .await?,
-        );
-        screens.push(Control::open(addr, json!({"role": "screen", "pin": pin}), k + 1).await?);
-    }
-    Ok((hosts, screens))
-}
-
 /// What a storm measured.
 #[derive(Default)]
 struct Report {
@@ -519,7 +468,8 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
     let mut server = Server::start(&p.server_bin, &data, 0, &secret)?;
     let addr = server.addr;
     progress(&format!("server at {addr}; {m} meeting(s)"));
-    let (pins, hosts, screens) = meetings(addr, &secret, m, &p.bank).await?;
+    let (pins, hosts, screens) =
+        crate::client::meetings(&format!("http://{addr}"), addr, &secret, m, &p.bank).await?;
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let stop = CancellationToken::new();
@@ -654,7 +604,7 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
             .unwrap_or_else(Instant::now);
         let (hosts, screens) = match kept {
             Some(c) => c,
-            None => controls(addr, &secret, &pins).await?,
+            None => crate::client::controls(addr, &secret, &pins).await?,
         };
         // The projector counts every vote, and closing counts each once.
         let mut tally_after: f64 = 0.0;
