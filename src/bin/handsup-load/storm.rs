@@ -10,6 +10,7 @@
 //! their token, and resend every command not yet acknowledged with its
 //! original cid.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -143,6 +144,9 @@ enum Ev {
     },
     AnswerAck,
     VoteAck {
+        /// Kept for per-motion checks (the soak's many motions).
+        #[allow(dead_code)]
+        motion: u64,
         sent: Instant,
         at: Instant,
     },
@@ -155,8 +159,10 @@ struct Phone {
     addr: SocketAddr,
     events: mpsc::UnboundedSender<(usize, Ev)>,
     stop: CancellationToken,
-    /// Counts blips; a phone in the blipped share drops off at each.
+    /// Counts drops; at drop `k` the phones `drops(index, k)` picks go off
+    /// the network for the drop's length.
     blip: watch::Receiver<u32>,
+    drops: fn(usize, u32) -> bool,
     connecting: Arc<tokio::sync::Semaphore>,
 }
 
@@ -185,6 +191,17 @@ enum Ended {
     Stop,
 }
 
+/// What a phone remembers across connections.
+#[derive(Default)]
+struct Memory {
+    welcomed: bool,
+    /// Commands not yet acknowledged (cid, frame), resent after a welcome.
+    pending: Vec<(String, String)>,
+    /// Questions answered and motions voted on (or being sent).
+    answered: std::collections::HashSet<u64>,
+    voted: HashMap<u64, Instant>,
+}
+
 impl Phone {
     async fn run(mut self) {
         let i = self.index;
@@ -192,12 +209,7 @@ impl Phone {
         let mut jitter =
             Jitter(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
         let mut attempt = 0u32;
-        let mut welcomed = false;
-        // Commands not yet acknowledged, resent after every welcome.
-        let mut pending: Vec<(String, String)> = Vec::new();
-        let mut answered = false;
-        let mut vote_sent: Option<Instant> = None;
-        let blipped = i % 10 < BLIP_TENTHS;
+        let mut mem = Memory::default();
         self.blip.borrow_and_update();
         loop {
             if self.stop.is_cancelled() {
@@ -213,25 +225,13 @@ impl Phone {
                     continue;
                 }
             };
-            let hello = json!({"type": "hello", "cid": format!("h{i}-{attempt}-{welcomed}"),
+            let hello = json!({"type": "hello", "cid": format!("h{i}-{}", uuid::Uuid::new_v4().simple()),
                 "protocol": 1, "role": "member", "pin": self.pin,
                 "name": format!("Storm {i}"), "token": token});
-            let ended = self
-                .connection(
-                    ws,
-                    hello,
-                    permit.ok(),
-                    &mut welcomed,
-                    &mut pending,
-                    &mut answered,
-                    &mut vote_sent,
-                    blipped,
-                )
-                .await;
-            match ended {
+            match self.connection(ws, hello, permit.ok(), &mut mem).await {
                 Ended::Stop => return,
                 Ended::Blip => {
-                    // Off the network for the blip, then straight back.
+                    // Off the network for the drop, then straight back.
                     tokio::time::sleep(BLIP).await;
                     attempt = 0;
                 }
@@ -243,17 +243,12 @@ impl Phone {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn connection(
         &mut self,
         mut ws: crate::client::Ws,
         hello: Value,
         mut permit: Option<tokio::sync::OwnedSemaphorePermit>,
-        welcomed: &mut bool,
-        pending: &mut Vec<(String, String)>,
-        answered: &mut bool,
-        vote_sent: &mut Option<Instant>,
-        blipped: bool,
+        mem: &mut Memory,
     ) -> Ended {
         let i = self.index;
         let report = |e: Ev| {
@@ -263,13 +258,15 @@ impl Phone {
             return Ended::Lost;
         }
         // An answer waits for the question's reading time, as a phone does.
-        let mut answer_due: Option<tokio::time::Instant> = None;
+        let mut answer_due: Option<(tokio::time::Instant, u64)> = None;
         loop {
+            let due = answer_due.map(|(at, _)| at);
             let msg = tokio::select! {
-                _ = tokio::time::sleep_until(answer_due.unwrap_or_else(tokio::time::Instant::now)), if answer_due.is_some() => {
-                    answer_due = None;
-                    let f = json!({"type": "answer", "cid": format!("a{i}"), "question": 0, "choice": [0]});
-                    pending.push((format!("a{i}"), f.to_string()));
+                _ = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
+                    let (_, q) = answer_due.take().expect("due");
+                    let cid = format!("a{i}-{q}");
+                    let f = json!({"type": "answer", "cid": cid, "question": q, "choice": [0]});
+                    mem.pending.push((cid, f.to_string()));
                     if ws.send(Message::text(f.to_string())).await.is_err() {
                         return Ended::Lost;
                     }
@@ -279,8 +276,8 @@ impl Phone {
                     let _ = ws.close(None).await;
                     return Ended::Stop;
                 }
-                changed = self.blip.changed(), if blipped => {
-                    if changed.is_ok() {
+                changed = self.blip.changed() => {
+                    if changed.is_ok() && (self.drops)(i, *self.blip.borrow_and_update()) {
                         // The phone's Wi-Fi drops: the socket dies with it.
                         return Ended::Blip;
                     }
@@ -297,23 +294,26 @@ impl Phone {
             let mut out: Vec<String> = Vec::new();
             if t.starts_with("{\"type\":\"welcome\"") {
                 permit.take();
-                if *welcomed {
+                if mem.welcomed {
                     report(Ev::Back { at: Instant::now() });
                 } else {
-                    *welcomed = true;
+                    mem.welcomed = true;
                     report(Ev::Joined);
                 }
-                out.extend(pending.iter().map(|(_, f)| f.clone()));
+                out.extend(mem.pending.iter().map(|(_, f)| f.clone()));
             } else if t.starts_with("{\"type\":\"ack\"") {
                 let v: Value = serde_json::from_str(t).unwrap_or_default();
                 let cid = v["cid"].as_str().unwrap_or_default();
-                if let Some(k) = pending.iter().position(|(c, _)| c == cid) {
-                    pending.remove(k);
+                if let Some(k) = mem.pending.iter().position(|(c, _)| c == cid) {
+                    mem.pending.remove(k);
                     if cid.starts_with('a') {
                         report(Ev::AnswerAck);
-                    } else if let Some(sent) = *vote_sent {
+                    } else if let Some(motion) = cid.rsplit('-').next().and_then(|m| m.parse().ok())
+                        && let Some(sent) = mem.voted.get(&motion)
+                    {
                         report(Ev::VoteAck {
-                            sent,
+                            motion,
+                            sent: *sent,
                             at: Instant::now(),
                         });
                     }
@@ -325,19 +325,33 @@ impl Phone {
                     Some("server_busy" | "rate_limited" | "storage_unavailable") => {
                         return Ended::Lost;
                     }
+                    // Too late for a question that closed meanwhile.
+                    Some("too_late" | "not_open" | "motion_closed" | "motion_not_open") => {
+                        let cid = v["cid"].as_str().unwrap_or_default();
+                        mem.pending.retain(|(c, _)| c != cid);
+                    }
                     _ => report(Ev::Failed(t.to_string())),
                 }
             } else if t.starts_with("{\"type\":\"state\"") {
                 let v: Value = serde_json::from_str(t).unwrap_or_default();
-                if v["phase"] == "question" && !*answered && v["question"]["index"] == 0 {
-                    *answered = true;
+                if v["phase"] == "question"
+                    && let Some(q) = v["question"]["index"].as_u64()
+                    && mem.answered.insert(q)
+                {
                     let opens = v["question"]["opens_in_ms"].as_u64().unwrap_or(0);
-                    answer_due = Some(tokio::time::Instant::now() + Duration::from_millis(opens));
-                } else if v["motion"]["status"] == "open" && vote_sent.is_none() {
-                    *vote_sent = Some(Instant::now());
-                    let motion = v["motion"]["id"].as_u64().unwrap_or(1);
-                    let f = json!({"type": "vote", "cid": format!("v{i}"), "motion": motion, "option": i % 3});
-                    pending.push((format!("v{i}"), f.to_string()));
+                    answer_due = Some((
+                        tokio::time::Instant::now() + Duration::from_millis(opens),
+                        q,
+                    ));
+                }
+                if v["motion"]["status"] == "open"
+                    && let Some(m) = v["motion"]["id"].as_u64()
+                    && !mem.voted.contains_key(&m)
+                {
+                    mem.voted.insert(m, Instant::now());
+                    let cid = format!("v{i}-{m}");
+                    let f = json!({"type": "vote", "cid": cid, "motion": m, "option": i % 3});
+                    mem.pending.push((cid, f.to_string()));
                     out.push(f.to_string());
                 }
             }
@@ -369,7 +383,7 @@ impl Seen {
             Ev::Joined => self.joined += 1,
             Ev::Back { at } => self.back.push(at),
             Ev::AnswerAck => self.answers += 1,
-            Ev::VoteAck { sent, at } => {
+            Ev::VoteAck { sent, at, .. } => {
                 self.votes += 1;
                 self.vote_ack.push(at.duration_since(sent));
                 self.last_vote_ack = Some(self.last_vote_ack.map_or(at, |l| l.max(at)));
@@ -485,6 +499,7 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
                 events: tx.clone(),
                 stop: stop.clone(),
                 blip: blip_rx.clone(),
+                drops: |i, _| i % 10 < BLIP_TENTHS,
                 connecting: connecting.clone(),
             }
             .run(),
