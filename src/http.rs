@@ -44,6 +44,32 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/meetings/{pin}/motions", post(import_motions))
         .route("/ws", get(crate::ws::upgrade))
+        // The meeting's record (src/minutes): minutes page, exports, archive.
+        .route(
+            "/host/meetings/{pin}/minutes",
+            get(|| async { page("minutes.html") }),
+        )
+        .route("/api/archive", get(crate::minutes::routes::archive))
+        .route(
+            "/api/meetings/{pin}",
+            axum::routing::delete(crate::minutes::routes::delete_meeting),
+        )
+        .route(
+            "/api/meetings/{pin}/minutes",
+            axum::routing::put(crate::minutes::routes::set_minutes),
+        )
+        .route(
+            "/api/meetings/{pin}/export.json",
+            get(crate::minutes::routes::export_json),
+        )
+        .route(
+            "/api/meetings/{pin}/export.xlsx",
+            get(crate::minutes::routes::export_xlsx),
+        )
+        .route(
+            "/api/meetings/{pin}/export/{file}",
+            get(crate::minutes::routes::export_csv),
+        )
         .fallback(|| async { not_found_page(None) })
         .with_state(app)
 }
@@ -113,7 +139,7 @@ impl From<CreateError> for ApiError {
     }
 }
 
-fn require_host(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_host(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     let given = crate::auth::bearer(
         headers
             .get(header::AUTHORIZATION)

@@ -38,6 +38,7 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod meeting;
+pub mod minutes;
 pub mod protocol;
 pub mod qr;
 pub mod quiz;

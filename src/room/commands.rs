@@ -643,6 +643,9 @@ impl Actor {
                 }
                 last.map(|seq| (seq, json!({"created": ids})))
             }
+            ApiOp::SetMinutes { details } => self
+                .emit(By::Host, None, Event::MinutesSet { details })
+                .map(|seq| (seq, json!({"saved": true}))),
         };
         match result {
             Ok((seq, value)) => self.after(seq, After::Reply { reply, value }),

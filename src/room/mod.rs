@@ -108,6 +108,8 @@ pub enum ApiOp {
     Roster,
     /// Draft motions from a file.
     CreateMotions { specs: Vec<crate::vote::MotionSpec> },
+    /// Sets the minutes' details (`Event::MinutesSet`); answered once durable.
+    SetMinutes { details: crate::minutes::Details },
 }
 
 /// A cheap, cloneable way to reach a room.
@@ -702,6 +704,7 @@ impl Actor {
             | Event::Reserved { .. } => d.state = true,
             Event::BallotsSealed { .. } => {}
             Event::Meeting(e) => meeting::mark(d, e),
+            Event::MinutesSet { .. } => {}
         }
     }
 

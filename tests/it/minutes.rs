@@ -1,0 +1,517 @@
+//! The meeting's record: exports (XLSX, CSV, JSON), the minutes' details,
+//! the archive and deleting a meeting.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use serde_json::{Value, json};
+
+use crate::support::{Client, SECRET, TestServer};
+
+/// A Vietnamese name a spreadsheet would take for a formula.
+pub const EQ_NAME: &str = "=Nguyễn Văn Tư";
+
+async fn get(server: &TestServer, path: &str) -> reqwest::Response {
+    server
+        .http
+        .get(server.url(path))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .expect("GET")
+}
+
+pub async fn export_json(server: &TestServer, pin: &str) -> Value {
+    let r = get(server, &format!("/api/meetings/{pin}/export.json")).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+pub async fn set_details(server: &TestServer, pin: &str, details: Value) -> reqwest::Response {
+    server
+        .http
+        .put(server.url(&format!("/api/meetings/{pin}/minutes")))
+        .bearer_auth(SECRET)
+        .json(&details)
+        .send()
+        .await
+        .expect("PUT minutes")
+}
+
+/// A scripted meeting: an agenda with a discussion, a one-question quiz,
+/// an open and a secret ballot, a reservation. Returns the PIN and the
+/// host (still connected; the meeting is not ended).
+pub async fn scripted_meeting(server: &TestServer) -> (String, Client, Vec<Client>) {
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(server, &pin).await;
+    let mut m = Vec::new();
+    for name in [EQ_NAME, "Trần Thị Bình", "Lê Văn Cường"] {
+        m.push(Client::member(server, &pin, name).await);
+    }
+    host.command(json!({"type": "agenda_set", "template": "regular", "items": [
+        {"title": "Thảo luận dự thảo nghị quyết", "kind": "opinions", "presenter": "Đồng chí Bí thư", "minutes": 30},
+        {"title": "Biểu quyết nghị quyết", "kind": "motion", "minutes": 10}
+    ]}))
+    .await
+    .unwrap();
+    host.command(json!({"type": "meeting_open"})).await.unwrap();
+    host.command(json!({"type": "item_start", "item": 0}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "opinion_record", "speaker": "Trần Thị Bình", "text": "Đề nghị bổ sung chỉ tiêu kết nạp đảng viên"}))
+        .await
+        .unwrap();
+    host.command(
+        json!({"type": "item_conclude", "item": 0, "text": "Chi bộ thống nhất bổ sung chỉ tiêu"}),
+    )
+    .await
+    .unwrap();
+    host.command(json!({"type": "item_end", "item": 0}))
+        .await
+        .unwrap();
+
+    // The quiz: one question (bravo is right); Tư and Cường right, Bình wrong.
+    host.command(json!({"type": "start"})).await.unwrap();
+    for (c, choice) in m.iter_mut().zip([1, 0, 1]) {
+        c.wait_phase("question").await;
+        c.command(json!({"type": "answer", "question": 0, "choice": [choice]}))
+            .await
+            .unwrap();
+    }
+    host.wait_phase("reveal").await;
+
+    // An open ballot: 2 for, 1 against; Bình records a reservation.
+    host.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết chi bộ tháng 12"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    for (c, option) in m.iter_mut().zip([0, 1, 0]) {
+        c.wait("motion 1 open", |v| {
+            v["type"] == "state" && v["motion"]["id"] == 1 && v["motion"]["status"] == "open"
+        })
+        .await;
+        c.command(json!({"type": "vote", "motion": 1, "option": option}))
+            .await
+            .unwrap();
+    }
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    m[1].wait("motion 1 closed", |v| {
+        v["type"] == "state" && v["motion"]["id"] == 1 && v["motion"]["status"] == "closed"
+    })
+    .await;
+    m[1].command(json!({"type": "reserve", "motion": 1, "text": "Tôi bảo lưu ý kiến về chỉ tiêu"}))
+        .await
+        .unwrap();
+
+    // A secret ballot: 1 for, 2 against.
+    host.command(
+        json!({"type": "motion_create", "text": "Đề nghị khen thưởng", "ballot": "secret"}),
+    )
+    .await
+    .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 2}))
+        .await
+        .unwrap();
+    let mut cids = Vec::new();
+    for (c, option) in m.iter_mut().zip([1, 0, 1]) {
+        c.wait("motion 2 open", |v| {
+            v["type"] == "state" && v["motion"]["id"] == 2 && v["motion"]["status"] == "open"
+        })
+        .await;
+        let r = c
+            .ballot(json!({"type": "vote", "motion": 2, "option": option}))
+            .await
+            .unwrap();
+        cids.push(r["cid"].as_str().unwrap().to_string());
+    }
+    host.command(json!({"type": "motion_close", "motion": 2}))
+        .await
+        .unwrap();
+    for (c, cid) in m.iter_mut().zip(&cids) {
+        c.wait_ack(cid).await;
+    }
+    (pin, host, m)
+}
+
+/// Ends the meeting: the first `end` shows the podium, the second ends.
+pub async fn end(host: &mut Client) {
+    host.command(json!({"type": "end"})).await.unwrap();
+    host.command(json!({"type": "end"})).await.unwrap();
+}
+
+fn cell(range: &calamine::Range<Data>, row: usize, col: usize) -> Data {
+    range.get((row, col)).cloned().unwrap_or(Data::Empty)
+}
+
+fn text(s: &str) -> Data {
+    Data::String(s.to_string())
+}
+
+/// Rows of a sheet whose first cells equal `key`.
+fn rows_where(range: &calamine::Range<Data>, col: usize, key: &Data) -> Vec<Vec<Data>> {
+    range
+        .rows()
+        .filter(|r| r.get(col) == Some(key))
+        .map(|r| r.to_vec())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
+    let server = TestServer::start().await;
+    let (pin, mut host, _m) = scripted_meeting(&server).await;
+    let r = set_details(
+        &server,
+        &pin,
+        json!({"committee": "Đảng bộ phường Bến Nghé", "cell": "Chi bộ khu phố 3", "place": "Hội trường", "chair": "Nguyễn Văn An", "secretary": "Trần Thị Bình"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    end(&mut host).await;
+
+    let r = get(&server, &format!("/api/meetings/{pin}/export.xlsx")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a workbook");
+    assert_eq!(
+        book.sheet_names(),
+        vec![
+            "Tổng quan",
+            "Điểm danh",
+            "Trắc nghiệm",
+            "Xếp hạng",
+            "Ý kiến",
+            "Biểu quyết",
+            "Đánh giá"
+        ]
+    );
+
+    let overview = book.worksheet_range("Tổng quan").unwrap();
+    let find = |key: &str| {
+        rows_where(&overview, 0, &text(key))
+            .first()
+            .map(|r| r[1].clone())
+            .unwrap_or(Data::Empty)
+    };
+    assert_eq!(find("Mã PIN"), text(&pin));
+    assert_eq!(find("Trạng thái"), text("đã kết thúc"));
+    assert_eq!(find("Chi bộ / Đơn vị"), text("Chi bộ khu phố 3"));
+    assert_eq!(find("Có mặt"), Data::Float(3.0));
+    assert!(
+        matches!(find("Kết thúc lúc"), Data::DateTime(_)),
+        "times are times"
+    );
+
+    // Trắc nghiệm: one row per member per question, the columns of Kahoot!'s report.
+    let quiz = book.worksheet_range("Trắc nghiệm").unwrap();
+    assert_eq!(
+        quiz.rows().next().unwrap().to_vec(),
+        [
+            "Câu",
+            "Câu hỏi",
+            "Phương án",
+            "Đáp án đúng",
+            "Thành viên",
+            "Trả lời",
+            "Đúng/Sai",
+            "Điểm",
+            "Thời gian trả lời (giây)",
+            "Tổng điểm"
+        ]
+        .map(text)
+    );
+    assert_eq!(quiz.height(), 4, "header and three members");
+    assert_eq!(cell(&quiz, 1, 0), Data::Float(1.0));
+    assert_eq!(cell(&quiz, 1, 1), text("Single question"));
+    assert_eq!(cell(&quiz, 1, 2), text("alpha; bravo; charlie"));
+    assert_eq!(cell(&quiz, 1, 3), text("bravo"));
+    // The name beginning with "=" comes back as text, never a formula.
+    assert_eq!(cell(&quiz, 1, 4), text(EQ_NAME));
+    assert_eq!(cell(&quiz, 1, 5), text("bravo"));
+    assert_eq!(cell(&quiz, 1, 6), text("Đúng"));
+    let Data::Float(points) = cell(&quiz, 1, 7) else {
+        panic!("points are a number: {:?}", cell(&quiz, 1, 7));
+    };
+    assert!(points > 0.0);
+    assert!(matches!(cell(&quiz, 1, 8), Data::Float(t) if (0.0..=30.0).contains(&t)));
+    assert_eq!(cell(&quiz, 1, 9), Data::Float(points));
+    assert_eq!(cell(&quiz, 2, 4), text("Trần Thị Bình"));
+    assert_eq!(
+        (cell(&quiz, 2, 5), cell(&quiz, 2, 6), cell(&quiz, 2, 7)),
+        (text("alpha"), text("Sai"), Data::Float(0.0))
+    );
+
+    let ranking = book.worksheet_range("Xếp hạng").unwrap();
+    assert_eq!(cell(&ranking, 3, 1), text("Trần Thị Bình"));
+    assert_eq!(cell(&ranking, 3, 0), Data::Float(3.0));
+
+    let opinions = book.worksheet_range("Ý kiến").unwrap();
+    assert_eq!(
+        opinions.rows().nth(1).unwrap()[..3].to_vec(),
+        [
+            "Thảo luận dự thảo nghị quyết",
+            "Trần Thị Bình",
+            "Đề nghị bổ sung chỉ tiêu kết nạp đảng viên"
+        ]
+        .map(text)
+    );
+
+    // Biểu quyết: per option counts and the decision; who chose what only
+    // for the open ballot; the secret one has counts alone.
+    let votes = book.worksheet_range("Biểu quyết").unwrap();
+    let m1 = rows_where(&votes, 0, &Data::Float(1.0));
+    let option_rows: Vec<_> = m1.iter().filter(|r| r[7] != Data::Empty).collect();
+    assert_eq!(option_rows.len(), 3, "three options");
+    let r = &option_rows[0];
+    assert_eq!(r[1], text("Thông qua Nghị quyết chi bộ tháng 12"));
+    assert_eq!(r[2], text("công khai"));
+    assert_eq!(r[4], Data::Float(3.0), "the base: three joined, no roster");
+    assert_eq!(r[5], Data::Float(2.0), "more than half of 3");
+    assert_eq!(r[7], text("Tán thành"));
+    assert_eq!(r[8], Data::Float(2.0));
+    assert_eq!(r[9], Data::Float(66.7));
+    assert_eq!(r[10], text("THÔNG QUA"));
+    // The open ballot's voters and the reservation: (motion, name, text).
+    let named: Vec<_> = m1
+        .iter()
+        .filter(|r| r[7] == Data::Empty)
+        .map(|r| (r[1].clone(), r[2].clone()))
+        .collect();
+    assert!(
+        named.contains(&(text(EQ_NAME), text("Tán thành"))),
+        "{named:?}"
+    );
+    assert!(named.contains(&(text("Trần Thị Bình"), text("Không tán thành"))));
+    assert!(named.contains(&(text("Lê Văn Cường"), text("Tán thành"))));
+    assert!(
+        named.contains(&(
+            text("Trần Thị Bình"),
+            text("Tôi bảo lưu ý kiến về chỉ tiêu")
+        )),
+        "the reservation"
+    );
+    let m2 = rows_where(&votes, 0, &Data::Float(2.0));
+    assert_eq!(
+        m2.len(),
+        3,
+        "the secret ballot: its three options, nobody named"
+    );
+    assert_eq!(m2[0][2], text("bỏ phiếu kín"));
+    assert_eq!(
+        m2.iter().map(|r| r[8].clone()).collect::<Vec<_>>(),
+        [1.0, 2.0, 0.0].map(Data::Float)
+    );
+    assert_eq!(m2[0][10], text("KHÔNG THÔNG QUA"));
+    for row in &m2 {
+        let t = format!("{row:?}");
+        for name in ["Tư", "Bình", "Cường"] {
+            assert!(
+                !t.contains(name),
+                "a secret ballot's row names a member: {t}"
+            );
+        }
+    }
+
+    // CSV: UTF-8 with a BOM; the formula-like name is neutralised.
+    let r = get(
+        &server,
+        &format!("/api/meetings/{pin}/export/trac-nghiem.csv"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = r.bytes().await.unwrap();
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "a BOM");
+    let text_csv = std::str::from_utf8(&body[3..]).expect("UTF-8");
+    assert!(text_csv.starts_with("Câu,Câu hỏi,"), "{text_csv}");
+    assert!(
+        text_csv.contains(",'=Nguyễn Văn Tư,bravo,Đúng,"),
+        "{text_csv}"
+    );
+    for slug in [
+        "tong-quan",
+        "diem-danh",
+        "xep-hang",
+        "y-kien",
+        "bieu-quyet",
+        "danh-gia",
+    ] {
+        let r = get(&server, &format!("/api/meetings/{pin}/export/{slug}.csv")).await;
+        assert_eq!(r.status(), 200, "{slug}");
+    }
+    let r = get(&server, &format!("/api/meetings/{pin}/export/nope.csv")).await;
+    assert_eq!(r.status(), 404);
+
+    // JSON: everything; the secret ballot has counts and no voters.
+    let j = export_json(&server, &pin).await;
+    assert_eq!(j["status"], "ended");
+    assert_eq!(j["details"]["cell"], "Chi bộ khu phố 3");
+    assert_eq!(j["party"], true);
+    let secret = &j["motions"][1];
+    assert_eq!(secret["ballot"], "secret");
+    assert_eq!(secret["result"]["counts"], json!([1, 2, 0]));
+    assert!(secret.get("voters").is_none(), "{secret}");
+    let t = secret.to_string();
+    for name in [EQ_NAME, "Bình", "Cường"] {
+        assert!(!t.contains(name), "the secret ballot names {name}: {t}");
+    }
+    assert_eq!(j["motions"][0]["voters"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn exports_need_the_secret_a_known_pin_and_deleting_removes_everything() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let _m = Client::member(&server, &pin, "Lan").await;
+
+    // Without the secret: 401; an unknown PIN: 404.
+    for path in ["export.json", "export.xlsx", "export/tong-quan.csv"] {
+        let r = server
+            .http
+            .get(server.url(&format!("/api/meetings/{pin}/{path}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let r = get(&server, &format!("/api/meetings/999999/{path}")).await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let r = server
+        .http
+        .get(server.url("/api/archive"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // A meeting still running exports, marked as a snapshot.
+    host.command(json!({"type": "start"})).await.unwrap();
+    let j = export_json(&server, &pin).await;
+    assert_eq!(j["status"], "in_progress");
+    assert!(j["snapshot_at"].as_u64().unwrap() >= j["created_at"].as_u64().unwrap());
+    let csv = get(
+        &server,
+        &format!("/api/meetings/{pin}/export/tong-quan.csv"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(csv.contains("Trạng thái,đang diễn ra"), "{csv}");
+
+    // The archive lists it; a running meeting cannot be deleted.
+    let list: Value = get(&server, "/api/archive").await.json().await.unwrap();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["pin"] == pin.as_str())
+        .unwrap();
+    assert_eq!(
+        (row["status"].as_str(), row["members"].as_u64()),
+        (Some("in_progress"), Some(1))
+    );
+    let del = || async {
+        server
+            .http
+            .delete(server.url(&format!("/api/meetings/{pin}")))
+            .bearer_auth(SECRET)
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(del().await.status(), 400);
+    end(&mut host).await;
+
+    // Details can be set after the end, and after a restart too.
+    assert_eq!(
+        set_details(&server, &pin, json!({"place": "Phòng họp"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        set_details(&server, &pin, json!({"place": "x".repeat(201)}))
+            .await
+            .status(),
+        400
+    );
+    drop(host);
+    let server = server.restart().await;
+    assert_eq!(
+        export_json(&server, &pin).await["details"]["place"],
+        "Phòng họp"
+    );
+    assert_eq!(
+        set_details(&server, &pin, json!({"place": "Hội trường", "approved": 3}))
+            .await
+            .status(),
+        200
+    );
+    let j = export_json(&server, &pin).await;
+    assert_eq!(
+        (j["details"]["place"].as_str(), j["status"].as_str()),
+        (Some("Hội trường"), Some("ended"))
+    );
+    let list: Value = get(&server, "/api/archive").await.json().await.unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["pin"] == pin.as_str() && m["status"] == "ended")
+    );
+
+    // Deleted: gone from the list, the exports and the database.
+    let r = server
+        .http
+        .delete(server.url(&format!("/api/meetings/{pin}")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let list: Value = get(&server, "/api/archive").await.json().await.unwrap();
+    assert!(
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["pin"] == pin.as_str())
+    );
+    assert_eq!(
+        get(&server, &format!("/api/meetings/{pin}/export.json"))
+            .await
+            .status(),
+        404
+    );
+    let conn = rusqlite::Connection::open(server.dir.join("handsup.db")).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM meetings WHERE pin = ?1",
+            [&pin],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let e: i64 = conn
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((n, e), (0, 0));
+    // Its PIN is held back from new meetings for a day.
+    let held: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM deleted_pins WHERE pin = ?1",
+            [&pin],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(held, 1);
+}
