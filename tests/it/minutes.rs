@@ -515,3 +515,105 @@ async fn exports_need_the_secret_a_known_pin_and_deleting_removes_everything() {
         .unwrap();
     assert_eq!(held, 1);
 }
+
+/// Runs a poppler tool on a PDF file and returns what it prints.
+fn poppler(tool: &str, pdf: &std::path::Path) -> String {
+    let mut cmd = std::process::Command::new(tool);
+    cmd.arg(pdf);
+    if tool == "pdftotext" {
+        cmd.arg("-");
+    }
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("{tool} (poppler-utils; scripts/install-test-deps installs it): {e}")
+    });
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
+    use crate::browser::{Browser, artifact_path};
+    let server = TestServer::start().await;
+    let (pin, mut host, _m) = scripted_meeting(&server).await;
+    set_details(
+        &server,
+        &pin,
+        json!({"committee": "Phường Bến Nghé", "cell": "Khu phố 3", "place": "Hội trường khu phố", "chair": "Nguyễn Văn An", "secretary": "Trần Thị Bình", "approved": 3}),
+    )
+    .await;
+    end(&mut host).await;
+    // A meeting without an agenda is not a Party meeting: neutral words.
+    let plain = server.create_meeting("alltypes").await;
+
+    let browser = Browser::launch().await;
+    let page = browser
+        .open(&server.url(&format!("/host/meetings/{pin}/minutes#secret={SECRET}")))
+        .await;
+    page.wait_for_text("#doc", "CHỦ TRÌ").await;
+    assert_eq!(
+        page.eval("return location.hash;").await,
+        "",
+        "the secret leaves the address bar"
+    );
+    // Print once the embedded font is in.
+    let font = page
+        .eval("await document.fonts.ready; return document.fonts.check('13pt \"Handsup Serif\"');")
+        .await;
+    assert_eq!(font, true, "the embedded font loads");
+    let pdf = page.print_pdf().await;
+    assert!(pdf.starts_with(b"%PDF"));
+    let path = artifact_path("minutes.pdf");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &pdf).unwrap();
+    let text = poppler("pdftotext", &path);
+    for needle in [
+        "ĐẢNG BỘ PHƯỜNG BẾN NGHÉ",
+        "CHI BỘ KHU PHỐ 3",
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "Hội trường khu phố, ngày",
+        "BIÊN BẢN",
+        "SINH HOẠT CHI BỘ THƯỜNG KỲ THÁNG",
+        "Chủ trì: đồng chí Nguyễn Văn An.",
+        "Thư ký: đồng chí Trần Thị Bình.",
+        "Số người tham dự: 3.",
+        "Người trình bày: Đồng chí Bí thư.",
+        "Đồng chí Trần Thị Bình: Đề nghị bổ sung chỉ tiêu kết nạp đảng viên",
+        "Kết luận của chủ trì: Chi bộ thống nhất bổ sung chỉ tiêu",
+        "Biểu quyết 1: Thông qua Nghị quyết chi bộ tháng 12",
+        "Tán thành: 2/3 (66,7%)",
+        "Không tán thành: 1/3 (33,3%)",
+        "Kết quả: THÔNG QUA.",
+        "Hình thức: bỏ phiếu kín.",
+        "Kết quả: KHÔNG THÔNG QUA.",
+        "Đồng chí Trần Thị Bình bảo lưu ý kiến: Tôi bảo lưu ý kiến về chỉ tiêu",
+        "1 câu hỏi; 3/3 người tham gia trả lời.",
+        "Biên bản đã được thông qua, 3/3 đồng chí tán thành.",
+        "THƯ KÝ",
+        "CHỦ TRÌ",
+        "PHỤ LỤC: KẾT QUẢ BIỂU QUYẾT CÔNG KHAI",
+        "=Nguyễn Văn Tư: Tán thành",
+    ] {
+        // Lines may wrap: compare with whitespace collapsed.
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(needle), "the PDF lacks {needle:?}:\n{text}");
+    }
+    // Diacritics come out composed (NFC), never as loose combining marks,
+    // and the text is in the embedded font.
+    assert!(
+        !text.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)),
+        "combining marks in the PDF text"
+    );
+    let fonts = poppler("pdffonts", &path);
+    assert!(fonts.contains("DejaVuSerif"), "{fonts}");
+
+    page.goto(&server.url(&format!("/host/meetings/{plain}/minutes")))
+        .await;
+    page.wait_for_text("#doc", "BIÊN BẢN CUỘC HỌP").await;
+    let doc = page.text("#doc").await;
+    assert!(!doc.contains("ĐẢNG CỘNG SẢN"), "{doc}");
+    assert!(doc.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{doc}");
+}
