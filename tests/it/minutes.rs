@@ -617,3 +617,76 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
     assert!(!doc.contains("ĐẢNG CỘNG SẢN"), "{doc}");
     assert!(doc.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{doc}");
 }
+
+#[tokio::test]
+async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation() {
+    use crate::browser::Browser;
+    let server = TestServer::start().await;
+    let ended = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &ended).await;
+    let _m = Client::member(&server, &ended, "Lan").await;
+    end(&mut host).await;
+    let waiting = server.create_meeting("alltypes").await;
+
+    let browser = Browser::launch().await;
+    let page = browser
+        .open(&server.url(&format!("/host#secret={SECRET}")))
+        .await;
+    let row = page
+        .wait_for_text(
+            &format!("#archive-list li[data-pin='{ended}']"),
+            "Đã kết thúc",
+        )
+        .await;
+    assert!(row.contains("1 người tham gia"), "{row}");
+    page.wait_for_text(
+        &format!("#archive-list li[data-pin='{waiting}']"),
+        "Đang chờ",
+    )
+    .await;
+    // Only an ended meeting offers deletion; the minutes open read-only.
+    let buttons = page
+        .eval(&format!(
+            "return [...document.querySelectorAll(\"#archive-list li[data-pin='{waiting}'] .ar-delete\")].length;"
+        ))
+        .await;
+    assert_eq!(buttons, 0);
+    let href = page
+        .eval(&format!(
+            "return document.querySelector(\"#archive-list li[data-pin='{ended}'] a\").getAttribute('href');"
+        ))
+        .await;
+    assert_eq!(href, format!("/host/meetings/{ended}/minutes"));
+
+    // The confirmation names the meeting; accepting deletes it everywhere.
+    page.eval("window.confirm = (m) => { window.asked = m; return true; }; return true;")
+        .await;
+    page.click(&format!("#archive-list li[data-pin='{ended}'] .ar-delete"))
+        .await;
+    page.wait_for_text("#archive-message", "Đã xoá").await;
+    let asked = page.eval("return window.asked;").await;
+    let asked = asked.as_str().unwrap();
+    assert!(
+        asked.contains(&ended) && asked.contains("Sinh hoạt chi bộ tháng 11"),
+        "{asked}"
+    );
+    let gone = page
+        .eval(&format!(
+            "return document.querySelector(\"#archive-list li[data-pin='{ended}']\") === null;"
+        ))
+        .await;
+    assert_eq!(gone, true);
+    let list: Value = get(&server, "/api/archive").await.json().await.unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["pin"] != ended.as_str())
+    );
+    assert_eq!(
+        get(&server, &format!("/api/meetings/{ended}/export.xlsx"))
+            .await
+            .status(),
+        404
+    );
+}
