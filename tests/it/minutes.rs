@@ -134,6 +134,29 @@ pub async fn scripted_meeting(server: &TestServer) -> (String, Client, Vec<Clien
     for (c, cid) in m.iter_mut().zip(&cids) {
         c.wait_ack(cid).await;
     }
+
+    // The evaluation: the sample form (five criteria of 20), every member
+    // scores; means 20, 19.33, 20, 18.67, 20: 98 points, three at full
+    // marks, so Khá.
+    host.command(json!({"type": "evaluation_open"}))
+        .await
+        .unwrap();
+    for (c, scores) in m.iter_mut().zip([
+        [20, 20, 20, 20, 20],
+        [20, 18, 20, 16, 20],
+        [20, 20, 20, 20, 20],
+    ]) {
+        c.wait("evaluation open", |v| {
+            v["type"] == "state" && v["evaluation"]["status"] == "open"
+        })
+        .await;
+        c.command(json!({"type": "evaluation_score", "scores": scores}))
+            .await
+            .unwrap();
+    }
+    host.command(json!({"type": "evaluation_close"}))
+        .await
+        .unwrap();
     (pin, host, m)
 }
 
@@ -319,6 +342,24 @@ async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
             );
         }
     }
+
+    let eval = book.worksheet_range("Đánh giá").unwrap();
+    assert_eq!(eval.height(), 8, "header, five criteria, total, band");
+    assert_eq!(cell(&eval, 1, 1), Data::Float(20.0));
+    assert_eq!(cell(&eval, 1, 2), Data::Float(20.0));
+    let Data::Float(second) = cell(&eval, 2, 2) else {
+        panic!("a mean is a number");
+    };
+    assert!((second - 19.3).abs() < 1e-9, "a mean, one decimal: {second}");
+    assert_eq!(cell(&eval, 6, 0), text("Tổng"));
+    let Data::Float(total) = cell(&eval, 6, 2) else {
+        panic!("the total is a number");
+    };
+    assert!((total - 98.0).abs() < 1e-9, "{total}");
+    assert_eq!(
+        (cell(&eval, 7, 0), cell(&eval, 7, 2)),
+        (text("Xếp loại"), text("Khá"))
+    );
 
     // CSV: UTF-8 with a BOM; the formula-like name is neutralised.
     let r = get(
@@ -591,6 +632,8 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
         "Kết quả: KHÔNG THÔNG QUA.",
         "Đồng chí Trần Thị Bình bảo lưu ý kiến: Tôi bảo lưu ý kiến về chỉ tiêu",
         "1 câu hỏi; 3/3 người tham gia trả lời.",
+        "Chấm điểm chất lượng sinh hoạt",
+        "Tổng: 98/100 điểm; xếp loại: Khá.",
         "Biên bản đã được thông qua, 3/3 đồng chí tán thành.",
         "THƯ KÝ",
         "CHỦ TRÌ",
