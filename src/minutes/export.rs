@@ -168,7 +168,8 @@ fn attendance(r: &Record) -> Vec<Vec<Cell>> {
         "Tình trạng",
         "Tổ",
         "Có mặt",
-        "Vắng có lý do"
+        "Vắng có lý do",
+        "Lý do vắng"
     ]];
     for e in &r.roster {
         rows.push(row![
@@ -177,7 +178,8 @@ fn attendance(r: &Record) -> Vec<Vec<Cell>> {
             e.status_vi,
             e.group.clone(),
             yes_no(e.present),
-            yes_no(!e.present && e.excused),
+            yes_no(!e.present && (e.excused || e.reason.is_some())),
+            e.reason.clone().filter(|_| !e.present),
         ]);
     }
     for g in &r.guests {

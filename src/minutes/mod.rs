@@ -46,7 +46,12 @@ pub struct Details {
     pub topic: String,
     /// Members who approved the minutes when read out; none until known.
     pub approved: Option<u32>,
+    /// Why roster members were absent: member code → reason.
+    pub reasons: std::collections::BTreeMap<String, String>,
 }
+
+/// Most absence reasons the details hold.
+pub const MAX_REASONS: usize = 2000;
 
 impl Details {
     /// Trims and checks every field; an error names the field.
@@ -68,6 +73,25 @@ impl Details {
                 return Err(format!("{name}: no control characters"));
             }
         }
+        if self.reasons.len() > MAX_REASONS {
+            return Err(format!("reasons: at most {MAX_REASONS}"));
+        }
+        let mut reasons = std::collections::BTreeMap::new();
+        for (code, reason) in std::mem::take(&mut self.reasons) {
+            let (code, reason) = (crate::text::collapse(&code), crate::text::collapse(&reason));
+            if code.chars().count() > 64 || reason.chars().count() > MAX_DETAIL_CHARS {
+                return Err(format!(
+                    "reasons: a member code has at most 64 characters, a reason {MAX_DETAIL_CHARS}"
+                ));
+            }
+            if code.chars().chain(reason.chars()).any(char::is_control) {
+                return Err("reasons: no control characters".into());
+            }
+            if !code.is_empty() && !reason.is_empty() {
+                reasons.insert(code, reason);
+            }
+        }
+        self.reasons = reasons;
         Ok(self)
     }
 }
@@ -93,6 +117,8 @@ pub struct RosterRow {
     pub present: bool,
     /// Absent with a reason approved by the host.
     pub excused: bool,
+    /// The reason of an absence, as the secretary wrote it.
+    pub reason: Option<String>,
 }
 
 /// Someone who joined.
@@ -228,6 +254,7 @@ pub fn build(loaded: &Loaded, info: &MeetingInfo, ended_at: Option<Millis>, now:
             group: r.entry.group.clone(),
             present: r.member.is_some_and(|m| s.is_present(m)),
             excused: r.excused,
+            reason: details.reasons.get(&r.entry.code).cloned(),
         })
         .collect();
     let members: Vec<MemberRow> = s

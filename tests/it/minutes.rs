@@ -350,7 +350,10 @@ async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
     let Data::Float(second) = cell(&eval, 2, 2) else {
         panic!("a mean is a number");
     };
-    assert!((second - 19.3).abs() < 1e-9, "a mean, one decimal: {second}");
+    assert!(
+        (second - 19.3).abs() < 1e-9,
+        "a mean, one decimal: {second}"
+    );
     assert_eq!(cell(&eval, 6, 0), text("Tổng"));
     let Data::Float(total) = cell(&eval, 6, 2) else {
         panic!("the total is a number");
@@ -588,7 +591,38 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
     .await;
     end(&mut host).await;
     // A meeting without an agenda is not a Party meeting: neutral words.
+    // It has a roster: three of five present, one absent excused.
     let plain = server.create_meeting("alltypes").await;
+    let r = server
+        .upload_roster(
+            &plain,
+            "Họ và tên;Mã đảng viên;Loại\n\
+             Nguyễn Văn An;DV01;Chính thức\n\
+             Trần Thị Bình;DV02;Chính thức\n\
+             Lê Văn Cường;DV03;Chính thức\n\
+             Phạm Thị Dung;DV04;Dự bị\n\
+             Hoàng Văn Em;DV05;Miễn sinh hoạt\n",
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut joined = Vec::new();
+    for e in server.roster(&plain).await {
+        let code = e["code"].as_str().unwrap();
+        if !["DV01", "DV02", "DV04"].contains(&code) {
+            continue;
+        }
+        let key = e["join_url"].as_str().unwrap().split("?k=").nth(1).unwrap();
+        let mut c = Client::connect(&server).await;
+        c.hello("member", &plain, json!({"key": key}))
+            .await
+            .unwrap();
+        joined.push(c);
+    }
+    let mut plain_host = Client::host(&server, &plain).await;
+    plain_host
+        .command(json!({"type": "excuse", "code": "DV03", "excused": true}))
+        .await
+        .unwrap();
 
     let browser = Browser::launch().await;
     let page = browser
@@ -658,7 +692,31 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
     page.wait_for_text("#doc", "BIÊN BẢN CUỘC HỌP").await;
     let doc = page.text("#doc").await;
     assert!(!doc.contains("ĐẢNG CỘNG SẢN"), "{doc}");
-    assert!(doc.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), "{doc}");
+    assert!(!doc.contains("đồng chí"), "{doc}");
+    for needle in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Bản tạm: cuộc họp đang diễn ra",
+        "Tổng số người được triệu tập: 5 (chính thức: 3; dự bị: 1; miễn công tác và sinh hoạt: 1).",
+        "Có mặt: 3 (chính thức: 2; dự bị: 1).",
+        "Vắng mặt có lý do (1): Lê Văn Cường.",
+        "Vắng mặt không có lý do (1): Hoàng Văn Em.",
+    ] {
+        assert!(doc.contains(needle), "the minutes lack {needle:?}:\n{doc}");
+    }
+    // The secretary writes why someone was absent; the minutes say it.
+    page.fill("#d-reason-DV03", "ốm").await;
+    page.fill("#d-reason-DV05", "đi công tác").await;
+    page.click("#details-save").await;
+    page.wait_for_text(
+        "#doc",
+        "Vắng mặt có lý do (2): Lê Văn Cường (ốm), Hoàng Văn Em (đi công tác).",
+    )
+    .await;
+    let j = export_json(&server, &plain).await;
+    assert_eq!(
+        j["details"]["reasons"],
+        json!({"DV03": "ốm", "DV05": "đi công tác"})
+    );
 }
 
 #[tokio::test]

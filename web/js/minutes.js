@@ -195,11 +195,12 @@ function attendance() {
   out.push(el('p', { text: P('mn.d.total', { n: rec.roster.length, detail: byStatus(rec.roster) }) }));
   out.push(el('p', { text: P('mn.d.present', { n: present.length, detail: byStatus(present) }) }));
   const absent = rec.roster.filter((r) => !r.present);
-  const excused = absent.filter((r) => r.excused);
-  const unexcused = absent.filter((r) => !r.excused);
+  const excused = absent.filter((r) => r.excused || r.reason);
+  const unexcused = absent.filter((r) => !r.excused && !r.reason);
   if (!absent.length) out.push(el('p', { text: D('mn.d.absentNone') }));
   if (excused.length) {
-    out.push(el('p', { text: D('mn.d.absentReason', { n: excused.length, names: excused.map((r) => r.name).join(', ') }) }));
+    const names = excused.map((r) => (r.reason ? D('mn.d.absentWith', { name: r.name, reason: r.reason }) : r.name));
+    out.push(el('p', { text: D('mn.d.absentReason', { n: excused.length, names: names.join(', ') }) }));
   }
   if (unexcused.length) {
     out.push(el('p', { text: D('mn.d.absentNoReason', { n: unexcused.length, names: unexcused.map((r) => r.name).join(', ') }) }));
@@ -370,6 +371,18 @@ function fillForm() {
     const v = rec.details[f];
     $(`#d-${f}`).value = v === null || v === undefined ? '' : String(v);
   }
+  // One reason per roster member absent (approved absences first).
+  const absent = rec.roster.filter((r) => !r.present).sort((a, b) => Number(b.excused) - Number(a.excused));
+  $('#d-reasons').hidden = !absent.length;
+  fill(
+    $('#d-reasons-list'),
+    absent.map((r) => el(
+      'div',
+      { class: 'field' },
+      el('label', { for: `d-reason-${r.code}`, text: t('mn.f.reason', { name: r.name }) }),
+      el('input', { id: `d-reason-${r.code}`, class: 'input d-reason', maxlength: 200, dataset: { code: r.code }, value: rec.details.reasons?.[r.code] || '' }),
+    )),
+  );
 }
 
 $('#details-form').addEventListener('submit', async (e) => {
@@ -379,6 +392,11 @@ $('#details-form').addEventListener('submit', async (e) => {
     const v = $(`#d-${f}`).value.trim();
     if (f === 'approved') details[f] = v === '' ? null : Math.max(0, Math.floor(Number(v)) || 0);
     else details[f] = v;
+  }
+  details.reasons = {};
+  for (const input of document.querySelectorAll('.d-reason')) {
+    const v = input.value.trim();
+    if (v) details.reasons[input.dataset.code] = v;
   }
   $('#details-status').textContent = '';
   let r;
