@@ -576,3 +576,24 @@ fn load_one(conn: &Connection, id: MeetingId, config: &str) -> Result<Loaded, St
         secret_counts,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deleted_meetings_pin_is_held_for_a_day() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(tmp.path()).unwrap();
+        assert!(!store.pin_in_use("482913").unwrap());
+        store.delete_meeting(7, "482913", now_ms()).unwrap();
+        assert!(store.pin_in_use("482913").unwrap(), "held after deletion");
+        assert!(!store.pin_in_use("482914").unwrap());
+        // Deleted more than a day ago: free again.
+        store
+            .delete_meeting(8, "111111", now_ms() - DELETED_PIN_HOLD_MS - 1000)
+            .unwrap();
+        assert!(!store.pin_in_use("111111").unwrap());
+        store.close();
+    }
+}

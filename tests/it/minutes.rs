@@ -745,6 +745,10 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
         "Đang chờ",
     )
     .await;
+    page.eval("document.querySelector('#archive').scrollIntoView(); return true;")
+        .await;
+    page.screenshot(&crate::browser::artifact_path("host-archive.png"))
+        .await;
     // Only an ended meeting offers deletion; the minutes open read-only.
     let buttons = page
         .eval(&format!(
