@@ -712,6 +712,7 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
         "Vắng mặt có lý do (2): Lê Văn Cường (ốm), Hoàng Văn Em (đi công tác).",
     )
     .await;
+    page.screenshot(&artifact_path("minutes-page.png")).await;
     let j = export_json(&server, &plain).await;
     assert_eq!(
         j["details"]["reasons"],
