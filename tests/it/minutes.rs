@@ -795,4 +795,18 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
             .status(),
         404
     );
+
+    // The console of an open meeting links to its minutes.
+    page.click(&format!("#meeting-list li[data-pin='{waiting}'] button"))
+        .await;
+    page.wait_for("#view-console #meeting-pin").await;
+    let wanted = format!("/host/meetings/{waiting}/minutes");
+    let href = page
+        .eval(&format!(
+            "for (let i = 0; i < 100; i++) {{ const h = document.querySelector('#open-minutes').getAttribute('href'); \
+             if (h === {wanted:?}) return h; await new Promise((r) => setTimeout(r, 50)); }} \
+             return document.querySelector('#open-minutes').getAttribute('href');"
+        ))
+        .await;
+    assert_eq!(href, wanted);
 }

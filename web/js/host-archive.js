@@ -3,8 +3,9 @@
 // opens read-only as its minutes page (results, minutes, exports); an ended
 // one can be deleted with all its data after a confirmation that names it.
 //
-// Kept apart from host.js: it only reads the host secret the console keeps
-// and refreshes when the first view shows or its list is refreshed.
+// Kept apart from host.js: it only reads the host secret and the open
+// meeting's PIN the console keeps, refreshes when the first view shows or
+// its list is refreshed, and points the console's "Biên bản" link.
 
 import { num, onLangChange, t } from '/assets/i18n.js';
 import { store } from '/assets/net.js';
@@ -121,10 +122,20 @@ function render() {
   );
 }
 
+// The console's "Biên bản" link follows the meeting open in it.
+const PIN_KEY = 'handsup:host:pin';
+const minutesLink = $('#open-minutes');
+function pointMinutes() {
+  const pin = store.get(PIN_KEY);
+  if (minutesLink && pin) minutesLink.href = `/host/meetings/${pin}/minutes`;
+}
+minutesLink?.addEventListener('click', pointMinutes);
+
 // Reload whenever the console's first view shows (after sign-in, or "other
 // meetings"), and with its own list's refresh.
 new MutationObserver(() => {
   if (document.body.dataset.view === 'setup') load();
+  if (document.body.dataset.view === 'console') pointMinutes();
 }).observe(document.body, { attributes: true, attributeFilter: ['data-view'] });
 $('#refresh')?.addEventListener('click', load);
 onLangChange(render);
