@@ -789,6 +789,15 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
             .iter()
             .all(|m| m["pin"] != ended.as_str())
     );
+    let running: Value = get(&server, "/api/meetings").await.json().await.unwrap();
+    assert!(
+        running
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["pin"] != ended.as_str()),
+        "gone from the console's list too"
+    );
     assert_eq!(
         get(&server, &format!("/api/meetings/{ended}/export.xlsx"))
             .await
