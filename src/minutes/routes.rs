@@ -260,7 +260,17 @@ pub async fn delete_meeting(
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    app.rooms.remove(&pin);
+    if let Some((_, room)) = app.rooms.remove(&pin) {
+        // Phones and pages still attached are told and let go.
+        let (tx, _rx) = tokio::sync::oneshot::channel();
+        let _ = room
+            .tx
+            .send(crate::room::RoomMsg::Api {
+                op: crate::room::ApiOp::Deleted,
+                reply: tx,
+            })
+            .await;
+    }
     tracing::info!(%pin, "meeting deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -586,6 +586,14 @@ impl Actor {
         reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
     ) {
         let result = match op {
+            ApiOp::Deleted => {
+                let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+                for &c in &conns {
+                    self.close(c, "deleted", "the host deleted this meeting");
+                }
+                let _ = reply.send(Ok(json!({"closed": conns.len()})));
+                return;
+            }
             ApiOp::Roster => {
                 let base = &self.info.join_url;
                 let rows: Vec<serde_json::Value> = self

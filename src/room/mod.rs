@@ -110,6 +110,9 @@ pub enum ApiOp {
     CreateMotions { specs: Vec<crate::vote::MotionSpec> },
     /// Sets the minutes' details (`Event::MinutesSet`); answered once durable.
     SetMinutes { details: crate::minutes::Details },
+    /// The meeting was deleted: every connection is closed (`bye` with
+    /// `deleted`), so the actor ends once the last one is gone.
+    Deleted,
 }
 
 /// A cheap, cloneable way to reach a room.

@@ -726,7 +726,7 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
     let server = TestServer::start().await;
     let ended = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &ended).await;
-    let _m = Client::member(&server, &ended, "Lan").await;
+    let mut lan = Client::member(&server, &ended, "Lan").await;
     end(&mut host).await;
     let waiting = server.create_meeting("alltypes").await;
 
@@ -770,6 +770,13 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
     page.click(&format!("#archive-list li[data-pin='{ended}'] .ar-delete"))
         .await;
     page.wait_for_text("#archive-message", "Đã xoá").await;
+    // A phone still on the deleted meeting is told and let go.
+    assert_eq!(lan.until_closed().await, (1000, "deleted".to_string()));
+    assert!(
+        lan.log
+            .iter()
+            .any(|f| f["type"] == "bye" && f["code"] == "deleted")
+    );
     let asked = page.eval("return window.asked;").await;
     let asked = asked.as_str().unwrap();
     assert!(
