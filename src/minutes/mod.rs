@@ -401,3 +401,37 @@ fn quiz_record(s: &mut MeetingState, rounds: &[Round]) -> Option<QuizRecord> {
         participants: participants.len() as u32,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_trimmed_and_checked_field_by_field() {
+        let d = Details {
+            cell: "  Chi bộ   khu phố 3 ".into(),
+            reasons: [
+                ("DV03".to_string(), " ốm ".to_string()),
+                ("DV05".to_string(), "  ".to_string()),
+            ]
+            .into(),
+            ..Details::default()
+        }
+        .clean()
+        .unwrap();
+        assert_eq!(d.cell, "Chi bộ khu phố 3");
+        assert_eq!(d.reasons.len(), 1, "empty reasons are dropped");
+        assert_eq!(d.reasons["DV03"], "ốm");
+
+        let long = Details {
+            place: "x".repeat(MAX_DETAIL_CHARS + 1),
+            ..Details::default()
+        };
+        assert!(long.clean().unwrap_err().starts_with("place"));
+        let control = Details {
+            chair: "An\u{7}".into(),
+            ..Details::default()
+        };
+        assert!(control.clean().unwrap_err().starts_with("chair"));
+    }
+}
