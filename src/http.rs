@@ -54,6 +54,28 @@ pub fn router(app: Arc<App>) -> Router {
             post(import_roster).get(get_roster),
         )
         .route("/api/meetings/{pin}/motions", post(import_motions))
+        // The meeting's record (src/minutes): exports, details, archive.
+        .route("/api/archive", get(crate::minutes::routes::archive))
+        .route(
+            "/api/meetings/{pin}",
+            axum::routing::delete(crate::minutes::routes::delete_meeting),
+        )
+        .route(
+            "/api/meetings/{pin}/minutes",
+            axum::routing::put(crate::minutes::routes::set_minutes),
+        )
+        .route(
+            "/api/meetings/{pin}/export.json",
+            get(crate::minutes::routes::export_json),
+        )
+        .route(
+            "/api/meetings/{pin}/export.xlsx",
+            get(crate::minutes::routes::export_xlsx),
+        )
+        .route(
+            "/api/meetings/{pin}/export/{file}",
+            get(crate::minutes::routes::export_csv),
+        )
         .route_layer(middleware::from_fn_with_state(app.clone(), host_only));
     Router::new()
         .route("/", get(|| async { page("index.html") }))
@@ -66,6 +88,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/banks", get(banks))
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
+        // The meeting's record (src/minutes): the print page (its data comes
+        // from the host routes above).
+        .route(
+            "/host/meetings/{pin}/minutes",
+            get(|| async { page("minutes.html") }),
+        )
         .fallback(|| async { not_found_page(None) })
         .layer(middleware::from_fn(security_headers))
         .with_state(app)
@@ -106,7 +134,7 @@ async fn host_only(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
 }
 
 /// Reads a request body of at most `max` bytes within the body timeout.
-async fn read_body(
+pub(crate) async fn read_body(
     app: &App,
     headers: &HeaderMap,
     body: Body,
@@ -250,7 +278,7 @@ impl From<CreateError> for ApiError {
     }
 }
 
-fn require_host(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_host(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     let given = crate::auth::bearer(
         headers
             .get(header::AUTHORIZATION)

@@ -46,6 +46,7 @@ pub mod fuzzing;
 pub mod guard;
 pub mod http;
 pub mod meeting;
+pub mod minutes;
 pub mod protocol;
 pub mod qr;
 pub mod quiz;

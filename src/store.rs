@@ -31,7 +31,8 @@ pub const DB_FILE: &str = "handsup.db";
 const MAX_BATCH: usize = 20_000;
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE meetings (
         id INTEGER PRIMARY KEY,
         pin TEXT NOT NULL,
@@ -53,7 +54,18 @@ const MIGRATIONS: &[&str] = &["
         count INTEGER NOT NULL,
         PRIMARY KEY (meeting, motion, option)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    -- PINs of deleted meetings, kept from reuse for a day.
+    CREATE TABLE deleted_pins (
+        pin TEXT PRIMARY KEY,
+        deleted_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
+];
+
+/// How long a deleted meeting's PIN is not handed out again.
+pub const DELETED_PIN_HOLD_MS: Millis = 24 * 60 * 60 * 1000;
 
 /// How far a meeting's events are durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,6 +129,16 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// A stored meeting as the archive lists it.
+#[derive(Clone, Debug)]
+pub struct StoredMeeting {
+    pub id: MeetingId,
+    pub pin: String,
+    pub title: String,
+    pub created_at: Millis,
+    pub ended_at: Option<Millis>,
+}
+
 /// What rooms and the HTTP layer need from storage.
 pub trait Store: Send + Sync + 'static {
     /// Queues a write; never blocks on the disk.
@@ -131,6 +153,24 @@ pub trait Store: Send + Sync + 'static {
     fn pin_in_use(&self, pin: &str) -> Result<bool, StoreError>;
     /// Commits everything queued and stops the writer.
     fn close(&self);
+    /// Every stored meeting, ended or not, newest first.
+    fn meetings(&self) -> Result<Vec<StoredMeeting>, StoreError>;
+    /// The newest meeting with this PIN, ended or not, with its events
+    /// (committed so far) and secret counts; with `ended_at`.
+    fn load_meeting(&self, pin: &str) -> Result<Option<(Loaded, Option<Millis>)>, StoreError>;
+    /// Appends one event to an ended meeting no room runs (the minutes'
+    /// details set after a restart): the next sequence number, in one
+    /// transaction of its own.
+    fn append_ended(&self, meeting: MeetingId, env: &Envelope) -> Result<u64, StoreError>;
+    /// Deletes a meeting and all its data, and holds its PIN for a day.
+    fn delete_meeting(&self, meeting: MeetingId, pin: &str, at: Millis) -> Result<(), StoreError>;
+}
+
+fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or_default()
 }
 
 /// The embedded SQLite store.
@@ -386,40 +426,7 @@ impl Store for SqliteStore {
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
         for (id, config) in meetings {
-            let config: MeetingConfig = serde_json::from_str(&config).map_err(|e| {
-                StoreError::Open(format!("meeting {id}: unreadable configuration ({e})"))
-            })?;
-            let mut ev = conn
-                .prepare_cached("SELECT seq, body FROM events WHERE meeting = ?1 ORDER BY seq")?;
-            let events = ev
-                .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-                .map(|row| {
-                    let (seq, body) = row?;
-                    serde_json::from_str::<Envelope>(&body).map_err(|e| {
-                        StoreError::Open(format!(
-                            "meeting {id}, event {seq}: unreadable ({e}); it may come from a newer Handsup"
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut sc = conn.prepare_cached(
-                "SELECT motion, option, count FROM secret_counts WHERE meeting = ?1",
-            )?;
-            let secret_counts = sc
-                .query_map([id], |r| {
-                    Ok((
-                        r.get::<_, u32>(0)?,
-                        r.get::<_, u32>(1)?,
-                        r.get::<_, i64>(2)? as u64,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            out.push(Loaded {
-                id,
-                config,
-                events,
-                secret_counts,
-            });
+            out.push(load_one(&conn, id, &config)?);
         }
         Ok(out)
     }
@@ -437,12 +444,93 @@ impl Store for SqliteStore {
         let conn = self.reader()?;
         Ok(conn
             .query_row(
-                "SELECT 1 FROM meetings WHERE pin = ?1 AND ended_at IS NULL",
-                [pin],
+                "SELECT 1 FROM meetings WHERE pin = ?1 AND ended_at IS NULL
+                 UNION ALL SELECT 1 FROM deleted_pins WHERE pin = ?1 AND deleted_at > ?2",
+                params![pin, now_ms().saturating_sub(DELETED_PIN_HOLD_MS) as i64],
                 |_| Ok(()),
             )
             .optional()?
             .is_some())
+    }
+
+    fn meetings(&self) -> Result<Vec<StoredMeeting>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(
+            "SELECT id, pin, json_extract(config, '$.title'), created_at, ended_at
+             FROM meetings ORDER BY created_at DESC, id DESC",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(StoredMeeting {
+                    id: r.get(0)?,
+                    pin: r.get(1)?,
+                    title: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    created_at: r.get::<_, i64>(3)? as Millis,
+                    ended_at: r.get::<_, Option<i64>>(4)?.map(|t| t as Millis),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn load_meeting(&self, pin: &str) -> Result<Option<(Loaded, Option<Millis>)>, StoreError> {
+        let conn = self.reader()?;
+        let row = conn
+            .query_row(
+                "SELECT id, config, ended_at FROM meetings WHERE pin = ?1 ORDER BY id DESC LIMIT 1",
+                [pin],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, config, ended_at)) = row else {
+            return Ok(None);
+        };
+        let loaded = load_one(&conn, id, &config)?;
+        Ok(Some((loaded, ended_at.map(|t| t as Millis))))
+    }
+
+    fn append_ended(&self, meeting: MeetingId, env: &Envelope) -> Result<u64, StoreError> {
+        let mut conn = self.reader()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let last: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) FROM events WHERE meeting = ?1",
+            [meeting],
+            |r| r.get(0),
+        )?;
+        let mut env = env.clone();
+        env.seq = last as u64 + 1;
+        let body = serde_json::to_string(&env).expect("events serialise");
+        tx.execute(
+            "INSERT INTO events (meeting, seq, body) VALUES (?1, ?2, ?3)",
+            params![meeting, env.seq as i64, body],
+        )?;
+        tx.commit()?;
+        Ok(env.seq)
+    }
+
+    fn delete_meeting(&self, meeting: MeetingId, pin: &str, at: Millis) -> Result<(), StoreError> {
+        let mut conn = self.reader()?;
+        // Overwrite what is deleted, as the writer does.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM events WHERE meeting = ?1", [meeting])?;
+        tx.execute("DELETE FROM secret_counts WHERE meeting = ?1", [meeting])?;
+        tx.execute("DELETE FROM meetings WHERE id = ?1", [meeting])?;
+        tx.execute(
+            "INSERT INTO deleted_pins (pin, deleted_at) VALUES (?1, ?2)
+             ON CONFLICT (pin) DO UPDATE SET deleted_at = ?2",
+            params![pin, at as i64],
+        )?;
+        tx.commit()?;
+        // Nor does the log keep the deleted pages.
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
     }
 
     fn close(&self) {
@@ -450,5 +538,62 @@ impl Store for SqliteStore {
         if let Some(h) = self.writer.lock().expect("writer lock").take() {
             let _ = h.join();
         }
+    }
+}
+
+/// One meeting's configuration, events and secret counts.
+fn load_one(conn: &Connection, id: MeetingId, config: &str) -> Result<Loaded, StoreError> {
+    let config: MeetingConfig = serde_json::from_str(config)
+        .map_err(|e| StoreError::Open(format!("meeting {id}: unreadable configuration ({e})")))?;
+    let mut ev =
+        conn.prepare_cached("SELECT seq, body FROM events WHERE meeting = ?1 ORDER BY seq")?;
+    let events = ev
+        .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .map(|row| {
+            let (seq, body) = row?;
+            serde_json::from_str::<Envelope>(&body).map_err(|e| {
+                StoreError::Open(format!(
+                    "meeting {id}, event {seq}: unreadable ({e}); it may come from a newer Handsup"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sc =
+        conn.prepare_cached("SELECT motion, option, count FROM secret_counts WHERE meeting = ?1")?;
+    let secret_counts = sc
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Loaded {
+        id,
+        config,
+        events,
+        secret_counts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deleted_meetings_pin_is_held_for_a_day() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(tmp.path()).unwrap();
+        assert!(!store.pin_in_use("482913").unwrap());
+        store.delete_meeting(7, "482913", now_ms()).unwrap();
+        assert!(store.pin_in_use("482913").unwrap(), "held after deletion");
+        assert!(!store.pin_in_use("482914").unwrap());
+        // Deleted more than a day ago: free again.
+        store
+            .delete_meeting(8, "111111", now_ms() - DELETED_PIN_HOLD_MS - 1000)
+            .unwrap();
+        assert!(!store.pin_in_use("111111").unwrap());
+        store.close();
     }
 }

@@ -607,6 +607,14 @@ impl Actor {
         reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
     ) {
         let result = match op {
+            ApiOp::Deleted => {
+                let conns: Vec<ConnId> = self.peers.keys().copied().collect();
+                for &c in &conns {
+                    self.close(c, "deleted", "the host deleted this meeting");
+                }
+                let _ = reply.send(Ok(json!({"closed": conns.len()})));
+                return;
+            }
             ApiOp::Roster => {
                 let base = &self.info.join_url;
                 let rows: Vec<serde_json::Value> = self
@@ -664,6 +672,9 @@ impl Actor {
                 }
                 last.map(|seq| (seq, json!({"created": ids})))
             }
+            ApiOp::SetMinutes { details } => self
+                .emit(By::Host, None, Event::MinutesSet { details })
+                .map(|seq| (seq, json!({"saved": true}))),
         };
         match result {
             Ok((seq, value)) => self.after(seq, After::Reply { reply, value }),

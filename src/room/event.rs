@@ -169,6 +169,11 @@ pub enum Event {
     },
     /// Agenda, opinions and evaluation (`room::meeting`).
     Meeting(super::meeting::MeetingEvent),
+    /// The minutes' details (organisations, place, chair, secretary),
+    /// set before printing; accepted after the meeting ended too.
+    MinutesSet {
+        details: crate::minutes::Details,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

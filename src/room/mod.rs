@@ -114,6 +114,11 @@ pub enum ApiOp {
     Roster,
     /// Draft motions from a file.
     CreateMotions { specs: Vec<crate::vote::MotionSpec> },
+    /// Sets the minutes' details (`Event::MinutesSet`); answered once durable.
+    SetMinutes { details: crate::minutes::Details },
+    /// The meeting was deleted: every connection is closed (`bye` with
+    /// `deleted`), so the actor ends once the last one is gone.
+    Deleted,
 }
 
 /// A cheap, cloneable way to reach a room.
@@ -714,6 +719,7 @@ impl Actor {
             | Event::Reserved { .. } => d.state = true,
             Event::BallotsSealed { .. } => {}
             Event::Meeting(e) => meeting::mark(d, e),
+            Event::MinutesSet { .. } => {}
         }
     }
 

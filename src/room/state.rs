@@ -268,7 +268,7 @@ impl MeetingState {
 
     /// Validates and applies one event; on refusal nothing changes.
     pub fn apply(&mut self, env: &Envelope) -> Result<(), Refusal> {
-        if self.ended {
+        if self.ended && !matches!(env.event, Event::MinutesSet { .. }) {
             return Err(Refusal::new(
                 ErrorCode::MeetingEnded,
                 "this meeting has ended",
@@ -372,6 +372,8 @@ impl MeetingState {
                 self.members[*member as usize - 1].token_hash = token_hash.clone();
             }
             Event::Meeting(e) => self.apply_meeting(e, at)?,
+            // Read by `crate::minutes` from the events; the room keeps nothing.
+            Event::MinutesSet { .. } => {}
             other => self.apply_voting(other, at)?,
         }
         if let Some(cid) = &env.cid {

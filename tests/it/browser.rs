@@ -523,6 +523,28 @@ impl Page {
         }
     }
 
+    /// Prints the page to PDF (WebDriver "Print Page": Chromium's own
+    /// print-to-PDF) on A4, with the page's own `@page` margins.
+    pub async fn print_pdf(&self) -> Vec<u8> {
+        use fantoccini::wd::{PrintConfiguration, PrintMargins, PrintSize};
+        let config = PrintConfiguration::builder()
+            .size(PrintSize::A4)
+            .margins(PrintMargins {
+                top: 0.0,
+                bottom: 0.0,
+                left: 0.0,
+                right: 0.0,
+            })
+            .build()
+            .expect("a valid print configuration");
+        let _focus = self.focus().await;
+        self.inner
+            .client
+            .print(config)
+            .await
+            .unwrap_or_else(|e| panic!("print failed: {e}"))
+    }
+
     /// Saves a PNG of the viewport, creating parent directories.
     pub async fn screenshot(&self, path: &Path) {
         let png = {

@@ -152,14 +152,19 @@ async fn the_host_secret_is_checked_before_the_body_is_read() {
     let server = TestServer::start().await;
     let pin = server.create_meeting("alltypes").await;
     // 10 MB announced, none sent: the answer comes without waiting for it.
-    for path in [
-        format!("/api/meetings/{pin}/roster"),
-        format!("/api/meetings/{pin}/motions"),
-        "/api/meetings".to_string(),
+    for (method, path) in [
+        ("POST", format!("/api/meetings/{pin}/roster")),
+        ("POST", format!("/api/meetings/{pin}/motions")),
+        ("POST", "/api/meetings".to_string()),
+        ("PUT", format!("/api/meetings/{pin}/minutes")),
+        ("DELETE", format!("/api/meetings/{pin}")),
+        ("GET", format!("/api/meetings/{pin}/export.json")),
+        ("GET", "/api/archive".to_string()),
     ] {
-        let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
+        let head =
+            format!("{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n");
         let resp = raw(server.addr, &head).await;
-        assert!(resp.starts_with("HTTP/1.1 401"), "{path}: {resp}");
+        assert!(resp.starts_with("HTTP/1.1 401"), "{method} {path}: {resp}");
     }
 }
 

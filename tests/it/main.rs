@@ -29,6 +29,8 @@ mod load;
 mod meeting;
 /// Opinions on the pages in real browsers: phones, host console, projector.
 mod meeting_pages;
+/// The meeting's record: exports, minutes details, archive, deletion.
+mod minutes;
 /// The pages in a real browser: member, projector, host.
 mod pages;
 /// A whole meeting over the websocket: join, every question type, podium.
