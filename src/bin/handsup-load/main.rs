@@ -14,6 +14,7 @@
 mod baseline;
 mod client;
 mod procfs;
+mod soak;
 mod stats;
 mod storm;
 
@@ -75,9 +76,14 @@ struct Args {
     /// What to measure: `calm` (join, answer, vote, against --url), or a
     /// storm the generator causes on a server it runs itself (--server-bin):
     /// `restart` (SIGKILL and restart with every phone connected) or `blip`
-    /// (30% of the phones off the network for 5 s during a vote).
+    /// (30% of the phones off the network for 5 s during a vote), or `soak`
+    /// (a two-hour meeting in --soak-minutes: 40 questions, 20 motions,
+    /// phones joining and dropping throughout; memory and files must stay flat).
     #[arg(long, value_enum, default_value_t = Scenario::Calm)]
     scenario: Scenario,
+    /// How long the soak scenario's two-hour meeting lasts, in minutes.
+    #[arg(long, default_value_t = 10)]
+    soak_minutes: u64,
     /// The handsup binary the storm scenarios start (and kill) themselves.
     #[arg(long, default_value = "target/release/handsup")]
     server_bin: std::path::PathBuf,
@@ -88,6 +94,7 @@ enum Scenario {
     Calm,
     Restart,
     Blip,
+    Soak,
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,10 +144,10 @@ fn main() -> anyhow::Result<()> {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     let storm = match args.scenario {
         Scenario::Calm => return runtime.block_on(run(args)),
-        Scenario::Restart => storm::Storm::Restart,
+        Scenario::Restart | Scenario::Soak => storm::Storm::Restart,
         Scenario::Blip => storm::Storm::Blip,
     };
-    runtime.block_on(storm::run(storm::Plan {
+    let plan = storm::Plan {
         storm,
         members: args.members,
         meetings: args.meetings,
@@ -149,7 +156,11 @@ fn main() -> anyhow::Result<()> {
         timeout: Duration::from_secs(args.timeout),
         connect_parallel: args.connect_parallel,
         json: args.json,
-    }))
+    };
+    if args.scenario == Scenario::Soak {
+        return runtime.block_on(soak::run(plan, args.soak_minutes));
+    }
+    runtime.block_on(storm::run(plan))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

@@ -53,10 +53,10 @@ pub struct Plan {
 }
 
 /// A fresh directory for the server's data, removed at the end.
-struct WorkDir(PathBuf);
+pub(crate) struct WorkDir(pub(crate) PathBuf);
 
 impl WorkDir {
-    fn new() -> anyhow::Result<WorkDir> {
+    pub(crate) fn new() -> anyhow::Result<WorkDir> {
         let dir =
             std::env::temp_dir().join(format!("handsup-load-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir)
@@ -72,20 +72,37 @@ impl Drop for WorkDir {
 }
 
 /// A server the generator started and may kill.
-struct Server {
+pub(crate) struct Server {
     child: std::process::Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Server {
     /// Starts `bin serve` on `port` (0: any) and waits for "Listening on".
-    fn start(bin: &Path, data: &Path, port: u16, secret: &str) -> anyhow::Result<Server> {
+    pub(crate) fn start(
+        bin: &Path,
+        data: &Path,
+        port: u16,
+        secret: &str,
+    ) -> anyhow::Result<Server> {
+        Self::start_with(bin, data, port, secret, &[])
+    }
+
+    /// `start` with more command-line arguments (e.g. `--banks DIR`).
+    pub(crate) fn start_with(
+        bin: &Path,
+        data: &Path,
+        port: u16,
+        secret: &str,
+        extra: &[&std::ffi::OsStr],
+    ) -> anyhow::Result<Server> {
         use std::io::BufRead;
         let log = std::fs::File::create(data.with_extension("log"))?;
         let mut child = std::process::Command::new(bin)
             .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
             .arg("--data")
             .arg(data)
+            .args(extra)
             .env("HANDSUP_HOST_SECRET", secret)
             .stdout(std::process::Stdio::piped())
             .stderr(log)
@@ -117,7 +134,7 @@ impl Server {
         }
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
@@ -136,7 +153,7 @@ impl Drop for Server {
 
 /// What a phone tells the coordinator.
 #[derive(Debug)]
-enum Ev {
+pub(crate) enum Ev {
     Joined,
     /// Welcomed again after a drop.
     Back {
@@ -144,8 +161,6 @@ enum Ev {
     },
     AnswerAck,
     VoteAck {
-        /// Kept for per-motion checks (the soak's many motions).
-        #[allow(dead_code)]
         motion: u64,
         sent: Instant,
         at: Instant,
@@ -153,17 +168,17 @@ enum Ev {
     Failed(String),
 }
 
-struct Phone {
-    index: usize,
-    pin: String,
-    addr: SocketAddr,
-    events: mpsc::UnboundedSender<(usize, Ev)>,
-    stop: CancellationToken,
+pub(crate) struct Phone {
+    pub(crate) index: usize,
+    pub(crate) pin: String,
+    pub(crate) addr: SocketAddr,
+    pub(crate) events: mpsc::UnboundedSender<(usize, Ev)>,
+    pub(crate) stop: CancellationToken,
     /// Counts drops; at drop `k` the phones `drops(index, k)` picks go off
     /// the network for the drop's length.
-    blip: watch::Receiver<u32>,
-    drops: fn(usize, u32) -> bool,
-    connecting: Arc<tokio::sync::Semaphore>,
+    pub(crate) blip: watch::Receiver<u32>,
+    pub(crate) drops: fn(usize, u32) -> bool,
+    pub(crate) connecting: Arc<tokio::sync::Semaphore>,
 }
 
 /// A small xorshift generator for the backoff's jitter.
@@ -203,7 +218,7 @@ struct Memory {
 }
 
 impl Phone {
-    async fn run(mut self) {
+    pub(crate) async fn run(mut self) {
         let i = self.index;
         let token = uuid::Uuid::new_v4().simple().to_string();
         let mut jitter =
@@ -366,25 +381,28 @@ impl Phone {
 
 /// Everything phones reported so far.
 #[derive(Default)]
-struct Seen {
-    joined: usize,
-    answers: usize,
-    votes: usize,
+pub(crate) struct Seen {
+    pub(crate) joined: usize,
+    pub(crate) answers: usize,
+    pub(crate) votes: usize,
+    /// Acknowledged votes per motion.
+    pub(crate) votes_by_motion: HashMap<u64, u64>,
     /// Welcomes after a drop, with when.
-    back: Vec<Instant>,
-    vote_ack: Samples,
-    last_vote_ack: Option<Instant>,
-    failures: Vec<String>,
+    pub(crate) back: Vec<Instant>,
+    pub(crate) vote_ack: Samples,
+    pub(crate) last_vote_ack: Option<Instant>,
+    pub(crate) failures: Vec<String>,
 }
 
 impl Seen {
-    fn take(&mut self, (i, e): (usize, Ev)) {
+    pub(crate) fn take(&mut self, (i, e): (usize, Ev)) {
         match e {
             Ev::Joined => self.joined += 1,
             Ev::Back { at } => self.back.push(at),
             Ev::AnswerAck => self.answers += 1,
-            Ev::VoteAck { sent, at, .. } => {
+            Ev::VoteAck { motion, sent, at } => {
                 self.votes += 1;
+                *self.votes_by_motion.entry(motion).or_default() += 1;
                 self.vote_ack.push(at.duration_since(sent));
                 self.last_vote_ack = Some(self.last_vote_ack.map_or(at, |l| l.max(at)));
             }
@@ -399,7 +417,7 @@ impl Seen {
 
 /// Reads phone events until `done` holds, or fails naming `what` when the
 /// step's time is up (never hangs).
-async fn wait_for(
+pub(crate) async fn wait_for(
     rx: &mut mpsc::UnboundedReceiver<(usize, Ev)>,
     seen: &mut Seen,
     limit: Duration,
