@@ -100,7 +100,7 @@ pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
                     events: tx.clone(),
                     stop: stop.clone(),
                     blip: churn_rx.clone(),
-                    drops: |i, k| (i + k as usize) % 20 == 0,
+                    drops: |i, k| (i + k as usize).is_multiple_of(20),
                     connecting: connecting.clone(),
                 }
                 .run(),
