@@ -57,6 +57,11 @@ impl From<VoteError> for Refusal {
     }
 }
 
+/// A vote refused because of who the member is; `params.problem` names why.
+pub(crate) fn not_eligible(why: NotEligible) -> Refusal {
+    Refusal::new(ErrorCode::NotEligible, why.message()).with_params(json!({"problem": why.key()}))
+}
+
 fn no_entry(code: &str) -> Refusal {
     Refusal::new(
         ErrorCode::UnknownRosterEntry,
@@ -238,8 +243,7 @@ impl MeetingState {
     }
 
     fn eligible_voter(&self, member: MemberId) -> Result<(), Refusal> {
-        self.may_vote(member)
-            .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))
+        self.may_vote(member).map_err(not_eligible)
     }
 
     /// A vote of an eligible member, on a motion put to the right kind of ballot.

@@ -89,8 +89,9 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
         "bad_token"
     );
 
-    // Attendance as the chair reads it: 3 official + 1 probationary + 1 exempt
-    // convened; the exempt member is absent, so not counted among eligible.
+    // Attendance as the chair reads it: 3 official + 1 probationary convened;
+    // the exempt member is absent, so neither convened nor absent
+    // (RULES.md:125), and not counted among eligible.
     // Wait for the whole figure: the three roster members and the guest
     // (a frame showing "3 present" may precede the guest's count).
     let live = screen
@@ -103,9 +104,16 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
         (
             a["convened"].as_u64(),
             a["absent"].as_u64(),
+            a["unexcused"].as_u64(),
             a["guests"].as_u64()
         ),
-        (Some(5), Some(2), Some(1))
+        (Some(4), Some(1), Some(1), Some(1))
+    );
+    assert_eq!(a["rate"], 75.0);
+    let exempt = &a["by_status"][2];
+    assert_eq!(
+        (&exempt["status"], &exempt["listed"], &exempt["absent"]),
+        (&json!("exempt"), &json!(1), &json!(0))
     );
     assert_eq!(
         (

@@ -6,11 +6,11 @@
 // `ctx` gives the current frames (`st`, `live`, `members`, `roster`), the
 // websocket command sender, the HTTP helper and the confirmation dialog.
 
-import { errorText, num, problemText, t } from '/assets/i18n.js';
+import { errorText, num, pct, problemText, t } from '/assets/i18n.js';
 import { $, busy, el, fill } from '/assets/js/ui.js';
 
 /** Roster statuses, in the order they are offered (docs/PROTOCOL.md). */
-export const STATUSES = ['official', 'probationary', 'exempt', 'suspended', 'attached'];
+export const STATUSES = ['official', 'probationary', 'exempt', 'suspended', 'attached', 'visiting'];
 
 export function createRoster(ctx) {
   /** The member code being edited, or null when adding. */
@@ -176,6 +176,8 @@ export function createRoster(ctx) {
     set('#att-present', a ? a.present : 0);
     set('#att-absent', a ? a.absent : 0);
     set('#att-excused', a ? a.excused : 0);
+    set('#att-unexcused', a ? a.unexcused : 0);
+    $('#att-rate').textContent = pct(a ? a.rate : 0);
     $('#att-eligible').textContent = a ? `${num(a.eligible_present)}/${num(a.eligible_convened)}` : '0';
     set('#att-guests', a ? a.guests : 0);
     const line = $('#att-by-status');
@@ -183,9 +185,16 @@ export function createRoster(ctx) {
       line.textContent = t('h.att.noRoster');
       return;
     }
+    // Official and probationary members are convened (and may be absent);
+    // every other status is on its own line, never counted absent.
     line.textContent = (a.by_status || [])
-      .filter((r) => r.convened > 0)
-      .map((r) => t('h.att.byStatus', { status: t(`st.${r.status}`), present: num(r.present), convened: num(r.convened) }))
+      .filter((r) => r.listed > 0)
+      .map((r) => {
+        const status = t(`st.${r.status}`);
+        return ['official', 'probationary'].includes(r.status)
+          ? t('h.att.byStatus', { status, present: num(r.present), convened: num(r.listed) })
+          : t('h.att.byStatusOnly', { status, present: num(r.present), listed: num(r.listed) });
+      })
       .join(' · ');
   }
 

@@ -187,20 +187,25 @@ function renderAttendance() {
   fill(
     $('#att-rows'),
     (a.by_status || [])
-      .filter((r) => r.convened > 0)
-      .map((r) =>
-        el(
+      .filter((r) => r.listed > 0)
+      .map((r) => {
+        // Only official and probationary members can be absent; the other
+        // statuses are on their own line and never counted absent.
+        const convened = ['official', 'probationary'].includes(r.status);
+        return el(
           'tr',
           { dataset: { status: r.status || 'guest' } },
           el('th', { scope: 'row', text: t(`st.${r.status || 'guest'}`) }),
-          el('td', { text: num(r.convened) }),
+          el('td', { text: num(r.listed) }),
           el('td', { class: 'p', text: num(r.present) }),
-          el('td', { text: num(r.convened - r.present) }),
-        ),
-      ),
+          el('td', { text: convened ? num(r.absent) : t('s.att.notCounted') }),
+        );
+      }),
   );
   const facts = [t('s.att.eligible', { present: num(a.eligible_present), convened: num(a.eligible_convened) })];
+  facts.push(t('s.att.rate', { pct: pct(a.rate) }));
   if (a.excused) facts.push(t('s.att.excused', { n: num(a.excused) }));
+  if (a.unexcused) facts.push(t('s.att.unexcused', { n: num(a.unexcused) }));
   if (a.guests) facts.push(t('s.att.guests', { n: num(a.guests) }));
   fill($('#att-facts'), facts.map((f) => el('span', { text: f })));
 }
