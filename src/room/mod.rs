@@ -432,6 +432,9 @@ impl Actor {
             self.fail_pending();
             return;
         }
+        // Before the acks: `GET /api/meetings` right after an ack (an ended
+        // meeting) must already see it, not a tick later.
+        self.publish_summary();
         while self.pending.front().is_some_and(|p| p.0 <= c.seq) {
             let (_, a) = self.pending.pop_front().expect("checked");
             self.run_after(a);
