@@ -382,6 +382,20 @@ impl Actor {
                 };
                 self.emit(by, c, event)
             }
+            ClientMsg::Mark { code, present, .. } => {
+                let event = Event::MarkedPresent {
+                    code: code.clone(),
+                    present: *present,
+                };
+                self.emit(by, c, event)
+            }
+            ClientMsg::HandCount { motion, counts, .. } => {
+                let event = Event::HandCounted {
+                    motion: *motion,
+                    counts: counts.clone(),
+                };
+                self.emit(by, c, event)
+            }
             ClientMsg::Assign { member, code, .. } => {
                 let event = Event::Assigned {
                     member: *member,

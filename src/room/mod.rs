@@ -693,6 +693,8 @@ impl Actor {
             | Event::RosterEdited { .. }
             | Event::RosterRemoved { .. }
             | Event::Excused { .. }
+            | Event::MarkedPresent { .. }
+            | Event::HandCounted { .. }
             | Event::Assigned { .. }
             | Event::Approved { .. }
             | Event::SettingsChanged { .. }

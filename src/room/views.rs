@@ -234,6 +234,11 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
         live_tally: m.spec.live_tally,
         changes_allowed: m.spec.changes_allowed,
         show_voters: m.spec.show_voters,
+        // Shown whenever counts are: after the close, to the host, or live
+        // on an open ballot with a live tally.
+        hand_counts: m.hand.clone().filter(|_| {
+            m.result.is_some() || host || (m.spec.ballot == Ballot::Open && m.spec.live_tally)
+        }),
         result,
         voters,
         reservations: host.then(|| {
@@ -307,7 +312,8 @@ pub fn roster_rows(s: &MeetingState) -> Vec<RosterRowView> {
             status: r.entry.status,
             group: r.entry.group.clone(),
             excused: r.excused,
-            present: r.member.is_some_and(|m| s.is_present(m)),
+            present: r.by_hand || r.member.is_some_and(|m| s.is_present(m)),
+            by_hand: r.by_hand,
             member: r.member.filter(|&m| s.member(m).is_some()),
         })
         .collect()

@@ -90,6 +90,9 @@ pub enum NotEligible {
     Absent,
     /// Without a roster, while the host approves each new member.
     Pending,
+    /// Marked present by hand: counted in the host's show of hands, so never
+    /// by phone as well.
+    CountedByHand,
 }
 
 impl NotEligible {
@@ -103,6 +106,7 @@ impl NotEligible {
             NotEligible::Visiting => "visiting",
             NotEligible::Absent => "absent",
             NotEligible::Pending => "pending",
+            NotEligible::CountedByHand => "counted_by_hand",
         }
     }
 
@@ -123,6 +127,9 @@ impl NotEligible {
             }
             NotEligible::Absent => "you have left the meeting; rejoin to vote",
             NotEligible::Pending => "the organiser has not approved you yet; wait for approval",
+            NotEligible::CountedByHand => {
+                "the host marked you present by hand: you are counted in the show of hands"
+            }
         }
     }
 }

@@ -423,6 +423,11 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
         "not_eligible.absent",
         "not_eligible.pending",
         "invalid_roster.unknown_status",
+        "not_eligible.counted_by_hand",
+        "wrong_phase.already_present",
+        "wrong_phase.not_marked",
+        "invalid_ballot.hand_count_too_large",
+        "invalid_ballot.hand_count_shape",
     ];
     for p in problems {
         let key = format!("err.{p}");

@@ -106,6 +106,8 @@ export function createRoster(ctx) {
       el(
         'td',
         { class: 'ractions' },
+        // A member without a phone: the host marks them present by hand.
+        el('button', { type: 'button', class: 'btn small mark', onclick: () => mark(code) }),
         el('button', { type: 'button', class: 'btn small edit', onclick: () => editEntry(code) }),
         el('button', { type: 'button', class: 'btn small danger remove', onclick: () => removeEntry(code) }),
       ),
@@ -118,6 +120,13 @@ export function createRoster(ctx) {
     const sent = await busy(box, $('#roster-error'), () =>
       ctx.send({ type: 'excuse', code, excused: box.checked }));
     if (!sent) box.checked = !box.checked;
+  }
+
+  async function mark(code) {
+    const r = (ctx.roster || []).find((x) => x.code === code);
+    if (!r) return;
+    await busy(rows.get(code).querySelector('.mark'), $('#roster-error'), () =>
+      ctx.send({ type: 'mark', code, present: !r.by_hand }));
   }
 
   async function removeEntry(code) {
@@ -148,6 +157,13 @@ export function createRoster(ctx) {
       const box = tr.querySelector('.excused');
       if (!box.disabled) box.checked = r.excused;
       box.setAttribute('aria-label', t('h.excusedLabel', { name: r.name }));
+      tr.dataset.byHand = String(!!r.by_hand);
+      if (r.by_hand) dot.title = t('h.att.byHand');
+      const mk = tr.querySelector('.mark');
+      // Marking is for members not present on a phone; a mark can be taken back.
+      mk.hidden = r.present && !r.by_hand;
+      mk.textContent = t(r.by_hand ? 'h.att.unmark' : 'h.att.mark');
+      mk.setAttribute('aria-label', `${mk.textContent}: ${r.name}`);
       const edit = tr.querySelector('.edit');
       edit.textContent = t('h.edit');
       edit.setAttribute('aria-label', `${t('h.edit')}: ${r.name}`);

@@ -225,6 +225,13 @@ function renderMotion() {
   text.textContent = m.text;
   text.classList.toggle('long', m.text.length > 160);
   $('#sm-rule').textContent = m.decide ? ruleLine(m) : '';
+  // The source of each count: how many came from a show of hands or paper
+  // ballots of members without phones (the rest from phones).
+  const hand = $('#sm-hand');
+  hand.hidden = !m.hand_counts;
+  if (m.hand_counts) {
+    hand.textContent = t('s.hand', { counts: m.options.map((o, i) => `${o} ${num(m.hand_counts[i] || 0)}`).join(' · ') });
+  }
   const closed = m.status === 'closed' && m.result;
   body.dataset.motion = closed ? 'closed' : m.status;
   $('#sm-open').hidden = !!closed;
