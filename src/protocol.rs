@@ -799,6 +799,16 @@ pub struct RosterRowView {
     pub member: Option<MemberId>,
 }
 
+/// A member who joined by name whose name is a roster entry's (ignoring
+/// case, spaces and diacritics): offered to the host to confirm (`assign`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NameMatch {
+    pub member: MemberId,
+    pub name: String,
+    pub code: String,
+    pub roster_name: String,
+}
+
 /// Messages from the server.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -843,6 +853,9 @@ pub enum ServerMsg<'a> {
         /// who have not voted. Who has voted is only ever a count.
         #[serde(skip_serializing_if = "Option::is_none")]
         not_voted: Option<&'a [MemberId]>,
+        /// Joined members matching a roster entry by name, to confirm.
+        #[serde(skip_serializing_if = "<[NameMatch]>::is_empty")]
+        matches: &'a [NameMatch],
     },
     /// The answer to a client's `ping`.
     Pong {

@@ -572,11 +572,13 @@ impl Actor {
         let rows = views::member_rows(&self.state, |m| self.member_conn.contains_key(&m));
         let roster = views::roster_rows(&self.state);
         let not_voted = views::not_voted(&self.state);
+        let matches = views::name_matches(&self.state);
         frame(
             ServerMsg::Members {
                 members: &rows,
                 roster: &roster,
                 not_voted: not_voted.as_deref(),
+                matches: &matches,
             }
             .to_json(),
         )

@@ -410,3 +410,37 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
         })
         .collect()
 }
+
+/// Guests whose name is exactly one free roster entry's name, ignoring case,
+/// spaces and diacritics (and that no other guest also matches): offered to
+/// the host as one list to confirm, e.g. after a roster imported late.
+pub fn name_matches(s: &MeetingState) -> Vec<NameMatch> {
+    if !s.has_roster() {
+        return Vec::new();
+    }
+    let key = |n: &str| crate::text::fold(n).replace(' ', "");
+    let free: Vec<_> = s
+        .roster
+        .iter()
+        .filter(|r| !r.member.is_some_and(|m| s.member(m).is_some()))
+        .collect();
+    let guests: Vec<_> = s.active_members().filter(|m| m.roster.is_none()).collect();
+    let mut out = Vec::new();
+    for g in &guests {
+        let k = key(&g.name);
+        let mut entries = free.iter().filter(|r| key(&r.entry.name) == k);
+        let (Some(r), None) = (entries.next(), entries.next()) else {
+            continue;
+        };
+        if guests.iter().filter(|o| key(&o.name) == k).count() != 1 {
+            continue;
+        }
+        out.push(NameMatch {
+            member: g.id,
+            name: g.name.clone(),
+            code: r.entry.code.clone(),
+            roster_name: r.entry.name.clone(),
+        });
+    }
+    out
+}

@@ -330,7 +330,10 @@ fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
         for (line, key, value) in d.settings {
             let ok = match key.as_str() {
                 "ballot" => match crate::text::fold(&value).as_str() {
-                    "open" | "cong khai" | "gio tay" | "bieu quyet gio tay"
+                    "open"
+                    | "cong khai"
+                    | "gio tay"
+                    | "bieu quyet gio tay"
                     | "bieu quyet cong khai" => {
                         s.ballot = Ballot::Open;
                         true

@@ -997,3 +997,53 @@ async fn a_hybrid_vote_of_phones_and_a_show_of_hands() {
     assert_eq!(st["motion"]["result"]["counts"], json!([2, 1, 0]));
     assert_eq!(st["motion"]["hand_counts"], json!([1, 1, 0]));
 }
+
+/// Issue 14 item 3: members joined by name before the roster was imported;
+/// the host is offered the name matches (ignoring case, spaces and
+/// diacritics) as one list, confirms them, and each phone becomes that
+/// roster member at once.
+#[tokio::test]
+async fn a_roster_imported_after_joins_offers_the_name_matches() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut phones = Vec::new();
+    for name in [
+        "nguyen van an",
+        "TRẦN THỊ BÌNH",
+        "Lê Văn  Cường",
+        "Người lạ",
+    ] {
+        phones.push(Client::member(&server, &pin, name).await);
+    }
+    assert_eq!(import_roster(&server, &pin, ROSTER_CSV).await.status(), 200);
+    let m = host
+        .wait("three matches", |v| {
+            v["type"] == "members" && v["matches"].as_array().is_some_and(|a| a.len() == 3)
+        })
+        .await;
+    let matches = m["matches"].as_array().unwrap().clone();
+    let codes: Vec<&str> = matches
+        .iter()
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["DV01", "DV02", "DV03"]);
+    assert_eq!(matches[0]["roster_name"], "Nguyễn Văn An");
+    for x in &matches {
+        host.command(json!({"type": "assign", "member": x["member"], "code": x["code"]}))
+            .await
+            .expect("confirmed");
+    }
+    for phone in phones.iter_mut().take(3) {
+        let me = phone
+            .wait("now a roster member", |v| {
+                v["type"] == "me" && v["status"] == "official"
+            })
+            .await;
+        assert_eq!(me["eligible"], true);
+    }
+    host.wait("no matches left", |v| {
+        v["type"] == "members" && v.get("matches").is_none()
+    })
+    .await;
+}

@@ -290,7 +290,23 @@ export function createRoster(ctx) {
       );
     }
     $('#guests-empty').hidden = guests.length > 0;
+    renderMatches();
   }
+
+  /** Guests whose name is a roster entry's: one list, confirmed with one tap. */
+  function renderMatches() {
+    const matches = ctx.matches || [];
+    $('#matches').hidden = matches.length === 0;
+    $('#matches-title').textContent = t('h.matches.title', { n: num(matches.length) });
+    fill($('#matches-list'), matches.map((m) => el('li', {}, el('span', { class: 'gname', text: `${m.name} → ${m.roster_name} · ${m.code}` }))));
+  }
+
+  $('#matches-confirm').addEventListener('click', async (e) => {
+    const btn = e.currentTarget;
+    for (const m of [...(ctx.matches || [])]) {
+      if (!(await busy(btn, $('#assign-error'), () => ctx.send({ type: 'assign', member: m.member, code: m.code })))) break;
+    }
+  });
 
   async function assign(member, code, btn) {
     if (!code) return;
