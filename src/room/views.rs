@@ -422,7 +422,7 @@ pub fn name_matches(s: &MeetingState) -> Vec<NameMatch> {
     let free: Vec<_> = s
         .roster
         .iter()
-        .filter(|r| !r.member.is_some_and(|m| s.member(m).is_some()))
+        .filter(|r| r.member.is_none_or(|m| s.member(m).is_none()))
         .collect();
     let guests: Vec<_> = s.active_members().filter(|m| m.roster.is_none()).collect();
     let mut out = Vec::new();
