@@ -358,7 +358,10 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
         "1"
     );
     screen
-        .wait_for_text("#sm-bars .sm-bar[data-index='0'] .sm-bar-pct", "50% của 2")
+        .wait_for_text(
+            "#sm-bars .sm-bar[data-index='0'] .sm-bar-pct",
+            "50% so với 2",
+        )
         .await;
     screen
         .wait_for_text("#sm-explain", "Cần ít nhất 2/2 phiếu tán thành")
