@@ -250,6 +250,12 @@ function renderMotionLive() {
   const voted = v ? v.voted : 0;
   const of = v ? v.eligible_present : 0;
   $('#sm-count').hidden = !open;
+  // "đã bỏ phiếu" for a ballot, "đã biểu quyết" for a show of hands (docs/GLOSSARY.md).
+  const label = $('#sm-count .sm-count-l');
+  if (label) {
+    label.dataset.i18n = m.ballot === 'secret' ? 's.vote.votedLabelSecret' : 's.vote.votedLabel';
+    label.textContent = t(label.dataset.i18n);
+  }
   $('#sm-voted').textContent = num(voted);
   $('#sm-eligible').textContent = num(of);
   $('#sm-count').setAttribute('aria-label', t('v.voted', { voted, of }));
