@@ -221,6 +221,20 @@ pub enum ClientMsg {
         code: String,
         excused: bool,
     },
+    /// Host: mark a roster member without a phone present by hand (or
+    /// take the mark back).
+    Mark {
+        cid: String,
+        code: String,
+        present: bool,
+    },
+    /// Host: the counts of a show of hands or paper ballots of the members
+    /// marked present by hand, one per option; replaces an earlier one.
+    HandCount {
+        cid: String,
+        motion: MotionId,
+        counts: Vec<u32>,
+    },
     /// Host: recognise a joined guest as a roster member.
     Assign {
         cid: String,
@@ -368,6 +382,8 @@ impl ClientMsg {
             | ClientMsg::RosterUpdate { cid, .. }
             | ClientMsg::RosterRemove { cid, .. }
             | ClientMsg::Excuse { cid, .. }
+            | ClientMsg::Mark { cid, .. }
+            | ClientMsg::HandCount { cid, .. }
             | ClientMsg::Assign { cid, .. }
             | ClientMsg::Approve { cid, .. }
             | ClientMsg::Settings { cid, .. }
@@ -599,6 +615,11 @@ pub struct MotionView {
     pub changes_allowed: bool,
     pub show_voters: bool,
     pub result: Option<MotionResultView>,
+    /// Counts from a show of hands or paper ballots (members without
+    /// phones), per option; included in the counts and the result. Shown
+    /// whenever counts are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hand_counts: Option<Vec<u32>>,
     /// Open ballots with `show_voters` (and always for the host).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub voters: Option<Vec<VoterRow>>,
@@ -773,7 +794,19 @@ pub struct RosterRowView {
     pub group: Option<String>,
     pub excused: bool,
     pub present: bool,
+    /// Marked present by the host (a member without a phone).
+    pub by_hand: bool,
     pub member: Option<MemberId>,
+}
+
+/// A member who joined by name whose name is a roster entry's (ignoring
+/// case, spaces and diacritics): offered to the host to confirm (`assign`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NameMatch {
+    pub member: MemberId,
+    pub name: String,
+    pub code: String,
+    pub roster_name: String,
 }
 
 /// Messages from the server.
@@ -820,6 +853,9 @@ pub enum ServerMsg<'a> {
         /// who have not voted. Who has voted is only ever a count.
         #[serde(skip_serializing_if = "Option::is_none")]
         not_voted: Option<&'a [MemberId]>,
+        /// Joined members matching a roster entry by name, to confirm.
+        #[serde(skip_serializing_if = "<[NameMatch]>::is_empty")]
+        matches: &'a [NameMatch],
     },
     /// The answer to a client's `ping`.
     Pong {

@@ -31,18 +31,26 @@ pub enum Status {
     Official,
     Probationary,
     Exempt,
+    /// Suspended, prosecuted or detained (bị đình chỉ sinh hoạt, khởi tố,
+    /// truy tố, tạm giam): left out of the base alike (RULES.md:129).
     Suspended,
+    /// Attending another organisation temporarily (sinh hoạt tạm thời nơi khác).
     Attached,
+    /// Belongs elsewhere and attends *this* cell temporarily (sinh hoạt tạm
+    /// thời tại chi bộ): attends and speaks, never votes, not in the base
+    /// (Quy định 232 6.3.2, RULES.md:121).
+    Visiting,
 }
 
 impl Status {
     /// Every status, in the order they are offered to users.
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Official,
         Status::Probationary,
         Status::Exempt,
         Status::Suspended,
         Status::Attached,
+        Status::Visiting,
     ];
 
     /// The term party members use themselves.
@@ -52,7 +60,8 @@ impl Status {
             Status::Probationary => "Dự bị",
             Status::Exempt => "Miễn sinh hoạt",
             Status::Suspended => "Đình chỉ sinh hoạt",
-            Status::Attached => "Sinh hoạt tạm thời",
+            Status::Attached => "Sinh hoạt tạm thời nơi khác",
+            Status::Visiting => "Sinh hoạt tạm thời tại chi bộ",
         }
     }
 
@@ -63,6 +72,7 @@ impl Status {
             Status::Exempt => "Exempt",
             Status::Suspended => "Suspended",
             Status::Attached => "Attached",
+            Status::Visiting => "Visiting",
         }
     }
 
@@ -92,12 +102,22 @@ fn status_from_key(k: &str) -> Option<Status> {
         "exempt" | "mien" | "miensinhhoat" | "miencongtacvasinhhoat" | "miencongtacsinhhoat" => {
             Status::Exempt
         }
-        "suspended" | "dinhchi" | "dinhchisinhhoat" => Status::Suspended,
+        "suspended" | "dinhchi" | "dinhchisinhhoat" | "bidinhchi" | "bidinhchisinhhoat"
+        | "prosecuted" | "detained" | "khoito" | "bikhoito" | "truyto" | "bitruyto" | "tamgiam"
+        | "bitamgiam" => Status::Suspended,
+        // "Sinh hoạt tạm thời" alone kept its first meaning (elsewhere), so
+        // rosters written before `visiting` existed read the same.
         "attached"
         | "attachedelsewhere"
         | "sinhhoattamthoi"
         | "sinhhoatnoikhac"
         | "sinhhoattamthoinoikhac" => Status::Attached,
+        "visiting"
+        | "temporary"
+        | "sinhhoattamthoitaichibo"
+        | "sinhhoattamthoitaiday"
+        | "tamthoitaichibo"
+        | "densinhhoattamthoi" => Status::Visiting,
         _ => return None,
     })
 }
@@ -1170,6 +1190,15 @@ mod tests {
             (Status::Attached, "sinh hoạt tạm thời"),
             (Status::Attached, "sinh hoạt nơi khác"),
             (Status::Attached, "Sinh hoạt tạm thời nơi khác"),
+            // RULES.md:129: prosecuted or detained read as suspended.
+            (Status::Suspended, "Bị khởi tố"),
+            (Status::Suspended, "truy tố"),
+            (Status::Suspended, "Đảng viên bị tạm giam"),
+            (Status::Suspended, "bị đình chỉ sinh hoạt đảng"),
+            // RULES.md:121: attending this cell temporarily.
+            (Status::Visiting, "visiting"),
+            (Status::Visiting, "Sinh hoạt tạm thời tại chi bộ"),
+            (Status::Visiting, "sinh hoat tam thoi tai day"),
             (Status::Official, "  chinh   thuc "),
         ];
         for (want, text) in cases {
@@ -1501,7 +1530,8 @@ mod tests {
             ps[0].to_string(),
             "row 2, column \"status\": unknown status \"chinh thuc x\"; use one of: \
              official (chính thức), probationary (dự bị), exempt (miễn sinh hoạt), \
-             suspended (đình chỉ sinh hoạt), attached (sinh hoạt tạm thời)"
+             suspended (đình chỉ sinh hoạt), attached (sinh hoạt tạm thời nơi khác), \
+             visiting (sinh hoạt tạm thời tại chi bộ)"
         );
     }
 
@@ -1702,7 +1732,8 @@ mod tests {
             "probationary",
             "exempt",
             "suspended",
-            "attached"
+            "attached",
+            "visiting"
         ]);
         let unknown = coded(&ps, Some(5), Some("status"), ProblemCode::UnknownStatus);
         assert_eq!(unknown.params["value"], "chairman");
@@ -1722,7 +1753,7 @@ mod tests {
                 "code": "unknown_status",
                 "params": {
                     "value": "chairman",
-                    "accepted": ["official", "probationary", "exempt", "suspended", "attached"],
+                    "accepted": ["official", "probationary", "exempt", "suspended", "attached", "visiting"],
                 },
                 "message": ps[0].message,
             })

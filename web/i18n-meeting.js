@@ -15,7 +15,7 @@ export const vi = {
   'a.apply': 'Dùng mẫu này',
   'a.save': 'Lưu chương trình',
   'a.addItem': 'Thêm mục',
-  'a.remove': 'Xoá',
+  'a.remove': 'Xóa',
   'a.itemTitle': 'Nội dung',
   'a.presenter': 'Người trình bày',
   'a.minutes': 'Phút',

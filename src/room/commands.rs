@@ -114,10 +114,25 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
         }
     }
     let status = Status::parse(&i.status).ok_or_else(|| {
+        let keys: Vec<String> = Status::ALL
+            .iter()
+            .map(|s| s.label_en().to_lowercase())
+            .collect();
+        let words: Vec<String> = Status::ALL
+            .iter()
+            .map(|s| s.label_vi().to_lowercase())
+            .collect();
         bad(format!(
-            "unknown status \"{}\"; use official, probationary, exempt, suspended or attached",
-            i.status
+            "unknown status \"{}\"; use one of: {}",
+            i.status,
+            keys.join(", ")
         ))
+        .with_params(serde_json::json!({
+            "problem": "unknown_status",
+            "value": i.status,
+            "accepted": keys.join(", "),
+            "accepted_vi": words.join(", "),
+        }))
     })?;
     Ok(RosterEntry {
         name,
@@ -367,6 +382,20 @@ impl Actor {
                 };
                 self.emit(by, c, event)
             }
+            ClientMsg::Mark { code, present, .. } => {
+                let event = Event::MarkedPresent {
+                    code: code.clone(),
+                    present: *present,
+                };
+                self.emit(by, c, event)
+            }
+            ClientMsg::HandCount { motion, counts, .. } => {
+                let event = Event::HandCounted {
+                    motion: *motion,
+                    counts: counts.clone(),
+                };
+                self.emit(by, c, event)
+            }
             ClientMsg::Assign { member, code, .. } => {
                 let event = Event::Assigned {
                     member: *member,
@@ -546,7 +575,7 @@ impl Actor {
         // Who may vote, and whether voting is open, before what the ballot says.
         self.state
             .may_vote(member)
-            .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))?;
+            .map_err(super::voting::not_eligible)?;
         m.check(member, 0)?;
         let (kept, slots) = m.election_slots(keep)?;
         if kept == Kept::Invalid {

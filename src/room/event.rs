@@ -112,6 +112,16 @@ pub enum Event {
         code: String,
         excused: bool,
     },
+    /// The host marked roster member `code` present by hand (or took it back).
+    MarkedPresent {
+        code: String,
+        present: bool,
+    },
+    /// The host entered a show of hands or paper ballots for `motion`.
+    HandCounted {
+        motion: MotionId,
+        counts: Vec<u32>,
+    },
     /// A guest is recognised as the roster member `code`.
     Assigned {
         member: MemberId,

@@ -168,7 +168,7 @@ impl MeetingState {
             }
             MeetingEvent::EvaluationScored { member, scores } => {
                 self.may_vote(*member)
-                    .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))?;
+                    .map_err(super::voting::not_eligible)?;
                 self.activities.evaluation.score(*member, scores)?;
             }
             MeetingEvent::EvaluationProposed { scores, motion } => {

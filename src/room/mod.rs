@@ -437,6 +437,9 @@ impl Actor {
             self.fail_pending();
             return;
         }
+        // Before the acks: `GET /api/meetings` right after an ack (an ended
+        // meeting) must already see it, not a tick later.
+        self.publish_summary();
         while self.pending.front().is_some_and(|p| p.0 <= c.seq) {
             let (_, a) = self.pending.pop_front().expect("checked");
             self.run_after(a);
@@ -574,11 +577,13 @@ impl Actor {
         let rows = views::member_rows(&self.state, |m| self.member_conn.contains_key(&m));
         let roster = views::roster_rows(&self.state);
         let not_voted = views::not_voted(&self.state);
+        let matches = views::name_matches(&self.state);
         frame(
             ServerMsg::Members {
                 members: &rows,
                 roster: &roster,
                 not_voted: not_voted.as_deref(),
+                matches: &matches,
             }
             .to_json(),
         )
@@ -695,6 +700,8 @@ impl Actor {
             | Event::RosterEdited { .. }
             | Event::RosterRemoved { .. }
             | Event::Excused { .. }
+            | Event::MarkedPresent { .. }
+            | Event::HandCounted { .. }
             | Event::Assigned { .. }
             | Event::Approved { .. }
             | Event::SettingsChanged { .. }

@@ -234,6 +234,11 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
         live_tally: m.spec.live_tally,
         changes_allowed: m.spec.changes_allowed,
         show_voters: m.spec.show_voters,
+        // Shown whenever counts are: after the close, to the host, or live
+        // on an open ballot with a live tally.
+        hand_counts: m.hand.clone().filter(|_| {
+            m.result.is_some() || host || (m.spec.ballot == Ballot::Open && m.spec.live_tally)
+        }),
         result,
         voters,
         reservations: host.then(|| {
@@ -307,7 +312,8 @@ pub fn roster_rows(s: &MeetingState) -> Vec<RosterRowView> {
             status: r.entry.status,
             group: r.entry.group.clone(),
             excused: r.excused,
-            present: r.member.is_some_and(|m| s.is_present(m)),
+            present: r.by_hand || r.member.is_some_and(|m| s.is_present(m)),
+            by_hand: r.by_hand,
             member: r.member.filter(|&m| s.member(m).is_some()),
         })
         .collect()
@@ -403,4 +409,38 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             pending: m.pending,
         })
         .collect()
+}
+
+/// Guests whose name is exactly one free roster entry's name, ignoring case,
+/// spaces and diacritics (and that no other guest also matches): offered to
+/// the host as one list to confirm, e.g. after a roster imported late.
+pub fn name_matches(s: &MeetingState) -> Vec<NameMatch> {
+    if !s.has_roster() {
+        return Vec::new();
+    }
+    let key = |n: &str| crate::text::fold(n).replace(' ', "");
+    let free: Vec<_> = s
+        .roster
+        .iter()
+        .filter(|r| r.member.is_none_or(|m| s.member(m).is_none()))
+        .collect();
+    let guests: Vec<_> = s.active_members().filter(|m| m.roster.is_none()).collect();
+    let mut out = Vec::new();
+    for g in &guests {
+        let k = key(&g.name);
+        let mut entries = free.iter().filter(|r| key(&r.entry.name) == k);
+        let (Some(r), None) = (entries.next(), entries.next()) else {
+            continue;
+        };
+        if guests.iter().filter(|o| key(&o.name) == k).count() != 1 {
+            continue;
+        }
+        out.push(NameMatch {
+            member: g.id,
+            name: g.name.clone(),
+            code: r.entry.code.clone(),
+            roster_name: r.entry.name.clone(),
+        });
+    }
+    out
 }

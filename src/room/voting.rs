@@ -19,6 +19,9 @@ pub struct RosterMember {
     pub key: String,
     /// Absence approved by the host.
     pub excused: bool,
+    /// Marked present by the host: a member without a phone, who is counted
+    /// by hand and so never votes by phone.
+    pub by_hand: bool,
     /// The joined member who is this entry.
     pub member: Option<MemberId>,
 }
@@ -55,6 +58,11 @@ impl From<VoteError> for Refusal {
             None => r,
         }
     }
+}
+
+/// A vote refused because of who the member is; `params.problem` names why.
+pub(crate) fn not_eligible(why: NotEligible) -> Refusal {
+    Refusal::new(ErrorCode::NotEligible, why.message()).with_params(json!({"problem": why.key()}))
 }
 
 fn no_entry(code: &str) -> Refusal {
@@ -150,7 +158,32 @@ impl MeetingState {
         if !self.has_roster() && self.member(member).is_some_and(|m| m.pending) {
             return Err(NotEligible::Pending);
         }
+        let by_hand = self
+            .member(member)
+            .and_then(|m| m.roster.as_deref())
+            .and_then(|c| self.roster_entry(c))
+            .is_some_and(|r| r.by_hand);
+        if by_hand {
+            return Err(NotEligible::CountedByHand);
+        }
         attendance::may_vote(&self.person(member), self.has_roster())
+    }
+
+    /// Roster members marked present by hand who may vote: the most a hand
+    /// count can hold.
+    pub fn without_phones(&self) -> u32 {
+        self.roster
+            .iter()
+            .filter(|r| r.by_hand)
+            .filter(|r| {
+                let p = Person {
+                    status: Some(r.entry.status),
+                    present: true,
+                    excused: false,
+                };
+                attendance::may_vote(&p, true).is_ok()
+            })
+            .count() as u32
     }
 
     pub fn attendance(&self) -> Attendance {
@@ -199,7 +232,7 @@ impl MeetingState {
         let roster = self.has_roster();
         let on_roster = self.roster.iter().map(|r| Person {
             status: Some(r.entry.status),
-            present: r.member.is_some_and(|m| self.is_present(m)),
+            present: r.by_hand || r.member.is_some_and(|m| self.is_present(m)),
             excused: r.excused,
         });
         let others = self
@@ -238,8 +271,7 @@ impl MeetingState {
     }
 
     fn eligible_voter(&self, member: MemberId) -> Result<(), Refusal> {
-        self.may_vote(member)
-            .map_err(|why| Refusal::new(ErrorCode::NotEligible, why.message()))
+        self.may_vote(member).map_err(not_eligible)
     }
 
     /// A vote of an eligible member, on a motion put to the right kind of ballot.
@@ -282,10 +314,10 @@ impl MeetingState {
             Event::RosterSet { rows, replace } => {
                 if *replace {
                     // Keep links of those still on the new roster.
-                    let links: Vec<(String, Option<MemberId>, bool)> = self
+                    let links: Vec<(String, Option<MemberId>, bool, bool)> = self
                         .roster
                         .iter()
-                        .map(|r| (r.entry.code.clone(), r.member, r.excused))
+                        .map(|r| (r.entry.code.clone(), r.member, r.excused, r.by_hand))
                         .collect();
                     self.roster.clear();
                     for m in self.members.iter_mut() {
@@ -297,6 +329,7 @@ impl MeetingState {
                             entry: row.entry.clone(),
                             key: row.key.clone(),
                             excused: old.is_some_and(|o| o.2),
+                            by_hand: old.is_some_and(|o| o.3),
                             member: old.and_then(|o| o.1),
                         });
                     }
@@ -322,6 +355,7 @@ impl MeetingState {
                         entry: row.entry.clone(),
                         key: row.key.clone(),
                         excused: false,
+                        by_hand: false,
                         member: None,
                     }));
                 }
@@ -357,6 +391,73 @@ impl MeetingState {
                     .get(code)
                     .ok_or_else(|| no_entry(code))?;
                 self.roster[i].excused = *excused;
+            }
+            Event::MarkedPresent { code, present } => {
+                let i = *self
+                    .roster_by_code
+                    .get(code)
+                    .ok_or_else(|| no_entry(code))?;
+                let r = &self.roster[i];
+                // Present on their phone, or voted by phone on the open motion.
+                let by_phone = r.member.is_some_and(|m| {
+                    self.is_present(m) || self.open_motion().is_some_and(|o| o.voters.contains(&m))
+                });
+                if *present && (r.by_hand || by_phone) {
+                    return Err(Refusal::new(
+                        ErrorCode::WrongPhase,
+                        format!("{} is already present", r.entry.name),
+                    )
+                    .with_params(json!({"problem": "already_present", "name": r.entry.name})));
+                }
+                if !*present && !r.by_hand {
+                    return Err(Refusal::new(
+                        ErrorCode::WrongPhase,
+                        format!("{} was not marked present by hand", r.entry.name),
+                    )
+                    .with_params(json!({"problem": "not_marked", "name": r.entry.name})));
+                }
+                let r = &mut self.roster[i];
+                r.by_hand = *present;
+                if *present {
+                    r.excused = false;
+                }
+            }
+            Event::HandCounted { motion, counts } => {
+                let without_phones = self.without_phones();
+                let m = self.motion_mut(*motion)?;
+                if m.status != crate::vote::Status::Open {
+                    return Err(VoteError::NotOpen.into());
+                }
+                if m.spec.kind != MotionKind::Motion || counts.len() != m.spec.options.len() {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidBallot,
+                        "a hand count has one number per option, on a motion (not an election)",
+                    )
+                    .with_params(
+                        json!({"problem": "hand_count_shape", "options": m.spec.options.len()}),
+                    ));
+                }
+                let counted: u32 = counts.iter().sum();
+                if counted > without_phones {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidBallot,
+                        format!(
+                            "{counted} counted by hand, but only {without_phones} members without phones are marked present"
+                        ),
+                    )
+                    .with_params(json!({
+                        "problem": "hand_count_too_large",
+                        "counted": counted,
+                        "without_phones": without_phones,
+                    })));
+                }
+                // A new count replaces the earlier one (aggregates only:
+                // nobody's choice is recorded, on any ballot).
+                let old = m.hand.take().unwrap_or_else(|| vec![0; counts.len()]);
+                for (c, (o, n)) in m.counts.iter_mut().zip(old.iter().zip(counts)) {
+                    *c = (*c + n).saturating_sub(*o);
+                }
+                m.hand = Some(counts.clone());
             }
             Event::Approved { member } => {
                 let m = self

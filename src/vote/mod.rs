@@ -519,6 +519,9 @@ pub struct Motion {
     /// Named minority opinions (bảo lưu ý kiến), in order.
     pub reservations: Vec<(MemberId, String)>,
     pub result: Option<MotionResult>,
+    /// Counts from a show of hands or paper ballots, per option, already
+    /// included in `counts` (kept apart so the source of each count shows).
+    pub hand: Option<Vec<u32>>,
 }
 
 impl Motion {
@@ -538,6 +541,7 @@ impl Motion {
             choices: HashMap::new(),
             reservations: Vec::new(),
             result: None,
+            hand: None,
         }
     }
 

@@ -10,7 +10,7 @@
 //! quorum: 2/3
 //! ```
 
-use super::decision::Threshold;
+use super::decision::{Base, Threshold};
 use super::{Ballot, MotionSpec, Template, base_from_name, parse_fraction};
 
 /// A problem, with its line and what to do. `message` is English; other
@@ -112,6 +112,44 @@ fn template(s: &str) -> Option<Template> {
     })
 }
 
+/// A setting written with its Vietnamese name ("hình thức biểu quyết: bỏ
+/// phiếu kín"), ignoring case and diacritics, as the English key it means.
+fn vietnamese_key(line: &str) -> Option<(String, &str)> {
+    let (k, v) = line.split_once(':')?;
+    if k.chars().count() > 40 {
+        return None;
+    }
+    let key = match crate::text::fold(k).as_str() {
+        "mau" | "mau bieu quyet" | "loai noi dung" => "template",
+        "ung cu vien" | "danh sach ung cu" | "danh sach bau cu" => "candidates",
+        "so can bau" | "so nguoi can bau" | "so luong can bau" => "seats",
+        "hinh thuc ky luat" => "penalties",
+        "hinh thuc bieu quyet" | "cach bieu quyet" | "hinh thuc" => "ballot",
+        "lua chon" | "phuong an" => "options",
+        "tham do" | "tham do y kien" => "poll",
+        "co so" | "co so tinh" | "tinh tren" => "base",
+        "ty le" | "ti le" | "ty le thong qua" | "ti le thong qua" | "nguong" => "threshold",
+        "so co mat toi thieu" | "so dang vien co mat theo quy dinh" | "tuc so" => "quorum",
+        "hien so phieu" | "hien ket qua truc tiep" => "live",
+        "cho doi lua chon" | "doi lua chon" => "changes",
+        "hien nguoi bieu quyet" | "hien ten nguoi bieu quyet" => "voters",
+        _ => return None,
+    };
+    Some((key.to_string(), v.trim()))
+}
+
+/// `base_from_name`, also in Vietnamese.
+fn base(s: &str) -> Option<Base> {
+    base_from_name(s).or(match crate::text::fold(s).as_str() {
+        "trieu tap" | "so trieu tap" | "duoc trieu tap" | "tong so duoc trieu tap" => {
+            Some(Base::Convened)
+        }
+        "co mat" | "so co mat" => Some(Base::Present),
+        "so phieu" | "phieu bau" | "so phieu bau" => Some(Base::VotesCast),
+        _ => None,
+    })
+}
+
 fn yes_no(s: &str) -> Option<bool> {
     match crate::text::fold(s).as_str() {
         "yes" | "true" | "co" => Some(true),
@@ -123,8 +161,17 @@ fn yes_no(s: &str) -> Option<bool> {
 fn threshold(s: &str) -> Option<Threshold> {
     let f = crate::text::fold(s);
     match f.as_str() {
-        "more than half" | "half" | "tren mot nua" => return Some(Threshold::MoreThanHalf),
-        "at least two thirds" | "two thirds" | "2/3" | "it nhat hai phan ba" => {
+        "more than half" | "half" | "tren mot nua" | "qua nua" | "qua mot nua" | "hon mot nua" => {
+            return Some(Threshold::MoreThanHalf);
+        }
+        "at least two thirds"
+        | "two thirds"
+        | "2/3"
+        | "it nhat hai phan ba"
+        | "hai phan ba"
+        | "it nhat 2/3"
+        | "tu hai phan ba tro len"
+        | "tu 2/3 tro len" => {
             return Some(Threshold::AtLeastTwoThirds);
         }
         _ => {}
@@ -227,7 +274,7 @@ fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
             ));
             continue;
         };
-        match crate::bank::split_key(line) {
+        match vietnamese_key(line).or_else(|| crate::bank::split_key(line)) {
             Some((key, value)) if key == "template" => {
                 in_text = false;
                 match template(value) {
@@ -283,11 +330,15 @@ fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
         for (line, key, value) in d.settings {
             let ok = match key.as_str() {
                 "ballot" => match crate::text::fold(&value).as_str() {
-                    "open" | "cong khai" | "gio tay" => {
+                    "open"
+                    | "cong khai"
+                    | "gio tay"
+                    | "bieu quyet gio tay"
+                    | "bieu quyet cong khai" => {
                         s.ballot = Ballot::Open;
                         true
                     }
-                    "secret" | "kin" | "phieu kin" => {
+                    "secret" | "kin" | "phieu kin" | "bo phieu kin" | "bieu quyet kin" => {
                         s.ballot = Ballot::Secret;
                         s.live_tally = false;
                         true
@@ -311,7 +362,7 @@ fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                     true
                 }
                 "poll" => yes_no(&value).map(|v| s.decide = !v).is_some(),
-                "base" => base_from_name(&value).map(|b| s.rule.base = b).is_some(),
+                "base" => base(&value).map(|b| s.rule.base = b).is_some(),
                 "threshold" => threshold(&value).map(|t| s.rule.threshold = t).is_some(),
                 "quorum" => match crate::text::fold(&value).as_str() {
                     "none" | "no" | "khong" => {
@@ -358,7 +409,7 @@ fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
                     line,
                     ProblemCode::BadValue,
                     format!(
-                        "`{}: {}` is not understood; see docs/MOTIONS.md",
+                        "`{}: {}` is not understood; check the accepted values of this setting",
                         quote(&key),
                         quote(&value)
                     ),
@@ -394,7 +445,7 @@ fn parse_all(source: &str) -> Result<Vec<MotionSpec>, Vec<Problem>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vote::decision::{Base, Fraction};
+    use crate::vote::decision::Fraction;
 
     #[test]
     fn reads_elections_discipline_and_strict_quorums() {
@@ -414,6 +465,25 @@ mod tests {
         assert_eq!(bad[0].params["problem"], "too_few_candidates");
         assert_eq!((bad[0].params["seats"].as_u64(), bad[0].line), (Some(3), 1));
         assert_eq!(bad[1].params["problem"], "secret_required");
+    }
+
+    /// Issue 14 item 5: the file as a cell writes it, keys and values in
+    /// Vietnamese (RULES.md:29 two thirds, RULES.md:19 more than half,
+    /// RULES.md:40 secret ballot).
+    #[test]
+    fn reads_vietnamese_keys_and_values() {
+        let src = "## Kết nạp đồng chí An\nMẫu: kết nạp\nTỷ lệ thông qua: hai phần ba\nHình thức biểu quyết: bỏ phiếu kín\n\n## Nghị quyết\nTỉ lệ: quá nửa\nCơ sở tính: được triệu tập\nHình thức: biểu quyết giơ tay\nLựa chọn: Đồng ý | Không đồng ý\n";
+        let specs = parse(src).unwrap();
+        assert_eq!(specs[0].template, Some(Template::Admission));
+        assert_eq!(specs[0].rule.threshold, Threshold::AtLeastTwoThirds);
+        assert_eq!(specs[0].ballot, Ballot::Secret);
+        assert_eq!(specs[1].rule.threshold, Threshold::MoreThanHalf);
+        assert_eq!(specs[1].rule.base, Base::Convened);
+        assert_eq!(specs[1].ballot, Ballot::Open);
+        assert_eq!(specs[1].options, vec!["Đồng ý", "Không đồng ý"]);
+        let bad = parse("## X\nTỷ lệ: nhiều\n").unwrap_err();
+        assert_eq!(bad[0].code, ProblemCode::BadValue);
+        assert!(!bad[0].message.contains("docs/"), "{}", bad[0].message);
     }
 
     #[test]

@@ -415,6 +415,19 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
         "invalid_ballot.too_many_kept",
         "invalid_ballot.duplicate_kept",
         "no_quorum.congress",
+        "not_eligible.guest",
+        "not_eligible.probationary",
+        "not_eligible.suspended",
+        "not_eligible.attached",
+        "not_eligible.visiting",
+        "not_eligible.absent",
+        "not_eligible.pending",
+        "invalid_roster.unknown_status",
+        "not_eligible.counted_by_hand",
+        "wrong_phase.already_present",
+        "wrong_phase.not_marked",
+        "invalid_ballot.hand_count_too_large",
+        "invalid_ballot.hand_count_shape",
     ];
     for p in problems {
         let key = format!("err.{p}");
@@ -423,6 +436,49 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
             "{key} is not worded"
         );
     }
+}
+
+/// Issue 14 item 5: every `ErrorCode` the server can send (read from the
+/// enum in `src/protocol.rs`) is worded in both languages, in `web/i18n.js`
+/// or `web/i18n-meeting.js`.
+#[test]
+fn every_error_code_is_in_both_catalogues() {
+    let read =
+        |f: &str| std::fs::read_to_string(format!("{}/{f}", env!("CARGO_MANIFEST_DIR"))).expect(f);
+    let (main, meeting) = (read("web/i18n.js"), read("web/i18n-meeting.js"));
+    let mut vi = catalogue(&main, "const vi = {");
+    vi.extend(catalogue(&meeting, "export const vi = {"));
+    let mut en = catalogue(&main, "const en = {");
+    en.extend(catalogue(&meeting, "export const en = {"));
+    let protocol = read("src/protocol.rs");
+    let body = &protocol[protocol.find("pub enum ErrorCode {").expect("the enum")..];
+    let body = &body[..body.find("\n}").expect("its end")];
+    let codes: Vec<String> = body
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with('#'))
+        .map(|l| {
+            let mut code = String::new();
+            for (i, c) in l.trim_end_matches(',').chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    code.push('_');
+                }
+                code.push(c.to_ascii_lowercase());
+            }
+            code
+        })
+        .collect();
+    assert!(codes.len() > 40, "the enum was read: {codes:?}");
+    let missing: Vec<String> = codes
+        .iter()
+        .map(|c| format!("err.{c}"))
+        .filter(|k| !vi.contains(k) || !en.contains(k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not worded in both languages: {missing:?}"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{SECRET, TestServer};
+use crate::support::{Client, SECRET, TestServer};
 
 #[tokio::test]
 async fn health_and_banks() {
@@ -170,4 +170,28 @@ async fn pages_and_qr_codes() {
             .status(),
         404
     );
+}
+
+/// Issue 14 item 7: the list shows a meeting's end as soon as the host's
+/// `end` is acknowledged, not a tick later.
+#[tokio::test]
+async fn the_meeting_list_shows_an_end_at_once() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("chi-bo").await;
+    let mut host = Client::host(&server, &pin).await;
+    // The first `end` shows the podium, the second ends the meeting.
+    host.command(json!({"type": "end"})).await.expect("podium");
+    host.command(json!({"type": "end"})).await.expect("end");
+    let list: Vec<Value> = server
+        .http
+        .get(server.url("/api/meetings"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let m = list.iter().find(|x| x["pin"] == pin).expect("listed");
+    assert_eq!(m["ended"], true, "{m}");
 }

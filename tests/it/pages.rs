@@ -358,7 +358,10 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
         "1"
     );
     screen
-        .wait_for_text("#sm-bars .sm-bar[data-index='0'] .sm-bar-pct", "50% của 2")
+        .wait_for_text(
+            "#sm-bars .sm-bar[data-index='0'] .sm-bar-pct",
+            "50% so với 2",
+        )
         .await;
     screen
         .wait_for_text("#sm-explain", "Cần ít nhất 2/2 phiếu tán thành")
@@ -843,4 +846,55 @@ async fn an_election_ballot_on_the_phone_and_its_result_on_the_projector() {
     lan.wait_for_text("#result-counts", "TRÚNG CỬ").await;
     lan.screenshot(&artifact_path("elect-3-member-result.png"))
         .await;
+}
+
+/// Issue 14 item 3 in a real browser: three members join by name, the
+/// roster is imported afterwards, and the host confirms the name matches
+/// with one tap; each phone becomes that roster member at once.
+#[tokio::test]
+async fn the_host_confirms_members_who_joined_before_the_roster() {
+    let server = TestServer::start().await;
+    let browser = Browser::launch().await;
+    let host = browser
+        .open(&server.url(&format!("/host#secret={SECRET}")))
+        .await;
+    select(&host, "#bank-select", "alltypes").await;
+    host.fill("#title-input", "Chi bộ 5").await;
+    host.click("#create:not(:disabled)").await;
+    host.wait_for("#view-console #meeting-pin").await;
+    let pin: String = host
+        .text("#meeting-pin")
+        .await
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let mut phones = Vec::new();
+    for name in ["nguyen van an", "TRẦN THỊ BÌNH", "Lê Văn  Cường"] {
+        phones.push(Client::member(&server, &pin, name).await);
+    }
+    import_roster(
+        &server,
+        &pin,
+        "Họ và tên;Mã đảng viên;Loại\nNguyễn Văn An;DV01;Chính thức\nTrần Thị Bình;DV02;Chính thức\nLê Văn Cường;DV03;Dự bị\n",
+    )
+    .await;
+    host.click("#tab-roster").await;
+    host.wait_for_text("#matches-title", "3 người").await;
+    host.wait_for_text("#matches-list", "Nguyễn Văn An").await;
+    host.screenshot(&artifact_path("host-roster-matches.png"))
+        .await;
+    host.click("#matches-confirm:not(:disabled)").await;
+    for (phone, status) in phones
+        .iter_mut()
+        .zip(["official", "official", "probationary"])
+    {
+        phone
+            .wait("the roster member", |v| {
+                v["type"] == "me" && v["status"] == status
+            })
+            .await;
+    }
+    host.wait_for_text("#roster-rows tr[data-code='DV03']", "Dự bị")
+        .await;
+    host.wait_for_text("#att-present", "3").await;
 }

@@ -89,8 +89,9 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
         "bad_token"
     );
 
-    // Attendance as the chair reads it: 3 official + 1 probationary + 1 exempt
-    // convened; the exempt member is absent, so not counted among eligible.
+    // Attendance as the chair reads it: 3 official + 1 probationary convened;
+    // the exempt member is absent, so neither convened nor absent
+    // (RULES.md:125), and not counted among eligible.
     // Wait for the whole figure: the three roster members and the guest
     // (a frame showing "3 present" may precede the guest's count).
     let live = screen
@@ -103,9 +104,16 @@ async fn an_open_ballot_with_a_roster_from_join_to_decision() {
         (
             a["convened"].as_u64(),
             a["absent"].as_u64(),
+            a["unexcused"].as_u64(),
             a["guests"].as_u64()
         ),
-        (Some(5), Some(2), Some(1))
+        (Some(4), Some(1), Some(1), Some(1))
+    );
+    assert_eq!(a["rate"], 75.0);
+    let exempt = &a["by_status"][2];
+    assert_eq!(
+        (&exempt["status"], &exempt["listed"], &exempt["absent"]),
+        (&json!("exempt"), &json!(1), &json!(0))
     );
     assert_eq!(
         (
@@ -889,4 +897,153 @@ async fn a_guest_who_scans_their_personal_qr_becomes_that_roster_member() {
         })
         .await;
     assert_eq!(m["members"][0]["voted"], true);
+}
+
+/// Issue 14 item 2: members without phones. The host marks two officials
+/// present by hand and enters their show of hands; a phone vote and the hand
+/// count are combined, the source of each count is kept (and replayed after
+/// a restart), and nobody is counted twice.
+#[tokio::test]
+async fn a_hybrid_vote_of_phones_and_a_show_of_hands() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    assert_eq!(import_roster(&server, &pin, ROSTER_CSV).await.status(), 200);
+    let keys = keys(&server, &pin).await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut an = join_with_key(&server, &pin, key_of(&keys, "DV01")).await;
+
+    for code in ["DV02", "DV03"] {
+        host.command(json!({"type": "mark", "code": code, "present": true}))
+            .await
+            .expect("marked present by hand");
+    }
+    // Marked twice, or already present on a phone: refused.
+    for code in ["DV02", "DV01"] {
+        let e = host
+            .refused(
+                json!({"type": "mark", "code": code, "present": true}),
+                "wrong_phase",
+            )
+            .await;
+        assert_eq!(e["params"]["problem"], "already_present", "{code}");
+    }
+    let live = host
+        .wait("three present", |v| {
+            v["type"] == "live" && v["attendance"]["present"] == 3
+        })
+        .await;
+    assert_eq!(live["attendance"]["eligible_present"], 3);
+
+    host.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    an.command(json!({"type": "vote", "motion": 1, "option": 0}))
+        .await
+        .expect("phone vote");
+    // Three hands for two members without phones: refused, nothing counted.
+    let e = host
+        .refused(
+            json!({"type": "hand_count", "motion": 1, "counts": [3, 0, 0]}),
+            "invalid_ballot",
+        )
+        .await;
+    assert_eq!(
+        e["params"],
+        json!({"problem": "hand_count_too_large", "counted": 3, "without_phones": 2})
+    );
+    host.command(json!({"type": "hand_count", "motion": 1, "counts": [1, 1, 0]}))
+        .await
+        .expect("hand count");
+    // A member counted by hand who then joins by phone cannot vote again.
+    let mut binh = join_with_key(&server, &pin, key_of(&keys, "DV02")).await;
+    let e = binh
+        .refused(
+            json!({"type": "vote", "motion": 1, "option": 0}),
+            "not_eligible",
+        )
+        .await;
+    assert_eq!(e["params"]["problem"], "counted_by_hand");
+
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    let st = host
+        .wait("result", |v| {
+            v["type"] == "state" && v["motion"]["status"] == "closed"
+        })
+        .await;
+    let m = &st["motion"];
+    assert_eq!(m["result"]["counts"], json!([2, 1, 0]));
+    assert_eq!(m["hand_counts"], json!([1, 1, 0]));
+    // Base: the 3 officials; more than half needs 2; 2 approvals.
+    assert_eq!(m["result"]["decision"], "passed");
+
+    // Kept in the record: the same after a restart.
+    drop((host, an, binh));
+    let server = server.restart().await;
+    let screen = Client::screen(&server, &pin).await;
+    // The first state after joining already holds the replayed motion.
+    let st = screen
+        .log
+        .iter()
+        .rev()
+        .find(|v| v["type"] == "state")
+        .expect("a state on joining")
+        .clone();
+    assert_eq!(st["motion"]["status"], "closed");
+    assert_eq!(st["motion"]["result"]["counts"], json!([2, 1, 0]));
+    assert_eq!(st["motion"]["hand_counts"], json!([1, 1, 0]));
+}
+
+/// Issue 14 item 3: members joined by name before the roster was imported;
+/// the host is offered the name matches (ignoring case, spaces and
+/// diacritics) as one list, confirms them, and each phone becomes that
+/// roster member at once.
+#[tokio::test]
+async fn a_roster_imported_after_joins_offers_the_name_matches() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut phones = Vec::new();
+    for name in [
+        "nguyen van an",
+        "TRẦN THỊ BÌNH",
+        "Lê Văn  Cường",
+        "Người lạ",
+    ] {
+        phones.push(Client::member(&server, &pin, name).await);
+    }
+    assert_eq!(import_roster(&server, &pin, ROSTER_CSV).await.status(), 200);
+    let m = host
+        .wait("three matches", |v| {
+            v["type"] == "members" && v["matches"].as_array().is_some_and(|a| a.len() == 3)
+        })
+        .await;
+    let matches = m["matches"].as_array().unwrap().clone();
+    let codes: Vec<&str> = matches
+        .iter()
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["DV01", "DV02", "DV03"]);
+    assert_eq!(matches[0]["roster_name"], "Nguyễn Văn An");
+    for x in &matches {
+        host.command(json!({"type": "assign", "member": x["member"], "code": x["code"]}))
+            .await
+            .expect("confirmed");
+    }
+    for phone in phones.iter_mut().take(3) {
+        let me = phone
+            .wait("now a roster member", |v| {
+                v["type"] == "me" && v["status"] == "official"
+            })
+            .await;
+        assert_eq!(me["eligible"], true);
+    }
+    host.wait("no matches left", |v| {
+        v["type"] == "members" && v.get("matches").is_none()
+    })
+    .await;
 }

@@ -6,11 +6,11 @@
 // `ctx` gives the current frames (`st`, `live`, `members`, `roster`), the
 // websocket command sender, the HTTP helper and the confirmation dialog.
 
-import { errorText, num, problemText, t } from '/assets/i18n.js';
+import { errorText, num, pct, problemText, t } from '/assets/i18n.js';
 import { $, busy, el, fill } from '/assets/js/ui.js';
 
 /** Roster statuses, in the order they are offered (docs/PROTOCOL.md). */
-export const STATUSES = ['official', 'probationary', 'exempt', 'suspended', 'attached'];
+export const STATUSES = ['official', 'probationary', 'exempt', 'suspended', 'attached', 'visiting'];
 
 export function createRoster(ctx) {
   /** The member code being edited, or null when adding. */
@@ -106,6 +106,8 @@ export function createRoster(ctx) {
       el(
         'td',
         { class: 'ractions' },
+        // A member without a phone: the host marks them present by hand.
+        el('button', { type: 'button', class: 'btn small mark', onclick: () => mark(code) }),
         el('button', { type: 'button', class: 'btn small edit', onclick: () => editEntry(code) }),
         el('button', { type: 'button', class: 'btn small danger remove', onclick: () => removeEntry(code) }),
       ),
@@ -118,6 +120,13 @@ export function createRoster(ctx) {
     const sent = await busy(box, $('#roster-error'), () =>
       ctx.send({ type: 'excuse', code, excused: box.checked }));
     if (!sent) box.checked = !box.checked;
+  }
+
+  async function mark(code) {
+    const r = (ctx.roster || []).find((x) => x.code === code);
+    if (!r) return;
+    await busy(rows.get(code).querySelector('.mark'), $('#roster-error'), () =>
+      ctx.send({ type: 'mark', code, present: !r.by_hand }));
   }
 
   async function removeEntry(code) {
@@ -148,6 +157,13 @@ export function createRoster(ctx) {
       const box = tr.querySelector('.excused');
       if (!box.disabled) box.checked = r.excused;
       box.setAttribute('aria-label', t('h.excusedLabel', { name: r.name }));
+      tr.dataset.byHand = String(!!r.by_hand);
+      if (r.by_hand) dot.title = t('h.att.byHand');
+      const mk = tr.querySelector('.mark');
+      // Marking is for members not present on a phone; a mark can be taken back.
+      mk.hidden = r.present && !r.by_hand;
+      mk.textContent = t(r.by_hand ? 'h.att.unmark' : 'h.att.mark');
+      mk.setAttribute('aria-label', `${mk.textContent}: ${r.name}`);
       const edit = tr.querySelector('.edit');
       edit.textContent = t('h.edit');
       edit.setAttribute('aria-label', `${t('h.edit')}: ${r.name}`);
@@ -176,6 +192,8 @@ export function createRoster(ctx) {
     set('#att-present', a ? a.present : 0);
     set('#att-absent', a ? a.absent : 0);
     set('#att-excused', a ? a.excused : 0);
+    set('#att-unexcused', a ? a.unexcused : 0);
+    $('#att-rate').textContent = pct(a ? a.rate : 0);
     $('#att-eligible').textContent = a ? `${num(a.eligible_present)}/${num(a.eligible_convened)}` : '0';
     set('#att-guests', a ? a.guests : 0);
     const line = $('#att-by-status');
@@ -183,9 +201,16 @@ export function createRoster(ctx) {
       line.textContent = t('h.att.noRoster');
       return;
     }
+    // Official and probationary members are convened (and may be absent);
+    // every other status is on its own line, never counted absent.
     line.textContent = (a.by_status || [])
-      .filter((r) => r.convened > 0)
-      .map((r) => t('h.att.byStatus', { status: t(`st.${r.status}`), present: num(r.present), convened: num(r.convened) }))
+      .filter((r) => r.listed > 0)
+      .map((r) => {
+        const status = t(`st.${r.status}`);
+        return ['official', 'probationary'].includes(r.status)
+          ? t('h.att.byStatus', { status, present: num(r.present), convened: num(r.listed) })
+          : t('h.att.byStatusOnly', { status, present: num(r.present), listed: num(r.listed) });
+      })
       .join(' · ');
   }
 
@@ -265,7 +290,23 @@ export function createRoster(ctx) {
       );
     }
     $('#guests-empty').hidden = guests.length > 0;
+    renderMatches();
   }
+
+  /** Guests whose name is a roster entry's: one list, confirmed with one tap. */
+  function renderMatches() {
+    const matches = ctx.matches || [];
+    $('#matches').hidden = matches.length === 0;
+    $('#matches-title').textContent = t('h.matches.title', { n: num(matches.length) });
+    fill($('#matches-list'), matches.map((m) => el('li', {}, el('span', { class: 'gname', text: `${m.name} → ${m.roster_name} · ${m.code}` }))));
+  }
+
+  $('#matches-confirm').addEventListener('click', async (e) => {
+    const btn = e.currentTarget;
+    for (const m of [...(ctx.matches || [])]) {
+      if (!(await busy(btn, $('#assign-error'), () => ctx.send({ type: 'assign', member: m.member, code: m.code })))) break;
+    }
+  });
 
   async function assign(member, code, btn) {
     if (!code) return;

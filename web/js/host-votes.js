@@ -483,6 +483,7 @@ export function createVotes(ctx) {
         : el('li', { class: 'none', text: t('h.vote.allVoted') }),
     );
 
+    renderHand(m);
     const secret = m.ballot === 'secret';
     $('#lm-secret').hidden = !secret;
     // Who chose what comes with the host's `state`; shown only while it
@@ -500,6 +501,39 @@ export function createVotes(ctx) {
       );
     }
   }
+
+  // ---- a show of hands / paper ballots for members without phones ------------------
+
+  /** Members marked present by hand who may vote: the most a hand count holds. */
+  function withoutPhones() {
+    return (ctx.roster || []).filter((r) => r.by_hand && (r.status === 'official' || r.status === 'exempt')).length;
+  }
+
+  let handFor = null;
+  function renderHand(m) {
+    const n = withoutPhones();
+    const form = $('#lm-hand');
+    form.hidden = m.kind !== 'motion' || (n === 0 && !m.hand_counts);
+    if (form.hidden) return;
+    $('#lm-hand-hint').textContent = t('h.vote.handHint', { n: num(n) });
+    // Built once per motion, so typing is never overwritten by a frame.
+    if (handFor === m.id) return;
+    handFor = m.id;
+    fill(
+      $('#lm-hand-fields'),
+      m.options.map((o, i) =>
+        el('label', { class: 'field' }, el('span', { text: o }),
+          el('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', value: String((m.hand_counts || [])[i] || 0), dataset: { option: String(i) } }))),
+    );
+  }
+
+  $('#lm-hand').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const m = openMotion();
+    if (!m) return;
+    const counts = [...$('#lm-hand-fields').querySelectorAll('input')].map((x) => Math.max(0, Math.floor(Number(x.value) || 0)));
+    await busy(e.submitter || null, $('#lm-hand-error'), () => ctx.send({ type: 'hand_count', motion: m.id, counts }));
+  });
 
   function render() {
     renderList();

@@ -30,6 +30,8 @@ let live = null;
 let members = [];
 /** Secret ballot: ids of eligible members present who have not voted (`members.not_voted`). */
 let notVoted = null;
+/** Guests whose name matches a roster entry, to confirm (docs/PROTOCOL.md). */
+let matches = [];
 let roster = [];
 let lastIndex = null;
 let ticker = null;
@@ -297,6 +299,7 @@ function openMeeting(newPin) {
     members = m.members || [];
     roster = m.roster || [];
     notVoted = m.not_voted || null;
+    matches = m.matches || [];
     renderMembers();
     rosterTab.render();
     votesTab.renderLive();
@@ -674,6 +677,7 @@ const ctx = {
   get live() { return live; },
   get members() { return members; },
   get notVoted() { return notVoted; },
+  get matches() { return matches; },
   get roster() { return roster; },
   get pin() { return pin; },
   send(cmd) {

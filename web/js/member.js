@@ -969,7 +969,7 @@ function renderMotion() {
     } else {
       $('#vote-choice').textContent = chosen !== null && m.options[chosen] !== undefined
         ? t('m.vote.chosen', { option: m.options[chosen] })
-        : t('m.vote.voted');
+        : t('m.vote.votedOpen');
       $('#vote-note').textContent = t('m.vote.recorded');
       $('#vote-peek').hidden = true;
       $('#vote-peeked').hidden = true;
@@ -1036,7 +1036,7 @@ function renderMotionResult(m, v, voted, chosen) {
   // A secret choice stays off the screen after the count too.
   if (m.ballot === 'secret' && voted) mine = t('m.vote.voted');
   else if (chosen !== null && m.options[chosen] !== undefined) mine = t('m.vote.chosen', { option: m.options[chosen] });
-  else if (voted) mine = t('m.vote.voted');
+  else if (voted) mine = t('m.vote.votedOpen');
   else if (v && v.eligible) mine = t('m.vote.didNotVote');
   $('#result-mine').textContent = mine;
   $('#result-mine').hidden = !mine;

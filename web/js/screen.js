@@ -187,20 +187,25 @@ function renderAttendance() {
   fill(
     $('#att-rows'),
     (a.by_status || [])
-      .filter((r) => r.convened > 0)
-      .map((r) =>
-        el(
+      .filter((r) => r.listed > 0)
+      .map((r) => {
+        // Only official and probationary members can be absent; the other
+        // statuses are on their own line and never counted absent.
+        const convened = ['official', 'probationary'].includes(r.status);
+        return el(
           'tr',
           { dataset: { status: r.status || 'guest' } },
           el('th', { scope: 'row', text: t(`st.${r.status || 'guest'}`) }),
-          el('td', { text: num(r.convened) }),
+          el('td', { text: num(r.listed) }),
           el('td', { class: 'p', text: num(r.present) }),
-          el('td', { text: num(r.convened - r.present) }),
-        ),
-      ),
+          el('td', { text: convened ? num(r.absent) : t('s.att.notCounted') }),
+        );
+      }),
   );
   const facts = [t('s.att.eligible', { present: num(a.eligible_present), convened: num(a.eligible_convened) })];
+  facts.push(t('s.att.rate', { pct: pct(a.rate) }));
   if (a.excused) facts.push(t('s.att.excused', { n: num(a.excused) }));
+  if (a.unexcused) facts.push(t('s.att.unexcused', { n: num(a.unexcused) }));
   if (a.guests) facts.push(t('s.att.guests', { n: num(a.guests) }));
   fill($('#att-facts'), facts.map((f) => el('span', { text: f })));
 }
@@ -220,6 +225,13 @@ function renderMotion() {
   text.textContent = m.text;
   text.classList.toggle('long', m.text.length > 160);
   $('#sm-rule').textContent = m.decide ? ruleLine(m) : '';
+  // The source of each count: how many came from a show of hands or paper
+  // ballots of members without phones (the rest from phones).
+  const hand = $('#sm-hand');
+  hand.hidden = !m.hand_counts;
+  if (m.hand_counts) {
+    hand.textContent = t('s.hand', { counts: m.options.map((o, i) => `${o} ${num(m.hand_counts[i] || 0)}`).join(' · ') });
+  }
   const closed = m.status === 'closed' && m.result;
   body.dataset.motion = closed ? 'closed' : m.status;
   $('#sm-open').hidden = !!closed;
@@ -238,6 +250,12 @@ function renderMotionLive() {
   const voted = v ? v.voted : 0;
   const of = v ? v.eligible_present : 0;
   $('#sm-count').hidden = !open;
+  // "đã bỏ phiếu" for a ballot, "đã biểu quyết" for a show of hands (docs/GLOSSARY.md).
+  const label = $('#sm-count .sm-count-l');
+  if (label) {
+    label.dataset.i18n = m.ballot === 'secret' ? 's.vote.votedLabelSecret' : 's.vote.votedLabel';
+    label.textContent = t(label.dataset.i18n);
+  }
   $('#sm-voted').textContent = num(voted);
   $('#sm-eligible').textContent = num(of);
   $('#sm-count').setAttribute('aria-label', t('v.voted', { voted, of }));
