@@ -134,6 +134,11 @@ pub enum ClientMsg {
     Skip {
         cid: String,
     },
+    /// Host: ask a question again (answers cleared, a fresh timer).
+    Reask {
+        cid: String,
+        question: usize,
+    },
     /// Host: end the quiz and show the podium; a second `end` ends the meeting.
     End {
         cid: String,
@@ -345,6 +350,7 @@ impl ClientMsg {
             | ClientMsg::Next { cid }
             | ClientMsg::Reveal { cid }
             | ClientMsg::Skip { cid }
+            | ClientMsg::Reask { cid, .. }
             | ClientMsg::End { cid }
             | ClientMsg::Kick { cid, .. }
             | ClientMsg::Vote { cid, .. }
@@ -405,6 +411,8 @@ pub enum ErrorCode {
     OptionOutOfRange,
     InvalidAnswer,
     WrongPhase,
+    /// `reask` of a question never shown (params: `question`).
+    NeverAsked,
     UnknownMember,
     RateLimited,
     ServerBusy,
@@ -464,8 +472,14 @@ pub struct QuestionView {
     pub options: Vec<String>,
     pub points: u32,
     pub time_limit_ms: u64,
-    /// Milliseconds until answers open (reading time), from when this frame was made.
+    /// Milliseconds until answers open (reading time, or the "Tiếp tục"
+    /// countdown after a restart), from when this frame was made.
     pub opens_in_ms: u64,
+    /// Milliseconds of the "Tiếp tục" countdown left after a restart (0
+    /// otherwise); answers open when it ends.
+    pub resumes_in_ms: u64,
+    /// Times this question has been asked again.
+    pub reasked: u32,
     /// Milliseconds until answers close, from when this frame was made.
     pub closes_in_ms: u64,
 }
@@ -722,6 +736,9 @@ pub struct MeView {
     pub eligible: bool,
     pub reason: Option<NotEligible>,
     pub vote: Option<MyVote>,
+    /// The question last skipped, when this member had answered it (until
+    /// the next question closes): their answer did not count.
+    pub skipped: Option<usize>,
     /// The member's own opinions, upvotes and evaluation.
     pub activities: MyActivities,
 }

@@ -31,7 +31,8 @@ pub const DB_FILE: &str = "handsup.db";
 const MAX_BATCH: usize = 20_000;
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE meetings (
         id INTEGER PRIMARY KEY,
         pin TEXT NOT NULL,
@@ -53,7 +54,13 @@ const MIGRATIONS: &[&str] = &["
         count INTEGER NOT NULL,
         PRIMARY KEY (meeting, motion, option)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    -- The last sign of life of a meeting with a question open: after a
+    -- crash, time from then until the restart does not count.
+    ALTER TABLE meetings ADD COLUMN alive_at INTEGER;
+",
+];
 
 /// How far a meeting's events are durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,6 +92,12 @@ pub enum Op {
         meeting: MeetingId,
         at: Millis,
     },
+    /// The meeting is alive at `at` (written every second while a question
+    /// is open).
+    Alive {
+        meeting: MeetingId,
+        at: Millis,
+    },
     /// Moves the write-ahead log into the database and truncates it, so the
     /// log's history of page changes does not outlive a secret ballot.
     Checkpoint,
@@ -105,6 +118,8 @@ pub struct Loaded {
     pub events: Vec<Envelope>,
     /// (motion, option, count) of secret ballots.
     pub secret_counts: Vec<(u32, u32, u64)>,
+    /// The last heartbeat written while a question was open.
+    pub alive_at: Option<Millis>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -286,6 +301,12 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
                             params![meeting, *at as i64],
                         )?;
                     }
+                    Op::Alive { meeting, at } => {
+                        tx.execute(
+                            "UPDATE meetings SET alive_at = ?2 WHERE id = ?1",
+                            params![meeting, *at as i64],
+                        )?;
+                    }
                     Op::Checkpoint => checkpoint = true,
                 }
             }
@@ -379,13 +400,20 @@ impl Store for SqliteStore {
 
     fn load(&self) -> Result<Vec<Loaded>, StoreError> {
         let conn = self.reader()?;
-        let mut stmt =
-            conn.prepare("SELECT id, config FROM meetings WHERE ended_at IS NULL ORDER BY id")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, config, alive_at FROM meetings WHERE ended_at IS NULL ORDER BY id",
+        )?;
         let meetings = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
-        for (id, config) in meetings {
+        for (id, config, alive_at) in meetings {
             let config: MeetingConfig = serde_json::from_str(&config).map_err(|e| {
                 StoreError::Open(format!("meeting {id}: unreadable configuration ({e})"))
             })?;
@@ -419,6 +447,7 @@ impl Store for SqliteStore {
                 config,
                 events,
                 secret_counts,
+                alive_at: alive_at.map(|a| a as Millis),
             });
         }
         Ok(out)

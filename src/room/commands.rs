@@ -274,6 +274,13 @@ impl Actor {
                     reason: CloseReason::Host,
                 },
             ),
+            ClientMsg::Reask { question, .. } => self.emit(
+                by,
+                c,
+                Event::Reasked {
+                    question: *question,
+                },
+            ),
             ClientMsg::Skip { .. } => {
                 let seq = self.emit(by, c, Event::Skipped)?;
                 Ok(self.next(By::System, None).unwrap_or(seq))
@@ -567,6 +574,11 @@ impl Actor {
         };
         if self.state.quiz.phase() != Phase::Question || r.answers.is_empty() || r.outcome.is_some()
         {
+            return;
+        }
+        // After a restart, phones reconnect during the countdown: nobody is
+        // "everyone" yet.
+        if r.resumes_at.is_some_and(|t| self.ctx.clock.now() < t) {
             return;
         }
         if r.answers.len() < self.member_conn.len() {

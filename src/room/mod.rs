@@ -50,6 +50,11 @@ const MEMBER_LIST_STEP: u32 = 2000;
 /// Channel slots are allocated as used, so capacity costs nothing idle.
 pub const QUEUE: usize = 1024;
 pub const MEMBER_QUEUE: usize = 64;
+/// How often a meeting with a question open writes that it is alive.
+const ALIVE_EVERY: Duration = Duration::from_secs(1);
+/// After a restart an open question waits this long ("Tiếp tục") so that
+/// phones reconnect before the time it had left runs again.
+pub const RESUME_COUNTDOWN_MS: u64 = 5_000;
 /// Names shown as "just joined" on the projector.
 const RECENT_NAMES: usize = 12;
 
@@ -259,18 +264,44 @@ fn frame(s: String) -> Utf8Bytes {
 
 impl Actor {
     async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>) {
-        // A deadline that passed while the server was down closes now.
-        if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
-            self.system(Event::Closed {
-                reason: CloseReason::DeadlinePassedWhileDown,
-            });
+        // A question open when the server went down keeps the time it had
+        // left; only one whose deadline passed before the crash closes.
+        if self.state.quiz.next_timer().is_some() {
+            let now = self.ctx.clock.now();
+            let down_at = self.state.down_at();
+            if self
+                .state
+                .quiz
+                .round()
+                .is_some_and(|r| down_at <= r.deadline)
+            {
+                self.system(Event::Resumed {
+                    down_at,
+                    resume_at: now + RESUME_COUNTDOWN_MS,
+                });
+            } else {
+                self.system(Event::Closed {
+                    reason: CloseReason::DeadlinePassedWhileDown,
+                });
+            }
         }
         self.submit();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut alive = tokio::time::interval(ALIVE_EVERY);
+        alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let open = self.state.quiz.next_timer().is_some();
+            let now = self.ctx.clock.now();
+            // The end of a "Tiếp tục" countdown, then the deadline.
+            let resumes = self
+                .state
+                .quiz
+                .round()
+                .and_then(|r| r.resumes_at)
+                .filter(|&t| t > now);
             let timer = self.state.quiz.next_timer().map(|d| {
-                let now = self.ctx.clock.now();
+                let d = resumes.map_or(d, |t| t.min(d));
                 Duration::from_millis(d.saturating_sub(now) + 1)
             });
             let coalesced = self.dirty.live || self.dirty.members;
@@ -294,14 +325,28 @@ impl Actor {
                 _ = tokio::time::sleep(timer.unwrap_or_default()), if timer.is_some() => {
                     if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
                         self.system(Event::Closed { reason: CloseReason::Deadline });
+                    } else {
+                        self.close_if_all_answered();
                     }
                 }
                 _ = tick.tick(), if coalesced => self.flush_live(),
+                _ = alive.tick(), if open => self.alive(),
             }
             self.submit();
             self.flush();
         }
+        if self.state.quiz.next_timer().is_some() {
+            self.alive();
+        }
         self.submit();
+    }
+
+    /// Records that the meeting is alive now (a question is open).
+    fn alive(&mut self) {
+        self.ops.push(Op::Alive {
+            meeting: self.id,
+            at: self.ctx.clock.now(),
+        });
     }
 
     // ---- sequencing and durability -------------------------------------
@@ -666,7 +711,14 @@ impl Actor {
                 d.state = true;
                 d.members = true;
             }
-            Event::Leaderboard | Event::Skipped | Event::Podium | Event::Ended => d.state = true,
+            Event::Reasked { .. } | Event::Skipped => {
+                d.state = true;
+                d.live = true;
+                d.members = true;
+                d.all_me = true;
+            }
+            Event::Resumed { .. } => d.state = true,
+            Event::Leaderboard | Event::Podium | Event::Ended => d.state = true,
             Event::Rekeyed { .. } => d.members = true,
             Event::Left { .. }
             | Event::Returned { .. }

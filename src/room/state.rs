@@ -55,6 +55,10 @@ impl From<QuizError> for Refusal {
             QuizError::OptionOutOfRange(_) => ErrorCode::OptionOutOfRange,
             QuizError::WrongAnswerShape(_) => ErrorCode::InvalidAnswer,
             QuizError::WrongPhase(_) => ErrorCode::WrongPhase,
+            QuizError::NeverAsked(i) => {
+                return Refusal::new(ErrorCode::NeverAsked, e.to_string())
+                    .with_params(serde_json::json!({ "question": i }));
+            }
         };
         Refusal::new(code, e.to_string())
     }
@@ -143,6 +147,12 @@ pub struct MeetingState {
     created: HashMap<String, crate::vote::MotionId>,
     /// Agenda, opinions and evaluation.
     pub activities: super::meeting::Activities,
+    /// Questions asked again, with when (the meeting's history).
+    pub reasked: Vec<(usize, Millis)>,
+    /// When the last event applied happened.
+    pub last_at: Millis,
+    /// The store's last heartbeat of this meeting (set after replay).
+    pub alive_at: Option<Millis>,
 }
 
 /// Ranks of active members, computed once per change.
@@ -185,6 +195,9 @@ impl MeetingState {
             secret_counts: HashMap::new(),
             created: HashMap::new(),
             activities: Default::default(),
+            reasked: Vec::new(),
+            last_at: 0,
+            alive_at: None,
         }
     }
 
@@ -346,6 +359,16 @@ impl MeetingState {
                 self.quiz.close(*reason)?;
                 self.ranking = None;
             }
+            Event::Reasked { question } => {
+                self.quiz.reask(*question, at)?;
+                self.ranking = None;
+                self.reasked.push((*question, at));
+            }
+            Event::Resumed { down_at, resume_at } => {
+                if !self.quiz.resume(*down_at, *resume_at) {
+                    return Err(QuizError::WrongPhase("no question is open").into());
+                }
+            }
             Event::Leaderboard => self.quiz.show_leaderboard()?,
             Event::Skipped => self.quiz.skip()?,
             Event::Podium => {
@@ -375,7 +398,14 @@ impl MeetingState {
             }
         }
         self.seq = env.seq;
+        self.last_at = self.last_at.max(at);
         Ok(())
+    }
+
+    /// The best known instant the server went down: its last heartbeat or
+    /// its last event, whichever is later.
+    pub fn down_at(&self) -> Millis {
+        self.alive_at.unwrap_or(0).max(self.last_at)
     }
 }
 

@@ -42,10 +42,18 @@ fn question_view(s: &MeetingState, now: Millis) -> Option<QuestionView> {
         points: q.points,
         time_limit_ms: u64::from(q.time_limit_s) * 1000,
         opens_in_ms: if open {
-            r.opens_at.saturating_sub(now)
+            r.opens_at
+                .max(r.resumes_at.unwrap_or(0))
+                .saturating_sub(now)
         } else {
             0
         },
+        resumes_in_ms: if open {
+            r.resumes_at.unwrap_or(0).saturating_sub(now)
+        } else {
+            0
+        },
+        reasked: s.reasked.iter().filter(|(q, _)| *q == r.index).count() as u32,
         closes_in_ms: if open {
             r.deadline.saturating_sub(now)
         } else {
@@ -353,6 +361,7 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         eligible: eligible.is_ok(),
         reason: eligible.err(),
         vote: my_vote(s, member, eligible),
+        skipped: s.quiz.skipped_for(member),
         activities: super::meeting::my_activities(s, member),
     })
 }
