@@ -6,6 +6,7 @@
 // `data-i18n="key"` (text), `data-i18n-placeholder`, `data-i18n-title` or
 // `data-i18n-aria` and filled by `applyI18n`.
 
+import { en as liveEn, vi as liveVi } from './i18n-live.js';
 import { en as meetingEn, vi as meetingVi } from './i18n-meeting.js';
 
 const vi = {
@@ -1109,6 +1110,9 @@ const en = {
 // Agenda, opinions and evaluation keep their strings in their own file.
 Object.assign(vi, meetingVi);
 Object.assign(en, meetingEn);
+// The live room's restart countdown, re-asking and the answer key's guard.
+Object.assign(vi, liveVi);
+Object.assign(en, liveEn);
 
 export const strings = { vi, en };
 export const LANGS = ['vi', 'en'];

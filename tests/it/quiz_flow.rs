@@ -424,3 +424,20 @@ async fn the_host_asks_a_question_again_and_it_survives_a_restart() {
         "goes on after the furthest question"
     );
 }
+
+/// Both languages of the live room's strings hold the same keys.
+#[test]
+fn both_languages_hold_every_live_room_string() {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n-live.js")).unwrap();
+    let (vi, en) = src.split_once("export const en").unwrap();
+    let keys = |s: &str| -> std::collections::BTreeSet<String> {
+        s.lines()
+            .filter_map(|l| l.trim().strip_prefix('\''))
+            .filter_map(|l| l.split_once('\'').map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    let (vi, en) = (keys(vi), keys(en));
+    assert!(vi.contains("err.never_asked") && vi.contains("q.resumesIn"));
+    assert_eq!(vi, en);
+}

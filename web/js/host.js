@@ -368,6 +368,9 @@ for (const cmd of BUTTONS) {
 
 async function command(cmd) {
   if (!conn || !st || busy) return;
+  if (cmd === 'skip' && live && live.answered > 0) {
+    if (!(await confirmDialog(t('h.confirmSkip', { n: live.answered }), t('h.skip')))) return;
+  }
   if (cmd === 'end') {
     const text = st.phase === 'podium' ? t('h.confirmEndMeeting') : t('h.confirmEndQuiz');
     if (!(await confirmDialog(text, st.phase === 'podium' ? t('h.endMeeting') : t('h.endQuiz')))) return;
@@ -431,10 +434,33 @@ function renderConsole() {
 
 // ---- current question with the answer key --------------------------------
 
+// The answer key is off on every console until asked for, and only for this
+// window: a reload, or another console, starts hidden again.
 const keyToggle = $('#key-toggle');
-keyToggle.checked = store.get(KEY_SHOWN_KEY) !== '0';
-keyToggle.addEventListener('change', () => {
-  store.set(KEY_SHOWN_KEY, keyToggle.checked ? '1' : '0');
+keyToggle.checked = false;
+store.remove(KEY_SHOWN_KEY);
+keyToggle.addEventListener('change', () => renderQuestion());
+
+/** Whether this window looks like the one on the projector. */
+function looksProjected() {
+  if (document.fullscreenElement) return true;
+  const w = window.innerWidth;
+  const h = window.innerHeight;
+  if (w >= screen.width - 1 && h >= screen.height - 1) return true;
+  const projector = store.get('handsup:screen-size');
+  return projector === `${w}x${h}`;
+}
+
+function paintKeyWarning() {
+  const warn = $('#key-warn');
+  const q = st && st.question;
+  warn.hidden = !(q && keyToggle.checked && !st.reveal && looksProjected());
+}
+for (const ev of ['resize', 'fullscreenchange', 'storage']) {
+  (ev === 'fullscreenchange' ? document : window).addEventListener(ev, paintKeyWarning);
+}
+$('#key-warn-off').addEventListener('click', () => {
+  keyToggle.checked = false;
   renderQuestion();
 });
 
@@ -449,9 +475,13 @@ function renderQuestion() {
   }
   if (!q) return;
   const rv = st.reveal;
-  const key = st.answer_key || (rv ? { correct: rv.correct, answers: rv.answers } : null);
-  // After the reveal everybody knows the answer: always show it then.
+  // The key is drawn only when asked for (or once revealed to everybody).
+  const key = keyToggle.checked || rv
+    ? st.answer_key || (rv ? { correct: rv.correct, answers: rv.answers } : null)
+    : null;
   card.classList.toggle('show-key', keyToggle.checked || !!rv);
+  paintKeyWarning();
+  paintReask();
   $('#hq-counter').textContent = t('q.counter', { n: q.index + 1, count: q.count });
   $('#hq-kind').textContent = t(`kind.${q.kind}`);
   $('#hq-text').textContent = q.text;
@@ -591,6 +621,30 @@ async function kick(id) {
     $('#control-error').textContent = errorText(err);
   }
 }
+
+// ---- asking a question again --------------------------------------------------
+
+/** The re-ask control: question number, prefilled with the current one. */
+function paintReask() {
+  const q = st && st.question;
+  const input = $('#reask-n');
+  input.max = String(st ? st.question_count : 1);
+  if (q && document.activeElement !== input) input.value = String(q.index + 1);
+  $('#btn-reask').disabled = !conn || !conn.welcomed || !st || st.phase === 'ended' || st.phase === 'lobby';
+}
+
+$('#reask-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const n = Number($('#reask-n').value);
+  if (!Number.isInteger(n) || n < 1) return;
+  if (!(await confirmDialog(t('h.confirmReask', { n }), t('h.reask')))) return;
+  $('#control-error').textContent = '';
+  try {
+    await conn.send({ type: 'reask', question: n - 1 });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  }
+});
 
 // ---- confirmation dialog ---------------------------------------------------
 

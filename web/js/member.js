@@ -159,16 +159,21 @@ function dropKeyFromUrl() {
   history.replaceState(null, '', location.pathname + (q ? `?${q}` : '') + location.hash);
 }
 
+/** A question as asked: the same question asked again is a new one. */
+const askKey = (q) => (q ? `${q.index}/${q.reasked || 0}` : null);
+
 conn.on('state', (s) => {
-  const prevIndex = st && st.question ? st.question.index : null;
+  const prevKey = askKey(st && st.question);
   st = s;
   meeting = s.meeting;
   clock.update(s.question);
   const index = s.question ? s.question.index : null;
-  if (index !== prevIndex) {
-    // A new question (or none): forget what was chosen for the last one.
+  if (askKey(s.question) !== prevKey) {
+    // A new question (or none, or asked again): forget what was chosen.
     selection = new Set();
-    if (ans && ans.index !== index) ans = null;
+    const again = prevKey !== null && prevKey.split('/')[0] === String(index);
+    if (ans && (ans.index !== index || again)) ans = null;
+    if (again) builtFor = null;
   }
   render();
   activities.render(st, me);
@@ -493,7 +498,13 @@ function updateQuestion() {
 
   const note = $('#q-reading');
   note.hidden = !reading;
-  if (reading) note.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  const resuming = clock.resumesIn() > 0;
+  note.dataset.resuming = resuming ? 'true' : 'false';
+  if (resuming) note.textContent = t('q.resumesIn', { s: secs(clock.resumesIn()) });
+  else if (reading) note.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  const skipped = $('#q-skipped');
+  skipped.hidden = !(me && me.skipped !== null && me.skipped !== undefined && me.skipped !== q.index);
+  if (!skipped.hidden) skipped.textContent = t('m.skipped', { n: me.skipped + 1 });
 
   // options
   const box = $('#options');

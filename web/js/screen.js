@@ -5,7 +5,7 @@
 // reads out, and the header keeps a small attendance strip.
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
-import { Connection, pinFromPath } from '/assets/net.js';
+import { Connection, pinFromPath, store } from '/assets/net.js';
 import * as activities from '/assets/js/screen-meeting.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
@@ -383,7 +383,7 @@ function renderQuestion() {
   text.textContent = q.text;
   text.classList.toggle('long', q.text.length > 140);
 
-  const key = `${q.index}:${st.phase}`;
+  const key = `${q.index}/${q.reasked || 0}:${st.phase}`;
   if (builtKey !== key) {
     builtKey = key;
     if (st.phase === 'question') buildTiles(q);
@@ -534,6 +534,10 @@ function tick() {
   const frac = reading ? 1 : clock.fraction();
   arc.setAttribute('stroke-dasharray', `${(frac * 100).toFixed(2)} 100`);
   $('#tiles').toggleAttribute('data-reading', reading);
+  // After a server restart: "Tiếp tục" before the time left runs again.
+  const resumes = clock.resumesIn();
+  const again = st.question && st.question.reasked ? t('q.reasked') : '';
+  $('#s-resume').textContent = resumes > 0 ? t('q.resumesIn', { s: secs(resumes) }) : again;
 }
 
 function manageTicker() {
@@ -597,6 +601,14 @@ function renderPodium() {
 }
 
 // ---- start -------------------------------------------------------------
+
+// The host console compares its own window with this one to warn when it
+// is itself on the projector (and would show the answer key to the room).
+function reportSize() {
+  store.set('handsup:screen-size', `${window.innerWidth}x${window.innerHeight}`);
+}
+reportSize();
+window.addEventListener('resize', reportSize);
 
 applyI18n();
 bindToggle($('#lang-toggle'));

@@ -1,0 +1,132 @@
+//! The live room in real browsers, as the chair lives it: the answer key
+//! stays off the console, a skip asks first, a restart mid-question shows
+//! "Tiếp tục" and gives back the time, a question can be asked again.
+//! Phone 390×844, projector 1920×1080, laptop 1366×768.
+
+use std::sync::Arc;
+
+use handsup::clock::{Clock, ManualClock};
+use serde_json::{Value, json};
+
+use crate::browser::{Browser, Page, artifact_path};
+use crate::support::{Client, SECRET, TestServer};
+
+const PHONE: (u32, u32) = (390, 844);
+const PROJECTOR: (u32, u32) = (1920, 1080);
+const LAPTOP: (u32, u32) = (1366, 768);
+
+/// Opens the host console on the meeting `pin` (made through the API).
+async fn console(browser: &Browser, server: &TestServer, pin: &str) -> Page {
+    let host = browser
+        .open_sized(
+            &server.url(&format!("/host#secret={SECRET}")),
+            LAPTOP.0,
+            LAPTOP.1,
+        )
+        .await;
+    host.click(&format!("#meeting-list li[data-pin='{pin}'] button"))
+        .await;
+    host.wait_for_text("#meeting-pin", &pin[..3]).await;
+    host
+}
+
+async fn count(page: &Page, css: &str) -> u64 {
+    page.eval(&format!(
+        "return document.querySelectorAll({css:?}).length;"
+    ))
+    .await
+    .as_u64()
+    .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_restart_mid_question_says_tiep_tuc_and_the_chair_can_ask_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let pin = server.create_meeting("alltypes").await;
+    let (host_browser, member_browser, screen_browser) =
+        tokio::join!(Browser::launch(), Browser::launch(), Browser::launch());
+    let host = console(&host_browser, &server, &pin).await;
+    let screen = screen_browser
+        .open_sized(
+            &server.url(&format!("/screen/{pin}")),
+            PROJECTOR.0,
+            PROJECTOR.1,
+        )
+        .await;
+    let member = member_browser
+        .open_sized(&server.url(&format!("/j/{pin}")), PHONE.0, PHONE.1)
+        .await;
+    member.fill("#name", "Nguyễn Thị Lan").await;
+    member.click("#join:not(:disabled)").await;
+    member.wait_for("#lobby-hello").await;
+    // A second member keeps the question open.
+    let minh = Client::member(&server, &pin, "Minh").await;
+    let minh_token = minh.token.clone().unwrap();
+
+    host.click("#btn-start:not(:disabled)").await;
+    host.wait_for_text("#hq-text", "Single question").await;
+    // 1. The answer key is off until the chair asks for it.
+    assert_eq!(
+        host.eval("return document.querySelector('#key-toggle').checked;")
+            .await,
+        Value::Bool(false)
+    );
+    assert_eq!(count(&host, "#hq-options li.is-key").await, 0);
+    host.click("#key-toggle").await;
+    host.wait_for("#hq-options li.is-key").await;
+    host.click("#key-toggle").await;
+    assert_eq!(count(&host, "#hq-options li.is-key").await, 0);
+
+    member
+        .click("#options .option[data-index='1']:not(:disabled)")
+        .await;
+    member.wait_for("#received").await;
+    screen.wait_for_text("#answered-n", "1 / 2").await;
+
+    // 3. A skip with answers in asks first; the chair changes their mind.
+    host.click("#btn-skip:not(:disabled)").await;
+    host.wait_for_text("#confirm-text", "1").await;
+    host.click("#confirm-cancel").await;
+    assert_eq!(host.text("#hq-counter").await.contains('1'), true);
+
+    // 2. The server goes down mid-question for a minute.
+    clock.advance(10_000);
+    drop(minh);
+    let mut server = server;
+    server.stop().await;
+    clock.advance(60_000);
+    let server = server.restart_with(Some(c.clone())).await;
+    let mut minh = Client::connect(&server).await;
+    minh.hello("member", &pin, json!({"token": minh_token}))
+        .await
+        .expect("Minh is back");
+    member.wait_for_text("#q-reading", "Tiếp tục").await;
+    screen.wait_for_text("#s-resume", "Tiếp tục").await;
+    member
+        .screenshot(&artifact_path("live-1-member-tiep-tuc.png"))
+        .await;
+    screen
+        .screenshot(&artifact_path("live-2-projector-tiep-tuc.png"))
+        .await;
+    // The answer given before the crash is still there.
+    member.wait_for("#received").await;
+    clock.advance(5_000);
+
+    // The chair asks the question again: answers cleared, a fresh timer.
+    host.wait_for("#btn-reask:not(:disabled)").await;
+    host.click("#btn-reask:not(:disabled)").await;
+    host.wait_for_text("#confirm-text", "1").await;
+    host.click("#confirm-ok").await;
+    screen.wait_for_text("#s-resume", "Hỏi lại").await;
+    member
+        .click("#options .option[data-index='2']:not(:disabled)")
+        .await;
+    member.wait_for_text("#received-answer", "charlie").await;
+    host.screenshot(&artifact_path("live-3-host-reasked.png"))
+        .await;
+    drop(server);
+}
