@@ -1268,7 +1268,8 @@ export function applyI18n(root = document) {
 export function bindToggle(button) {
   const paint = () => {
     button.textContent = t('lang.switch');
-    button.setAttribute('aria-label', t('lang.switchLabel'));
+    // The name starts with what is written on it (WCAG 2.5.3, label in name).
+    button.setAttribute('aria-label', `${t('lang.switch')} — ${t('lang.switchLabel')}`);
     button.title = t('lang.switchLabel');
     button.lang = lang === 'vi' ? 'en' : 'vi';
   };

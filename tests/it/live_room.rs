@@ -134,3 +134,108 @@ async fn a_restart_mid_question_says_tiep_tuc_and_the_chair_can_ask_again() {
         .await;
     drop(server);
 }
+
+/// axe-core, installed from the npm registry by `scripts/install-test-deps`.
+fn axe_source() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/test-deps/axe-core-4.14.1/axe.min.js"
+    );
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; run scripts/install-test-deps"))
+}
+
+/// Runs axe-core inside the page; fails on any serious or critical
+/// violation, naming the rule and the elements.
+async fn assert_accessible(page: &Page, axe: &str, what: &str) {
+    let js = format!(
+        "{axe}\n;return axe.run(document, {{resultTypes: ['violations']}}).then(r => r.violations\
+         .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+         .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ')));"
+    );
+    let found = page.eval(&js).await;
+    let found: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+    assert!(
+        found.is_empty(),
+        "{what}: serious accessibility violations:\n{}",
+        found.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
+    let axe = axe_source();
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let browser = Browser::launch().await;
+    let mut host_ws = Client::host(&server, &pin).await;
+
+    let landing = browser.open_sized(&server.url("/"), PHONE.0, PHONE.1).await;
+    assert_accessible(&landing, &axe, "landing page").await;
+    drop(landing);
+    let unknown = browser
+        .open_sized(&server.url("/j/000000"), PHONE.0, PHONE.1)
+        .await;
+    assert_accessible(&unknown, &axe, "unknown PIN").await;
+    drop(unknown);
+
+    let screen = browser
+        .open_sized(
+            &server.url(&format!("/screen/{pin}")),
+            PROJECTOR.0,
+            PROJECTOR.1,
+        )
+        .await;
+    screen.wait_for_text("#pin", &pin[..3]).await;
+    assert_accessible(&screen, &axe, "projector lobby").await;
+
+    let other = Browser::launch().await;
+    let member = other
+        .open_sized(&server.url(&format!("/j/{pin}")), PHONE.0, PHONE.1)
+        .await;
+    member.wait_for_text("#join", "Tham gia").await;
+    assert_accessible(&member, &axe, "member join form").await;
+    member.fill("#name", "Lan").await;
+    member.click("#join:not(:disabled)").await;
+    member.wait_for("#lobby-hello").await;
+    assert_accessible(&member, &axe, "member lobby").await;
+
+    let host = console(&browser, &server, &pin).await;
+    assert_accessible(&host, &axe, "host console lobby").await;
+
+    host_ws
+        .command(json!({"type": "start"}))
+        .await
+        .expect("start");
+    member
+        .wait_for("#options .option[data-index='1']:not(:disabled)")
+        .await;
+    screen
+        .wait_for_text("#question-text", "Single question")
+        .await;
+    assert_accessible(&member, &axe, "member question").await;
+    assert_accessible(&screen, &axe, "projector question").await;
+    assert_accessible(&host, &axe, "host console question").await;
+    host_ws
+        .command(json!({"type": "reveal"}))
+        .await
+        .expect("reveal");
+    member.wait_for("#result-title").await;
+    screen.wait_for("#bars .bar.correct").await;
+    assert_accessible(&member, &axe, "member reveal").await;
+    assert_accessible(&screen, &axe, "projector reveal").await;
+    host_ws
+        .command(json!({"type": "next"}))
+        .await
+        .expect("next");
+    member.wait_for("#lb-list li").await;
+    assert_accessible(&member, &axe, "member leaderboard").await;
+    assert_accessible(&screen, &axe, "projector leaderboard").await;
+    host_ws
+        .command(json!({"type": "end"}))
+        .await
+        .expect("podium");
+    screen.wait_for("#podium .step").await;
+    assert_accessible(&screen, &axe, "projector podium").await;
+    assert_accessible(&member, &axe, "member podium").await;
+}

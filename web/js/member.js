@@ -379,8 +379,9 @@ function buildQuestion(q) {
         type: 'button',
         class: `option opt-${i % 6}`,
         dataset: { index: i },
-        'aria-label': `${LETTERS[i]}. ${text}`,
       },
+      // The name is what the button shows (WCAG 2.5.3): letter and text.
+      el('span', { class: 'sr-only', text: `${LETTERS[i]}. ` }),
       badge(i),
       el('span', { class: 'opt-text', text }),
       multiple ? el('span', { class: 'tick' }, icon('check')) : null,
