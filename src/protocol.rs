@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bank::Kind;
-use crate::quiz::{CloseReason, MemberId};
+use crate::quiz::{CloseReason, MemberId, Millis};
 use crate::roster::Status;
 use crate::vote::attendance::{Attendance, NotEligible};
 use crate::vote::decision::{Outcome, Rule};
@@ -480,6 +480,9 @@ pub struct QuestionView {
     pub resumes_in_ms: u64,
     /// Times this question has been asked again.
     pub reasked: u32,
+    /// A typed question whose answers are all numbers: phones show a
+    /// numeric keypad (says nothing of which number).
+    pub numeric: bool,
     /// Milliseconds until answers close, from when this frame was made.
     pub closes_in_ms: u64,
 }
@@ -736,6 +739,12 @@ pub struct MeView {
     pub eligible: bool,
     pub reason: Option<NotEligible>,
     pub vote: Option<MyVote>,
+    /// Whether the member has taken part in the quiz (a closed question
+    /// with their answer): a member who joins after the quiz sees no rank.
+    pub played: bool,
+    /// When a roster member checked in (joined, with their personal QR),
+    /// ms since 1970; null for guests.
+    pub checked_in_at: Option<Millis>,
     /// The question last skipped, when this member had answered it (until
     /// the next question closes): their answer did not count.
     pub skipped: Option<usize>,

@@ -225,6 +225,10 @@ impl Quiz {
             .filter(|(_, who)| who.contains(&m))
             .map(|(i, _)| *i)
     }
+    /// Whether `m` has answered a question that was closed (took part).
+    pub fn played(&self, m: MemberId) -> bool {
+        self.scores.contains_key(&m)
+    }
     /// Whether question `index` has been shown at least once.
     pub fn was_asked(&self, index: usize) -> bool {
         self.asked.get(index).copied().unwrap_or(false)

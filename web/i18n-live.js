@@ -13,6 +13,9 @@ export const vi = {
   'h.keyWarn': 'Cửa sổ này trông như đang chiếu lên màn hình lớn (toàn màn hình hoặc cùng cỡ với màn hình chiếu): đáp án đang hiện có thể lộ cho cả phòng.',
   'h.keyOff': 'Ẩn đáp án',
   'err.never_asked': 'Câu này chưa từng được hỏi nên không thể hỏi lại. Hãy chọn một câu đã hỏi.',
+  'm.checkedIn': 'Đã điểm danh lúc {time}',
+  'm.quizOver': 'Phần thi đã kết thúc. Vui lòng chờ hoạt động tiếp theo…',
+  'm.pollResults': 'Kết quả khảo sát',
 };
 
 export const en = {
@@ -27,4 +30,7 @@ export const en = {
   'h.keyWarn': 'This window looks like it is on the big screen (full screen, or the same size as the projector page): the answer key shown may be seen by the whole room.',
   'h.keyOff': 'Hide answer key',
   'err.never_asked': 'That question has never been asked, so it cannot be asked again. Choose one already asked.',
+  'm.checkedIn': 'Checked in at {time}',
+  'm.quizOver': 'The quiz is over. Please wait for the next activity…',
+  'm.pollResults': 'Poll results',
 };

@@ -54,6 +54,12 @@ fn question_view(s: &MeetingState, now: Millis) -> Option<QuestionView> {
             0
         },
         reasked: s.reasked.iter().filter(|(q, _)| *q == r.index).count() as u32,
+        numeric: q.kind == crate::bank::Kind::Typed
+            && !q.answers.is_empty()
+            && q.answers.iter().all(|a| {
+                let a = a.trim().replace(',', ".");
+                !a.is_empty() && a.parse::<f64>().is_ok()
+            }),
         closes_in_ms: if open {
             r.deadline.saturating_sub(now)
         } else {
@@ -362,6 +368,8 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         reason: eligible.err(),
         vote: my_vote(s, member, eligible),
         skipped: s.quiz.skipped_for(member),
+        played: s.quiz.played(member),
+        checked_in_at: m.roster.as_ref().map(|_| m.joined_at),
         activities: super::meeting::my_activities(s, member),
     })
 }

@@ -239,3 +239,85 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
     assert_accessible(&screen, &axe, "projector podium").await;
     assert_accessible(&member, &axe, "member podium").await;
 }
+
+/// Whether the element is shown (in the layout, not hidden).
+async fn shown(page: &Page, css: &str) -> bool {
+    page.eval(&format!(
+        "const e = document.querySelector({css:?}); return !!e && !!e.offsetParent && !e.hidden;"
+    ))
+    .await
+        == Value::Bool(true)
+}
+
+#[tokio::test]
+async fn phones_check_in_see_poll_results_and_a_late_joiner_sees_no_final_rank() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let r = server
+        .upload_roster(
+            &pin,
+            "Họ và tên;Mã đảng viên;Loại\nNguyễn Văn An;DV01;Chính thức\n",
+        )
+        .await;
+    assert!(r.status().is_success());
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "settings", "allow_guests": true}))
+        .await
+        .unwrap();
+    let roster = server.roster(&pin).await;
+    let an_url = roster[0]["join_url"].as_str().unwrap().to_string();
+
+    // 5. A personal QR code checks the member in, and says when.
+    let (an_browser, late_browser) = tokio::join!(Browser::launch(), Browser::launch());
+    let an = an_browser.open_sized(&an_url, PHONE.0, PHONE.1).await;
+    an.wait_for_text("#lobby-checkin", "Đã điểm danh lúc").await;
+    let text = an.text("#lobby-checkin").await;
+    assert!(
+        text.chars().filter(char::is_ascii_digit).count() == 4 && text.contains(':'),
+        "HH:MM: {text}"
+    );
+
+    // 7. During a question the leave button is out of the way.
+    host.command(json!({"type": "start"})).await.unwrap();
+    an.wait_for("#options .option[data-index='0']").await;
+    assert!(!shown(&an, "#leave").await, "no leave button mid-question");
+    // Straight to the poll (question 5).
+    for _ in 0..4 {
+        host.command(json!({"type": "skip"})).await.unwrap();
+    }
+    an.wait_for_text("#question-text", "Poll question").await;
+    an.click("#options .option[data-index='0']:not(:disabled)")
+        .await;
+    // The only member answered: the question closes by itself.
+    // 7. Poll results on the phone after the reveal.
+    an.wait_for_text("#reveal-key", "Kết quả khảo sát").await;
+    an.wait_for_text("#reveal-key .poll-row[data-index='0']", "100%")
+        .await;
+    an.screenshot(&artifact_path("live-4-member-poll-results.png"))
+        .await;
+    assert!(shown(&an, "#leave").await, "the leave button is back");
+
+    // 5. Someone who joins after the quiz sees a waiting screen, no rank.
+    host.command(json!({"type": "end"})).await.unwrap();
+    an.wait_for("#podium-list li").await;
+    let late = late_browser
+        .open_sized(&server.url(&format!("/j/{pin}")), PHONE.0, PHONE.1)
+        .await;
+    late.fill("#name", "Người đến muộn").await;
+    late.click("#join:not(:disabled)").await;
+    late.wait_for_text("#lobby-waiting", "Phần thi đã kết thúc")
+        .await;
+    assert!(!shown(&late, "#podium-place").await);
+    late.screenshot(&artifact_path("live-5-late-joiner.png"))
+        .await;
+
+    // 7. During a vote the quiz score footer is hidden.
+    host.command(json!({"type": "motion_create", "text": "Thông qua nghị quyết"}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    an.wait_for("body[data-view='motion']").await;
+    assert!(!shown(&an, "#me-bar").await, "no quiz score during a vote");
+}

@@ -13,7 +13,7 @@ import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } 
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { createMemberActivities } from '/assets/js/member-meeting.js';
-import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
+import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs, sourceLabel } from '/assets/js/ui.js';
 
 const PIN = pinFromPath();
 const TOKEN_KEY = `handsup:token:${PIN}`;
@@ -251,7 +251,10 @@ function setView(view) {
 }
 
 function render() {
-  $('#leave').hidden = !conn.everWelcomed || !!stopped || !me || (st && st.phase === 'ended');
+  // Out of the way while a question is open (a thumb near the top of the
+  // screen must not leave the meeting by mistake).
+  const asking = st && st.phase === 'question' && !st.motion;
+  $('#leave').hidden = !conn.everWelcomed || !!stopped || !me || (st && st.phase === 'ended') || asking;
   $('#loading-text').textContent = pending && pending.key ? t('m.keyJoining') : t('status.connecting');
   $('#meeting-title').textContent = meeting ? meeting.title : '';
   $('#join-pin').textContent = PIN;
@@ -274,8 +277,7 @@ function render() {
   }
   switch (st.phase) {
     case 'lobby':
-      $('#lobby-hello').textContent = t('m.hello', { name: me ? me.name : '' });
-      fill($('#lobby .hero-icon'), icon('check'));
+      renderLobby(t('m.waiting'));
       setView('lobby');
       break;
     case 'question':
@@ -291,6 +293,13 @@ function render() {
       setView('leaderboard');
       break;
     case 'podium':
+      if (me && !me.played) {
+        // Joined after the quiz: no "final rank" with 0 points, a waiting
+        // screen until the next activity.
+        renderLobby(t('m.quizOver'));
+        setView('lobby');
+        break;
+      }
       renderRanking('#podium-place', '#podium-list', true);
       setView('podium');
       break;
@@ -301,6 +310,20 @@ function render() {
       setView('loading');
   }
   manageTicker();
+}
+
+/** The waiting screen: greeting, check-in time, what we wait for. */
+function renderLobby(waitingText) {
+  $('#lobby-hello').textContent = t('m.hello', { name: me ? me.name : '' });
+  fill($('#lobby .hero-icon'), icon('check'));
+  $('#lobby-waiting').textContent = waitingText;
+  const at = me && me.checked_in_at ? new Date(me.checked_in_at) : null;
+  const checkin = $('#lobby-checkin');
+  checkin.hidden = !at;
+  if (at) {
+    const hhmm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+    checkin.textContent = t('m.checkedIn', { time: hhmm });
+  }
 }
 
 function renderStopped() {
@@ -346,7 +369,9 @@ function renderStopped() {
 
 function renderMeBar() {
   const bar = $('#me-bar');
-  bar.hidden = !me || !!stopped;
+  // The quiz score has no place during a vote.
+  const voting = st && st.motion && st.phase !== 'ended';
+  bar.hidden = !me || !!stopped || !!voting;
   if (!me) return;
   $('#me-name').textContent = me.name;
   $('#score').textContent = num(me.score);
@@ -392,6 +417,8 @@ function buildQuestion(q) {
   });
   $('#typed').hidden = q.kind !== 'typed';
   $('#typed-input').value = '';
+  // A number to type: the phone's numeric keypad.
+  $('#typed-input').inputMode = q.numeric ? 'decimal' : 'text';
   $('#answer-error').textContent = '';
 }
 
@@ -619,6 +646,23 @@ function renderReveal() {
       parts.push(el('div', { class: `key-option opt-${i % 6}` }, badge(i), el('span', { text: q.options[i] })));
     }
   }
+  if (q.kind === 'poll' && rv.distribution && rv.distribution.length) {
+    // A poll has no right answer: what the room chose is the result.
+    const total = rv.distribution.reduce((x, y) => x + y, 0);
+    parts.push(el('span', { class: 'label', text: t('m.pollResults') }));
+    rv.distribution.forEach((n, i) => {
+      const share = total ? Math.round((n * 100) / total) : 0;
+      parts.push(
+        el(
+          'div',
+          { class: `key-option poll-row opt-${i % 6}`, dataset: { index: i } },
+          badge(i),
+          el('span', { class: 'poll-text', text: q.options[i] }),
+          el('span', { class: 'poll-count', text: `${num(n)} · ${share}%` }),
+        ),
+      );
+    });
+  }
   if (a) {
     const given = answerLabel(a.choice || a.text !== undefined ? a : me && me.answer, q);
     if (given) parts.push(el('p', { class: 'hint', text: t('m.yourAnswer', { answer: given }) }));
@@ -629,7 +673,7 @@ function renderReveal() {
   const explain = $('#reveal-explain');
   explain.hidden = !rv.explanation;
   $('#reveal-explanation').textContent = rv.explanation || '';
-  $('#reveal-source').textContent = rv.source ? t('s.source', { source: rv.source }) : '';
+  $('#reveal-source').textContent = rv.source ? t('s.source', { source: sourceLabel(rv.source) }) : '';
   if (!explain.dataset.touched) explain.open = true;
 }
 $('#reveal-explain').addEventListener('toggle', (e) => { e.currentTarget.dataset.touched = '1'; });

@@ -7,7 +7,7 @@
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
 import { Connection, pinFromPath, store } from '/assets/net.js';
 import * as activities from '/assets/js/screen-meeting.js';
-import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin, sourceLabel } from '/assets/js/ui.js';
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 
 const PIN = pinFromPath();
@@ -460,7 +460,7 @@ function buildReveal(q, rv) {
   const ex = $('#explanation');
   const parts = [];
   if (rv.explanation) parts.push(el('div', { text: rv.explanation }));
-  if (rv.source) parts.push(el('div', { class: 'src', text: t('s.source', { source: rv.source }) }));
+  if (rv.source) parts.push(el('div', { class: 'src', text: t('s.source', { source: sourceLabel(rv.source) }) }));
   fill(ex, parts);
 
   // Let the bars grow from zero once they are on screen.

@@ -214,3 +214,18 @@ export async function busy(control, errorNode, work) {
     if (control) control.disabled = false;
   }
 }
+
+/**
+ * The source of a question as a short label: the bank's text, or for a
+ * bare web address only its site ("thuvienphapluat.vn"), never the raw
+ * address on a screen people read from afar.
+ */
+export function sourceLabel(source) {
+  const s = String(source || '').trim();
+  if (!/^https?:\/\//i.test(s)) return s;
+  try {
+    return new URL(s).hostname.replace(/^www\./, '');
+  } catch {
+    return s;
+  }
+}
