@@ -16,6 +16,9 @@ export const vi = {
   'm.checkedIn': 'Đã điểm danh lúc {time}',
   'm.quizOver': 'Phần thi đã kết thúc. Vui lòng chờ hoạt động tiếp theo…',
   'm.pollResults': 'Kết quả khảo sát',
+  'h.meetingRunning': 'Đang diễn ra',
+  'h.meetingEnded': 'Đã kết thúc',
+  'h.meetingMembers': '{n} người tham gia',
 };
 
 export const en = {
@@ -33,4 +36,7 @@ export const en = {
   'm.checkedIn': 'Checked in at {time}',
   'm.quizOver': 'The quiz is over. Please wait for the next activity…',
   'm.pollResults': 'Poll results',
+  'h.meetingRunning': 'Running',
+  'h.meetingEnded': 'Ended',
+  'h.meetingMembers': '{n} members',
 };

@@ -132,6 +132,17 @@ async fn a_restart_mid_question_says_tiep_tuc_and_the_chair_can_ask_again() {
     member.wait_for_text("#received-answer", "charlie").await;
     host.screenshot(&artifact_path("live-3-host-reasked.png"))
         .await;
+    // 9. On the laptop the member list is in view without scrolling.
+    let bottom = host
+        .eval(
+            "window.scrollTo(0, 0); const li = document.querySelectorAll('#members li'); \
+             const r = li[li.length - 1].getBoundingClientRect(); return [r.bottom, innerHeight];",
+        )
+        .await;
+    assert!(
+        bottom[0].as_f64().unwrap() <= bottom[1].as_f64().unwrap(),
+        "the member list is below the fold: {bottom}"
+    );
     drop(server);
 }
 

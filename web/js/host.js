@@ -183,6 +183,23 @@ function renderBankDesc() {
 }
 $('#bank-select').addEventListener('change', renderBankDesc);
 
+/** A meeting's state, date and members, for the list. */
+function meetingFacts(m) {
+  const state = m.ended ? t('h.meetingEnded') : t('h.meetingRunning');
+  const when = m.created_at ? new Date(m.created_at) : null;
+  const date = when
+    ? when.toLocaleString(getLang() === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })
+    : '';
+  const members = typeof m.members === 'number' ? t('h.meetingMembers', { n: m.members }) : '';
+  return el(
+    'span',
+    { class: 'mfacts' },
+    el('span', { class: `mstate${m.ended ? ' ended' : ''}`, text: state }),
+    date ? el('span', { text: date }) : null,
+    members ? el('span', { text: members }) : null,
+  );
+}
+
 function renderMeetings() {
   const list = $('#meeting-list');
   if (!meetings.length) {
@@ -197,6 +214,7 @@ function renderMeetings() {
         { class: m.pin === pin ? 'current' : '', dataset: { pin: m.pin } },
         el('span', { class: 'pin-chip', text: m.pin }),
         el('span', { class: 'mt', text: m.title }),
+        meetingFacts(m),
         el('button', { type: 'button', class: 'btn small', text: t('h.open'), onclick: () => openMeeting(m.pin) }),
       ),
     ),
@@ -218,7 +236,7 @@ $('#create-form').addEventListener('submit', async (e) => {
       body: JSON.stringify({ title: $('#title-input').value.trim(), bank: $('#bank-select').value }),
     });
     $('#title-input').value = '';
-    meetings.push({ pin: m.pin, title: m.title, join_url: m.join_url });
+    meetings.push({ pin: m.pin, title: m.title, join_url: m.join_url, created_at: Date.now(), members: 0, ended: false });
     openMeeting(m.pin);
   } catch (err) {
     if (err.status === 401) return wrongSecret();
