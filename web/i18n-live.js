@@ -19,6 +19,9 @@ export const vi = {
   'h.meetingRunning': 'Đang diễn ra',
   'h.meetingEnded': 'Đã kết thúc',
   'h.meetingMembers': '{n} người tham gia',
+  's.soundOff': 'Âm thanh: tắt',
+  's.soundOn': 'Âm thanh: bật',
+  's.movedUp': 'Lên {n} hạng',
 };
 
 export const en = {
@@ -39,4 +42,7 @@ export const en = {
   'h.meetingRunning': 'Running',
   'h.meetingEnded': 'Ended',
   'h.meetingMembers': '{n} members',
+  's.soundOff': 'Sound: off',
+  's.soundOn': 'Sound: on',
+  's.movedUp': 'Up {n} places',
 };

@@ -332,3 +332,77 @@ async fn phones_check_in_see_poll_results_and_a_late_joiner_sees_no_final_rank()
     an.wait_for("body[data-view='motion']").await;
     assert!(!shown(&an, "#me-bar").await, "no quiz score during a vote");
 }
+
+#[tokio::test]
+async fn the_projector_slides_ranks_raises_the_podium_in_order_and_is_silent_by_default() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let browser = Browser::launch().await;
+    let screen = browser
+        .open_sized(
+            &server.url(&format!("/screen/{pin}")),
+            PROJECTOR.0,
+            PROJECTOR.1,
+        )
+        .await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    let mut minh = Client::member(&server, &pin, "Minh").await;
+    let lan_id = lan.member.unwrap();
+
+    // 6. Sounds are off until the chair turns them on, on the projector.
+    screen.wait_for_text("#sound-toggle", "Âm thanh: tắt").await;
+    assert_eq!(
+        screen
+            .eval("return document.querySelector('#sound-toggle').getAttribute('aria-pressed');")
+            .await,
+        "false"
+    );
+
+    host.command(json!({"type": "start"})).await.unwrap();
+    minh.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "reveal"})).await.unwrap();
+    host.command(json!({"type": "next"})).await.unwrap();
+    screen
+        .wait_for_text("#leaderboard .row[data-rank='1']", "Minh")
+        .await;
+    // Asked again, question 1 goes to Lan: she overtakes Minh, and the
+    // leaderboard shows her move.
+    host.command(json!({"type": "reask", "question": 0}))
+        .await
+        .unwrap();
+    screen
+        .wait_for_text("#question-text", "Single question")
+        .await;
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    host.command(json!({"type": "reveal"})).await.unwrap();
+    host.command(json!({"type": "next"})).await.unwrap();
+    screen
+        .wait_for_text(
+            &format!("#leaderboard .row[data-id='{lan_id}'][data-rank='1'] .delta"),
+            "▲1",
+        )
+        .await;
+    screen
+        .screenshot(&artifact_path("live-6-projector-rank-change.png"))
+        .await;
+
+    // The podium rises third, second, then first.
+    host.command(json!({"type": "end"})).await.unwrap();
+    screen.wait_for("#podium .step.p1").await;
+    let delays = screen
+        .eval(
+            "return ['.p2', '.p1'].map(c => parseFloat(getComputedStyle(document.querySelector('#podium .step' + c)).animationDelay));",
+        )
+        .await;
+    assert!(
+        delays[0].as_f64().unwrap() < delays[1].as_f64().unwrap(),
+        "second before first: {delays}"
+    );
+    screen.click("#sound-toggle").await;
+    screen.wait_for_text("#sound-toggle", "Âm thanh: bật").await;
+}
