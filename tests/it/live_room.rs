@@ -159,6 +159,20 @@ fn axe_source() -> String {
 /// Runs axe-core inside the page; fails on any serious or critical
 /// violation, naming the rule and the elements.
 async fn assert_accessible(page: &Page, axe: &str, what: &str) {
+    // Checked as people see it once things stop moving (a podium rising
+    // is half transparent for a moment).
+    let still = std::time::Instant::now();
+    while page
+        .eval("return document.getAnimations().some(a => a.playState === 'running' && a.effect && a.effect.getComputedTiming().endTime !== Infinity);")
+        .await
+        == Value::Bool(true)
+    {
+        assert!(
+            still.elapsed() < std::time::Duration::from_secs(10),
+            "{what}: still moving"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let js = format!(
         "{axe}\n;return axe.run(document, {{resultTypes: ['violations']}}).then(r => r.violations\
          .filter(v => v.impact === 'serious' || v.impact === 'critical')\
@@ -405,4 +419,22 @@ async fn the_projector_slides_ranks_raises_the_podium_in_order_and_is_silent_by_
     );
     screen.click("#sound-toggle").await;
     screen.wait_for_text("#sound-toggle", "Âm thanh: bật").await;
+}
+
+#[tokio::test]
+async fn a_visitor_to_an_ended_meeting_is_told_so_without_a_name_form() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "end"})).await.unwrap();
+    host.command(json!({"type": "end"})).await.unwrap();
+    let browser = Browser::launch().await;
+    let visitor = browser
+        .open_sized(&server.url(&format!("/j/{pin}")), PHONE.0, PHONE.1)
+        .await;
+    visitor.wait_for("#view-ended").await;
+    assert!(!shown(&visitor, "#name").await, "no name form");
+    visitor
+        .screenshot(&artifact_path("live-7-ended-visitor.png"))
+        .await;
 }

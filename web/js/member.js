@@ -80,11 +80,27 @@ function writePending(p) {
 }
 
 /** What the next hello says: join with a key, resume by token, or join with a name. */
-function helloFields() {
+/** Who this page is, when it knows: a token, a personal key, a name. */
+function identity() {
   if (pending && pending.key) return { token: pending.token, key: pending.key };
   if (token) return { token };
   if (pending) return { token: pending.token, name: pending.name };
   return null;
+}
+
+/** Waiting for the answer to a nameless hello. */
+let probing = false;
+
+/**
+ * The hello's fields. With nothing to say yet, a nameless hello asks
+ * whether the meeting still takes members: an ended meeting answers
+ * `meeting_ended` (the page says so, with no name form), any other
+ * `invalid_name` (the name form).
+ */
+function helloFields() {
+  const id = identity();
+  probing = !id;
+  return id || {};
 }
 
 // ---- joining ------------------------------------------------------------
@@ -192,7 +208,11 @@ conn.on('error', (err) => {
       showJoin(errorText(err), err.suggestion || '');
       break;
     case 'invalid_name':
-      showJoin(errorText(err));
+      if (probing) {
+        // The answer to the nameless hello: the meeting takes members.
+        probing = false;
+        showJoin();
+      } else showJoin(errorText(err));
       break;
     case 'bad_token':
       if (pending && pending.key) {
@@ -264,7 +284,7 @@ function render() {
 
   if (stopped) return renderStopped();
   if (!conn.welcomed && !conn.everWelcomed) {
-    if (body.dataset.view !== 'join') setView(helloFields() ? 'loading' : 'join');
+    if (body.dataset.view !== 'join') setView(identity() || probing ? 'loading' : 'join');
     return;
   }
   if (!st) return setView('loading');
@@ -1265,11 +1285,9 @@ conn.on('status', () => render());
 
 if (!PIN) {
   stop('unknown_meeting', t('err.unknown_meeting'));
-} else if (helloFields()) {
+} else {
+  // Known: resume. Unknown: a nameless hello first (see `helloFields`), so
+  // a visitor to an ended meeting never gets a name form.
   setView('loading');
   conn.start();
-} else {
-  // Connect now so the page is ready; the hello waits for a name.
-  conn.start();
-  showJoin();
 }
