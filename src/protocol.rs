@@ -148,6 +148,11 @@ pub enum ClientMsg {
         cid: String,
         member: MemberId,
     },
+    /// Host: let a removed member back in (they may join again).
+    Readmit {
+        cid: String,
+        member: MemberId,
+    },
     /// Any role: a heartbeat; answered with `pong` carrying the same `t`.
     /// Changes nothing, so it needs no cid.
     Ping {
@@ -353,6 +358,7 @@ impl ClientMsg {
             | ClientMsg::Reask { cid, .. }
             | ClientMsg::End { cid }
             | ClientMsg::Kick { cid, .. }
+            | ClientMsg::Readmit { cid, .. }
             | ClientMsg::Vote { cid, .. }
             | ClientMsg::Ballot { cid, .. }
             | ClientMsg::Reserve { cid, .. }
@@ -413,6 +419,8 @@ pub enum ErrorCode {
     WrongPhase,
     /// `reask` of a question never shown (params: `question`).
     NeverAsked,
+    /// A hello from a member the host removed (until the host readmits them).
+    Removed,
     UnknownMember,
     RateLimited,
     ServerBusy,
@@ -752,6 +760,13 @@ pub struct MeView {
     pub activities: MyActivities,
 }
 
+/// A removed member, on the host's list (to let them back in).
+#[derive(Clone, Debug, Serialize)]
+pub struct RemovedRow {
+    pub id: MemberId,
+    pub name: String,
+}
+
 /// A row of the host's member list.
 #[derive(Clone, Debug, Serialize)]
 pub struct MemberRow {
@@ -829,6 +844,9 @@ pub enum ServerMsg<'a> {
         /// who have not voted. Who has voted is only ever a count.
         #[serde(skip_serializing_if = "Option::is_none")]
         not_voted: Option<&'a [MemberId]>,
+        /// Members the host removed, who cannot come back until readmitted.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        removed: &'a [RemovedRow],
     },
     /// The answer to a client's `ping`.
     Pong {

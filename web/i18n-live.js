@@ -22,6 +22,10 @@ export const vi = {
   's.soundOff': 'Âm thanh: tắt',
   's.soundOn': 'Âm thanh: bật',
   's.movedUp': 'Lên {n} hạng',
+  'err.removed': 'Người chủ trì đã đưa bạn ra khỏi buổi họp. Nếu có nhầm lẫn, hãy báo người chủ trì để được vào lại.',
+  'h.removedTitle': 'Đã mời ra (không vào lại được)',
+  'h.readmit': 'Cho vào lại',
+  'h.confirmReadmit': 'Cho {name} vào lại buổi họp? Người này sẽ tham gia lại bằng tên của mình.',
 };
 
 export const en = {
@@ -45,4 +49,8 @@ export const en = {
   's.soundOff': 'Sound: off',
   's.soundOn': 'Sound: on',
   's.movedUp': 'Up {n} places',
+  'err.removed': 'The host removed you from this meeting. If that is a mistake, ask the host to let you back in.',
+  'h.removedTitle': 'Removed (cannot come back)',
+  'h.readmit': 'Let back in',
+  'h.confirmReadmit': 'Let {name} back into the meeting? They will join again with their name.',
 };

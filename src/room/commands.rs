@@ -303,6 +303,9 @@ impl Actor {
                 }
                 Ok(seq)
             }
+            ClientMsg::Readmit { member, .. } => {
+                self.emit(by, c, Event::Readmitted { member: *member })
+            }
             ClientMsg::MotionCreate { draft, .. } => {
                 let base = MotionSpec::from_template(Template::Resolution, "");
                 let spec = spec_from_draft(base, draft)?;

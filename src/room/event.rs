@@ -72,6 +72,10 @@ pub enum Event {
     Removed {
         member: MemberId,
     },
+    /// The host let a removed member back in: they may join again.
+    Readmitted {
+        member: MemberId,
+    },
     Shown {
         question: usize,
     },

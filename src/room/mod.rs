@@ -603,11 +603,18 @@ impl Actor {
         let rows = views::member_rows(&self.state, |m| self.member_conn.contains_key(&m));
         let roster = views::roster_rows(&self.state);
         let not_voted = views::not_voted(&self.state);
+        let removed: Vec<RemovedRow> = self
+            .state
+            .barred_members()
+            .into_iter()
+            .map(|(id, name)| RemovedRow { id, name })
+            .collect();
         frame(
             ServerMsg::Members {
                 members: &rows,
                 roster: &roster,
                 not_voted: not_voted.as_deref(),
+                removed: &removed,
             }
             .to_json(),
         )
@@ -719,7 +726,7 @@ impl Actor {
             }
             Event::Resumed { .. } => d.state = true,
             Event::Leaderboard | Event::Podium | Event::Ended => d.state = true,
-            Event::Rekeyed { .. } => d.members = true,
+            Event::Rekeyed { .. } | Event::Readmitted { .. } => d.members = true,
             Event::Left { .. }
             | Event::Returned { .. }
             | Event::Voted { .. }
@@ -868,6 +875,21 @@ impl Actor {
 
     fn member_hello(&mut self, conn: ConnId, hello: Hello) {
         let cid = hello.cid;
+        // A removed member does not come back under another name.
+        if hello
+            .token
+            .as_deref()
+            .is_some_and(|t| self.state.is_barred(t))
+        {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(
+                    ErrorCode::Removed,
+                    "the host removed you from this meeting; ask the host to let you back in",
+                ),
+            );
+        }
         let known = hello
             .token
             .as_deref()

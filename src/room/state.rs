@@ -153,6 +153,9 @@ pub struct MeetingState {
     pub last_at: Millis,
     /// The store's last heartbeat of this meeting (set after replay).
     pub alive_at: Option<Millis>,
+    /// Token hashes of removed members, who may not come back (under any
+    /// name) until the host readmits them.
+    barred: HashMap<String, MemberId>,
 }
 
 /// Ranks of active members, computed once per change.
@@ -198,6 +201,7 @@ impl MeetingState {
             reasked: Vec::new(),
             last_at: 0,
             alive_at: None,
+            barred: HashMap::new(),
         }
     }
 
@@ -209,6 +213,22 @@ impl MeetingState {
     /// Active and not gone: counts as present.
     pub fn is_present(&self, id: MemberId) -> bool {
         self.member(id).is_some_and(|m| !m.left)
+    }
+
+    /// Whether `token` belongs to a member the host removed (and has not
+    /// readmitted).
+    pub fn is_barred(&self, token: &str) -> bool {
+        self.barred.contains_key(&hash_token(token))
+    }
+
+    /// Removed members not readmitted, in member order.
+    pub fn barred_members(&self) -> Vec<(MemberId, String)> {
+        let mut ids: Vec<MemberId> = self.barred.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| (id, self.members[id as usize - 1].name.clone()))
+            .collect()
     }
 
     pub fn member_by_token(&self, token: &str) -> Option<MemberId> {
@@ -333,11 +353,22 @@ impl MeetingState {
                 let (name, token) = (crate::text::fold(&m.name), m.token_hash.clone());
                 self.by_name.remove(&name);
                 self.by_token.remove(&token);
+                self.barred.insert(token, *member);
                 self.unlink(*member);
                 self.members[*member as usize - 1].removed = true;
                 self.active -= 1;
                 self.quiz.remove(*member);
                 self.ranking = None;
+            }
+            Event::Readmitted { member } => {
+                let before = self.barred.len();
+                self.barred.retain(|_, m| m != member);
+                if self.barred.len() == before {
+                    return Err(Refusal::new(
+                        ErrorCode::UnknownMember,
+                        "no removed member with that id",
+                    ));
+                }
             }
             Event::Shown { question } => self.quiz.show(*question, at)?,
             Event::Answered {

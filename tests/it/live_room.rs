@@ -438,3 +438,44 @@ async fn a_visitor_to_an_ended_meeting_is_told_so_without_a_name_form() {
         .screenshot(&artifact_path("live-7-ended-visitor.png"))
         .await;
 }
+
+#[tokio::test]
+async fn a_removed_member_is_told_and_cannot_come_back_until_let_back_in() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let browser = Browser::launch().await;
+    let phone = browser
+        .open_sized(&server.url(&format!("/j/{pin}")), PHONE.0, PHONE.1)
+        .await;
+    phone.fill("#name", "Minh").await;
+    phone.click("#join:not(:disabled)").await;
+    phone.wait_for("#lobby-hello").await;
+    let members = host
+        .wait("Minh", |v| {
+            v["type"] == "members" && v["members"].as_array().unwrap().len() == 1
+        })
+        .await;
+    let id = members["members"][0]["id"].clone();
+    host.command(json!({"type": "kick", "member": id}))
+        .await
+        .unwrap();
+    phone
+        .wait_for_text("#stopped-text", "đưa bạn ra khỏi")
+        .await;
+    // A reload does not bring the name form back.
+    phone.reload().await;
+    phone
+        .wait_for_text("#stopped-text", "đưa bạn ra khỏi")
+        .await;
+    assert!(
+        !shown(&phone, "#name").await,
+        "no way back under a new name"
+    );
+    phone.screenshot(&artifact_path("live-8-removed.png")).await;
+    host.command(json!({"type": "readmit", "member": id}))
+        .await
+        .unwrap();
+    phone.reload().await;
+    phone.wait_for("#name").await;
+}

@@ -335,17 +335,42 @@ async fn host_reveals_skips_kicks_and_ends() {
     screen
         .wait("one left", |v| v["type"] == "live" && v["joined"] == 1)
         .await;
-    // A removed member's token no longer works.
+    // A removed member cannot come back, not even under another name...
+    let token = minh.token.clone().unwrap();
     let mut again = Client::connect(&server).await;
     let e = again
-        .hello(
-            "member",
-            &pin,
-            json!({"token": minh.token.clone().unwrap()}),
-        )
+        .hello("member", &pin, json!({"token": token}))
         .await
         .unwrap_err();
-    assert_eq!(e["code"], "bad_token");
+    assert_eq!(e["code"], "removed");
+    let e = again
+        .hello("member", &pin, json!({"token": token, "name": "Minh khác"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "removed");
+    let members = host
+        .wait("removed list", |v| {
+            v["type"] == "members" && v["removed"][0]["name"] == "Minh"
+        })
+        .await;
+    assert_eq!(members["removed"][0]["id"], minh_id);
+    // ... until the host lets them back in: they join again by name.
+    host.command(json!({"type": "readmit", "member": minh_id}))
+        .await
+        .expect("readmit");
+    host.refused(
+        json!({"type": "readmit", "member": minh_id}),
+        "unknown_member",
+    )
+    .await;
+    let w = again
+        .hello("member", &pin, json!({"token": token, "name": "Minh"}))
+        .await
+        .expect("back in");
+    assert_ne!(w["member"]["id"], minh_id, "a new member");
+    host.command(json!({"type": "kick", "member": w["member"]["id"]}))
+        .await
+        .unwrap();
 
     host.command(json!({"type": "end"})).await.unwrap();
     screen.wait_phase("podium").await;

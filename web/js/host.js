@@ -314,6 +314,7 @@ function openMeeting(newPin) {
     roster = m.roster || [];
     notVoted = m.not_voted || null;
     renderMembers();
+    renderRemoved(m.removed || []);
     rosterTab.render();
     votesTab.renderLive();
     agendaTab.render();
@@ -626,6 +627,38 @@ function renderMembers() {
   }
   $('#member-count').textContent = num(members.length);
   $('#members-empty').hidden = members.length > 0;
+}
+
+/** Removed members, each with a way to let them back in. */
+function renderRemoved(removed) {
+  $('#removed-box').hidden = removed.length === 0;
+  fill(
+    $('#removed-list'),
+    removed.map((r) =>
+      el(
+        'li',
+        { dataset: { id: r.id } },
+        el('span', { class: 'mname', text: r.name }),
+        el('button', {
+          type: 'button',
+          class: 'btn small readmit',
+          text: t('h.readmit'),
+          onclick: () => readmit(r),
+        }),
+      ),
+    ),
+  );
+}
+
+async function readmit(r) {
+  if (!conn) return;
+  if (!(await confirmDialog(t('h.confirmReadmit', { name: r.name }), t('h.readmit')))) return;
+  $('#control-error').textContent = '';
+  try {
+    await conn.send({ type: 'readmit', member: r.id });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  }
 }
 
 async function kick(id) {

@@ -242,6 +242,12 @@ conn.on('error', (err) => {
     case 'meeting_ended':
       stop('ended');
       break;
+    case 'removed':
+      // Removed by the host: no name form to come back under another name.
+      pending = null;
+      writePending(null);
+      stop('removed', errorText(err));
+      break;
     case 'unknown_meeting':
     case 'unsupported_protocol':
     default:
