@@ -187,6 +187,35 @@ async fn assert_accessible(page: &Page, axe: &str, what: &str) {
     );
 }
 
+/// On a phone: every control a finger uses is at least 48×48 px and no
+/// text is below 16 px (SPEC, issue 13 item 7).
+async fn assert_phone_friendly(page: &Page, what: &str) {
+    let found = page
+        .eval(
+            r#"const out = [];
+            const seen = (e) => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+              return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !e.closest('[hidden], .sr-only'); };
+            const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+            for (const e of document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, summary')) {
+              if (!seen(e)) continue;
+              const r = e.getBoundingClientRect();
+              if (r.width < 47.5 || r.height < 47.5) out.push('target ' + name(e) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
+            }
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const small = new Set();
+            while (walker.nextNode()) {
+              const n = walker.currentNode; const e = n.parentElement;
+              if (!n.textContent.trim() || !e || !seen(e)) continue;
+              const size = parseFloat(getComputedStyle(e).fontSize);
+              if (size < 15.5) small.add('text ' + name(e) + ' ' + size + 'px');
+            }
+            return out.concat([...small]);"#,
+        )
+        .await;
+    let found: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+    assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
+}
+
 #[tokio::test]
 async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
     let axe = axe_source();
@@ -220,10 +249,12 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
         .await;
     member.wait_for_text("#join", "Tham gia").await;
     assert_accessible(&member, &axe, "member join form").await;
+    assert_phone_friendly(&member, "member join form").await;
     member.fill("#name", "Lan").await;
     member.click("#join:not(:disabled)").await;
     member.wait_for("#lobby-hello").await;
     assert_accessible(&member, &axe, "member lobby").await;
+    assert_phone_friendly(&member, "member lobby").await;
 
     let host = console(&browser, &server, &pin).await;
     assert_accessible(&host, &axe, "host console lobby").await;
@@ -239,6 +270,7 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
         .wait_for_text("#question-text", "Single question")
         .await;
     assert_accessible(&member, &axe, "member question").await;
+    assert_phone_friendly(&member, "member question").await;
     assert_accessible(&screen, &axe, "projector question").await;
     assert_accessible(&host, &axe, "host console question").await;
     host_ws
@@ -248,6 +280,7 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
     member.wait_for("#result-title").await;
     screen.wait_for("#bars .bar.correct").await;
     assert_accessible(&member, &axe, "member reveal").await;
+    assert_phone_friendly(&member, "member reveal").await;
     assert_accessible(&screen, &axe, "projector reveal").await;
     host_ws
         .command(json!({"type": "next"}))
@@ -255,6 +288,7 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
         .expect("next");
     member.wait_for("#lb-list li").await;
     assert_accessible(&member, &axe, "member leaderboard").await;
+    assert_phone_friendly(&member, "member leaderboard").await;
     assert_accessible(&screen, &axe, "projector leaderboard").await;
     host_ws
         .command(json!({"type": "end"}))
@@ -263,6 +297,7 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
     screen.wait_for("#podium .step").await;
     assert_accessible(&screen, &axe, "projector podium").await;
     assert_accessible(&member, &axe, "member podium").await;
+    assert_phone_friendly(&member, "member podium").await;
 }
 
 /// Whether the element is shown (in the layout, not hidden).
@@ -345,6 +380,9 @@ async fn phones_check_in_see_poll_results_and_a_late_joiner_sees_no_final_rank()
         .unwrap();
     an.wait_for("body[data-view='motion']").await;
     assert!(!shown(&an, "#me-bar").await, "no quiz score during a vote");
+    an.wait_for("#view-motion .vote-option").await;
+    assert_phone_friendly(&an, "member vote").await;
+    assert_phone_friendly(&late, "late joiner waiting").await;
 }
 
 #[tokio::test]
