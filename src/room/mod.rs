@@ -199,6 +199,8 @@ struct Actor {
     recent: VecDeque<String>,
     failed: bool,
     members_sent_at: tokio::time::Instant,
+    /// The member count the phones' last `me` frames carried (`of`).
+    of_sent: u32,
     /// The last state frame broadcast per role, to skip unchanged ones.
     last_state: HashMap<Role, Utf8Bytes>,
     summary: Arc<Summary>,
@@ -250,6 +252,7 @@ pub fn spawn(
         recent,
         failed: false,
         members_sent_at: tokio::time::Instant::now(),
+        of_sent: 0,
         last_state: HashMap::new(),
         summary: summary.clone(),
     };
@@ -647,6 +650,7 @@ impl Actor {
         }
         if self.dirty.all_me {
             self.dirty.all_me = false;
+            self.of_sent = self.state.active_count();
             let ranking = self.state.ranking();
             let targets: Vec<(ConnId, MemberId)> =
                 self.member_conn.iter().map(|(m, c)| (*c, *m)).collect();
@@ -683,6 +687,11 @@ impl Actor {
             self.members_sent_at = tokio::time::Instant::now();
             let f = self.members_frame();
             self.broadcast(Role::Host, &f);
+            // "Hạng x/N" on the phones follows the member count at the
+            // same pace as the host's list, not on every join.
+            if self.state.active_count() != self.of_sent {
+                self.dirty.all_me = true;
+            }
         }
     }
 

@@ -466,3 +466,16 @@ fn both_languages_hold_every_live_room_string() {
     assert!(vi.contains("err.never_asked") && vi.contains("q.resumesIn"));
     assert_eq!(vi, en);
 }
+
+#[tokio::test]
+async fn the_rank_of_n_follows_members_joining() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    lan.wait("of 1", |v| v["type"] == "me" && v["of"] == 1)
+        .await;
+    let _minh = Client::member(&server, &pin, "Minh").await;
+    let _hoa = Client::member(&server, &pin, "Hoa").await;
+    lan.wait("of 3", |v| v["type"] == "me" && v["of"] == 3)
+        .await;
+}

@@ -401,7 +401,8 @@ function renderMeBar() {
   if (!me) return;
   $('#me-name').textContent = me.name;
   $('#score').textContent = num(me.score);
-  const showRank = st && st.phase !== 'lobby' && me.rank > 0;
+  // A rank only for someone who has played (not a late joiner's 0 points).
+  const showRank = st && st.phase !== 'lobby' && me.rank > 0 && me.played;
   $('#rank').textContent = showRank ? t('m.rank', { rank: me.rank, of: me.of }) : '';
 }
 
