@@ -25,6 +25,7 @@ export const vi = {
   'err.removed': 'Người chủ trì đã đưa bạn ra khỏi buổi họp. Nếu có nhầm lẫn, hãy báo người chủ trì để được vào lại.',
   'h.removedTitle': 'Đã mời ra (không vào lại được)',
   'h.readmit': 'Cho vào lại',
+  'h.projectorShows': 'Màn hình chiếu',
   'h.confirmReadmit': 'Cho {name} vào lại buổi họp? Người này sẽ tham gia lại bằng tên của mình.',
 };
 
@@ -52,5 +53,6 @@ export const en = {
   'err.removed': 'The host removed you from this meeting. If that is a mistake, ask the host to let you back in.',
   'h.removedTitle': 'Removed (cannot come back)',
   'h.readmit': 'Let back in',
+  'h.projectorShows': 'Projector',
   'h.confirmReadmit': 'Let {name} back into the meeting? They will join again with their name.',
 };

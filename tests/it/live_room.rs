@@ -97,6 +97,19 @@ async fn a_restart_mid_question_says_tiep_tuc_and_the_chair_can_ask_again() {
         "still question 1"
     );
 
+    // 4. The chair puts the attendance on the projector mid-question, and
+    // back.
+    host.click("#quiz-screen button[data-screen='attendance']")
+        .await;
+    screen.wait_for("#s-lobby #joined-count").await;
+    screen.wait_for_text("#joined-count", "2").await;
+    host.wait_for("#quiz-screen button[data-screen='attendance'][aria-pressed='true']")
+        .await;
+    host.click("#quiz-screen button[data-screen='auto']").await;
+    screen
+        .wait_for_text("#question-text", "Single question")
+        .await;
+
     // 2. The server goes down mid-question for a minute.
     clock.advance(10_000);
     drop(minh);

@@ -442,6 +442,8 @@ function renderConsole() {
   $('#host-hint').textContent = phase ? t(`h.hint.${phase}`) : '';
   paintControls();
   renderQuestion();
+  paintReask();
+  paintQuizScreen();
   renderBoard();
   renderLive();
   renderMembers();
@@ -500,7 +502,6 @@ function renderQuestion() {
     : null;
   card.classList.toggle('show-key', keyToggle.checked || !!rv);
   paintKeyWarning();
-  paintReask();
   $('#hq-counter').textContent = t('q.counter', { n: q.index + 1, count: q.count });
   $('#hq-kind').textContent = t(`kind.${q.kind}`);
   $('#hq-text').textContent = q.text;
@@ -671,6 +672,37 @@ async function kick(id) {
   } catch (err) {
     $('#control-error').textContent = errorText(err);
   }
+}
+
+// ---- what the projector shows -----------------------------------------------
+
+/** The chair's choice for the projector, from the quiz tab too (the Agenda
+ * tab has every screen; these are the ones a quiz needs at hand). */
+const QUIZ_SCREENS = ['', 'lobby', 'attendance', 'quiz', 'vote'];
+
+function paintQuizScreen() {
+  const now = (st && st.screen) || '';
+  fill(
+    $('#quiz-screen'),
+    QUIZ_SCREENS.map((s) =>
+      el('button', {
+        type: 'button',
+        class: 'btn small',
+        'aria-pressed': String(now === s),
+        dataset: { screen: s || 'auto' },
+        text: t(`a.screen.${s || 'auto'}`),
+        disabled: !conn || !conn.welcomed || !st || st.phase === 'ended',
+        onclick: async () => {
+          $('#control-error').textContent = '';
+          try {
+            await conn.send({ type: 'screen', screen: s || null });
+          } catch (err) {
+            $('#control-error').textContent = errorText(err);
+          }
+        },
+      }),
+    ),
+  );
 }
 
 // ---- asking a question again --------------------------------------------------
