@@ -26,6 +26,7 @@ export const vi = {
   'h.removedTitle': 'Đã mời ra (không vào lại được)',
   'h.readmit': 'Cho vào lại',
   'h.projectorShows': 'Màn hình chiếu',
+  's.toConsole': 'Mở bảng điều khiển để chọn buổi họp khác',
   'h.confirmReadmit': 'Cho {name} vào lại buổi họp? Người này sẽ tham gia lại bằng tên của mình.',
 };
 
@@ -54,5 +55,6 @@ export const en = {
   'h.removedTitle': 'Removed (cannot come back)',
   'h.readmit': 'Let back in',
   'h.projectorShows': 'Projector',
+  's.toConsole': 'Open the host console to choose another meeting',
   'h.confirmReadmit': 'Let {name} back into the meeting? They will join again with their name.',
 };

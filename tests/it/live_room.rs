@@ -488,6 +488,23 @@ async fn a_visitor_to_an_ended_meeting_is_told_so_without_a_name_form() {
     visitor
         .screenshot(&artifact_path("live-7-ended-visitor.png"))
         .await;
+    // The projector of an ended meeting says so, with a way forward.
+    let screen = browser
+        .open_sized(
+            &server.url(&format!("/screen/{pin}")),
+            PROJECTOR.0,
+            PROJECTOR.1,
+        )
+        .await;
+    screen
+        .wait_for_text("#s-ended .s-heading", "Buổi họp đã kết thúc")
+        .await;
+    screen.wait_for("#s-forward[href='/host']").await;
+    // An unknown PIN gets the friendly page, in the page's language.
+    let unknown = browser
+        .open_sized(&server.url("/screen/000000"), PROJECTOR.0, PROJECTOR.1)
+        .await;
+    unknown.wait_for_text("body", "000000").await;
 }
 
 #[tokio::test]
