@@ -547,3 +547,67 @@ async fn a_removed_member_is_told_and_cannot_come_back_until_let_back_in() {
     phone.reload().await;
     phone.wait_for("#name").await;
 }
+
+/// 8. Every reveal of the shipped bank on the projector: the explanation at
+/// 36 px or more, the source a short label, and nothing scrolls.
+#[tokio::test]
+async fn every_reveal_of_the_shipped_bank_is_readable_from_the_back_of_the_room() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("chi-bo").await;
+    let browser = Browser::launch().await;
+    let screen = browser
+        .open_sized(
+            &server.url(&format!("/screen/{pin}")),
+            PROJECTOR.0,
+            PROJECTOR.1,
+        )
+        .await;
+    let mut host = Client::host(&server, &pin).await;
+    let _lan = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    let mut index = 0;
+    loop {
+        host.command(json!({"type": "reveal"})).await.unwrap();
+        screen
+            .wait_for(&format!("body[data-phase='reveal'] #s-counter"))
+            .await;
+        screen
+            .wait_for_text("#s-counter", &format!("{}/", index + 1))
+            .await;
+        screen.wait_for("#explanation div").await;
+        let v = screen
+            .eval(
+                "const e = document.querySelector('#explanation div'); \
+                 const src = document.querySelector('#explanation .src'); \
+                 const d = document.scrollingElement; \
+                 return [parseFloat(getComputedStyle(e).fontSize), src ? src.textContent : '', \
+                         d.scrollHeight <= innerHeight && d.scrollWidth <= innerWidth, \
+                         e.getBoundingClientRect().bottom <= innerHeight];",
+            )
+            .await;
+        assert!(v[0].as_f64().unwrap() >= 36.0, "question {index}: {v}");
+        let src = v[1].as_str().unwrap();
+        assert!(
+            !src.contains("://"),
+            "question {index}: a raw address: {src}"
+        );
+        assert_eq!(v[2], true, "question {index}: the projector scrolls");
+        assert_eq!(v[3], true, "question {index}: the explanation is cut off");
+        let st = host.wait_phase("reveal").await;
+        match st["next"].as_str() {
+            Some("leaderboard") => {
+                host.command(json!({"type": "next"})).await.unwrap();
+                host.wait_phase("leaderboard").await;
+                host.command(json!({"type": "next"})).await.unwrap();
+            }
+            Some("question") => {
+                host.command(json!({"type": "next"})).await.unwrap();
+            }
+            _ => break,
+        }
+        index += 1;
+        let st = host.wait_phase("question").await;
+        assert_eq!(st["question"]["index"], index);
+    }
+    assert!(index > 30, "the whole bank: {index}");
+}
