@@ -569,10 +569,10 @@ async fn every_reveal_of_the_shipped_bank_is_readable_from_the_back_of_the_room(
     loop {
         host.command(json!({"type": "reveal"})).await.unwrap();
         screen
-            .wait_for(&format!("body[data-phase='reveal'] #s-counter"))
+            .wait_for("body[data-phase='reveal'] #s-counter")
             .await;
         screen
-            .wait_for_text("#s-counter", &format!("{}/", index + 1))
+            .wait_for_text("#s-counter", &format!("Câu {}/", index + 1))
             .await;
         screen.wait_for("#explanation div").await;
         let v = screen
