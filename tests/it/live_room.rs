@@ -269,8 +269,30 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
     assert_accessible(&member, &axe, "member lobby").await;
     assert_phone_friendly(&member, "member lobby").await;
 
+    let setup = browser
+        .open_sized(
+            &server.url(&format!("/host#secret={SECRET}")),
+            LAPTOP.0,
+            LAPTOP.1,
+        )
+        .await;
+    setup
+        .wait_for(&format!("#meeting-list li[data-pin='{pin}'] .mfacts"))
+        .await;
+    assert_accessible(&setup, &axe, "host console meeting list").await;
+    drop(setup);
     let host = console(&browser, &server, &pin).await;
     assert_accessible(&host, &axe, "host console lobby").await;
+    host_ws
+        .command(json!({"type": "screen", "screen": "attendance"}))
+        .await
+        .expect("attendance on the projector");
+    screen.wait_for("#s-lobby #joined-count").await;
+    assert_accessible(&screen, &axe, "projector attendance").await;
+    host_ws
+        .command(json!({"type": "screen", "screen": null}))
+        .await
+        .expect("automatic");
 
     host_ws
         .command(json!({"type": "start"}))
@@ -310,6 +332,24 @@ async fn no_page_has_a_serious_accessibility_violation_at_any_size() {
     screen.wait_for("#podium .step").await;
     assert_accessible(&screen, &axe, "projector podium").await;
     assert_accessible(&member, &axe, "member podium").await;
+    host_ws
+        .command(json!({"type": "motion_create", "text": "Thông qua nghị quyết"}))
+        .await
+        .unwrap();
+    host_ws
+        .command(json!({"type": "motion_open", "motion": 1}))
+        .await
+        .unwrap();
+    member.wait_for("#view-motion .vote-option").await;
+    screen.wait_for("body[data-view='motion']").await;
+    assert_accessible(&member, &axe, "member vote").await;
+    assert_accessible(&screen, &axe, "projector vote").await;
+    host.click("#tab-votes").await;
+    assert_accessible(&host, &axe, "host console votes").await;
+    host.click("#tab-roster").await;
+    assert_accessible(&host, &axe, "host console roster").await;
+    host.click("#tab-agenda").await;
+    assert_accessible(&host, &axe, "host console agenda").await;
     assert_phone_friendly(&member, "member podium").await;
 }
 
