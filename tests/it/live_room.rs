@@ -651,3 +651,39 @@ async fn every_reveal_of_the_shipped_bank_is_readable_from_the_back_of_the_room(
     }
     assert!(index > 30, "the whole bank: {index}");
 }
+
+/// 1. A console that looks like the projector (here: the same window size
+/// as the projector page) warns before the answer key shows to the room.
+#[tokio::test]
+async fn the_console_warns_when_it_looks_like_the_projector() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let browser = Browser::launch().await;
+    let host = console(&browser, &server, &pin).await;
+    // The projector page, in a window the size of the console's.
+    let screen = browser
+        .open_sized(&server.url(&format!("/screen/{pin}")), LAPTOP.0, LAPTOP.1)
+        .await;
+    screen.wait_for_text("#pin", &pin[..3]).await;
+    let _lan = Client::member(&server, &pin, "Lan").await;
+    let mut ws = Client::host(&server, &pin).await;
+    ws.command(json!({"type": "start"})).await.unwrap();
+    host.wait_for_text("#hq-text", "Single question").await;
+    assert!(!shown(&host, "#key-warn").await, "no key, no warning");
+    let same = host
+        .eval("return localStorage.getItem('handsup:screen-size') === `${innerWidth}x${innerHeight}`;")
+        .await;
+    assert_eq!(same, true, "both windows have the same size");
+    host.click("#key-toggle").await;
+    host.wait_for("#key-warn").await;
+    // Above the question, where the chair looks.
+    let top = host
+        .eval("window.scrollTo(0, 0); return document.querySelector('#key-warn').getBoundingClientRect().bottom <= innerHeight;")
+        .await;
+    assert_eq!(top, true, "the warning is in view");
+    host.screenshot(&artifact_path("live-9-host-key-warning.png"))
+        .await;
+    host.click("#key-warn-off").await;
+    assert_eq!(count(&host, "#hq-options li.is-key").await, 0);
+    assert!(!shown(&host, "#key-warn").await);
+}
