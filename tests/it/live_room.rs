@@ -123,6 +123,7 @@ async fn a_restart_mid_question_says_tiep_tuc_and_the_chair_can_ask_again() {
         .expect("Minh is back");
     member.wait_for_text("#q-reading", "Tiếp tục").await;
     screen.wait_for_text("#s-resume", "Tiếp tục").await;
+    host.wait_for_text("#hq-seconds", "Tiếp tục").await;
     member
         .screenshot(&artifact_path("live-1-member-tiep-tuc.png"))
         .await;
@@ -390,18 +391,27 @@ async fn phones_check_in_see_poll_results_and_a_late_joiner_sees_no_final_rank()
         "HH:MM: {text}"
     );
 
+    // Someone else keeps each question open until the host reveals it.
+    let _hoa = Client::member(&server, &pin, "Hoa").await;
     // 7. During a question the leave button is out of the way.
     host.command(json!({"type": "start"})).await.unwrap();
     an.wait_for("#options .option[data-index='0']").await;
     assert!(!shown(&an, "#leave").await, "no leave button mid-question");
-    // Straight to the poll (question 5).
-    for _ in 0..4 {
+    // 3. An answer to a skipped question: the phone is told it did not count.
+    an.click("#options .option[data-index='1']:not(:disabled)")
+        .await;
+    an.wait_for("#received").await;
+    host.command(json!({"type": "skip"})).await.unwrap();
+    an.wait_for_text("#q-skipped", "Câu 1 đã được bỏ qua").await;
+    // Straight on to the poll (question 5).
+    for _ in 0..3 {
         host.command(json!({"type": "skip"})).await.unwrap();
     }
     an.wait_for_text("#question-text", "Poll question").await;
     an.click("#options .option[data-index='0']:not(:disabled)")
         .await;
-    // The only member answered: the question closes by itself.
+    an.wait_for("#received").await;
+    host.command(json!({"type": "reveal"})).await.unwrap();
     // 7. Poll results on the phone after the reveal.
     an.wait_for_text("#reveal-key", "Kết quả khảo sát").await;
     an.wait_for_text("#reveal-key .poll-row[data-index='0']", "100%")

@@ -545,7 +545,9 @@ function tick() {
   }
   const reading = clock.reading();
   out.toggleAttribute('data-text', reading || !clock.open());
-  if (reading) out.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  // After a restart: the "Tiếp tục" countdown before the time left runs.
+  if (clock.resumesIn() > 0) out.textContent = t('q.resumesIn', { s: secs(clock.resumesIn()) });
+  else if (reading) out.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
   else out.textContent = clock.open() ? t('q.seconds', { s: secs(clock.closesIn()) }) : t('q.timeUp');
 }
 
