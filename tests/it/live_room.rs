@@ -697,3 +697,21 @@ async fn the_console_warns_when_it_looks_like_the_projector() {
     assert_eq!(count(&host, "#hq-options li.is-key").await, 0);
     assert!(!shown(&host, "#key-warn").await);
 }
+
+/// Bad input: a wrong secret in the console's address is refused in the
+/// page's language, with the form to type the right one.
+#[tokio::test]
+async fn a_wrong_host_secret_is_refused_with_a_way_forward() {
+    let server = TestServer::start().await;
+    let browser = Browser::launch().await;
+    let host = browser
+        .open_sized(
+            &server.url("/host#secret=not-the-secret"),
+            LAPTOP.0,
+            LAPTOP.1,
+        )
+        .await;
+    host.wait_for_text("#secret-error", "Sai mã quản trị").await;
+    assert!(shown(&host, "#secret-input").await, "the form to type it");
+    assert_eq!(host.eval("return location.hash;").await, "");
+}
