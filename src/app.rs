@@ -145,7 +145,8 @@ impl App {
         for l in loaded {
             let pin = l.config.pin.clone();
             let info = self.meeting_info(&pin, &l.config.title);
-            let state = room::replay(l.config, &l.events, &l.secret_counts);
+            let mut state = room::replay(l.config, &l.events, &l.secret_counts);
+            state.alive_at = l.alive_at;
             let handle = room::spawn(self.ctx.clone(), &self.tracker, l.id, state, info);
             self.rooms.insert(pin, handle);
         }

@@ -82,6 +82,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/j/{pin}", get(member_page))
         .route("/screen/{pin}", get(screen_page))
         .route("/host", get(|| async { page("host.html") }))
+        .route(
+            "/host/meetings/{pin}/sheet",
+            get(|| async { page("sheet.html") }),
+        )
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(healthz))
         .route("/qr/{file}", get(qr))

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bank::Kind;
-use crate::quiz::{CloseReason, MemberId};
+use crate::quiz::{CloseReason, MemberId, Millis};
 use crate::roster::Status;
 use crate::vote::attendance::{Attendance, NotEligible};
 use crate::vote::decision::{Outcome, Rule};
@@ -134,12 +134,22 @@ pub enum ClientMsg {
     Skip {
         cid: String,
     },
+    /// Host: ask a question again (answers cleared, a fresh timer).
+    Reask {
+        cid: String,
+        question: usize,
+    },
     /// Host: end the quiz and show the podium; a second `end` ends the meeting.
     End {
         cid: String,
     },
     /// Host: remove a member from the meeting.
     Kick {
+        cid: String,
+        member: MemberId,
+    },
+    /// Host: let a removed member back in (they may join again).
+    Readmit {
         cid: String,
         member: MemberId,
     },
@@ -366,8 +376,10 @@ impl ClientMsg {
             | ClientMsg::Next { cid }
             | ClientMsg::Reveal { cid }
             | ClientMsg::Skip { cid }
+            | ClientMsg::Reask { cid, .. }
             | ClientMsg::End { cid }
             | ClientMsg::Kick { cid, .. }
+            | ClientMsg::Readmit { cid, .. }
             | ClientMsg::Vote { cid, .. }
             | ClientMsg::Ballot { cid, .. }
             | ClientMsg::Reserve { cid, .. }
@@ -429,6 +441,10 @@ pub enum ErrorCode {
     OptionOutOfRange,
     InvalidAnswer,
     WrongPhase,
+    /// `reask` of a question never shown (params: `question`).
+    NeverAsked,
+    /// A hello from a member the host removed (until the host readmits them).
+    Removed,
     UnknownMember,
     RateLimited,
     ServerBusy,
@@ -492,8 +508,17 @@ pub struct QuestionView {
     pub options: Vec<String>,
     pub points: u32,
     pub time_limit_ms: u64,
-    /// Milliseconds until answers open (reading time), from when this frame was made.
+    /// Milliseconds until answers open (reading time, or the "Tiếp tục"
+    /// countdown after a restart), from when this frame was made.
     pub opens_in_ms: u64,
+    /// Milliseconds of the "Tiếp tục" countdown left after a restart (0
+    /// otherwise); answers open when it ends.
+    pub resumes_in_ms: u64,
+    /// Times this question has been asked again.
+    pub reasked: u32,
+    /// A typed question whose answers are all numbers: phones show a
+    /// numeric keypad (says nothing of which number).
+    pub numeric: bool,
     /// Milliseconds until answers close, from when this frame was made.
     pub closes_in_ms: u64,
 }
@@ -757,8 +782,24 @@ pub struct MeView {
     pub eligible: bool,
     pub reason: Option<NotEligible>,
     pub vote: Option<MyVote>,
+    /// Whether the member has taken part in the quiz (a closed question
+    /// with their answer): a member who joins after the quiz sees no rank.
+    pub played: bool,
+    /// When a roster member checked in (joined, with their personal QR),
+    /// ms since 1970; null for guests.
+    pub checked_in_at: Option<Millis>,
+    /// The question last skipped, when this member had answered it (until
+    /// the next question closes): their answer did not count.
+    pub skipped: Option<usize>,
     /// The member's own opinions, upvotes and evaluation.
     pub activities: MyActivities,
+}
+
+/// A removed member, on the host's list (to let them back in).
+#[derive(Clone, Debug, Serialize)]
+pub struct RemovedRow {
+    pub id: MemberId,
+    pub name: String,
 }
 
 /// A row of the host's member list.
@@ -856,6 +897,9 @@ pub enum ServerMsg<'a> {
         /// Joined members matching a roster entry by name, to confirm.
         #[serde(skip_serializing_if = "<[NameMatch]>::is_empty")]
         matches: &'a [NameMatch],
+        /// Members the host removed, who cannot come back until readmitted.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        removed: &'a [RemovedRow],
     },
     /// The answer to a client's `ping`.
     Pong {

@@ -97,6 +97,8 @@ pub enum QuizError {
     WrongAnswerShape(&'static str),
     #[error("that step is not possible now: {0}")]
     WrongPhase(&'static str),
+    #[error("question {0} has never been asked; only a question already shown can be asked again")]
+    NeverAsked(usize),
 }
 
 /// A recorded answer.
@@ -139,6 +141,9 @@ pub struct Round {
     pub deadline: Millis,
     pub answers: HashMap<MemberId, Answer>,
     pub outcome: Option<Outcome>,
+    /// After a restart, answers wait until this instant (the "Tiếp tục"
+    /// countdown) even if the shifted timeline says they are open.
+    pub resumes_at: Option<Millis>,
 }
 
 /// A member's running totals.
@@ -166,6 +171,16 @@ pub struct Quiz {
     scores: HashMap<MemberId, Score>,
     /// Questions closed (revealed) or skipped so far, for "every k" leaderboards.
     done: u32,
+    /// One past the highest question shown: where "next" goes on, also
+    /// after an earlier question is asked again.
+    frontier: usize,
+    /// Questions shown at least once (only those can be asked again).
+    asked: Vec<bool>,
+    /// Each closed question's results, so asking it again takes its points back.
+    scored: HashMap<usize, HashMap<MemberId, MemberResult>>,
+    /// The last question skipped and who had answered it (they are told),
+    /// until the next question closes.
+    skipped: Option<(usize, Vec<MemberId>)>,
 }
 
 impl Quiz {
@@ -177,6 +192,10 @@ impl Quiz {
             round: None,
             scores: HashMap::new(),
             done: 0,
+            frontier: 0,
+            asked: Vec::new(),
+            scored: HashMap::new(),
+            skipped: None,
         }
     }
 
@@ -198,14 +217,55 @@ impl Quiz {
     pub fn score(&self, m: MemberId) -> Score {
         self.scores.get(&m).copied().unwrap_or_default()
     }
+    /// The question last skipped, if `m` had answered it (cleared when the
+    /// next question closes).
+    pub fn skipped_for(&self, m: MemberId) -> Option<usize> {
+        self.skipped
+            .as_ref()
+            .filter(|(_, who)| who.contains(&m))
+            .map(|(i, _)| *i)
+    }
+    /// Whether `m` has answered a question that was closed (took part).
+    pub fn played(&self, m: MemberId) -> bool {
+        self.scores.contains_key(&m)
+    }
+    /// Whether question `index` has been shown at least once.
+    pub fn was_asked(&self, index: usize) -> bool {
+        self.asked.get(index).copied().unwrap_or(false)
+    }
 
     /// True while answers are being taken.
     pub fn is_open(&self, now: Millis) -> bool {
         self.phase == Phase::Question
-            && self
-                .round
-                .as_ref()
-                .is_some_and(|r| r.outcome.is_none() && now >= r.opens_at && now <= r.deadline)
+            && self.round.as_ref().is_some_and(|r| {
+                r.outcome.is_none()
+                    && now >= r.opens_at
+                    && now >= r.resumes_at.unwrap_or(0)
+                    && now <= r.deadline
+            })
+    }
+
+    /// The open question's timeline after the server was down from
+    /// `down_at` until now: the time it had left (reading time and answer
+    /// time) is kept and starts again at `resume_at`; until then answers
+    /// wait. Returns false (nothing changes) when no question is open or its
+    /// deadline had already passed at `down_at`.
+    pub fn resume(&mut self, down_at: Millis, resume_at: Millis) -> bool {
+        if self.phase != Phase::Question {
+            return false;
+        }
+        let Some(r) = self.round.as_mut().filter(|r| r.outcome.is_none()) else {
+            return false;
+        };
+        if down_at > r.deadline {
+            return false;
+        }
+        let down_at = down_at.max(r.shown_at);
+        let shift = resume_at.saturating_sub(down_at);
+        r.opens_at += shift;
+        r.deadline += shift;
+        r.resumes_at = Some(resume_at);
+        true
     }
 
     /// The instant the engine next needs attention (answers open, or deadline).
@@ -222,7 +282,7 @@ impl Quiz {
     /// What "next" does now, or why it can't.
     pub fn next_step(&self) -> Result<Step, QuizError> {
         let after_last = || {
-            let next = self.round.as_ref().map_or(0, |r| r.index + 1);
+            let next = self.frontier;
             if next < self.questions.len() {
                 Step::Question(next)
             } else {
@@ -268,9 +328,52 @@ impl Quiz {
             deadline: opens_at + u64::from(q.time_limit_s) * 1000,
             answers: HashMap::new(),
             outcome: None,
+            resumes_at: None,
         });
         self.phase = Phase::Question;
+        self.frontier = self.frontier.max(index + 1);
+        if self.asked.len() <= index {
+            self.asked.resize(index + 1, false);
+        }
+        self.asked[index] = true;
         Ok(())
+    }
+
+    /// Asks question `index` again (after a fault, or a question badly put):
+    /// its answers are cleared and the points it gave taken back, and it
+    /// is shown afresh with a full timer. Only a question already shown can
+    /// be asked again; while another question is open, close it first.
+    pub fn reask(&mut self, index: usize, now: Millis) -> Result<(), QuizError> {
+        if index >= self.questions.len() {
+            return Err(QuizError::NoSuchQuestion(index));
+        }
+        if !self.was_asked(index) {
+            return Err(QuizError::NeverAsked(index));
+        }
+        if self.phase == Phase::Question {
+            if self.round.as_ref().is_some_and(|r| r.index != index) {
+                return Err(QuizError::WrongPhase(
+                    "another question is open; reveal or skip it first",
+                ));
+            }
+            // The open question itself: drop its answers, start again.
+            self.phase = Phase::Reveal;
+        }
+        if self.phase == Phase::Podium {
+            // Asked again after the podium: "next" comes back to it.
+            self.phase = Phase::Reveal;
+        }
+        if let Some(results) = self.scored.remove(&index) {
+            for (m, res) in results {
+                if let Some(s) = self.scores.get_mut(&m) {
+                    s.total = s.total.saturating_sub(u64::from(res.points));
+                    if res.correct {
+                        s.correct = s.correct.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        self.show(index, now)
     }
 
     /// Checks an answer without recording it.
@@ -288,7 +391,7 @@ impl Quiz {
         if r.answers.contains_key(&member) {
             return Err(QuizError::AlreadyAnswered);
         }
-        if now < r.opens_at {
+        if now < r.opens_at || now < r.resumes_at.unwrap_or(0) {
             return Err(QuizError::NotOpenYet);
         }
         if now > r.deadline || r.outcome.is_some() {
@@ -425,6 +528,8 @@ impl Quiz {
             );
         }
         typed.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+        self.scored.insert(r.index, results.clone());
+        self.skipped = None;
         r.outcome = Some(Outcome {
             reason,
             distribution,
@@ -449,8 +554,12 @@ impl Quiz {
         }
         self.phase = Phase::Leaderboard;
         self.done += 1;
-        // Keep the index (so "next" goes on from here) but forget the answers.
+        // Keep the index (so "next" goes on from here) but forget the
+        // answers, remembering who gave one: they are told.
         if let Some(r) = self.round.as_mut() {
+            let mut who: Vec<MemberId> = r.answers.keys().copied().collect();
+            who.sort_unstable();
+            self.skipped = Some((r.index, who));
             r.answers.clear();
         }
         Ok(())
@@ -817,5 +926,128 @@ mod tests {
         assert_eq!(qz.score(1).total, 0);
         assert_eq!(qz.next_step(), Ok(Step::Question(1)));
         assert!(qz.skip().is_err());
+    }
+
+    #[test]
+    fn time_while_down_does_not_count() {
+        // 20 s to answer after 3 s of reading; the server dies 8 s after
+        // answers opened (12 s left) and is back a minute later.
+        let mut qz = quiz(vec![Question {
+            reading_s: 3,
+            ..q(Kind::Single, &["a", "b"], &[1], &[])
+        }]);
+        qz.show(0, T0).unwrap();
+        qz.submit(1, 0, Submission::Choice(vec![1]), 2_000, T0 + 5_000)
+            .unwrap();
+        let down = T0 + 11_000;
+        let back = down + 60_000;
+        let resume = back + 5_000;
+        assert!(qz.resume(down, resume));
+        let r = qz.round().unwrap();
+        assert_eq!(r.deadline - resume, 12_000, "the time it had left");
+        assert_eq!(resume - r.opens_at, 8_000, "the time already used");
+        // During the "Tiếp tục" countdown answers wait.
+        assert!(!qz.is_open(back));
+        assert_eq!(
+            qz.submit(2, 0, Submission::Choice(vec![1]), 0, resume - 1),
+            Err(QuizError::NotOpenYet)
+        );
+        assert!(!qz.deadline_passed(resume + 12_000));
+        qz.submit(2, 0, Submission::Choice(vec![1]), 9_000, resume + 1_000)
+            .unwrap();
+        assert!(qz.deadline_passed(resume + 12_001));
+        let out = qz.close(CloseReason::Deadline).unwrap();
+        assert_eq!(out.answered, 2, "the answer before the crash is kept");
+    }
+
+    #[test]
+    fn down_during_reading_time_keeps_the_reading_time_left() {
+        let mut qz = quiz(vec![Question {
+            reading_s: 5,
+            ..q(Kind::Single, &["a", "b"], &[1], &[])
+        }]);
+        qz.show(0, T0).unwrap();
+        assert!(qz.resume(T0 + 2_000, T0 + 100_000));
+        let r = qz.round().unwrap();
+        assert_eq!(r.opens_at, T0 + 103_000);
+        assert_eq!(r.deadline, T0 + 123_000);
+    }
+
+    #[test]
+    fn a_deadline_passed_before_the_crash_is_not_resumed() {
+        let mut qz = quiz(vec![q(Kind::Single, &["a", "b"], &[1], &[])]);
+        assert!(!qz.resume(T0, T0 + 5_000), "nothing open");
+        qz.show(0, T0).unwrap();
+        assert!(!qz.resume(T0 + 20_001, T0 + 90_000));
+        assert!(qz.deadline_passed(T0 + 90_000));
+    }
+
+    #[test]
+    fn reask_clears_answers_takes_points_back_and_goes_on() {
+        let mut qz = quiz(vec![
+            q(Kind::Single, &["a", "b"], &[0], &[]),
+            q(Kind::Single, &["a", "b"], &[0], &[]),
+            q(Kind::Single, &["a", "b"], &[0], &[]),
+        ]);
+        assert_eq!(qz.reask(1, T0), Err(QuizError::NeverAsked(1)));
+        assert_eq!(qz.reask(7, T0), Err(QuizError::NoSuchQuestion(7)));
+        qz.show(0, T0).unwrap();
+        qz.submit(1, 0, Submission::Choice(vec![0]), 0, T0).unwrap();
+        qz.close(CloseReason::AllAnswered).unwrap();
+        qz.show(1, T0).unwrap();
+        qz.submit(1, 1, Submission::Choice(vec![0]), 0, T0).unwrap();
+        qz.submit(2, 1, Submission::Choice(vec![0]), 0, T0).unwrap();
+        // Asking question 0 while question 1 is open is refused.
+        assert!(matches!(qz.reask(0, T0), Err(QuizError::WrongPhase(_))));
+        // The open question itself: answers cleared, a fresh timer.
+        qz.reask(1, T0 + 50_000).unwrap();
+        let r = qz.round().unwrap();
+        assert!(r.answers.is_empty());
+        assert_eq!(r.deadline, T0 + 70_000);
+        qz.submit(2, 1, Submission::Choice(vec![0]), 0, T0 + 50_000)
+            .unwrap();
+        qz.close(CloseReason::Host).unwrap();
+        assert_eq!(qz.score(1).total, 1000);
+        assert_eq!(qz.score(2).total, 1000);
+        // A closed question asked again takes back what it gave.
+        qz.reask(0, T0 + 90_000).unwrap();
+        assert_eq!(qz.score(1).total, 0);
+        assert_eq!(qz.score(1).correct, 0);
+        qz.submit(2, 0, Submission::Choice(vec![0]), 0, T0 + 90_000)
+            .unwrap();
+        qz.close(CloseReason::Host).unwrap();
+        assert_eq!(qz.score(2).total, 2000);
+        // "next" goes on after the furthest question, not after the re-asked one.
+        assert_eq!(qz.next_step(), Ok(Step::Leaderboard));
+        qz.show_leaderboard().unwrap();
+        assert_eq!(qz.next_step(), Ok(Step::Question(2)));
+        qz.finish();
+        qz.reask(2, T0).unwrap_err();
+        // Asked again after the podium, the quiz goes on from the furthest one.
+        qz.reask(1, T0 + 200_000).unwrap();
+        qz.close(CloseReason::Host).unwrap();
+        qz.show_leaderboard().unwrap();
+        assert_eq!(qz.next_step(), Ok(Step::Question(2)));
+    }
+
+    #[test]
+    fn members_who_answered_a_skipped_question_are_told() {
+        let mut qz = quiz(vec![
+            q(Kind::Single, &["a", "b"], &[0], &[]),
+            q(Kind::Single, &["a", "b"], &[0], &[]),
+        ]);
+        qz.show(0, T0).unwrap();
+        qz.submit(1, 0, Submission::Choice(vec![0]), 0, T0).unwrap();
+        qz.skip().unwrap();
+        assert_eq!(qz.skipped_for(1), Some(0));
+        assert_eq!(qz.skipped_for(2), None);
+        qz.show(1, T0).unwrap();
+        assert_eq!(
+            qz.skipped_for(1),
+            Some(0),
+            "still told on the next question"
+        );
+        qz.close(CloseReason::Host).unwrap();
+        assert_eq!(qz.skipped_for(1), None);
     }
 }

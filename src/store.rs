@@ -62,6 +62,11 @@ const MIGRATIONS: &[&str] = &[
         deleted_at INTEGER NOT NULL
     ) WITHOUT ROWID;
 ",
+    "
+    -- The last sign of life of a meeting with a question open: after a
+    -- crash, time from then until the restart does not count.
+    ALTER TABLE meetings ADD COLUMN alive_at INTEGER;
+",
 ];
 
 /// How long a deleted meeting's PIN is not handed out again.
@@ -97,6 +102,12 @@ pub enum Op {
         meeting: MeetingId,
         at: Millis,
     },
+    /// The meeting is alive at `at` (written every second while a question
+    /// is open).
+    Alive {
+        meeting: MeetingId,
+        at: Millis,
+    },
     /// Moves the write-ahead log into the database and truncates it, so the
     /// log's history of page changes does not outlive a secret ballot.
     Checkpoint,
@@ -117,6 +128,8 @@ pub struct Loaded {
     pub events: Vec<Envelope>,
     /// (motion, option, count) of secret ballots.
     pub secret_counts: Vec<(u32, u32, u64)>,
+    /// The last heartbeat written while a question was open.
+    pub alive_at: Option<Millis>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -326,6 +339,12 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
                             params![meeting, *at as i64],
                         )?;
                     }
+                    Op::Alive { meeting, at } => {
+                        tx.execute(
+                            "UPDATE meetings SET alive_at = ?2 WHERE id = ?1",
+                            params![meeting, *at as i64],
+                        )?;
+                    }
                     Op::Checkpoint => checkpoint = true,
                 }
             }
@@ -419,14 +438,23 @@ impl Store for SqliteStore {
 
     fn load(&self) -> Result<Vec<Loaded>, StoreError> {
         let conn = self.reader()?;
-        let mut stmt =
-            conn.prepare("SELECT id, config FROM meetings WHERE ended_at IS NULL ORDER BY id")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, config, alive_at FROM meetings WHERE ended_at IS NULL ORDER BY id",
+        )?;
         let meetings = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::new();
-        for (id, config) in meetings {
-            out.push(load_one(&conn, id, &config)?);
+        for (id, config, alive_at) in meetings {
+            let mut loaded = load_one(&conn, id, &config)?;
+            loaded.alive_at = alive_at.map(|a| a as Millis);
+            out.push(loaded);
         }
         Ok(out)
     }
@@ -574,6 +602,7 @@ fn load_one(conn: &Connection, id: MeetingId, config: &str) -> Result<Loaded, St
         config,
         events,
         secret_counts,
+        alive_at: None,
     })
 }
 

@@ -6,6 +6,7 @@
 // `data-i18n="key"` (text), `data-i18n-placeholder`, `data-i18n-title` or
 // `data-i18n-aria` and filled by `applyI18n`.
 
+import { en as liveEn, vi as liveVi } from './i18n-live.js';
 import { en as meetingEn, vi as meetingVi } from './i18n-meeting.js';
 
 const vi = {
@@ -1223,6 +1224,9 @@ const en = {
 // Agenda, opinions and evaluation keep their strings in their own file.
 Object.assign(vi, meetingVi);
 Object.assign(en, meetingEn);
+// The live room's restart countdown, re-asking and the answer key's guard.
+Object.assign(vi, liveVi);
+Object.assign(en, liveEn);
 
 export const strings = { vi, en };
 export const LANGS = ['vi', 'en'];
@@ -1378,7 +1382,8 @@ export function applyI18n(root = document) {
 export function bindToggle(button) {
   const paint = () => {
     button.textContent = t('lang.switch');
-    button.setAttribute('aria-label', t('lang.switchLabel'));
+    // The name starts with what is written on it (WCAG 2.5.3, label in name).
+    button.setAttribute('aria-label', `${t('lang.switch')} — ${t('lang.switchLabel')}`);
     button.title = t('lang.switchLabel');
     button.lang = lang === 'vi' ? 'en' : 'vi';
   };

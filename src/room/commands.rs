@@ -297,6 +297,13 @@ impl Actor {
                     reason: CloseReason::Host,
                 },
             ),
+            ClientMsg::Reask { question, .. } => self.emit(
+                by,
+                c,
+                Event::Reasked {
+                    question: *question,
+                },
+            ),
             ClientMsg::Skip { .. } => {
                 let seq = self.emit(by, c, Event::Skipped)?;
                 Ok(self.next(By::System, None).unwrap_or(seq))
@@ -318,6 +325,9 @@ impl Actor {
                     self.close(conn, "removed", "the host removed you from this meeting");
                 }
                 Ok(seq)
+            }
+            ClientMsg::Readmit { member, .. } => {
+                self.emit(by, c, Event::Readmitted { member: *member })
             }
             ClientMsg::MotionCreate { draft, .. } => {
                 let base = MotionSpec::from_template(Template::Resolution, "");
@@ -617,6 +627,11 @@ impl Actor {
         };
         if self.state.quiz.phase() != Phase::Question || r.answers.is_empty() || r.outcome.is_some()
         {
+            return;
+        }
+        // After a restart, phones reconnect during the countdown: nobody is
+        // "everyone" yet.
+        if r.resumes_at.is_some_and(|t| self.ctx.clock.now() < t) {
             return;
         }
         if r.answers.len() < self.member_conn.len() {

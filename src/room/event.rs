@@ -80,6 +80,10 @@ pub enum Event {
     Removed {
         member: MemberId,
     },
+    /// The host let a removed member back in: they may join again.
+    Readmitted {
+        member: MemberId,
+    },
     Shown {
         question: usize,
     },
@@ -91,6 +95,18 @@ pub enum Event {
     },
     Closed {
         reason: CloseReason,
+    },
+    /// The host asked a question again: its answers and points are
+    /// dropped and it is shown afresh.
+    Reasked {
+        question: usize,
+    },
+    /// The server came back with a question open: the time it had left at
+    /// `down_at` (the last sign of life before the crash) starts again at
+    /// `resume_at`, after a short countdown.
+    Resumed {
+        down_at: Millis,
+        resume_at: Millis,
     },
     Leaderboard,
     Skipped,

@@ -50,6 +50,11 @@ const MEMBER_LIST_STEP: u32 = 2000;
 /// Channel slots are allocated as used, so capacity costs nothing idle.
 pub const QUEUE: usize = 1024;
 pub const MEMBER_QUEUE: usize = 64;
+/// How often a meeting with a question open writes that it is alive.
+const ALIVE_EVERY: Duration = Duration::from_secs(1);
+/// After a restart an open question waits this long ("Tiếp tục") so that
+/// phones reconnect before the time it had left runs again.
+pub const RESUME_COUNTDOWN_MS: u64 = 5_000;
 /// Names shown as "just joined" on the projector.
 const RECENT_NAMES: usize = 12;
 
@@ -207,6 +212,8 @@ struct Actor {
     recent: VecDeque<String>,
     failed: bool,
     members_sent_at: tokio::time::Instant,
+    /// The member count the phones' last `me` frames carried (`of`).
+    of_sent: u32,
     /// The last state frame broadcast per role, to skip unchanged ones.
     last_state: HashMap<Role, Utf8Bytes>,
     summary: Arc<Summary>,
@@ -260,6 +267,7 @@ pub fn spawn(
         recent,
         failed: false,
         members_sent_at: tokio::time::Instant::now(),
+        of_sent: 0,
         last_state: HashMap::new(),
         summary: summary.clone(),
         members_by_client: HashMap::new(),
@@ -275,18 +283,44 @@ fn frame(s: String) -> Utf8Bytes {
 
 impl Actor {
     async fn run(mut self, mut rx: mpsc::Receiver<RoomMsg>) {
-        // A deadline that passed while the server was down closes now.
-        if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
-            self.system(Event::Closed {
-                reason: CloseReason::DeadlinePassedWhileDown,
-            });
+        // A question open when the server went down keeps the time it had
+        // left; only one whose deadline passed before the crash closes.
+        if self.state.quiz.next_timer().is_some() {
+            let now = self.ctx.clock.now();
+            let down_at = self.state.down_at();
+            if self
+                .state
+                .quiz
+                .round()
+                .is_some_and(|r| down_at <= r.deadline)
+            {
+                self.system(Event::Resumed {
+                    down_at,
+                    resume_at: now + RESUME_COUNTDOWN_MS,
+                });
+            } else {
+                self.system(Event::Closed {
+                    reason: CloseReason::DeadlinePassedWhileDown,
+                });
+            }
         }
         self.submit();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut alive = tokio::time::interval(ALIVE_EVERY);
+        alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let open = self.state.quiz.next_timer().is_some();
+            let now = self.ctx.clock.now();
+            // The end of a "Tiếp tục" countdown, then the deadline.
+            let resumes = self
+                .state
+                .quiz
+                .round()
+                .and_then(|r| r.resumes_at)
+                .filter(|&t| t > now);
             let timer = self.state.quiz.next_timer().map(|d| {
-                let now = self.ctx.clock.now();
+                let d = resumes.map_or(d, |t| t.min(d));
                 Duration::from_millis(d.saturating_sub(now) + 1)
             });
             let coalesced = self.dirty.live || self.dirty.members;
@@ -310,14 +344,28 @@ impl Actor {
                 _ = tokio::time::sleep(timer.unwrap_or_default()), if timer.is_some() => {
                     if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
                         self.system(Event::Closed { reason: CloseReason::Deadline });
+                    } else {
+                        self.close_if_all_answered();
                     }
                 }
                 _ = tick.tick(), if coalesced => self.flush_live(),
+                _ = alive.tick(), if open => self.alive(),
             }
             self.submit();
             self.flush();
         }
+        if self.state.quiz.next_timer().is_some() {
+            self.alive();
+        }
         self.submit();
+    }
+
+    /// Records that the meeting is alive now (a question is open).
+    fn alive(&mut self) {
+        self.ops.push(Op::Alive {
+            meeting: self.id,
+            at: self.ctx.clock.now(),
+        });
     }
 
     // ---- sequencing and durability -------------------------------------
@@ -578,12 +626,19 @@ impl Actor {
         let roster = views::roster_rows(&self.state);
         let not_voted = views::not_voted(&self.state);
         let matches = views::name_matches(&self.state);
+        let removed: Vec<RemovedRow> = self
+            .state
+            .barred_members()
+            .into_iter()
+            .map(|(id, name)| RemovedRow { id, name })
+            .collect();
         frame(
             ServerMsg::Members {
                 members: &rows,
                 roster: &roster,
                 not_voted: not_voted.as_deref(),
                 matches: &matches,
+                removed: &removed,
             }
             .to_json(),
         )
@@ -616,6 +671,7 @@ impl Actor {
         }
         if self.dirty.all_me {
             self.dirty.all_me = false;
+            self.of_sent = self.state.active_count();
             let ranking = self.state.ranking();
             let targets: Vec<(ConnId, MemberId)> =
                 self.member_conn.iter().map(|(m, c)| (*c, *m)).collect();
@@ -652,6 +708,11 @@ impl Actor {
             self.members_sent_at = tokio::time::Instant::now();
             let f = self.members_frame();
             self.broadcast(Role::Host, &f);
+            // "Hạng x/N" on the phones follows the member count at the
+            // same pace as the host's list, not on every join.
+            if self.state.active_count() != self.of_sent {
+                self.dirty.all_me = true;
+            }
         }
     }
 
@@ -687,8 +748,15 @@ impl Actor {
                 d.state = true;
                 d.members = true;
             }
-            Event::Leaderboard | Event::Skipped | Event::Podium | Event::Ended => d.state = true,
-            Event::Rekeyed { .. } => d.members = true,
+            Event::Reasked { .. } | Event::Skipped => {
+                d.state = true;
+                d.live = true;
+                d.members = true;
+                d.all_me = true;
+            }
+            Event::Resumed { .. } => d.state = true,
+            Event::Leaderboard | Event::Podium | Event::Ended => d.state = true,
+            Event::Rekeyed { .. } | Event::Readmitted { .. } => d.members = true,
             Event::Left { .. }
             | Event::Returned { .. }
             | Event::Voted { .. }
@@ -841,6 +909,21 @@ impl Actor {
 
     fn member_hello(&mut self, conn: ConnId, hello: Hello) {
         let cid = hello.cid;
+        // A removed member does not come back under another name.
+        if hello
+            .token
+            .as_deref()
+            .is_some_and(|t| self.state.is_barred(t))
+        {
+            return self.refuse(
+                conn,
+                &cid,
+                Refusal::new(
+                    ErrorCode::Removed,
+                    "the host removed you from this meeting; ask the host to let you back in",
+                ),
+            );
+        }
         let known = hello
             .token
             .as_deref()

@@ -55,6 +55,10 @@ impl From<QuizError> for Refusal {
             QuizError::OptionOutOfRange(_) => ErrorCode::OptionOutOfRange,
             QuizError::WrongAnswerShape(_) => ErrorCode::InvalidAnswer,
             QuizError::WrongPhase(_) => ErrorCode::WrongPhase,
+            QuizError::NeverAsked(i) => {
+                return Refusal::new(ErrorCode::NeverAsked, e.to_string())
+                    .with_params(serde_json::json!({ "question": i }));
+            }
         };
         Refusal::new(code, e.to_string())
     }
@@ -146,6 +150,15 @@ pub struct MeetingState {
     created: HashMap<String, crate::vote::MotionId>,
     /// Agenda, opinions and evaluation.
     pub activities: super::meeting::Activities,
+    /// Questions asked again, with when (the meeting's history).
+    pub reasked: Vec<(usize, Millis)>,
+    /// When the last event applied happened.
+    pub last_at: Millis,
+    /// The store's last heartbeat of this meeting (set after replay).
+    pub alive_at: Option<Millis>,
+    /// Token hashes of removed members, who may not come back (under any
+    /// name) until the host readmits them.
+    barred: HashMap<String, MemberId>,
 }
 
 /// Ranks of active members, computed once per change.
@@ -188,6 +201,10 @@ impl MeetingState {
             secret_counts: HashMap::new(),
             created: HashMap::new(),
             activities: Default::default(),
+            reasked: Vec::new(),
+            last_at: 0,
+            alive_at: None,
+            barred: HashMap::new(),
         }
     }
 
@@ -199,6 +216,22 @@ impl MeetingState {
     /// Active and not gone: counts as present.
     pub fn is_present(&self, id: MemberId) -> bool {
         self.member(id).is_some_and(|m| !m.left)
+    }
+
+    /// Whether `token` belongs to a member the host removed (and has not
+    /// readmitted).
+    pub fn is_barred(&self, token: &str) -> bool {
+        self.barred.contains_key(&hash_token(token))
+    }
+
+    /// Removed members not readmitted, in member order.
+    pub fn barred_members(&self) -> Vec<(MemberId, String)> {
+        let mut ids: Vec<MemberId> = self.barred.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| (id, self.members[id as usize - 1].name.clone()))
+            .collect()
     }
 
     pub fn member_by_token(&self, token: &str) -> Option<MemberId> {
@@ -326,11 +359,22 @@ impl MeetingState {
                 let (name, token) = (crate::text::fold(&m.name), m.token_hash.clone());
                 self.by_name.remove(&name);
                 self.by_token.remove(&token);
+                self.barred.insert(token, *member);
                 self.unlink(*member);
                 self.members[*member as usize - 1].removed = true;
                 self.active -= 1;
                 self.quiz.remove(*member);
                 self.ranking = None;
+            }
+            Event::Readmitted { member } => {
+                let before = self.barred.len();
+                self.barred.retain(|_, m| m != member);
+                if self.barred.len() == before {
+                    return Err(Refusal::new(
+                        ErrorCode::UnknownMember,
+                        "no removed member with that id",
+                    ));
+                }
             }
             Event::Shown { question } => self.quiz.show(*question, at)?,
             Event::Answered {
@@ -351,6 +395,16 @@ impl MeetingState {
             Event::Closed { reason } => {
                 self.quiz.close(*reason)?;
                 self.ranking = None;
+            }
+            Event::Reasked { question } => {
+                self.quiz.reask(*question, at)?;
+                self.ranking = None;
+                self.reasked.push((*question, at));
+            }
+            Event::Resumed { down_at, resume_at } => {
+                if !self.quiz.resume(*down_at, *resume_at) {
+                    return Err(QuizError::WrongPhase("no question is open").into());
+                }
             }
             Event::Leaderboard => self.quiz.show_leaderboard()?,
             Event::Skipped => self.quiz.skip()?,
@@ -383,7 +437,14 @@ impl MeetingState {
             }
         }
         self.seq = env.seq;
+        self.last_at = self.last_at.max(at);
         Ok(())
+    }
+
+    /// The best known instant the server went down: its last heartbeat or
+    /// its last event, whichever is later.
+    pub fn down_at(&self) -> Millis {
+        self.alive_at.unwrap_or(0).max(self.last_at)
     }
 }
 

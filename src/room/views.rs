@@ -42,10 +42,24 @@ fn question_view(s: &MeetingState, now: Millis) -> Option<QuestionView> {
         points: q.points,
         time_limit_ms: u64::from(q.time_limit_s) * 1000,
         opens_in_ms: if open {
-            r.opens_at.saturating_sub(now)
+            r.opens_at
+                .max(r.resumes_at.unwrap_or(0))
+                .saturating_sub(now)
         } else {
             0
         },
+        resumes_in_ms: if open {
+            r.resumes_at.unwrap_or(0).saturating_sub(now)
+        } else {
+            0
+        },
+        reasked: s.reasked.iter().filter(|(q, _)| *q == r.index).count() as u32,
+        numeric: q.kind == crate::bank::Kind::Typed
+            && !q.answers.is_empty()
+            && q.answers.iter().all(|a| {
+                let a = a.trim().replace(',', ".");
+                !a.is_empty() && a.parse::<f64>().is_ok()
+            }),
         closes_in_ms: if open {
             r.deadline.saturating_sub(now)
         } else {
@@ -360,6 +374,9 @@ pub fn me_view(s: &MeetingState, member: MemberId, ranking: &Ranking) -> Option<
         eligible: eligible.is_ok(),
         reason: eligible.err(),
         vote: my_vote(s, member, eligible),
+        skipped: s.quiz.skipped_for(member),
+        played: s.quiz.played(member),
+        checked_in_at: m.roster.as_ref().map(|_| m.joined_at),
         activities: super::meeting::my_activities(s, member),
     })
 }

@@ -69,7 +69,7 @@ async fn a_restart_resumes_the_meeting_and_its_members() {
 }
 
 #[tokio::test]
-async fn a_deadline_that_passed_while_down_closes_on_restart() {
+async fn a_question_open_across_a_restart_keeps_the_time_it_had_left() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let clock = ManualClock::new(1_700_000_000_000);
@@ -78,13 +78,72 @@ async fn a_deadline_that_passed_while_down_closes_on_restart() {
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     let mut lan = Client::member(&server, &pin, "Lan").await;
+    let minh = Client::member(&server, &pin, "Minh").await;
     host.command(json!({"type": "start"})).await.unwrap();
     let st = lan.wait_phase("question").await;
     assert_eq!(
         st["question"]["closes_in_ms"], 30_000,
         "the clock stands still"
     );
-    drop(lan);
+    clock.advance(10_000);
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    drop((lan, minh, host));
+    server.stop().await;
+
+    // Down for a minute: that minute does not count.
+    clock.advance(60_000);
+    let server = TestServer::start_in(&dir, Some(c)).await;
+    let mut minh = Client::connect(&server).await;
+    minh.hello("member", &pin, json!({"name": "Minh 2"}))
+        .await
+        .unwrap();
+    let st = minh.wait_phase("question").await;
+    // Someone still to answer keeps the question open.
+    let mut hoa = Client::member(&server, &pin, "Hoa").await;
+    assert_eq!(st["question"]["resumes_in_ms"], 5_000, "Tiếp tục…");
+    assert_eq!(st["question"]["opens_in_ms"], 5_000);
+    assert_eq!(
+        st["question"]["closes_in_ms"], 25_000,
+        "the 20 s it had left, after the countdown"
+    );
+    minh.refused(
+        json!({"type": "answer", "question": 0, "choice": [1]}),
+        "not_open_yet",
+    )
+    .await;
+    clock.advance(5_000);
+    minh.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .expect("open again after the countdown");
+    let mut screen = Client::screen(&server, &pin).await;
+    let live = screen.wait_type("live").await;
+    assert_eq!(
+        live["answered"], 2,
+        "the answer given before the crash counts"
+    );
+    clock.advance(20_001);
+    hoa.refused(
+        json!({"type": "answer", "question": 0, "choice": [1]}),
+        "too_late",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_deadline_that_passed_before_the_server_went_down_closes_on_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let clock = ManualClock::new(1_700_000_000_000);
+    let c: Arc<dyn Clock> = Arc::new(clock.clone());
+    let mut server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    // The server is alive past the deadline (its timer has not fired yet).
+    clock.advance(31_000);
+    drop(host);
     server.stop().await;
 
     clock.advance(60_000);
@@ -101,7 +160,7 @@ async fn a_deadline_that_passed_while_down_closes_on_restart() {
 }
 
 #[tokio::test]
-async fn a_deadline_still_ahead_is_rearmed_on_restart() {
+async fn a_question_shown_just_before_a_stop_starts_again_with_its_whole_time() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let clock = ManualClock::new(1_700_000_000_000);
@@ -112,7 +171,7 @@ async fn a_deadline_still_ahead_is_rearmed_on_restart() {
     host.command(json!({"type": "start"})).await.unwrap();
     server.stop().await;
     clock.advance(12_000);
-    let server = TestServer::start_in(&dir, Some(c)).await;
+    let server = TestServer::start_in(&dir, Some(c.clone())).await;
     let mut lan = Client::member(&server, &pin, "Lan").await;
     let st = lan
         .log
@@ -122,12 +181,72 @@ async fn a_deadline_still_ahead_is_rearmed_on_restart() {
         .clone();
     assert_eq!(st["phase"], "question");
     assert_eq!(
-        st["question"]["closes_in_ms"], 18_000,
-        "the remaining time, not a fresh one"
+        st["question"]["closes_in_ms"], 35_000,
+        "the time it had left, not less, after the countdown"
     );
+    clock.advance(5_000);
     lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
         .await
         .expect("still open");
+}
+
+/// The real binary, killed with SIGKILL in the middle of a question: after
+/// the restart the question goes on with the time it had left, not less.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_question_keeps_the_time_it_had_left() {
+    use crate::support::{Binary, SECRET};
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = Binary::start(tmp.path(), "").expect("server starts");
+    let pin = bin.create_meeting("alltypes").await;
+    let mut host = Client::connect_addr(bin.addr).await;
+    host.hello("host", &pin, json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    let mut lan = Client::connect_addr(bin.addr).await;
+    lan.hello("member", &pin, json!({"name": "Lan"}))
+        .await
+        .unwrap();
+    let token = lan.token.clone().unwrap();
+    host.command(json!({"type": "start"})).await.unwrap();
+    let shown = Instant::now();
+    let st = lan.wait_phase("question").await;
+    let limit = st["question"]["time_limit_ms"].as_u64().unwrap();
+    // Some of the question's time passes, then the server dies.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let used_max = shown.elapsed().as_millis() as u64;
+    bin.kill();
+    // ... and stays down for a while: this does not count.
+    tokio::time::sleep(Duration::from_millis(4_000)).await;
+    let bin = Binary::start(tmp.path(), "").expect("server restarts");
+    let mut lan = Client::connect_addr(bin.addr).await;
+    lan.hello("member", &pin, json!({"token": token}))
+        .await
+        .expect("the member resumes");
+    let st = lan.wait_phase("question").await;
+    let q = &st["question"];
+    let (resumes, closes) = (
+        q["resumes_in_ms"].as_u64().unwrap(),
+        q["closes_in_ms"].as_u64().unwrap(),
+    );
+    assert!(resumes > 0 && resumes <= 5_000, "a Tiếp tục countdown: {q}");
+    let left = closes - resumes;
+    // The heartbeat is at most a second old at the kill: up to a second
+    // more than was left, never less.
+    assert!(
+        left + used_max >= limit && left + 2_500 <= limit + 1_500,
+        "left {left} ms of {limit} after using at most {used_max} ms"
+    );
+    // During the countdown answers wait; after it they count.
+    lan.refused(
+        json!({"type": "answer", "question": 0, "choice": [1]}),
+        "not_open_yet",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(resumes + 100)).await;
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .expect("answers count after the countdown");
 }
 
 #[tokio::test]

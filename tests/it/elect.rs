@@ -440,16 +440,20 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
 
 /// Issue 14 item 5: every `ErrorCode` the server can send (read from the
 /// enum in `src/protocol.rs`) is worded in both languages, in `web/i18n.js`
-/// or `web/i18n-meeting.js`.
+/// or an area's catalogue (`web/i18n-meeting.js`, `web/i18n-live.js`).
 #[test]
 fn every_error_code_is_in_both_catalogues() {
     let read =
         |f: &str| std::fs::read_to_string(format!("{}/{f}", env!("CARGO_MANIFEST_DIR"))).expect(f);
-    let (main, meeting) = (read("web/i18n.js"), read("web/i18n-meeting.js"));
+    let main = read("web/i18n.js");
     let mut vi = catalogue(&main, "const vi = {");
-    vi.extend(catalogue(&meeting, "export const vi = {"));
     let mut en = catalogue(&main, "const en = {");
-    en.extend(catalogue(&meeting, "export const en = {"));
+    // The catalogues of each area, merged into the main one by the pages.
+    for extra in ["web/i18n-meeting.js", "web/i18n-live.js"] {
+        let text = read(extra);
+        vi.extend(catalogue(&text, "export const vi = {"));
+        en.extend(catalogue(&text, "export const en = {"));
+    }
     let protocol = read("src/protocol.rs");
     let body = &protocol[protocol.find("pub enum ErrorCode {").expect("the enum")..];
     let body = &body[..body.find("\n}").expect("its end")];

@@ -23,6 +23,8 @@ mod fuzz;
 mod hostile;
 /// The HTTP routes.
 mod http;
+/// The live room in real browsers: answer key, skip, restart, re-ask.
+mod live_room;
 /// The load generator, small: nothing lost or counted twice.
 mod load;
 /// Agenda, opinions and evaluation over the websocket.

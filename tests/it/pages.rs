@@ -603,7 +603,7 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
     // (same browser: it finds the host secret there).
     let sheet = browser
         .open_sized(
-            &server.url(&format!("/assets/sheet.html?pin={pin}")),
+            &server.url(&format!("/host/meetings/{pin}/sheet")),
             900,
             1100,
         )

@@ -312,7 +312,11 @@ async fn host_reveals_skips_kicks_and_ends() {
         q2["question"]["index"], 2,
         "skip goes straight to the next question"
     );
-    let me = lan.wait("score after skip", |v| v["type"] == "me").await;
+    let me = lan
+        .wait("told of the skip", |v| {
+            v["type"] == "me" && v["skipped"] == 1
+        })
+        .await;
     assert!(
         me["score"].as_u64().unwrap() <= 1000,
         "the skipped question scored nothing"
@@ -331,17 +335,42 @@ async fn host_reveals_skips_kicks_and_ends() {
     screen
         .wait("one left", |v| v["type"] == "live" && v["joined"] == 1)
         .await;
-    // A removed member's token no longer works.
+    // A removed member cannot come back, not even under another name...
+    let token = minh.token.clone().unwrap();
     let mut again = Client::connect(&server).await;
     let e = again
-        .hello(
-            "member",
-            &pin,
-            json!({"token": minh.token.clone().unwrap()}),
-        )
+        .hello("member", &pin, json!({"token": token}))
         .await
         .unwrap_err();
-    assert_eq!(e["code"], "bad_token");
+    assert_eq!(e["code"], "removed");
+    let e = again
+        .hello("member", &pin, json!({"token": token, "name": "Minh khác"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "removed");
+    let members = host
+        .wait("removed list", |v| {
+            v["type"] == "members" && v["removed"][0]["name"] == "Minh"
+        })
+        .await;
+    assert_eq!(members["removed"][0]["id"], minh_id);
+    // ... until the host lets them back in: they join again by name.
+    host.command(json!({"type": "readmit", "member": minh_id}))
+        .await
+        .expect("readmit");
+    host.refused(
+        json!({"type": "readmit", "member": minh_id}),
+        "unknown_member",
+    )
+    .await;
+    let w = again
+        .hello("member", &pin, json!({"token": token, "name": "Minh"}))
+        .await
+        .expect("back in");
+    assert_ne!(w["member"]["id"], minh_id, "a new member");
+    host.command(json!({"type": "kick", "member": w["member"]["id"]}))
+        .await
+        .unwrap();
 
     host.command(json!({"type": "end"})).await.unwrap();
     screen.wait_phase("podium").await;
@@ -353,4 +382,100 @@ async fn host_reveals_skips_kicks_and_ends() {
         .await
         .unwrap_err();
     assert_eq!(e["code"], "meeting_ended");
+}
+
+#[tokio::test]
+async fn the_host_asks_a_question_again_and_it_survives_a_restart() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    // A question never shown cannot be asked again.
+    let e = host
+        .refused(json!({"type": "reask", "question": 2}), "never_asked")
+        .await;
+    assert_eq!(e["params"]["question"], 2);
+    host.command(json!({"type": "start"})).await.unwrap();
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .unwrap();
+    let (correct, _, points) = result_of(&mut lan, 0).await;
+    assert!(correct && points >= 500);
+    // Another question open: close it first.
+    host.command(json!({"type": "next"})).await.unwrap();
+    host.command(json!({"type": "next"})).await.unwrap();
+    host.refused(json!({"type": "reask", "question": 0}), "wrong_phase")
+        .await;
+    host.command(json!({"type": "reveal"})).await.unwrap();
+    host.command(json!({"type": "reask", "question": 0}))
+        .await
+        .expect("re-ask");
+    let st = lan
+        .wait("question 0 again", |v| {
+            v["type"] == "state" && v["phase"] == "question" && v["question"]["index"] == 0
+        })
+        .await;
+    assert_eq!(st["question"]["reasked"], 1);
+    let (closes, limit) = (
+        st["question"]["closes_in_ms"].as_u64().unwrap(),
+        st["question"]["time_limit_ms"].as_u64().unwrap(),
+    );
+    assert!(closes > limit - 2_000, "a fresh timer: {closes} of {limit}");
+    let me = lan
+        .wait("points taken back", |v| {
+            v["type"] == "me" && v["score"] == 0
+        })
+        .await;
+    assert!(me["answer"].is_null(), "the answer is cleared: {me}");
+
+    // The re-ask is an event like the others: replayed after a restart.
+    drop((host, lan));
+    let server = server.restart().await;
+    let mut host = Client::host(&server, &pin).await;
+    let st = host.log.iter().find(|v| v["type"] == "state").unwrap();
+    assert_eq!(st["question"]["index"], 0);
+    assert_eq!(st["question"]["reasked"], 1);
+    assert_eq!(st["next"], Value::Null, "answers are open");
+    host.command(json!({"type": "reveal"})).await.unwrap();
+    let st = host.wait_phase("reveal").await;
+    assert_eq!(st["reveal"]["answered"], 0);
+    host.command(json!({"type": "next"})).await.unwrap();
+    let st = host.wait_phase("leaderboard").await;
+    assert_eq!(st["next"], "question");
+    host.command(json!({"type": "next"})).await.unwrap();
+    let st = host.wait_phase("question").await;
+    assert_eq!(
+        st["question"]["index"], 2,
+        "goes on after the furthest question"
+    );
+}
+
+/// Both languages of the live room's strings hold the same keys.
+#[test]
+fn both_languages_hold_every_live_room_string() {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/i18n-live.js")).unwrap();
+    let (vi, en) = src.split_once("export const en").unwrap();
+    let keys = |s: &str| -> std::collections::BTreeSet<String> {
+        s.lines()
+            .filter_map(|l| l.trim().strip_prefix('\''))
+            .filter_map(|l| l.split_once('\'').map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    let (vi, en) = (keys(vi), keys(en));
+    assert!(vi.contains("err.never_asked") && vi.contains("q.resumesIn"));
+    assert_eq!(vi, en);
+}
+
+#[tokio::test]
+async fn the_rank_of_n_follows_members_joining() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    lan.wait("of 1", |v| v["type"] == "me" && v["of"] == 1)
+        .await;
+    let _minh = Client::member(&server, &pin, "Minh").await;
+    let _hoa = Client::member(&server, &pin, "Hoa").await;
+    lan.wait("of 3", |v| v["type"] == "me" && v["of"] == 3)
+        .await;
 }

@@ -69,12 +69,17 @@ impl TestServer {
     /// Stops gracefully and starts again on the same address and data, as
     /// after a server restart (pages reconnect to the same origin).
     #[allow(dead_code)] // The browser tests use it.
-    pub async fn restart(mut self) -> TestServer {
+    pub async fn restart(self) -> TestServer {
+        self.restart_with(None).await
+    }
+
+    /// Restarts on the same port and data, with the given clock.
+    pub async fn restart_with(mut self, clock: Option<Arc<dyn Clock>>) -> TestServer {
         let addr = self.addr;
         let dir = self.dir.clone();
         let tmp = self._tmp.take();
         self.stop().await;
-        let mut s = Self::try_start_at(addr, &dir, None, |_| {})
+        let mut s = Self::try_start_at(addr, &dir, clock, |_| {})
             .await
             .expect("server restarts on the same port");
         s._tmp = tmp;

@@ -170,6 +170,7 @@ export function createAgenda(ctx) {
       const value = sel.value || a.template || 'regular';
       fill(sel, ['regular', 'topical', 'custom'].map((k) => el('option', { value: k, text: t(`a.tpl.${k}`) })));
       sel.value = value;
+      sel.setAttribute('aria-label', t('a.template'));
       $('#ag-combined').checked = a.combined;
       $('#ag-combined-l').textContent = t('a.combined');
       $('#ag-apply').textContent = t('a.apply');

@@ -252,7 +252,7 @@ export function createRoster(ctx) {
   $('#set-congress').addEventListener('change', (e) => setting('congress', e.currentTarget));
 
   $('#print-qr').addEventListener('click', () => {
-    if (ctx.pin) window.open(`/assets/sheet.html?pin=${encodeURIComponent(ctx.pin)}`, `handsup-sheet-${ctx.pin}`);
+    if (ctx.pin) window.open(`/host/meetings/${encodeURIComponent(ctx.pin)}/sheet`, `handsup-sheet-${ctx.pin}`);
   });
 
   // ---- guests ------------------------------------------------------------------

@@ -187,6 +187,23 @@ function renderBankDesc() {
 }
 $('#bank-select').addEventListener('change', renderBankDesc);
 
+/** A meeting's state, date and members, for the list. */
+function meetingFacts(m) {
+  const state = m.ended ? t('h.meetingEnded') : t('h.meetingRunning');
+  const when = m.created_at ? new Date(m.created_at) : null;
+  const date = when
+    ? when.toLocaleString(getLang() === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' })
+    : '';
+  const members = typeof m.members === 'number' ? t('h.meetingMembers', { n: m.members }) : '';
+  return el(
+    'span',
+    { class: 'mfacts' },
+    el('span', { class: `mstate${m.ended ? ' ended' : ''}`, text: state }),
+    date ? el('span', { text: date }) : null,
+    members ? el('span', { text: members }) : null,
+  );
+}
+
 function renderMeetings() {
   const list = $('#meeting-list');
   if (!meetings.length) {
@@ -201,6 +218,7 @@ function renderMeetings() {
         { class: m.pin === pin ? 'current' : '', dataset: { pin: m.pin } },
         el('span', { class: 'pin-chip', text: m.pin }),
         el('span', { class: 'mt', text: m.title }),
+        meetingFacts(m),
         el('button', { type: 'button', class: 'btn small', text: t('h.open'), onclick: () => openMeeting(m.pin) }),
       ),
     ),
@@ -222,7 +240,7 @@ $('#create-form').addEventListener('submit', async (e) => {
       body: JSON.stringify({ title: $('#title-input').value.trim(), bank: $('#bank-select').value }),
     });
     $('#title-input').value = '';
-    meetings.push({ pin: m.pin, title: m.title, join_url: m.join_url });
+    meetings.push({ pin: m.pin, title: m.title, join_url: m.join_url, created_at: Date.now(), members: 0, ended: false });
     openMeeting(m.pin);
   } catch (err) {
     if (err.status === 401) return wrongSecret();
@@ -301,6 +319,7 @@ function openMeeting(newPin) {
     notVoted = m.not_voted || null;
     matches = m.matches || [];
     renderMembers();
+    renderRemoved(m.removed || []);
     rosterTab.render();
     votesTab.renderLive();
     agendaTab.render();
@@ -373,6 +392,9 @@ for (const cmd of BUTTONS) {
 
 async function command(cmd) {
   if (!conn || !st || busy) return;
+  if (cmd === 'skip' && live && live.answered > 0) {
+    if (!(await confirmDialog(t('h.confirmSkip', { n: live.answered }), t('h.skip')))) return;
+  }
   if (cmd === 'end') {
     const text = st.phase === 'podium' ? t('h.confirmEndMeeting') : t('h.confirmEndQuiz');
     if (!(await confirmDialog(text, st.phase === 'podium' ? t('h.endMeeting') : t('h.endQuiz')))) return;
@@ -425,6 +447,8 @@ function renderConsole() {
   $('#host-hint').textContent = phase ? t(`h.hint.${phase}`) : '';
   paintControls();
   renderQuestion();
+  paintReask();
+  paintQuizScreen();
   renderBoard();
   renderLive();
   renderMembers();
@@ -436,10 +460,33 @@ function renderConsole() {
 
 // ---- current question with the answer key --------------------------------
 
+// The answer key is off on every console until asked for, and only for this
+// window: a reload, or another console, starts hidden again.
 const keyToggle = $('#key-toggle');
-keyToggle.checked = store.get(KEY_SHOWN_KEY) !== '0';
-keyToggle.addEventListener('change', () => {
-  store.set(KEY_SHOWN_KEY, keyToggle.checked ? '1' : '0');
+keyToggle.checked = false;
+store.remove(KEY_SHOWN_KEY);
+keyToggle.addEventListener('change', () => renderQuestion());
+
+/** Whether this window looks like the one on the projector. */
+function looksProjected() {
+  if (document.fullscreenElement) return true;
+  const w = window.innerWidth;
+  const h = window.innerHeight;
+  if (w >= screen.width - 1 && h >= screen.height - 1) return true;
+  const projector = store.get('handsup:screen-size');
+  return projector === `${w}x${h}`;
+}
+
+function paintKeyWarning() {
+  const warn = $('#key-warn');
+  const q = st && st.question;
+  warn.hidden = !(q && keyToggle.checked && !st.reveal && looksProjected());
+}
+for (const ev of ['resize', 'fullscreenchange', 'storage']) {
+  (ev === 'fullscreenchange' ? document : window).addEventListener(ev, paintKeyWarning);
+}
+$('#key-warn-off').addEventListener('click', () => {
+  keyToggle.checked = false;
   renderQuestion();
 });
 
@@ -454,9 +501,12 @@ function renderQuestion() {
   }
   if (!q) return;
   const rv = st.reveal;
-  const key = st.answer_key || (rv ? { correct: rv.correct, answers: rv.answers } : null);
-  // After the reveal everybody knows the answer: always show it then.
+  // The key is drawn only when asked for (or once revealed to everybody).
+  const key = keyToggle.checked || rv
+    ? st.answer_key || (rv ? { correct: rv.correct, answers: rv.answers } : null)
+    : null;
   card.classList.toggle('show-key', keyToggle.checked || !!rv);
+  paintKeyWarning();
   $('#hq-counter').textContent = t('q.counter', { n: q.index + 1, count: q.count });
   $('#hq-kind').textContent = t(`kind.${q.kind}`);
   $('#hq-text').textContent = q.text;
@@ -500,7 +550,9 @@ function tick() {
   }
   const reading = clock.reading();
   out.toggleAttribute('data-text', reading || !clock.open());
-  if (reading) out.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  // After a restart: the "Tiếp tục" countdown before the time left runs.
+  if (clock.resumesIn() > 0) out.textContent = t('q.resumesIn', { s: secs(clock.resumesIn()) });
+  else if (reading) out.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
   else out.textContent = clock.open() ? t('q.seconds', { s: secs(clock.closesIn()) }) : t('q.timeUp');
 }
 
@@ -605,6 +657,38 @@ async function approve(id, btn) {
   }
 }
 
+/** Removed members, each with a way to let them back in. */
+function renderRemoved(removed) {
+  $('#removed-box').hidden = removed.length === 0;
+  fill(
+    $('#removed-list'),
+    removed.map((r) =>
+      el(
+        'li',
+        { dataset: { id: r.id } },
+        el('span', { class: 'mname', text: r.name }),
+        el('button', {
+          type: 'button',
+          class: 'btn small readmit',
+          text: t('h.readmit'),
+          onclick: () => readmit(r),
+        }),
+      ),
+    ),
+  );
+}
+
+async function readmit(r) {
+  if (!conn) return;
+  if (!(await confirmDialog(t('h.confirmReadmit', { name: r.name }), t('h.readmit')))) return;
+  $('#control-error').textContent = '';
+  try {
+    await conn.send({ type: 'readmit', member: r.id });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  }
+}
+
 async function kick(id) {
   const m = members.find((x) => x.id === id);
   if (!m || !conn) return;
@@ -616,6 +700,61 @@ async function kick(id) {
     $('#control-error').textContent = errorText(err);
   }
 }
+
+// ---- what the projector shows -----------------------------------------------
+
+/** The chair's choice for the projector, from the quiz tab too (the Agenda
+ * tab has every screen; these are the ones a quiz needs at hand). */
+const QUIZ_SCREENS = ['', 'lobby', 'attendance', 'quiz', 'vote'];
+
+function paintQuizScreen() {
+  const now = (st && st.screen) || '';
+  fill(
+    $('#quiz-screen'),
+    QUIZ_SCREENS.map((s) =>
+      el('button', {
+        type: 'button',
+        class: 'btn small',
+        'aria-pressed': String(now === s),
+        dataset: { screen: s || 'auto' },
+        text: t(`a.screen.${s || 'auto'}`),
+        disabled: !conn || !conn.welcomed || !st || st.phase === 'ended',
+        onclick: async () => {
+          $('#control-error').textContent = '';
+          try {
+            await conn.send({ type: 'screen', screen: s || null });
+          } catch (err) {
+            $('#control-error').textContent = errorText(err);
+          }
+        },
+      }),
+    ),
+  );
+}
+
+// ---- asking a question again --------------------------------------------------
+
+/** The re-ask control: question number, prefilled with the current one. */
+function paintReask() {
+  const q = st && st.question;
+  const input = $('#reask-n');
+  input.max = String(st ? st.question_count : 1);
+  if (q && document.activeElement !== input) input.value = String(q.index + 1);
+  $('#btn-reask').disabled = !conn || !conn.welcomed || !st || st.phase === 'ended' || st.phase === 'lobby';
+}
+
+$('#reask-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const n = Number($('#reask-n').value);
+  if (!Number.isInteger(n) || n < 1) return;
+  if (!(await confirmDialog(t('h.confirmReask', { n }), t('h.reask')))) return;
+  $('#control-error').textContent = '';
+  try {
+    await conn.send({ type: 'reask', question: n - 1 });
+  } catch (err) {
+    $('#control-error').textContent = errorText(err);
+  }
+});
 
 // ---- confirmation dialog ---------------------------------------------------
 

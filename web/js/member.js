@@ -13,7 +13,7 @@ import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } 
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { createMemberActivities } from '/assets/js/member-meeting.js';
-import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs } from '/assets/js/ui.js';
+import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs, sourceLabel } from '/assets/js/ui.js';
 
 const PIN = pinFromPath();
 const TOKEN_KEY = `handsup:token:${PIN}`;
@@ -80,11 +80,27 @@ function writePending(p) {
 }
 
 /** What the next hello says: join with a key, resume by token, or join with a name. */
-function helloFields() {
+/** Who this page is, when it knows: a token, a personal key, a name. */
+function identity() {
   if (pending && pending.key) return { token: pending.token, key: pending.key };
   if (token) return { token };
   if (pending) return { token: pending.token, name: pending.name };
   return null;
+}
+
+/** Waiting for the answer to a nameless hello. */
+let probing = false;
+
+/**
+ * The hello's fields. With nothing to say yet, a nameless hello asks
+ * whether the meeting still takes members: an ended meeting answers
+ * `meeting_ended` (the page says so, with no name form), any other
+ * `invalid_name` (the name form).
+ */
+function helloFields() {
+  const id = identity();
+  probing = !id;
+  return id || {};
 }
 
 // ---- joining ------------------------------------------------------------
@@ -159,16 +175,21 @@ function dropKeyFromUrl() {
   history.replaceState(null, '', location.pathname + (q ? `?${q}` : '') + location.hash);
 }
 
+/** A question as asked: the same question asked again is a new one. */
+const askKey = (q) => (q ? `${q.index}/${q.reasked || 0}` : null);
+
 conn.on('state', (s) => {
-  const prevIndex = st && st.question ? st.question.index : null;
+  const prevKey = askKey(st && st.question);
   st = s;
   meeting = s.meeting;
   clock.update(s.question);
   const index = s.question ? s.question.index : null;
-  if (index !== prevIndex) {
-    // A new question (or none): forget what was chosen for the last one.
+  if (askKey(s.question) !== prevKey) {
+    // A new question (or none, or asked again): forget what was chosen.
     selection = new Set();
-    if (ans && ans.index !== index) ans = null;
+    const again = prevKey !== null && prevKey.split('/')[0] === String(index);
+    if (ans && (ans.index !== index || again)) ans = null;
+    if (again) builtFor = null;
   }
   render();
   activities.render(st, me);
@@ -187,7 +208,11 @@ conn.on('error', (err) => {
       showJoin(errorText(err), err.suggestion || '');
       break;
     case 'invalid_name':
-      showJoin(errorText(err));
+      if (probing) {
+        // The answer to the nameless hello: the meeting takes members.
+        probing = false;
+        showJoin();
+      } else showJoin(errorText(err));
       break;
     case 'bad_token':
       if (pending && pending.key) {
@@ -216,6 +241,12 @@ conn.on('error', (err) => {
       break;
     case 'meeting_ended':
       stop('ended');
+      break;
+    case 'removed':
+      // Removed by the host: no name form to come back under another name.
+      pending = null;
+      writePending(null);
+      stop('removed', errorText(err));
       break;
     case 'unknown_meeting':
     case 'unsupported_protocol':
@@ -246,7 +277,10 @@ function setView(view) {
 }
 
 function render() {
-  $('#leave').hidden = !conn.everWelcomed || !!stopped || !me || (st && st.phase === 'ended');
+  // Out of the way while a question is open (a thumb near the top of the
+  // screen must not leave the meeting by mistake).
+  const asking = st && st.phase === 'question' && !st.motion;
+  $('#leave').hidden = !conn.everWelcomed || !!stopped || !me || (st && st.phase === 'ended') || asking;
   $('#loading-text').textContent = pending && pending.key ? t('m.keyJoining') : t('status.connecting');
   $('#meeting-title').textContent = meeting ? meeting.title : '';
   $('#join-pin').textContent = PIN;
@@ -256,7 +290,7 @@ function render() {
 
   if (stopped) return renderStopped();
   if (!conn.welcomed && !conn.everWelcomed) {
-    if (body.dataset.view !== 'join') setView(helloFields() ? 'loading' : 'join');
+    if (body.dataset.view !== 'join') setView(identity() || probing ? 'loading' : 'join');
     return;
   }
   if (!st) return setView('loading');
@@ -269,8 +303,7 @@ function render() {
   }
   switch (st.phase) {
     case 'lobby':
-      $('#lobby-hello').textContent = t('m.hello', { name: me ? me.name : '' });
-      fill($('#lobby .hero-icon'), icon('check'));
+      renderLobby(t('m.waiting'));
       setView('lobby');
       break;
     case 'question':
@@ -286,6 +319,13 @@ function render() {
       setView('leaderboard');
       break;
     case 'podium':
+      if (me && !me.played) {
+        // Joined after the quiz: no "final rank" with 0 points, a waiting
+        // screen until the next activity.
+        renderLobby(t('m.quizOver'));
+        setView('lobby');
+        break;
+      }
       renderRanking('#podium-place', '#podium-list', true);
       setView('podium');
       break;
@@ -296,6 +336,20 @@ function render() {
       setView('loading');
   }
   manageTicker();
+}
+
+/** The waiting screen: greeting, check-in time, what we wait for. */
+function renderLobby(waitingText) {
+  $('#lobby-hello').textContent = t('m.hello', { name: me ? me.name : '' });
+  fill($('#lobby .hero-icon'), icon('check'));
+  $('#lobby-waiting').textContent = waitingText;
+  const at = me && me.checked_in_at ? new Date(me.checked_in_at) : null;
+  const checkin = $('#lobby-checkin');
+  checkin.hidden = !at;
+  if (at) {
+    const hhmm = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+    checkin.textContent = t('m.checkedIn', { time: hhmm });
+  }
 }
 
 function renderStopped() {
@@ -341,11 +395,14 @@ function renderStopped() {
 
 function renderMeBar() {
   const bar = $('#me-bar');
-  bar.hidden = !me || !!stopped;
+  // The quiz score has no place during a vote.
+  const voting = st && st.motion && st.phase !== 'ended';
+  bar.hidden = !me || !!stopped || !!voting;
   if (!me) return;
   $('#me-name').textContent = me.name;
   $('#score').textContent = num(me.score);
-  const showRank = st && st.phase !== 'lobby' && me.rank > 0;
+  // A rank only for someone who has played (not a late joiner's 0 points).
+  const showRank = st && st.phase !== 'lobby' && me.rank > 0 && me.played;
   $('#rank').textContent = showRank ? t('m.rank', { rank: me.rank, of: me.of }) : '';
 }
 
@@ -374,8 +431,9 @@ function buildQuestion(q) {
         type: 'button',
         class: `option opt-${i % 6}`,
         dataset: { index: i },
-        'aria-label': `${LETTERS[i]}. ${text}`,
       },
+      // The name is what the button shows (WCAG 2.5.3): letter and text.
+      el('span', { class: 'sr-only', text: `${LETTERS[i]}. ` }),
       badge(i),
       el('span', { class: 'opt-text', text }),
       multiple ? el('span', { class: 'tick' }, icon('check')) : null,
@@ -386,6 +444,8 @@ function buildQuestion(q) {
   });
   $('#typed').hidden = q.kind !== 'typed';
   $('#typed-input').value = '';
+  // A number to type: the phone's numeric keypad.
+  $('#typed-input').inputMode = q.numeric ? 'decimal' : 'text';
   $('#answer-error').textContent = '';
 }
 
@@ -493,7 +553,13 @@ function updateQuestion() {
 
   const note = $('#q-reading');
   note.hidden = !reading;
-  if (reading) note.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  const resuming = clock.resumesIn() > 0;
+  note.dataset.resuming = resuming ? 'true' : 'false';
+  if (resuming) note.textContent = t('q.resumesIn', { s: secs(clock.resumesIn()) });
+  else if (reading) note.textContent = t('q.opensIn', { s: secs(clock.opensIn()) });
+  const skipped = $('#q-skipped');
+  skipped.hidden = !(me && me.skipped !== null && me.skipped !== undefined && me.skipped !== q.index);
+  if (!skipped.hidden) skipped.textContent = t('m.skipped', { n: me.skipped + 1 });
 
   // options
   const box = $('#options');
@@ -607,6 +673,23 @@ function renderReveal() {
       parts.push(el('div', { class: `key-option opt-${i % 6}` }, badge(i), el('span', { text: q.options[i] })));
     }
   }
+  if (q.kind === 'poll' && rv.distribution && rv.distribution.length) {
+    // A poll has no right answer: what the room chose is the result.
+    const total = rv.distribution.reduce((x, y) => x + y, 0);
+    parts.push(el('span', { class: 'label', text: t('m.pollResults') }));
+    rv.distribution.forEach((n, i) => {
+      const share = total ? Math.round((n * 100) / total) : 0;
+      parts.push(
+        el(
+          'div',
+          { class: `key-option poll-row opt-${i % 6}`, dataset: { index: i } },
+          badge(i),
+          el('span', { class: 'poll-text', text: q.options[i] }),
+          el('span', { class: 'poll-count', text: `${num(n)} · ${share}%` }),
+        ),
+      );
+    });
+  }
   if (a) {
     const given = answerLabel(a.choice || a.text !== undefined ? a : me && me.answer, q);
     if (given) parts.push(el('p', { class: 'hint', text: t('m.yourAnswer', { answer: given }) }));
@@ -617,7 +700,7 @@ function renderReveal() {
   const explain = $('#reveal-explain');
   explain.hidden = !rv.explanation;
   $('#reveal-explanation').textContent = rv.explanation || '';
-  $('#reveal-source').textContent = rv.source ? t('s.source', { source: rv.source }) : '';
+  $('#reveal-source').textContent = rv.source ? t('s.source', { source: sourceLabel(rv.source) }) : '';
   if (!explain.dataset.touched) explain.open = true;
 }
 $('#reveal-explain').addEventListener('toggle', (e) => { e.currentTarget.dataset.touched = '1'; });
@@ -1191,11 +1274,9 @@ conn.on('status', () => render());
 
 if (!PIN) {
   stop('unknown_meeting', t('err.unknown_meeting'));
-} else if (helloFields()) {
+} else {
+  // Known: resume. Unknown: a nameless hello first (see `helloFields`), so
+  // a visitor to an ended meeting never gets a name form.
   setView('loading');
   conn.start();
-} else {
-  // Connect now so the page is ready; the hello waits for a name.
-  conn.start();
-  showJoin();
 }

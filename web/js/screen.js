@@ -5,9 +5,10 @@
 // reads out, and the header keeps a small attendance strip.
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
-import { Connection, pinFromPath } from '/assets/net.js';
+import { Connection, pinFromPath, store } from '/assets/net.js';
 import * as activities from '/assets/js/screen-meeting.js';
-import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+import * as sounds from '/assets/js/sounds.js';
+import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin, sourceLabel } from '/assets/js/ui.js';
 import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 
 const PIN = pinFromPath();
@@ -23,7 +24,21 @@ let lastIndex = null;
 let builtKey = null;
 let ticker = null;
 
+/** The phase last rendered, for the sounds of a change. */
+let lastPhase = null;
+/** Leaderboard rows last shown: id → [position on screen, rank]. */
+let lastBoard = new Map();
+/** The last whole second announced by the countdown sound. */
+let lastTick = null;
+
+const reducedMotion = () => window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
 conn.on('state', (s) => {
+  if (s.phase !== lastPhase) {
+    if (s.phase === 'reveal' && lastPhase === 'question') sounds.reveal();
+    if (s.phase === 'podium') sounds.podium();
+    lastPhase = s.phase;
+  }
   st = s;
   if (s.question) lastIndex = s.question.index;
   clock.update(s.question);
@@ -401,7 +416,7 @@ function renderQuestion() {
   text.textContent = q.text;
   text.classList.toggle('long', q.text.length > 140);
 
-  const key = `${q.index}:${st.phase}`;
+  const key = `${q.index}/${q.reasked || 0}:${st.phase}`;
   if (builtKey !== key) {
     builtKey = key;
     if (st.phase === 'question') buildTiles(q);
@@ -478,7 +493,7 @@ function buildReveal(q, rv) {
   const ex = $('#explanation');
   const parts = [];
   if (rv.explanation) parts.push(el('div', { text: rv.explanation }));
-  if (rv.source) parts.push(el('div', { class: 'src', text: t('s.source', { source: rv.source }) }));
+  if (rv.source) parts.push(el('div', { class: 'src', text: t('s.source', { source: sourceLabel(rv.source) }) }));
   fill(ex, parts);
 
   // Let the bars grow from zero once they are on screen.
@@ -546,12 +561,20 @@ function tick() {
   const reading = clock.reading();
   const left = reading ? clock.opensIn() : clock.closesIn();
   numEl.textContent = String(secs(left));
+  if (!reading && left > 0 && left <= 5000 && secs(left) !== lastTick) {
+    lastTick = secs(left);
+    sounds.countdown(lastTick);
+  }
   cd.toggleAttribute('data-reading', reading);
   cd.toggleAttribute('data-urgent', !reading && left > 0 && left <= 5000);
   cd.toggleAttribute('data-done', !reading && left <= 0);
   const frac = reading ? 1 : clock.fraction();
   arc.setAttribute('stroke-dasharray', `${(frac * 100).toFixed(2)} 100`);
   $('#tiles').toggleAttribute('data-reading', reading);
+  // After a server restart: "Tiếp tục" before the time left runs again.
+  const resumes = clock.resumesIn();
+  const again = st.question && st.question.reasked ? t('q.reasked') : '';
+  $('#s-resume').textContent = resumes > 0 ? t('q.resumesIn', { s: secs(resumes) }) : again;
 }
 
 function manageTicker() {
@@ -575,15 +598,53 @@ function renderLeaderboard() {
   }
   fill(
     board,
-    rows.slice(0, 10).map((r) =>
-      el(
+    rows.slice(0, 10).map((r) => {
+      const before = lastBoard.get(String(r.id));
+      const up = before ? before[1] - r.rank : 0;
+      return el(
         'div',
-        { class: 'row', dataset: { id: r.id, rank: r.rank } },
+        { class: `row${before ? '' : ' new'}`, dataset: { id: r.id, rank: r.rank } },
         el('span', { class: 'rank', text: String(r.rank) }),
-        el('span', { class: 'name', text: r.name }),
+        el(
+          'span',
+          { class: 'name' },
+          r.name,
+          up > 0 ? el('span', { class: 'delta', text: ` ▲${up}`, title: t('s.movedUp', { n: up }) }) : null,
+        ),
         el('span', { class: 'score', text: num(r.score) }),
-      ),
-    ),
+      );
+    }),
+  );
+  animateBoard(board);
+}
+
+/**
+ * Rank changes slide: each row starts where it was on the last
+ * leaderboard and moves to its new place (FLIP). Nothing moves for
+ * `prefers-reduced-motion`.
+ */
+function animateBoard(board) {
+  const now = new Map();
+  const moved = [];
+  for (const row of board.querySelectorAll('.row')) {
+    const top = row.offsetTop;
+    now.set(row.dataset.id, [top, Number(row.dataset.rank)]);
+    const before = lastBoard.get(row.dataset.id);
+    if (before && before[0] !== top && !reducedMotion()) {
+      row.classList.add('moving');
+      row.style.transform = `translateY(${before[0] - top}px)`;
+      moved.push(row);
+    }
+  }
+  lastBoard = now;
+  if (!moved.length) return;
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      for (const row of moved) {
+        row.classList.remove('moving');
+        row.style.transform = '';
+      }
+    }),
   );
 }
 
@@ -615,6 +676,26 @@ function renderPodium() {
 }
 
 // ---- start -------------------------------------------------------------
+
+const soundButton = $('#sound-toggle');
+function paintSound() {
+  const on = sounds.enabled();
+  soundButton.setAttribute('aria-pressed', String(on));
+  soundButton.textContent = t(on ? 's.soundOn' : 's.soundOff');
+}
+soundButton.addEventListener('click', () => {
+  sounds.toggle();
+  paintSound();
+});
+onLangChange(paintSound);
+
+// The host console compares its own window with this one to warn when it
+// is itself on the projector (and would show the answer key to the room).
+function reportSize() {
+  store.set('handsup:screen-size', `${window.innerWidth}x${window.innerHeight}`);
+}
+reportSize();
+window.addEventListener('resize', reportSize);
 
 applyI18n();
 bindToggle($('#lang-toggle'));

@@ -1,4 +1,4 @@
-// The printable sheet of personal QR codes: /assets/sheet.html?pin=PIN.
+// The printable sheet of personal QR codes: /host/meetings/{PIN}/sheet.
 //
 // Reads the host secret from localStorage (the host console keeps it there;
 // asked for here when missing), GETs the roster with its personal join
@@ -13,7 +13,9 @@ import { $, el, fill } from '/assets/js/ui.js';
 const SECRET_KEY = 'handsup:secret';
 const PER_PAGE = 12;
 
-const PIN = (new URLSearchParams(location.search).get('pin') || '').replace(/\D/g, '').slice(0, 6);
+// The sheet's own route, /host/meetings/{PIN}/sheet (the old ?pin= still works).
+const PIN = ((location.pathname.match(/^\/host\/meetings\/(\d{6})\/sheet/) || [])[1] ||
+  new URLSearchParams(location.search).get('pin') || '').replace(/\D/g, '').slice(0, 6);
 const body = document.body;
 let secret = store.get(SECRET_KEY);
 let data = null;

@@ -109,6 +109,8 @@ export class QuestionClock {
     const now = performance.now();
     this.index = q ? q.index : -1;
     this.opensAt = q ? now + q.opens_in_ms : 0;
+    // After a server restart: the "Tiếp tục" countdown before answers reopen.
+    this.resumesAt = q ? now + (q.resumes_in_ms || 0) : 0;
     this.closesAt = q ? now + q.closes_in_ms : 0;
     this.limitMs = q ? q.time_limit_ms : 0;
     this.closed = !q || (q.closes_in_ms === 0);
@@ -116,6 +118,10 @@ export class QuestionClock {
   /** ms until answers open (0 once open). */
   opensIn() {
     return Math.max(0, this.opensAt - performance.now());
+  }
+  /** ms left of the countdown after a restart (0 when none). */
+  resumesIn() {
+    return this.closed ? 0 : Math.max(0, this.resumesAt - performance.now());
   }
   /** ms until answers close (0 once closed). */
   closesIn() {
@@ -208,5 +214,20 @@ export async function busy(control, errorNode, work) {
     return false;
   } finally {
     if (control) control.disabled = false;
+  }
+}
+
+/**
+ * The source of a question as a short label: the bank's text, or for a
+ * bare web address only its site ("thuvienphapluat.vn"), never the raw
+ * address on a screen people read from afar.
+ */
+export function sourceLabel(source) {
+  const s = String(source || '').trim();
+  if (!/^https?:\/\//i.test(s)) return s;
+  try {
+    return new URL(s).hostname.replace(/^www\./, '');
+  } catch {
+    return s;
   }
 }
