@@ -63,7 +63,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(healthz))
         .route("/qr/{file}", get(qr))
-        .route("/api/banks", get(banks))
+        .route("/api/banks", get(banks).post(crate::bank_import::upload))
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
         .fallback(|| async { not_found_page(None) })
@@ -106,7 +106,7 @@ async fn host_only(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
 }
 
 /// Reads a request body of at most `max` bytes within the body timeout.
-async fn read_body(
+pub(crate) async fn read_body(
     app: &App,
     headers: &HeaderMap,
     body: Body,
@@ -135,7 +135,7 @@ async fn read_body(
 
 /// Runs a parser on a blocking thread, a few at a time, within
 /// [`PARSE_TIMEOUT`]: a hostile file never holds an async worker.
-async fn off_worker<T: Send + 'static>(
+pub(crate) async fn off_worker<T: Send + 'static>(
     parse: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     let permit = PARSERS
@@ -250,7 +250,7 @@ impl From<CreateError> for ApiError {
     }
 }
 
-fn require_host(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_host(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     let given = crate::auth::bearer(
         headers
             .get(header::AUTHORIZATION)
@@ -389,11 +389,12 @@ async fn qr(
 
 async fn banks(State(app): State<Arc<App>>) -> Response {
     let list: Vec<_> = app
-        .banks
-        .iter()
-        .map(|b| {
+        .all_banks()
+        .into_iter()
+        .map(|(b, origin)| {
             json!({
                 "id": b.id,
+                "origin": origin,
                 "title": b.title,
                 "language": b.language,
                 "questions": b.questions.len(),

@@ -31,7 +31,8 @@ pub const DB_FILE: &str = "handsup.db";
 const MAX_BATCH: usize = 20_000;
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE meetings (
         id INTEGER PRIMARY KEY,
         pin TEXT NOT NULL,
@@ -53,7 +54,20 @@ const MIGRATIONS: &[&str] = &["
         count INTEGER NOT NULL,
         PRIMARY KEY (meeting, motion, option)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    -- Banks uploaded from the host console: the parsed bank (JSON) that
+    -- meetings copy, and the file as uploaded. One row per bank id; a new
+    -- upload with the same id replaces it.
+    CREATE TABLE banks (
+        id TEXT PRIMARY KEY,
+        filename TEXT NOT NULL,
+        bank TEXT NOT NULL,
+        original BLOB NOT NULL,
+        uploaded_at INTEGER NOT NULL
+    );
+",
+];
 
 /// How far a meeting's events are durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,6 +99,8 @@ pub enum Op {
         meeting: MeetingId,
         at: Millis,
     },
+    /// Stores an uploaded bank, replacing one with the same id.
+    SaveBank(Box<StoredBank>),
     /// Moves the write-ahead log into the database and truncates it, so the
     /// log's history of page changes does not outlive a secret ballot.
     Checkpoint,
@@ -96,6 +112,17 @@ pub struct Write {
     /// The room's commit watch and the sequence number this write reaches.
     pub notify: Option<(Arc<watch::Sender<Commit>>, u64)>,
     pub reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// An uploaded bank as stored: `bank` is the parsed bank, already encoded
+/// (JSON), so the store needs nothing of the bank module.
+#[derive(Debug, Clone)]
+pub struct StoredBank {
+    pub id: String,
+    pub filename: String,
+    pub bank: String,
+    pub original: Vec<u8>,
+    pub uploaded_at: Millis,
 }
 
 /// A meeting as loaded at start.
@@ -129,6 +156,8 @@ pub trait Store: Send + Sync + 'static {
     fn max_meeting_id(&self) -> Result<MeetingId, StoreError>;
     /// Whether a PIN belongs to a stored meeting that has not ended.
     fn pin_in_use(&self, pin: &str) -> Result<bool, StoreError>;
+    /// Uploaded banks, by id.
+    fn load_banks(&self) -> Result<Vec<StoredBank>, StoreError>;
     /// Commits everything queued and stops the writer.
     fn close(&self);
 }
@@ -284,6 +313,13 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
                         tx.execute(
                             "UPDATE meetings SET ended_at = ?2 WHERE id = ?1",
                             params![meeting, *at as i64],
+                        )?;
+                    }
+                    Op::SaveBank(b) => {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO banks (id, filename, bank, original, uploaded_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![b.id, b.filename, b.bank, b.original, b.uploaded_at as i64],
                         )?;
                     }
                     Op::Checkpoint => checkpoint = true,
@@ -443,6 +479,24 @@ impl Store for SqliteStore {
             )
             .optional()?
             .is_some())
+    }
+
+    fn load_banks(&self) -> Result<Vec<StoredBank>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare("SELECT id, filename, bank, original, uploaded_at FROM banks ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(StoredBank {
+                    id: r.get(0)?,
+                    filename: r.get(1)?,
+                    bank: r.get(2)?,
+                    original: r.get(3)?,
+                    uploaded_at: r.get::<_, i64>(4)? as Millis,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn close(&self) {
