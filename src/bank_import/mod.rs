@@ -25,6 +25,8 @@ use crate::app::App;
 use crate::bank::{self, Bank, Severity};
 use crate::http::ApiError;
 
+pub mod kahoot;
+
 /// Largest bank file accepted, in bytes (the shipped bank of 39 questions
 /// is 28 KB).
 pub const MAX_BANK_UPLOAD: usize = bank::MAX_FILE_BYTES as usize;
@@ -130,8 +132,15 @@ pub fn import(filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProble
             format!("the file is over {MAX_BANK_UPLOAD} bytes"),
         )]);
     }
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Err(vec![unknown_format(filename)]);
+    if bytes.starts_with(b"PK\x03\x04") {
+        return from_xlsx(&id, filename, bytes);
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(vec![ImportProblem::file(
+            "xls_not_supported",
+            json!({}),
+            "an old .xls (or password-protected) workbook: save it as .xlsx without a password",
+        )]);
     }
     let lower = filename.to_ascii_lowercase();
     let text = match std::str::from_utf8(bytes) {
@@ -151,11 +160,65 @@ pub fn import(filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProble
     Err(vec![unknown_format(filename)])
 }
 
+/// The title of a bank whose file has none: the file name without its
+/// folders and extension.
+fn title_from_filename(filename: &str) -> String {
+    let base = filename.rsplit(['/', '\\']).next().unwrap_or(filename);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+    let t: String = crate::text::collapse(stem)
+        .chars()
+        .take(crate::app::MAX_TITLE_CHARS)
+        .collect();
+    if t.is_empty() {
+        "Ngân hàng câu hỏi".into()
+    } else {
+        t
+    }
+}
+
+/// A workbook: Kahoot!'s quiz template.
+fn from_xlsx(id: &str, filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProblem>> {
+    let limits = crate::tabular::Limits::new(kahoot::MAX_ROWS);
+    let rows = crate::tabular::read_xlsx(bytes, &limits).map_err(|r| vec![refused(r)])?;
+    if rows.is_empty() {
+        return Err(vec![ImportProblem::file(
+            "empty_sheet",
+            json!({}),
+            "the first sheet of the workbook is empty",
+        )]);
+    }
+    if kahoot::recognises(&rows) {
+        return kahoot::import(id, &title_from_filename(filename), &rows);
+    }
+    Err(vec![unknown_format(filename)])
+}
+
+/// A workbook refused by the reader's limits or checks.
+pub fn refused(r: crate::tabular::Refused) -> ImportProblem {
+    use crate::tabular::Refused;
+    let message = r.to_string();
+    let (code, params) = match r {
+        Refused::NotXlsx => ("not_xlsx", json!({})),
+        Refused::Encrypted => ("encrypted_workbook", json!({})),
+        Refused::NoWorksheet => ("empty_sheet", json!({})),
+        Refused::TooBig { max } => ("file_too_big", json!({"max": max})),
+        Refused::TooManyRows { max } => ("too_many_rows", json!({"max": max})),
+        Refused::TooManyColumns { max, cell } => {
+            ("too_many_columns", json!({"max": max, "cell": cell}))
+        }
+        Refused::TooManyCells { max } => ("too_many_cells", json!({"max": max})),
+        Refused::BadRange { range } => ("bad_range", json!({"value": range})),
+        Refused::TooManyMerges { max } => ("too_many_merges", json!({"max": max})),
+        Refused::TooSlow { max } => ("too_slow", json!({"max": max})),
+    };
+    ImportProblem::file(code, params, message)
+}
+
 fn unknown_format(filename: &str) -> ImportProblem {
     ImportProblem::file(
         "unknown_format",
         json!({"value": crate::text::for_log(filename)}),
-        "this file is not a question bank Handsup reads: upload a .bank.md file (docs/BANKS.md)",
+        "this file is not a question bank Handsup reads: upload a .bank.md file or a Kahoot! quiz template (docs/BANKS.md)",
     )
 }
 
@@ -272,7 +335,7 @@ mod tests {
         ] {
             let e = import(name, bytes).unwrap_err();
             assert!(
-                ["unknown_format", "not_utf8"].contains(&e[0].code),
+                ["unknown_format", "not_utf8", "xls_not_supported"].contains(&e[0].code),
                 "{name}"
             );
         }

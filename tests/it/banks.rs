@@ -187,3 +187,181 @@ async fn a_broken_bank_is_refused_with_every_problem_and_nothing_is_stored() {
             .any(|i| ["broken", "notes", "x", "big"].contains(&i.as_str().unwrap()))
     );
 }
+
+/// A workbook laid out like Kahoot!'s official quiz template: title block
+/// and instructions above the header on `header_row` (0-based; 7 is row 8),
+/// an en-dash in the time header, question numbers in column A. `old`: the
+/// older 95/60-character headers.
+fn kahoot_template(rows: &[KahootRow], header_row: u32, old: bool) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    if header_row > 0 {
+        let intro = [
+            "Quiz template",
+            "Add questions, at least two answer alternatives, time limit and choose correct answers (at least one). Have fun creating your awesome quiz!",
+            "Remember: questions have a limit of 120 characters and answers can have 75 characters max. If several answers are correct, separate them with a comma.",
+            "See an example question below (don't forget to overwrite this with your first question!)",
+        ];
+        for (i, t) in intro.iter().enumerate() {
+            ws.write_string(i as u32, 0, *t).unwrap();
+        }
+    }
+    let (q, a) = if old { (95, 60) } else { (120, 75) };
+    let headers = [
+        format!("Question - max {q} characters"),
+        format!("Answer 1 - max {a} characters"),
+        format!("Answer 2 - max {a} characters"),
+        format!("Answer 3 - max {a} characters"),
+        format!("Answer 4 - max {a} characters"),
+        "Time limit (sec) \u{2013} 5, 10, 20, 30, 60, 90, 120, or 240 secs".to_string(),
+        "Correct answer(s) - choose at least one".to_string(),
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(header_row, c as u16 + 1, h).unwrap();
+    }
+    for (i, (question, answers, time, correct)) in rows.iter().enumerate() {
+        let row = header_row + 1 + i as u32;
+        ws.write_number(row, 0, (i + 1) as f64).unwrap();
+        ws.write_string(row, 1, *question).unwrap();
+        for (c, text) in answers.iter().enumerate() {
+            if !text.is_empty() {
+                ws.write_string(row, c as u16 + 2, *text).unwrap();
+            }
+        }
+        // Times and single answer numbers are numbers, as Excel stores them.
+        match time.parse::<f64>() {
+            Ok(n) => ws.write_number(row, 6, n).map(|_| ()).unwrap(),
+            Err(_) if !time.is_empty() => ws.write_string(row, 6, *time).map(|_| ()).unwrap(),
+            Err(_) => {}
+        }
+        match correct.parse::<f64>() {
+            Ok(n) => ws.write_number(row, 7, n).map(|_| ()).unwrap(),
+            Err(_) if !correct.is_empty() => ws.write_string(row, 7, *correct).map(|_| ()).unwrap(),
+            Err(_) => {}
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// Question, answers 1–3 (4 left empty), time limit, correct answer(s).
+type KahootRow = (&'static str, [&'static str; 3], &'static str, &'static str);
+
+#[tokio::test]
+async fn a_kahoot_template_imports_with_the_header_on_row_8() {
+    let server = TestServer::start().await;
+    let rows = [
+        (
+            "Chi bộ họp thường lệ bao lâu một lần?",
+            ["Mỗi tuần", "Mỗi tháng", "Mỗi quý"],
+            "30",
+            "2",
+        ),
+        (
+            "Việc nào bỏ phiếu kín?",
+            ["Bầu cử", "Thông qua chương trình", "Kỷ luật"],
+            "25",
+            "1,3",
+        ),
+    ];
+    let (status, body) = upload(
+        &server,
+        "Kahoot quiz.xlsx",
+        kahoot_template(&rows, 7, false),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["id"], "kahoot-quiz");
+    assert_eq!(body["title"], "Kahoot quiz");
+    assert_eq!(body["questions"], 2);
+    let w = &body["warnings"][0];
+    assert_eq!(
+        (w["code"].as_str(), w["row"].as_u64()),
+        (Some("time_rounded"), Some(10)),
+        "{body}"
+    );
+    assert_eq!(
+        (
+            w["params"]["value"].as_u64(),
+            w["params"]["rounded"].as_u64()
+        ),
+        (Some(25), Some(20))
+    );
+    assert!(w["column"].as_str().unwrap().starts_with("Time limit"));
+
+    // The meeting asks them as written: single choice, answer 2, 30 s.
+    let pin = server.create_meeting("kahoot-quiz").await;
+    assert_eq!(projector_state(&server, &pin).await["question_count"], 2);
+    let mut host = Client::host(&server, &pin).await;
+    host.command(serde_json::json!({"type": "start"}))
+        .await
+        .expect("start");
+    let q = host.wait_phase("question").await;
+    assert_eq!(q["question"]["kind"], "single", "{q}");
+    assert_eq!(q["question"]["time_limit_ms"], 30_000, "{q}");
+    assert_eq!(q["answer_key"]["correct"], serde_json::json!([1]), "{q}");
+}
+
+#[tokio::test]
+async fn the_older_kahoot_template_with_its_header_on_row_1_imports() {
+    let server = TestServer::start().await;
+    let rows = [("Đúng hay sai: 2 + 2 = 4", ["Đúng", "Sai", ""], "", "1")];
+    let (status, body) = upload(&server, "old.xlsx", kahoot_template(&rows, 0, true)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["questions"], 1);
+    assert_eq!(body["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_broken_kahoot_template_names_each_row_and_column() {
+    let server = TestServer::start().await;
+    let rows = [
+        ("Không có đáp án đúng", ["a", "b", ""], "20", ""),
+        ("Đáp án ngoài phạm vi", ["a", "b", ""], "20", "3"),
+        ("Thời gian lạ", ["a", "b", ""], "nhanh", "1"),
+        ("Một đáp án", ["a", "", ""], "20", "1"),
+    ];
+    let (status, body) = upload(&server, "broken.xlsx", kahoot_template(&rows, 7, false)).await;
+    assert_eq!(status, 422, "{body}");
+    let got: Vec<_> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["row"].as_u64().unwrap(), p["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (9, "no_correct"),
+            (10, "correct_out_of_range"),
+            (11, "bad_time"),
+            (12, "option_count")
+        ],
+        "{body}"
+    );
+    assert!(
+        body["problems"][0]["column"]
+            .as_str()
+            .unwrap()
+            .starts_with("Correct answer")
+    );
+    assert!(listed(&server, "broken").await.is_none());
+
+    // A text file renamed .xlsx, a workbook that is not a quiz, a fake ZIP.
+    let (status, body) = upload(&server, "renamed.xlsx", "Question,Answer 1\n").await;
+    assert_eq!(
+        (status, body["problems"][0]["code"].as_str()),
+        (422, Some("unknown_format"))
+    );
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().write_string(0, 0, "Họ và tên").unwrap();
+    let (status, body) = upload(&server, "roster.xlsx", wb.save_to_buffer().unwrap()).await;
+    assert_eq!(
+        (status, body["problems"][0]["code"].as_str()),
+        (422, Some("unknown_format"))
+    );
+    let (status, body) = upload(&server, "junk.xlsx", b"PK\x03\x04 not a zip".to_vec()).await;
+    assert_eq!(
+        (status, body["problems"][0]["code"].as_str()),
+        (422, Some("not_xlsx"))
+    );
+}
