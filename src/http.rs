@@ -64,6 +64,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/qr/{file}", get(qr))
         .route("/api/banks", get(banks).post(crate::bank_import::upload))
+        .route(
+            "/api/banks/template.xlsx",
+            get(crate::bank_import::template),
+        )
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
         .fallback(|| async { not_found_page(None) })

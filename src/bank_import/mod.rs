@@ -25,6 +25,7 @@ use crate::app::App;
 use crate::bank::{self, Bank, Severity};
 use crate::http::ApiError;
 
+pub mod excel;
 pub mod kahoot;
 
 /// Largest bank file accepted, in bytes (the shipped bank of 39 questions
@@ -178,7 +179,7 @@ fn title_from_filename(filename: &str) -> String {
 
 /// A workbook: Kahoot!'s quiz template.
 fn from_xlsx(id: &str, filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProblem>> {
-    let limits = crate::tabular::Limits::new(kahoot::MAX_ROWS);
+    let limits = crate::tabular::Limits::new(kahoot::MAX_ROWS.max(excel::MAX_ROWS));
     let rows = crate::tabular::read_xlsx(bytes, &limits).map_err(|r| vec![refused(r)])?;
     if rows.is_empty() {
         return Err(vec![ImportProblem::file(
@@ -186,6 +187,9 @@ fn from_xlsx(id: &str, filename: &str, bytes: &[u8]) -> Result<Imported, Vec<Imp
             json!({}),
             "the first sheet of the workbook is empty",
         )]);
+    }
+    if excel::recognises(&rows) {
+        return excel::import(id, &title_from_filename(filename), &rows);
     }
     if kahoot::recognises(&rows) {
         return kahoot::import(id, &title_from_filename(filename), &rows);
@@ -241,6 +245,25 @@ fn from_bank_md(id: &str, text: &str) -> Result<Imported, Vec<ImportProblem>> {
 #[derive(Deserialize)]
 pub struct UploadQuery {
     filename: Option<String>,
+}
+
+/// `GET /api/banks/template.xlsx`: Handsup's Excel template for banks.
+pub async fn template() -> Result<Response, ApiError> {
+    let bytes = excel::template_xlsx().map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ngan-hang-cau-hoi.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `POST /api/banks?filename=NAME`: the file as the raw body.

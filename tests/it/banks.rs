@@ -365,3 +365,138 @@ async fn a_broken_kahoot_template_names_each_row_and_column() {
         (422, Some("not_xlsx"))
     );
 }
+
+#[tokio::test]
+async fn the_excel_template_downloads_and_uploads_back_with_every_type() {
+    let server = TestServer::start().await;
+    let r = server
+        .http
+        .get(server.url("/api/banks/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let file = r.bytes().await.unwrap().to_vec();
+    let rows = handsup::tabular::read_xlsx(&file, &handsup::tabular::Limits::new(100)).unwrap();
+    assert_eq!(rows[0].cells[0], Ok("Câu hỏi".to_string()));
+    assert_eq!(
+        rows[0].cells.len(),
+        handsup::bank_import::excel::HEADERS.len()
+    );
+
+    // The template as downloaded is a bank of its five examples.
+    let (status, body) = upload(&server, "Mẫu.xlsx", file).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["id"], "mau");
+    assert_eq!(body["questions"], 5);
+    assert_eq!(body["warnings"].as_array().unwrap().len(), 0, "{body}");
+    let pin = server.create_meeting("mau").await;
+    let mut host = Client::host(&server, &pin).await;
+    host.command(serde_json::json!({"type": "start"}))
+        .await
+        .expect("start");
+    let q = host.wait_phase("question").await;
+    assert_eq!(q["question"]["kind"], "single");
+    assert_eq!(q["question"]["time_limit_ms"], 30_000);
+
+    // Filled in by an organiser, with mistakes: every one by row and column.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in handsup::bank_import::excel::HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let rows: [[&str; 12]; 4] = [
+        [
+            "Câu đúng",
+            "",
+            "a",
+            "b",
+            "",
+            "",
+            "",
+            "",
+            "2",
+            "20",
+            "vì",
+            "",
+        ],
+        [
+            "Câu không đáp án",
+            "một đáp án",
+            "a",
+            "b",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "vì",
+            "",
+        ],
+        [
+            "Đúng sai lạ",
+            "đúng sai",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "có lẽ",
+            "",
+            "vì",
+            "",
+        ],
+        [
+            "Loại lạ",
+            "bình chọn",
+            "a",
+            "b",
+            "",
+            "",
+            "",
+            "",
+            "1",
+            "",
+            "",
+            "",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+            }
+        }
+    }
+    let (status, body) = upload(&server, "filled.xlsx", wb.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    let got: Vec<_> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_u64().unwrap(),
+                p["column"].as_str().unwrap(),
+                p["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, "Đáp án đúng", "no_correct"),
+            (4, "Đáp án đúng", "truefalse_bad_answer"),
+            (5, "Loại", "unknown_type"),
+        ]
+    );
+    assert!(listed(&server, "filled").await.is_none());
+}
