@@ -31,9 +31,20 @@ pub const MAX_ROWS: usize = bank::MAX_QUESTIONS + HEADER_SEARCH_ROWS + 10;
 /// Separates the accepted answers of a typed question in one cell.
 pub const ANSWER_SEPARATOR: char = '|';
 
-/// Example rows, one per question type: question, type, options, correct,
-/// time, explanation, source.
-const EXAMPLES: [(&str, &str, [&str; 6], &str, &str, &str, &str); 5] = [
+/// An example row: question, type, options, correct, time, explanation,
+/// source.
+type Example = (
+    &'static str,
+    &'static str,
+    [&'static str; 6],
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Example rows, one per question type.
+const EXAMPLES: [Example; 5] = [
     (
         "Chi bộ họp thường lệ bao lâu một lần?",
         "một đáp án",
