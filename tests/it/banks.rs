@@ -500,3 +500,59 @@ async fn the_excel_template_downloads_and_uploads_back_with_every_type() {
     );
     assert!(listed(&server, "filled").await.is_none());
 }
+
+/// Every problem code the server sends for a bank is worded in both
+/// languages of `web/i18n-banks.js` (and nothing there is stale).
+#[test]
+fn every_bank_problem_code_is_worded_in_both_languages() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| std::fs::read_to_string(format!("{root}/{p}")).unwrap();
+    let mut codes = std::collections::BTreeSet::new();
+    for file in [
+        "src/bank.rs",
+        "src/bank_import/mod.rs",
+        "src/bank_import/kahoot.rs",
+        "src/bank_import/excel.rs",
+    ] {
+        let src = read(file);
+        let src = src.split("#[cfg(test)]\nmod tests").next().unwrap();
+        // Codes are the snake_case string literals passed as problem codes:
+        // `"code",` on a line of its own, or `at(…, "code", json!…`,
+        // `file("code", …` and `("code", json!…)`.
+        for line in src.lines() {
+            let l = line.trim();
+            let candidates: Vec<&str> = l.split('"').skip(1).step_by(2).collect();
+            let is_code_line = l.starts_with('"') && l.ends_with("\",")
+                || l.contains("json!(")
+                || l.contains("ImportProblem::file(");
+            if !is_code_line {
+                continue;
+            }
+            for c in candidates {
+                if !c.is_empty()
+                    && c.len() > 3
+                    && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')
+                    && c.contains('_')
+                {
+                    codes.insert(c.to_string());
+                }
+            }
+        }
+    }
+    // The reply's own error code, not a problem's.
+    codes.remove("invalid_bank");
+    assert!(codes.len() > 40, "{codes:?}");
+    let catalogue = read("web/i18n-banks.js");
+    let (vi, en) = catalogue.split_once("export const en").unwrap();
+    let keys = |s: &str| -> std::collections::BTreeSet<String> {
+        s.lines()
+            .filter_map(|l| l.trim().strip_prefix("'b.p."))
+            .filter_map(|l| l.split_once('\'').map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    let (vi, en) = (keys(vi), keys(en));
+    assert_eq!(vi, en, "both languages hold the same codes");
+    let missing: Vec<_> = codes.iter().filter(|c| !vi.contains(*c)).collect();
+    assert!(missing.is_empty(), "codes without words: {missing:?}");
+    assert!(codes.contains("no_correct") && codes.contains("time_rounded"));
+}
