@@ -62,6 +62,8 @@ export const vi = {
   'b.p.diacritics_not_typed': '«diacritics:» chỉ dùng cho câu tự luận.',
   'b.p.duplicate_question': 'Câu hỏi này xuất hiện hai lần.',
   'b.p.no_explanation': 'Câu hỏi chưa có giải thích (nên trích điều, khoản).',
+  'b.p.gift_no_answers': 'Câu hỏi GIFT thiếu phần đáp án trong ngoặc nhọn: ghi =đáp án đúng ~đáp án sai.',
+  'b.p.gift_unsupported': 'Câu tự luận dài, câu số và câu ghép đôi của GIFT chưa được hỗ trợ.',
 };
 
 export const en = {
@@ -122,4 +124,6 @@ export const en = {
   'b.p.diacritics_not_typed': '“diacritics:” applies to typed questions only.',
   'b.p.duplicate_question': 'The same question appears twice.',
   'b.p.no_explanation': 'The question has no explanation (cite the rule).',
+  'b.p.gift_no_answers': 'A GIFT question without its answers in braces: write =right ~wrong.',
+  'b.p.gift_unsupported': 'GIFT essay, numerical and matching questions are not supported.',
 };

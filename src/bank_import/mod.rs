@@ -26,6 +26,7 @@ use crate::bank::{self, Bank, Severity};
 use crate::http::ApiError;
 
 pub mod excel;
+pub mod gift;
 pub mod kahoot;
 
 /// Largest bank file accepted, in bytes (the shipped bank of 39 questions
@@ -157,6 +158,9 @@ pub fn import(filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProble
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if lower.ends_with(".md") || body.starts_with("# ") {
         return from_bank_md(&id, text);
+    }
+    if lower.ends_with(".gift") || lower.ends_with(".txt") || body.starts_with("::") {
+        return gift::import(&id, &title_from_filename(filename), text);
     }
     Err(vec![unknown_format(filename)])
 }

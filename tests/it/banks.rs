@@ -135,6 +135,28 @@ async fn a_new_upload_replaces_the_bank_but_not_meetings_made_from_it() {
 }
 
 #[tokio::test]
+async fn a_moodle_gift_file_imports_and_its_problems_name_the_line() {
+    let server = TestServer::start().await;
+    let gift = "// Ôn tập tháng 11\n::Họp::Chi bộ họp thường lệ bao lâu một lần? {\n~Mỗi tuần\n=Mỗi tháng\n~Mỗi quý\n}\n\n\
+        Việc nào bỏ phiếu kín? {~%50%Bầu cử ~%50%Kỷ luật ~%-100%Chương trình}\n\n\
+        Đảng viên dự bị được biểu quyết. {FALSE}\n\nSố phút tối thiểu? {=90 =90 phút}\n";
+    let (status, body) = upload(&server, "on-tap.gift", gift).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["id"].as_str(), body["questions"].as_u64()),
+        (Some("on-tap"), Some(4))
+    );
+    let pin = server.create_meeting("on-tap").await;
+    assert_eq!(projector_state(&server, &pin).await["question_count"], 4);
+
+    let (status, body) = upload(&server, "bad.txt", "Q1 {~a ~b}\n\nQ2 {}\n").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["problems"][0]["code"], "no_correct");
+    assert_eq!(body["problems"][1]["row"], 3);
+    assert!(listed(&server, "bad").await.is_none());
+}
+
+#[tokio::test]
 async fn a_broken_bank_is_refused_with_every_problem_and_nothing_is_stored() {
     let server = TestServer::start().await;
     let broken =
@@ -154,7 +176,7 @@ async fn a_broken_bank_is_refused_with_every_problem_and_nothing_is_stored() {
 
     // Not a bank at all, not text, a renamed workbook.
     for (name, bytes) in [
-        ("notes.txt", b"just some words".to_vec()),
+        ("notes.doc", b"just some words".to_vec()),
         ("x.bank.md", vec![0xff, 0xfe, 0x00, 0x41]),
         ("x.pdf", b"%PDF-1.7".to_vec()),
     ] {
