@@ -730,7 +730,8 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
         .unwrap();
     assert_eq!(
         tables,
-        vec!["meetings", "events", "secret_counts"],
+        // `banks`: uploaded question banks only, never written by a member.
+        vec!["meetings", "events", "secret_counts", "banks"],
         "no other place to hide a link"
     );
 
