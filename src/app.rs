@@ -157,6 +157,35 @@ impl App {
         all
     }
 
+    /// Deletes an uploaded bank (durably); `false` when no uploaded bank has
+    /// that id. Meetings created from it keep their copy.
+    pub async fn delete_uploaded_bank(&self, id: &str) -> Result<bool, String> {
+        let _one_at_a_time = self.uploading.lock().await;
+        if !self
+            .uploaded
+            .read()
+            .expect("banks lock")
+            .iter()
+            .any(|b| b.id == id)
+        {
+            return Ok(false);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.store
+            .submit(Write {
+                ops: vec![Op::DeleteBank { id: id.to_string() }],
+                notify: None,
+                reply: Some(tx),
+            })
+            .map_err(|e| e.to_string())?;
+        rx.await.map_err(|_| "the store stopped".to_string())??;
+        self.uploaded
+            .write()
+            .expect("banks lock")
+            .retain(|b| b.id != id);
+        Ok(true)
+    }
+
     /// Stores an uploaded bank (durably) and then lists it, replacing an
     /// earlier upload with the same id. Meetings created from the earlier
     /// one keep their own copy of its questions.

@@ -68,6 +68,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/banks/template.xlsx",
             get(crate::bank_import::template),
         )
+        .route(
+            "/api/banks/{id}",
+            axum::routing::delete(crate::bank_import::delete),
+        )
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
         .fallback(|| async { not_found_page(None) })

@@ -101,6 +101,10 @@ pub enum Op {
     },
     /// Stores an uploaded bank, replacing one with the same id.
     SaveBank(Box<StoredBank>),
+    /// Deletes an uploaded bank (meetings keep their copy).
+    DeleteBank {
+        id: String,
+    },
     /// Moves the write-ahead log into the database and truncates it, so the
     /// log's history of page changes does not outlive a secret ballot.
     Checkpoint,
@@ -321,6 +325,9 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
                              VALUES (?1, ?2, ?3, ?4, ?5)",
                             params![b.id, b.filename, b.bank, b.original, b.uploaded_at as i64],
                         )?;
+                    }
+                    Op::DeleteBank { id } => {
+                        tx.execute("DELETE FROM banks WHERE id = ?1", [id])?;
                     }
                     Op::Checkpoint => checkpoint = true,
                 }

@@ -270,6 +270,26 @@ pub async fn template() -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// `DELETE /api/banks/{id}`: deletes an uploaded bank (a shipped or
+/// `--banks` one cannot be: 404). Meetings keep their copy.
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    crate::http::require_host(&app, &headers)?;
+    if app
+        .delete_uploaded_bank(&id)
+        .await
+        .map_err(ApiError::Internal)?
+    {
+        tracing::info!(bank = %crate::text::for_log(&id), "bank deleted");
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::NotFound("no uploaded bank with this id".into()))
+    }
+}
+
 /// `POST /api/banks?filename=NAME`: the file as the raw body.
 pub async fn upload(
     State(app): State<Arc<App>>,

@@ -132,6 +132,24 @@ async fn a_new_upload_replaces_the_bank_but_not_meetings_made_from_it() {
     // A new meeting gets the new bank.
     let pin2 = server.create_meeting("thang").await;
     assert_eq!(projector_state(&server, &pin2).await["question_count"], 1);
+
+    // Deleted: gone from the list, for good; the meetings keep their copy.
+    let delete = |id: &str, secret: &str| {
+        server
+            .http
+            .delete(server.url(&format!("/api/banks/{id}")))
+            .bearer_auth(secret)
+            .send()
+    };
+    assert_eq!(delete("thang", "wrong").await.unwrap().status(), 401);
+    assert_eq!(delete("chi-bo", SECRET).await.unwrap().status(), 404);
+    assert_eq!(delete("thang", SECRET).await.unwrap().status(), 204);
+    assert!(listed(&server, "thang").await.is_none());
+    assert_eq!(delete("thang", SECRET).await.unwrap().status(), 404);
+    assert_eq!(projector_state(&server, &pin).await["question_count"], 2);
+    let server = server.restart().await;
+    assert!(listed(&server, "thang").await.is_none());
+    assert_eq!(projector_state(&server, &pin2).await["question_count"], 1);
 }
 
 #[tokio::test]
