@@ -70,7 +70,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/api/banks/{id}",
-            axum::routing::delete(crate::bank_import::delete),
+            axum::routing::delete(crate::bank_import::delete).get(crate::bank_import::download),
         )
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))

@@ -28,6 +28,7 @@ use crate::http::ApiError;
 pub mod excel;
 pub mod gift;
 pub mod kahoot;
+pub mod write;
 
 /// Largest bank file accepted, in bytes (the shipped bank of 39 questions
 /// is 28 KB).
@@ -266,6 +267,34 @@ pub async fn template() -> Result<Response, ApiError> {
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+/// `GET /api/banks/{id}.bank.md`: any bank in the canonical text format,
+/// with its answers, so only for the host.
+pub async fn download(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    crate::http::require_host(&app, &headers)?;
+    let bank = file
+        .strip_suffix(bank::SUFFIX)
+        .and_then(|id| app.bank(id))
+        .ok_or_else(|| {
+            ApiError::NotFound("no bank with this id; GET /api/banks lists them".into())
+        })?;
+    let disposition = format!("attachment; filename=\"{}{}\"", bank.id, bank::SUFFIX);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        write::bank_md(&bank),
     )
         .into_response())
 }

@@ -85,6 +85,36 @@ async fn an_uploaded_bank_is_listed_used_and_survives_a_restart() {
     assert_eq!(warnings[0]["code"], "no_explanation");
     assert_eq!(warnings[0]["row"], 9);
 
+    // Downloaded (host only) in the canonical text format, as uploaded.
+    let get = |path: &str, secret: &'static str| {
+        server.http.get(server.url(path)).bearer_auth(secret).send()
+    };
+    assert_eq!(
+        get("/api/banks/on-tap-11.bank.md", "wrong")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        get("/api/banks/nope.bank.md", SECRET)
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let text = get("/api/banks/on-tap-11.bank.md", SECRET)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.starts_with("# Ôn tập tháng 11\n"), "{text}");
+    assert!(
+        text.contains("- [x] Mỗi tháng\n") && text.contains("answer: false\n"),
+        "{text}"
+    );
+
     let b = listed(&server, "on-tap-11").await.expect("listed");
     assert_eq!(b["origin"], "uploaded");
     assert_eq!(b["questions"], 2);
