@@ -43,6 +43,11 @@ pub struct App {
     /// Join address base, e.g. http://192.168.1.20:8080.
     pub public_url: String,
     pub banks: Vec<Arc<Bank>>,
+    /// Banks uploaded from the console (stored in the database); one
+    /// replaces a bank of `banks` with the same id.
+    uploaded: std::sync::RwLock<Vec<Arc<Bank>>>,
+    /// Serialises uploads, so the stored and the listed bank of an id agree.
+    uploading: tokio::sync::Mutex<()>,
     /// PIN → room. Guards are never held across an `.await`.
     pub rooms: DashMap<String, RoomHandle>,
     pub store: Arc<dyn Store>,
@@ -102,10 +107,22 @@ impl App {
         guard: Arc<crate::guard::Guard>,
     ) -> anyhow::Result<App> {
         let max = store.max_meeting_id()?;
+        let mut uploaded = Vec::new();
+        for stored in store.load_banks()? {
+            match serde_json::from_str::<Bank>(&stored.bank) {
+                Ok(b) => uploaded.push(Arc::new(b)),
+                Err(e) => tracing::error!(
+                    "skipping uploaded bank {}: unreadable ({e}); upload it again",
+                    crate::text::for_log(&stored.id)
+                ),
+            }
+        }
         Ok(App {
             host_secret: host_secret.into(),
             public_url,
             banks,
+            uploaded: std::sync::RwLock::new(uploaded),
+            uploading: tokio::sync::Mutex::new(()),
             rooms: DashMap::new(),
             store,
             ctx,
@@ -118,7 +135,87 @@ impl App {
     }
 
     pub fn bank(&self, id: &str) -> Option<Arc<Bank>> {
-        self.banks.iter().find(|b| b.id == id).cloned()
+        let uploaded = self.uploaded.read().expect("banks lock");
+        uploaded
+            .iter()
+            .chain(self.banks.iter())
+            .find(|b| b.id == id)
+            .cloned()
+    }
+
+    /// Every bank by id, each with its origin: `uploaded` (from the
+    /// console), or `server` (shipped or from `--banks`).
+    pub fn all_banks(&self) -> Vec<(Arc<Bank>, &'static str)> {
+        let uploaded = self.uploaded.read().expect("banks lock");
+        let mut all: Vec<_> = uploaded.iter().map(|b| (b.clone(), "uploaded")).collect();
+        for b in &self.banks {
+            if !uploaded.iter().any(|u| u.id == b.id) {
+                all.push((b.clone(), "server"));
+            }
+        }
+        all.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        all
+    }
+
+    /// Deletes an uploaded bank (durably); `false` when no uploaded bank has
+    /// that id. Meetings created from it keep their copy.
+    pub async fn delete_uploaded_bank(&self, id: &str) -> Result<bool, String> {
+        let _one_at_a_time = self.uploading.lock().await;
+        if !self
+            .uploaded
+            .read()
+            .expect("banks lock")
+            .iter()
+            .any(|b| b.id == id)
+        {
+            return Ok(false);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.store
+            .submit(Write {
+                ops: vec![Op::DeleteBank { id: id.to_string() }],
+                notify: None,
+                reply: Some(tx),
+            })
+            .map_err(|e| e.to_string())?;
+        rx.await.map_err(|_| "the store stopped".to_string())??;
+        self.uploaded
+            .write()
+            .expect("banks lock")
+            .retain(|b| b.id != id);
+        Ok(true)
+    }
+
+    /// Stores an uploaded bank (durably) and then lists it, replacing an
+    /// earlier upload with the same id. Meetings created from the earlier
+    /// one keep their own copy of its questions.
+    pub async fn save_uploaded_bank(
+        &self,
+        bank: Bank,
+        filename: &str,
+        original: Vec<u8>,
+    ) -> Result<(), String> {
+        let _one_at_a_time = self.uploading.lock().await;
+        let stored = crate::store::StoredBank {
+            id: bank.id.clone(),
+            filename: filename.to_string(),
+            bank: serde_json::to_string(&bank).map_err(|e| e.to_string())?,
+            original,
+            uploaded_at: self.ctx.clock.now(),
+        };
+        let (tx, rx) = oneshot::channel();
+        self.store
+            .submit(Write {
+                ops: vec![Op::SaveBank(Box::new(stored))],
+                notify: None,
+                reply: Some(tx),
+            })
+            .map_err(|e| e.to_string())?;
+        rx.await.map_err(|_| "the store stopped".to_string())??;
+        let mut uploaded = self.uploaded.write().expect("banks lock");
+        uploaded.retain(|b| b.id != bank.id);
+        uploaded.push(Arc::new(bank));
+        Ok(())
     }
 
     pub fn room(&self, pin: &str) -> Option<RoomHandle> {

@@ -130,6 +130,11 @@ pub enum Severity {
 pub struct Problem {
     pub line: usize,
     pub severity: Severity,
+    /// Stable snake_case code; pages word the problem from it and `params`
+    /// (docs/BANKS.md lists them).
+    pub code: &'static str,
+    /// The values the message quotes (may be empty).
+    pub params: serde_json::Map<String, serde_json::Value>,
     pub message: String,
     pub fix: String,
 }
@@ -206,18 +211,44 @@ struct Parser {
 }
 
 impl Parser {
-    fn error(&mut self, line: usize, message: impl Into<String>, fix: impl Into<String>) {
-        self.problems.push(Problem {
-            line,
-            severity: Severity::Error,
-            message: message.into(),
-            fix: fix.into(),
-        });
+    fn error(
+        &mut self,
+        line: usize,
+        code: &'static str,
+        params: serde_json::Value,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.push(Severity::Error, line, code, params, message, fix);
     }
-    fn warn(&mut self, line: usize, message: impl Into<String>, fix: impl Into<String>) {
+    fn warn(
+        &mut self,
+        line: usize,
+        code: &'static str,
+        params: serde_json::Value,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.push(Severity::Warning, line, code, params, message, fix);
+    }
+    fn push(
+        &mut self,
+        severity: Severity,
+        line: usize,
+        code: &'static str,
+        params: serde_json::Value,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        let params = match params {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
         self.problems.push(Problem {
             line,
-            severity: Severity::Warning,
+            severity,
+            code,
+            params,
             message: message.into(),
             fix: fix.into(),
         });
@@ -230,6 +261,8 @@ impl Parser {
             _ => {
                 self.error(
                     line,
+                    "bad_number",
+                    serde_json::json!({"field": key, "value": value, "min": min, "max": max}),
                     format!("`{key}: {value}` is not a whole number from {min} to {max}"),
                     format!("write e.g. `{key}: {}`", (min.max(1) * 4).min(max)),
                 );
@@ -348,6 +381,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
             if title.is_none() {
                 p.error(
                     n,
+                    "question_before_title",
+                    serde_json::Value::Null,
                     "a question comes before the bank's title",
                     "start the file with a title line such as `# Quy định sinh hoạt chi bộ`",
                 );
@@ -374,6 +409,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
             if title.is_some() {
                 p.error(
                     n,
+                    "second_title",
+                    serde_json::Value::Null,
                     "a second `# ` title line",
                     "a bank has one title; start questions with `## ` (two hashes)",
                 );
@@ -385,6 +422,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
         if title.is_none() {
             p.error(
                 n,
+                "no_title_first",
+                serde_json::Value::Null,
                 "the file does not start with the bank's title",
                 "make the first line the title, like `# Quy định sinh hoạt chi bộ`",
             );
@@ -424,6 +463,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     }
                     other => p.error(
                         n,
+                        "unknown_header_field",
+                        serde_json::json!({"value": other, "accepted": HEADER_KEYS}),
                         format!("unknown header field `{other}`"),
                         format!(
                             "use one of: {}; questions start with `## `",
@@ -437,6 +478,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
             } else {
                 p.error(
                     n,
+                    "text_outside_question",
+                    serde_json::json!({"value": clip(line)}),
                     format!("text outside any question: `{}`", clip(line)),
                     "start each question with `## ` followed by its text",
                 );
@@ -449,6 +492,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                 Ok((_, "")) => {
                     p.error(
                         n,
+                        "empty_option",
+                        serde_json::Value::Null,
                         "an empty option",
                         "write the option's text after the box",
                     );
@@ -456,6 +501,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                 Ok((correct, text)) => d.options.push((crate::text::collapse(text), correct, n)),
                 Err(()) => p.error(
                     n,
+                    "option_without_box",
+                    serde_json::json!({"value": clip(line)}),
                     format!("`{}` is a list item without a box", clip(line)),
                     "write options as `- [ ] text`, and the correct one(s) as `- [x] text`",
                 ),
@@ -469,6 +516,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     Some(k) => d.kind = Some((k, n)),
                     None => p.error(
                         n,
+                        "unknown_type",
+                        serde_json::json!({"value": value}),
                         format!("unknown question type `{value}`"),
                         "use one of: single, multiple, truefalse, typed, poll",
                     ),
@@ -481,6 +530,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     "all" | "all-or-nothing" => d.scoring = Some((false, n)),
                     _ => p.error(
                         n,
+                        "unknown_scoring",
+                        serde_json::json!({"value": value}),
                         format!("unknown scoring `{value}`"),
                         "use `scoring: all` (all or nothing) or `scoring: partial`",
                     ),
@@ -489,6 +540,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     if value.is_empty() {
                         p.error(
                             n,
+                            "empty_answer",
+                            serde_json::Value::Null,
                             "an empty `answer:`",
                             "write the accepted answer after `answer:`",
                         );
@@ -501,6 +554,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     "ignore" => d.exact = false,
                     _ => p.error(
                         n,
+                        "unknown_diacritics",
+                        serde_json::json!({"value": value}),
                         format!("unknown diacritics setting `{value}`"),
                         "use `diacritics: ignore` (default) or `diacritics: exact`",
                     ),
@@ -512,6 +567,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                 "source" => d.source = value.to_string(),
                 other => p.error(
                     n,
+                    "unknown_question_field",
+                    serde_json::json!({"value": other, "accepted": QUESTION_KEYS}),
                     format!("unknown question field `{other}`"),
                     format!("use one of: {}", QUESTION_KEYS.join(", ")),
                 ),
@@ -529,6 +586,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
             }
             _ => p.error(
                 n,
+                "stray_line",
+                serde_json::json!({"value": clip(line)}),
                 format!("`{}` is not part of any field", clip(line)),
                 "continue text right under its line, or write `field: value` (e.g. `explanation: ...`)",
             ),
@@ -538,6 +597,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
     if title.as_deref().is_none_or(str::is_empty) && p.problems.is_empty() {
         p.error(
             1,
+            "no_title",
+            serde_json::Value::Null,
             "the file has no title",
             "make the first line the title, like `# Quy định sinh hoạt chi bộ`",
         );
@@ -545,6 +606,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
     if drafts.is_empty() {
         p.error(
             source.lines().count().max(1),
+            "no_questions",
+            serde_json::Value::Null,
             "the bank has no questions",
             "add questions, each starting with a `## ` line (see docs/BANKS.md)",
         );
@@ -552,6 +615,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
     if drafts.len() > MAX_QUESTIONS {
         p.error(
             drafts[MAX_QUESTIONS].line,
+            "too_many_questions",
+            serde_json::json!({"max": MAX_QUESTIONS}),
             format!("more than {MAX_QUESTIONS} questions"),
             "split the bank into several files",
         );
@@ -562,6 +627,8 @@ pub fn parse(id: &str, source: &str) -> Parsed {
         if !seen.insert(crate::text::fold(&d.text)) {
             p.warn(
                 d.line,
+                "duplicate_question",
+                serde_json::Value::Null,
                 "the same question text appears twice",
                 "remove or reword one of them",
             );
@@ -599,6 +666,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
     if d.text.is_empty() {
         p.error(
             line,
+            "empty_question",
+            serde_json::Value::Null,
             "a question without text",
             "write the question after `## `",
         );
@@ -606,6 +675,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
     if d.text.chars().count() > MAX_QUESTION_CHARS {
         p.error(
             line,
+            "question_too_long",
+            serde_json::json!({"max": MAX_QUESTION_CHARS}),
             format!("the question is longer than {MAX_QUESTION_CHARS} characters"),
             "shorten it so it fits on the projector and a phone",
         );
@@ -632,6 +703,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
             if options.len() < MIN_OPTIONS || options.len() > MAX_OPTIONS {
                 p.error(
                     line,
+                    "option_count",
+                    serde_json::json!({"count": options.len(), "min": MIN_OPTIONS, "max": MAX_OPTIONS}),
                     format!(
                         "{} option(s); a question needs {MIN_OPTIONS} to {MAX_OPTIONS}",
                         options.len()
@@ -644,6 +717,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
                 if text.chars().count() > MAX_OPTION_CHARS {
                     p.error(
                         *l,
+                        "option_too_long",
+                        serde_json::json!({"max": MAX_OPTION_CHARS}),
                         format!("an option longer than {MAX_OPTION_CHARS} characters"),
                         "shorten the option",
                     );
@@ -651,6 +726,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
                 if !seen.insert(crate::text::fold(text)) {
                     p.error(
                         *l,
+                        "duplicate_option",
+                        serde_json::Value::Null,
                         "two options with the same text",
                         "make every option different",
                     );
@@ -659,6 +736,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
             if !d.answers.is_empty() {
                 p.error(
                     d.answers[0].1,
+                    "answer_on_choice",
+                    serde_json::Value::Null,
                     "`answer:` belongs to typed and true/false questions",
                     "mark the correct option with `- [x]` instead",
                 );
@@ -666,6 +745,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
             match kind {
                 Kind::Single if n_correct != 1 && !options.is_empty() => p.error(
                     line,
+                    if n_correct == 0 { "no_correct" } else { "several_correct" },
+                    serde_json::json!({"count": n_correct}),
                     if n_correct == 0 {
                         "no option is marked correct".to_string()
                     } else {
@@ -679,11 +760,15 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
                 ),
                 Kind::Multiple if n_correct == 0 => p.error(
                     line,
+                    "no_correct",
+                    serde_json::json!({"count": 0}),
                     "no option is marked correct",
                     "mark every correct option as `- [x] text`",
                 ),
                 Kind::Poll if n_correct > 0 => p.error(
                     d.options.iter().find(|o| o.1).map(|o| o.2).unwrap_or(line),
+                    "poll_with_correct",
+                    serde_json::Value::Null,
                     "a poll has no correct answer, but an option is marked `[x]`",
                     "write all poll options as `- [ ] text`",
                 ),
@@ -694,6 +779,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
             if !d.options.is_empty() {
                 p.error(
                     d.options[0].2,
+                    "truefalse_with_options",
+                    serde_json::Value::Null,
                     "a true/false question takes no option list",
                     "remove the options and write `answer: true` or `answer: false` (đúng / sai)",
                 );
@@ -703,17 +790,23 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
                     Some(v) => correct = vec![if v { 0 } else { 1 }],
                     None => p.error(
                         *l,
+                        "truefalse_bad_answer",
+                        serde_json::json!({"value": a}),
                         format!("`answer: {a}` is not true or false"),
                         "write `answer: true` or `answer: false` (or đúng / sai)",
                     ),
                 },
                 [] => p.error(
                     kind_line,
+                    "truefalse_no_answer",
+                    serde_json::Value::Null,
                     "a true/false question without its answer",
                     "add `answer: true` or `answer: false`",
                 ),
                 [_, (_, l), ..] => p.error(
                     *l,
+                    "truefalse_two_answers",
+                    serde_json::Value::Null,
                     "a true/false question has one answer",
                     "keep a single `answer:` line",
                 ),
@@ -727,6 +820,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
             if !d.options.is_empty() {
                 p.error(
                     d.options[0].2,
+                    "typed_with_options",
+                    serde_json::Value::Null,
                     "a typed question takes no option list",
                     "remove the `- [ ]` lines and list accepted answers as `answer: ...` lines",
                 );
@@ -734,6 +829,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
             if d.answers.is_empty() {
                 p.error(
                     kind_line,
+                    "typed_no_answer",
+                    serde_json::Value::Null,
                     "a typed question without an accepted answer",
                     "add one or more `answer: ...` lines",
                 );
@@ -747,6 +844,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
     {
         p.error(
             l,
+            "scoring_not_multiple",
+            serde_json::Value::Null,
             "`scoring:` applies to multiple-choice questions only",
             "remove the `scoring:` line",
         );
@@ -754,6 +853,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
     if d.exact && kind != Kind::Typed {
         p.error(
             line,
+            "diacritics_not_typed",
+            serde_json::Value::Null,
             "`diacritics:` applies to typed questions only",
             "remove the `diacritics:` line",
         );
@@ -761,6 +862,8 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
     if d.explanation.trim().is_empty() && kind != Kind::Poll {
         p.warn(
             line,
+            "no_explanation",
+            serde_json::Value::Null,
             "the question has no explanation",
             "add `explanation: ...` citing the rule, shown after the answer is revealed",
         );

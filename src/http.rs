@@ -89,7 +89,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/assets/{*path}", get(asset))
         .route("/healthz", get(healthz))
         .route("/qr/{file}", get(qr))
-        .route("/api/banks", get(banks))
+        .route("/api/banks", get(banks).post(crate::bank_import::upload))
+        .route(
+            "/api/banks/template.xlsx",
+            get(crate::bank_import::template),
+        )
+        .route(
+            "/api/banks/{id}",
+            axum::routing::delete(crate::bank_import::delete).get(crate::bank_import::download),
+        )
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
         // The meeting's record (src/minutes): the print page (its data comes
@@ -167,7 +175,7 @@ pub(crate) async fn read_body(
 
 /// Runs a parser on a blocking thread, a few at a time, within
 /// [`PARSE_TIMEOUT`]: a hostile file never holds an async worker.
-async fn off_worker<T: Send + 'static>(
+pub(crate) async fn off_worker<T: Send + 'static>(
     parse: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
     let permit = PARSERS
@@ -421,11 +429,12 @@ async fn qr(
 
 async fn banks(State(app): State<Arc<App>>) -> Response {
     let list: Vec<_> = app
-        .banks
-        .iter()
-        .map(|b| {
+        .all_banks()
+        .into_iter()
+        .map(|(b, origin)| {
             json!({
                 "id": b.id,
+                "origin": origin,
                 "title": b.title,
                 "language": b.language,
                 "questions": b.questions.len(),

@@ -39,6 +39,7 @@
 pub mod app;
 pub mod auth;
 pub mod bank;
+pub mod bank_import;
 pub mod clock;
 pub mod config;
 #[doc(hidden)]

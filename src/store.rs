@@ -67,6 +67,18 @@ const MIGRATIONS: &[&str] = &[
     -- crash, time from then until the restart does not count.
     ALTER TABLE meetings ADD COLUMN alive_at INTEGER;
 ",
+    "
+    -- Banks uploaded from the host console: the parsed bank (JSON) that
+    -- meetings copy, and the file as uploaded. One row per bank id; a new
+    -- upload with the same id replaces it.
+    CREATE TABLE banks (
+        id TEXT PRIMARY KEY,
+        filename TEXT NOT NULL,
+        bank TEXT NOT NULL,
+        original BLOB NOT NULL,
+        uploaded_at INTEGER NOT NULL
+    );
+",
 ];
 
 /// How long a deleted meeting's PIN is not handed out again.
@@ -108,6 +120,12 @@ pub enum Op {
         meeting: MeetingId,
         at: Millis,
     },
+    /// Stores an uploaded bank, replacing one with the same id.
+    SaveBank(Box<StoredBank>),
+    /// Deletes an uploaded bank (meetings keep their copy).
+    DeleteBank {
+        id: String,
+    },
     /// Moves the write-ahead log into the database and truncates it, so the
     /// log's history of page changes does not outlive a secret ballot.
     Checkpoint,
@@ -119,6 +137,17 @@ pub struct Write {
     /// The room's commit watch and the sequence number this write reaches.
     pub notify: Option<(Arc<watch::Sender<Commit>>, u64)>,
     pub reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// An uploaded bank as stored: `bank` is the parsed bank, already encoded
+/// (JSON), so the store needs nothing of the bank module.
+#[derive(Debug, Clone)]
+pub struct StoredBank {
+    pub id: String,
+    pub filename: String,
+    pub bank: String,
+    pub original: Vec<u8>,
+    pub uploaded_at: Millis,
 }
 
 /// A meeting as loaded at start.
@@ -164,6 +193,8 @@ pub trait Store: Send + Sync + 'static {
     fn max_meeting_id(&self) -> Result<MeetingId, StoreError>;
     /// Whether a PIN belongs to a stored meeting that has not ended.
     fn pin_in_use(&self, pin: &str) -> Result<bool, StoreError>;
+    /// Uploaded banks, by id.
+    fn load_banks(&self) -> Result<Vec<StoredBank>, StoreError>;
     /// Commits everything queued and stops the writer.
     fn close(&self);
     /// Every stored meeting, ended or not, newest first.
@@ -345,6 +376,16 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
                             params![meeting, *at as i64],
                         )?;
                     }
+                    Op::SaveBank(b) => {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO banks (id, filename, bank, original, uploaded_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![b.id, b.filename, b.bank, b.original, b.uploaded_at as i64],
+                        )?;
+                    }
+                    Op::DeleteBank { id } => {
+                        tx.execute("DELETE FROM banks WHERE id = ?1", [id])?;
+                    }
                     Op::Checkpoint => checkpoint = true,
                 }
             }
@@ -495,6 +536,24 @@ impl Store for SqliteStore {
                     title: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                     created_at: r.get::<_, i64>(3)? as Millis,
                     ended_at: r.get::<_, Option<i64>>(4)?.map(|t| t as Millis),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn load_banks(&self) -> Result<Vec<StoredBank>, StoreError> {
+        let conn = self.reader()?;
+        let mut stmt = conn
+            .prepare("SELECT id, filename, bank, original, uploaded_at FROM banks ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(StoredBank {
+                    id: r.get(0)?,
+                    filename: r.get(1)?,
+                    bank: r.get(2)?,
+                    original: r.get(3)?,
+                    uploaded_at: r.get::<_, i64>(4)? as Millis,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

@@ -8,6 +8,8 @@ mod support;
 
 /// Bad input gets a clear error and changes nothing.
 mod bad_input;
+/// Question banks uploaded by the organiser.
+mod banks;
 /// `handsup check` on good and broken bank files.
 mod check;
 /// Untrustworthy data directories are refused, never overwritten.

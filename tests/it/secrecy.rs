@@ -115,11 +115,13 @@ fn read_state(image: &[u8], work: &Path, motion: u64) -> Option<Ballots> {
         // A state from before the schema: nothing to read.
         return None;
     }
-    // `deleted_pins` (schema 2) holds PINs only.
+    // `deleted_pins` (schema 2) holds PINs only; `banks` (a later
+    // migration) holds uploaded question banks, written from the host
+    // console, never by a member.
     let tables: Vec<&str> = tables
         .iter()
         .map(String::as_str)
-        .filter(|t| *t != "deleted_pins")
+        .filter(|t| *t != "deleted_pins" && *t != "banks")
         .collect();
     assert_eq!(
         tables,

@@ -738,8 +738,14 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
         .unwrap();
     assert_eq!(
         tables,
-        vec!["meetings", "events", "secret_counts", "deleted_pins"],
-        "no other place to hide a link (deleted_pins holds PINs only)"
+        vec![
+            "meetings",
+            "events",
+            "secret_counts",
+            "deleted_pins",
+            "banks"
+        ],
+        "no other place to hide a link (deleted_pins holds PINs, banks the host's uploads)"
     );
 
     // The logs: full tracing output mentions no vote and no choice.
