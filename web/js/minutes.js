@@ -168,7 +168,7 @@ function timePlace() {
   ];
 }
 
-const STATUSES = ['official', 'probationary', 'exempt', 'attached', 'suspended'];
+const STATUSES = ['official', 'probationary', 'exempt', 'attached', 'visiting', 'suspended'];
 
 function byStatus(rows) {
   return STATUSES.map((s) => [s, rows.filter((r) => r.status === s).length])
