@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::{ImportProblem, Imported};
-use crate::bank::{self, Bank, Kind, Question};
+use crate::bank::{self, Kind, Question};
 use crate::tabular::{Cell, CellIssue, Row};
 
 /// The columns, in order, as the template writes them.
@@ -463,32 +463,12 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
             source: fields[11].clone(),
         });
     }
-    if questions.is_empty() && problems.is_empty() {
-        problems.push(ImportProblem::file(
-            "no_questions",
-            json!({}),
-            "the sheet has no questions under its header",
-        ));
-    }
-    if questions.len() > bank::MAX_QUESTIONS {
-        problems.push(ImportProblem::file(
-            "too_many_questions",
-            json!({"max": bank::MAX_QUESTIONS}),
-            "too many questions",
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Imported {
-        bank: Bank {
-            id: id.to_string(),
-            title: title.to_string(),
-            language: "vi".into(),
-            tags: Vec::new(),
-            description: String::new(),
-            questions,
-        },
+    Imported::assemble(
+        id,
+        title,
+        questions,
+        problems,
         warnings,
-    })
+        "the sheet has no questions under its header",
+    )
 }

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use super::{ImportProblem, Imported};
-use crate::bank::{self, Bank, Kind, Question};
+use crate::bank::{self, Kind, Question};
 
 /// Splits at unescaped `sep` characters.
 fn split_unescaped(s: &str, seps: &[char]) -> Vec<(Option<char>, String)> {
@@ -270,34 +270,14 @@ pub fn import(id: &str, title: &str, text: &str) -> Result<Imported, Vec<ImportP
             source: String::new(),
         });
     }
-    if questions.is_empty() && problems.is_empty() {
-        problems.push(ImportProblem::file(
-            "no_questions",
-            json!({}),
-            "the file has no questions",
-        ));
-    }
-    if questions.len() > bank::MAX_QUESTIONS {
-        problems.push(ImportProblem::file(
-            "too_many_questions",
-            json!({"max": bank::MAX_QUESTIONS}),
-            "too many questions",
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Imported {
-        bank: Bank {
-            id: id.to_string(),
-            title: title.to_string(),
-            language: "vi".into(),
-            tags: Vec::new(),
-            description: String::new(),
-            questions,
-        },
-        warnings: Vec::new(),
-    })
+    Imported::assemble(
+        id,
+        title,
+        questions,
+        problems,
+        Vec::new(),
+        "the file has no questions",
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use serde_json::json;
 
 use super::{ImportProblem, Imported};
-use crate::bank::{self, Bank, Kind, Question};
+use crate::bank::{self, Kind, Question};
 use crate::tabular::{self, Cell, CellIssue, Row};
 
 /// Time limits Kahoot! offers, in seconds.
@@ -286,34 +286,14 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
             source: String::new(),
         });
     }
-    if questions.is_empty() && problems.is_empty() {
-        problems.push(ImportProblem::file(
-            "no_questions",
-            json!({}),
-            "the sheet has no questions under its header",
-        ));
-    }
-    if questions.len() > bank::MAX_QUESTIONS {
-        problems.push(ImportProblem::file(
-            "too_many_questions",
-            json!({"max": bank::MAX_QUESTIONS}),
-            format!("more than {} questions", bank::MAX_QUESTIONS),
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Imported {
-        bank: Bank {
-            id: id.to_string(),
-            title: title.to_string(),
-            language: "vi".into(),
-            tags: Vec::new(),
-            description: String::new(),
-            questions,
-        },
+    Imported::assemble(
+        id,
+        title,
+        questions,
+        problems,
         warnings,
-    })
+        "the sheet has no questions under its header",
+    )
 }
 
 #[cfg(test)]

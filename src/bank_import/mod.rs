@@ -92,6 +92,44 @@ pub struct Imported {
     pub warnings: Vec<ImportProblem>,
 }
 
+impl Imported {
+    /// The end of every import: the questions read, or every problem
+    /// found (none read, or more than a bank holds, is one too).
+    pub(crate) fn assemble(
+        id: &str,
+        title: &str,
+        questions: Vec<bank::Question>,
+        mut problems: Vec<ImportProblem>,
+        warnings: Vec<ImportProblem>,
+        none_found: &str,
+    ) -> Result<Imported, Vec<ImportProblem>> {
+        if questions.is_empty() && problems.is_empty() {
+            problems.push(ImportProblem::file("no_questions", json!({}), none_found));
+        }
+        if questions.len() > bank::MAX_QUESTIONS {
+            problems.push(ImportProblem::file(
+                "too_many_questions",
+                json!({"max": bank::MAX_QUESTIONS}),
+                format!("more than {} questions", bank::MAX_QUESTIONS),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Imported {
+            bank: Bank {
+                id: id.to_string(),
+                title: title.to_string(),
+                language: "vi".into(),
+                tags: Vec::new(),
+                description: String::new(),
+                questions,
+            },
+            warnings,
+        })
+    }
+}
+
 /// The bank id of an uploaded file name: the name without folders and
 /// without `.bank.md` (or its last extension), folded to lower-case ASCII
 /// letters, digits and dashes: `Ôn tập tháng 11.xlsx` → `on-tap-thang-11`.
