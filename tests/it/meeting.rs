@@ -432,13 +432,7 @@ async fn an_anonymous_opinion_is_stored_without_its_author() {
     let conn =
         rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
-    let bodies: Vec<String> = conn
-        .prepare("SELECT body FROM events ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let bodies = crate::support::stored_event_bodies(&conn);
     let posted: Vec<Value> = bodies
         .iter()
         .filter(|b| b.contains("opinion_posted"))

@@ -574,3 +574,15 @@ impl Client {
         self.closed.clone().unwrap_or((1006, String::new()))
     }
 }
+
+/// The stored events of every meeting, as the JSON bodies the store wrote,
+/// in sequence order.
+#[allow(dead_code)] // Only some test modules use it.
+pub fn stored_event_bodies(conn: &rusqlite::Connection) -> Vec<String> {
+    conn.prepare("SELECT body FROM events ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}

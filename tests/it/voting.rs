@@ -692,13 +692,7 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
     let conn =
         rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
-    let bodies: Vec<String> = conn
-        .prepare("SELECT body FROM events ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let bodies = crate::support::stored_event_bodies(&conn);
     let cast: Vec<&String> = bodies
         .iter()
         .filter(|b| b.contains("ballot_cast"))
