@@ -81,8 +81,165 @@ pub struct Question {
     pub points: u32,
     #[serde(default)]
     pub explanation: String,
+    /// Where the rule comes from: a short human label shown on the
+    /// projector ("Hướng dẫn 12-HD/BTCTW (2018), mục 3"); may be empty.
     #[serde(default)]
     pub source: String,
+    /// The web address of the source (http or https), shown to the host
+    /// and in exports; may be empty. Banks and meetings stored before the
+    /// label existed kept the address in `source` (see [`Question::source_parts`]).
+    #[serde(default)]
+    pub source_url: String,
+}
+
+impl Question {
+    /// The source as (label, address). A question stored by an older
+    /// version carries a bare address in `source`: it is read as the address.
+    pub fn source_parts(&self) -> (&str, &str) {
+        if self.source_url.is_empty() && is_web_address(&self.source) {
+            ("", self.source.trim())
+        } else {
+            (self.source.as_str(), self.source_url.as_str())
+        }
+    }
+
+    /// What a screen read from afar shows as the source: the label, or for
+    /// an address alone its site ("thuvienphapluat.vn"), never the address.
+    pub fn source_display(&self) -> String {
+        match self.source_parts() {
+            ("", url) => host_of(url),
+            (label, _) => label.to_string(),
+        }
+    }
+}
+
+/// Longest source label and address accepted.
+pub const MAX_SOURCE_LABEL_CHARS: usize = 200;
+pub const MAX_SOURCE_URL_CHARS: usize = 2000;
+
+/// Why a `source:` value is refused: the problem code (docs/BANKS.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceProblem {
+    /// A `<` with no closing `>` at the end of the value.
+    Unclosed,
+    /// The address is not a plain http(s) address.
+    BadUrl,
+    /// The label or the address is too long.
+    TooLong,
+}
+
+impl SourceProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceProblem::Unclosed => "source_unclosed",
+            SourceProblem::BadUrl => "source_bad_url",
+            SourceProblem::TooLong => "source_too_long",
+        }
+    }
+    pub fn message(self) -> &'static str {
+        match self {
+            SourceProblem::Unclosed => "the source's address is not closed with `>` at the end",
+            SourceProblem::BadUrl => {
+                "the source's address is not a web address (http:// or https://)"
+            }
+            SourceProblem::TooLong => "the source is too long",
+        }
+    }
+    pub fn fix(self) -> String {
+        match self {
+            SourceProblem::Unclosed => {
+                "write the label, then the address inside angle brackets: `source: Điều lệ Đảng, Điều 9 <https://...>`".into()
+            }
+            SourceProblem::BadUrl => {
+                "give an address starting with https:// (or http://), or only a label".into()
+            }
+            SourceProblem::TooLong => format!(
+                "keep the label under {MAX_SOURCE_LABEL_CHARS} characters and the address under {MAX_SOURCE_URL_CHARS}"
+            ),
+        }
+    }
+}
+
+/// Whether `s` is a plain http(s) address: a scheme, a host, no spaces
+/// and none of the characters that would end it in the bank format.
+pub fn is_web_address(s: &str) -> bool {
+    let s = s.trim();
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &s[8..]
+    } else if lower.starts_with("http://") {
+        &s[7..]
+    } else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty()
+        && !host.ends_with('@')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
+}
+
+/// The site of an address, for a short label: `https://www.a.vn/x` → `a.vn`.
+pub fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|x| x.1).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    let host = host.to_lowercase();
+    host.strip_prefix("www.")
+        .map(str::to_string)
+        .unwrap_or(host)
+}
+
+/// Whether a value without spaces is meant as an address: `scheme://...`,
+/// or a scheme a browser would run (`javascript:`, `data:`...).
+fn looks_like_address(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    scheme_ok
+        && (rest.starts_with("//")
+            || matches!(
+                scheme.to_ascii_lowercase().as_str(),
+                "javascript" | "vbscript" | "data" | "file" | "blob" | "about" | "mailto" | "tel"
+            ))
+}
+
+/// Splits a `source:` value written `LABEL <URL>` into its label and
+/// address. Either part may be absent: `LABEL`, `<URL>` or a bare `URL`.
+pub fn parse_source(value: &str) -> Result<(String, String), SourceProblem> {
+    let v = value.trim();
+    let (label, url) = if let Some(open) = v.find('<') {
+        let inner = v[open + 1..]
+            .strip_suffix('>')
+            .ok_or(SourceProblem::Unclosed)?;
+        if inner.contains(['<', '>']) {
+            return Err(SourceProblem::Unclosed);
+        }
+        (crate::text::collapse(&v[..open]), inner.trim().to_string())
+    } else if !v.contains(char::is_whitespace) && looks_like_address(v) {
+        (String::new(), v.to_string())
+    } else {
+        (crate::text::collapse(v), String::new())
+    };
+    if label.chars().count() > MAX_SOURCE_LABEL_CHARS || url.chars().count() > MAX_SOURCE_URL_CHARS
+    {
+        return Err(SourceProblem::TooLong);
+    }
+    if !url.is_empty() || v.contains('<') {
+        if !is_web_address(&url) {
+            return Err(SourceProblem::BadUrl);
+        }
+    }
+    Ok((label, url))
 }
 
 #[cfg(test)]
@@ -102,6 +259,7 @@ impl Question {
             points: 1000,
             explanation: String::new(),
             source: String::new(),
+            source_url: String::new(),
         }
     }
 }
@@ -198,6 +356,7 @@ struct Draft {
     exact: bool,
     explanation: String,
     source: String,
+    source_url: String,
 }
 
 struct Defaults {
@@ -401,6 +560,7 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                 exact: false,
                 explanation: String::new(),
                 source: String::new(),
+                source_url: String::new(),
             });
             cont = Cont::Text;
             continue;
@@ -564,7 +724,19 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     d.explanation = value.to_string();
                     cont = Cont::Explanation;
                 }
-                "source" => d.source = value.to_string(),
+                "source" => match parse_source(value) {
+                    Ok((label, url)) => {
+                        d.source = label;
+                        d.source_url = url;
+                    }
+                    Err(e) => p.error(
+                        n,
+                        e.code(),
+                        serde_json::json!({"value": clip(value), "max": MAX_SOURCE_LABEL_CHARS}),
+                        e.message(),
+                        e.fix(),
+                    ),
+                },
                 other => p.error(
                     n,
                     "unknown_question_field",
@@ -887,6 +1059,7 @@ fn finish(p: &mut Parser, d: Draft, defaults: &Defaults, language: &str) -> Opti
         points: d.points.unwrap_or(defaults.points),
         explanation: d.explanation.trim().to_string(),
         source: d.source,
+        source_url: d.source_url,
     })
 }
 
@@ -1126,6 +1299,86 @@ type: poll
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].severity, Severity::Warning);
         assert!(parsed.problems[0].message.contains("no explanation"));
+    }
+
+    #[test]
+    fn sources_have_a_label_and_an_address() {
+        let ok = |v: &str| parse_source(v).unwrap();
+        let own = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            ok("Hướng dẫn 12-HD/BTCTW (2018), mục 3 <https://a.vn/x?y=1&z=2>"),
+            own(
+                "Hướng dẫn 12-HD/BTCTW (2018), mục 3",
+                "https://a.vn/x?y=1&z=2"
+            )
+        );
+        assert_eq!(ok("https://a.vn/x"), own("", "https://a.vn/x"));
+        assert_eq!(ok("<HTTP://a.vn>"), own("", "HTTP://a.vn"));
+        assert_eq!(
+            ok("  Điều lệ Đảng,   Điều 9  "),
+            own("Điều lệ Đảng, Điều 9", "")
+        );
+        assert_eq!(ok("a > b"), own("a > b", ""));
+        assert_eq!(ok(""), own("", ""));
+        // A label without spaces that is not an address stays a label.
+        assert_eq!(ok("QĐ69:Điều15"), own("QĐ69:Điều15", ""));
+        let bad = |v: &str| parse_source(v).unwrap_err();
+        assert_eq!(bad("Điều lệ <https://a.vn"), SourceProblem::Unclosed);
+        assert_eq!(bad("Điều lệ <https://a.vn> mục 3"), SourceProblem::Unclosed);
+        assert_eq!(bad("a <b <https://a.vn>>"), SourceProblem::Unclosed);
+        assert_eq!(bad("Điều lệ <javascript:alert(1)>"), SourceProblem::BadUrl);
+        assert_eq!(bad("javascript:alert(1)"), SourceProblem::BadUrl);
+        assert_eq!(bad("JavaScript:alert(1)"), SourceProblem::BadUrl);
+        assert_eq!(bad("data:text/html,x"), SourceProblem::BadUrl);
+        assert_eq!(bad("ftp://a.vn/x"), SourceProblem::BadUrl);
+        assert_eq!(bad("Điều lệ <>"), SourceProblem::BadUrl);
+        assert_eq!(bad("Điều lệ <https://>"), SourceProblem::BadUrl);
+        assert_eq!(bad("Điều lệ <https://a.vn/x y>"), SourceProblem::BadUrl);
+        assert_eq!(bad("Điều lệ <www.a.vn>"), SourceProblem::BadUrl);
+        assert_eq!(
+            bad(&"x".repeat(MAX_SOURCE_LABEL_CHARS + 1)),
+            SourceProblem::TooLong
+        );
+        let long_url = format!("<https://a.vn/{}>", "x".repeat(MAX_SOURCE_URL_CHARS));
+        assert_eq!(bad(&long_url), SourceProblem::TooLong);
+    }
+
+    #[test]
+    fn a_bad_source_is_a_problem_on_its_line() {
+        let e = first_error("# T\n## Q\n- [x] a\n- [ ] b\nsource: Điều lệ <https://a.vn\n");
+        assert_eq!((e.line, e.code), (5, "source_unclosed"));
+        assert!(e.fix.contains("<https://"), "{}", e.fix);
+        let e = first_error("# T\n## Q\n- [x] a\n- [ ] b\nsource: Điều lệ <javascript:alert(1)>\n");
+        assert_eq!((e.line, e.code), (5, "source_bad_url"));
+        assert!(e.fix.contains("https://"), "{}", e.fix);
+    }
+
+    #[test]
+    fn the_projector_shows_the_label_or_only_the_site() {
+        let mut q = Question::sample(Kind::Single, &["a", "b"], &[0], &[]);
+        q.source = "Điều lệ Đảng, Điều 9".into();
+        q.source_url = "https://www.a.vn/x".into();
+        assert_eq!(q.source_display(), "Điều lệ Đảng, Điều 9");
+        assert_eq!(
+            q.source_parts(),
+            ("Điều lệ Đảng, Điều 9", "https://www.a.vn/x")
+        );
+        q.source.clear();
+        assert_eq!(q.source_display(), "a.vn");
+        // Stored by an older version: the address in `source`.
+        q.source = "https://user@thuvienphapluat.vn:443/x".into();
+        q.source_url.clear();
+        assert_eq!(
+            q.source_parts(),
+            ("", "https://user@thuvienphapluat.vn:443/x")
+        );
+        assert_eq!(q.source_display(), "thuvienphapluat.vn");
+        let old: Question = serde_json::from_value(serde_json::json!({
+            "text": "Q", "kind": "single", "options": ["a", "b"], "correct": [0],
+            "time_limit_s": 20, "points": 1000, "source": "https://a.vn/x"
+        }))
+        .unwrap();
+        assert_eq!(old.source_parts(), ("", "https://a.vn/x"));
     }
 
     #[test]

@@ -113,12 +113,12 @@ const INSTRUCTIONS: [&str; 12] = [
     "Phương án 1–6: từ 2 đến 6 phương án (trừ câu đúng sai và tự luận).",
     "Đáp án đúng: số thứ tự của phương án đúng (2), hoặc nhiều số cách nhau bởi dấu phẩy (1,3); câu đúng sai: Đúng hoặc Sai; câu tự luận: các đáp án được chấp nhận, cách nhau bởi dấu | (90 | 90 phút); câu thăm dò: để trống.",
     "Thời gian (giây): từ 5 đến 600; để trống là 20 giây.",
-    "Giải thích và Nguồn: hiện ra sau khi công bố đáp án. Nên trích điều, khoản của văn bản.",
+    "Giải thích và Nguồn: hiện ra sau khi công bố đáp án. Nguồn là tên ngắn gọn của văn bản, có thể kèm địa chỉ web trong dấu < > (Điều lệ Đảng (2011), Điều 24 <https://...>); màn chiếu chỉ hiện tên.",
     "Tải lên trong bảng điều khiển, thẻ «Ngân hàng câu hỏi». Tên tệp là tên ngân hàng.",
     "",
     "Handsup question bank template: one question per row of the «Câu hỏi» sheet; keep the header row.",
     "Type: single, multiple, true/false, typed, poll. Correct answer: option numbers (1,3), Đúng/Sai (true/false), or accepted answers separated by | (typed).",
-    "Time: 5 to 600 seconds (default 20). The same columns also work as a UTF-8 CSV file.",
+    "Time: 5 to 600 seconds (default 20). Source: a short label, optionally followed by its address in angle brackets (Charter, Art. 24 <https://...>). The same columns also work as a UTF-8 CSV file.",
 ];
 
 /// The template workbook.
@@ -437,6 +437,18 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
                 _ => problems.push(at(9, "bad_number", json!({"field": "time", "value": fields[9], "min": bank::MIN_TIME_S, "max": bank::MAX_TIME_S}), "the time is not 5 to 600 seconds".into())),
             }
         }
+        let (source, source_url) = match bank::parse_source(&fields[11]) {
+            Ok(parts) => parts,
+            Err(e) => {
+                problems.push(at(
+                    11,
+                    e.code(),
+                    json!({"value": fields[11], "max": bank::MAX_SOURCE_LABEL_CHARS}),
+                    format!("{}; {}", e.message(), e.fix()),
+                ));
+                Default::default()
+            }
+        };
         if fields[10].is_empty() && kind != Kind::Poll {
             warnings.push(at(
                 10,
@@ -460,7 +472,8 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
             reading_s: 0,
             points: 1000,
             explanation: fields[10].clone(),
-            source: fields[11].clone(),
+            source,
+            source_url,
         });
     }
     Imported::assemble(

@@ -268,6 +268,7 @@ pub fn import(id: &str, title: &str, text: &str) -> Result<Imported, Vec<ImportP
             points: 1000,
             explanation: String::new(),
             source: String::new(),
+            source_url: String::new(),
         });
     }
     Imported::assemble(

@@ -284,6 +284,7 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
             points: 1000,
             explanation: String::new(),
             source: String::new(),
+            source_url: String::new(),
         });
     }
     Imported::assemble(
