@@ -543,6 +543,8 @@ pub struct RevealView {
     pub answered: u32,
     pub correct_count: u32,
     pub explanation: String,
+    /// The source as a short label for a screen read from afar: the bank's
+    /// label, or for an address alone its site; never the address itself.
     pub source: String,
 }
 
@@ -559,6 +561,10 @@ pub struct RankRow {
 pub struct AnswerKey {
     pub correct: Vec<usize>,
     pub answers: Vec<String>,
+    /// The question's source label (may be empty).
+    pub source: String,
+    /// The source's web address (http or https; may be empty).
+    pub source_url: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -206,7 +206,9 @@ fn quiz(r: &Record) -> Vec<Vec<Cell>> {
         "Đúng/Sai",
         "Điểm",
         "Thời gian trả lời (giây)",
-        "Tổng điểm"
+        "Tổng điểm",
+        "Nguồn",
+        "Địa chỉ nguồn"
     ]];
     let Some(q) = &r.quiz else { return rows };
     for a in &q.answers {
@@ -230,6 +232,8 @@ fn quiz(r: &Record) -> Vec<Vec<Cell>> {
             a.points,
             a.time_ms.map(|t| f64::from(t) / 1000.0),
             a.total,
+            question.source.clone(),
+            question.source_url.clone(),
         ]);
     }
     rows

@@ -145,6 +145,9 @@ pub struct QuestionRow {
     pub answered: u32,
     pub correct_count: u32,
     pub shown_at: Millis,
+    /// The question's source label and web address (either may be empty).
+    pub source: String,
+    pub source_url: String,
 }
 
 /// One member's answer to one question (Kahoot!'s report row).
@@ -356,6 +359,8 @@ fn quiz_record(s: &mut MeetingState, rounds: &[Round]) -> Option<QuizRecord> {
             answered: out.answered,
             correct_count: out.correct_count,
             shown_at: r.shown_at,
+            source: q.source_parts().0.to_string(),
+            source_url: q.source_parts().1.to_string(),
         });
         for (id, name) in &members {
             let a = r.answers.get(id);

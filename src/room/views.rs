@@ -91,7 +91,7 @@ fn reveal_view(s: &MeetingState) -> Option<RevealView> {
         answered: out.answered,
         correct_count: out.correct_count,
         explanation: q.explanation.clone(),
-        source: q.source.clone(),
+        source: q.source_display(),
     })
 }
 
@@ -127,9 +127,14 @@ pub fn state_view(
     let answer_key = (role == Role::Host)
         .then(|| s.quiz.current_question())
         .flatten()
-        .map(|q| AnswerKey {
-            correct: q.correct.clone(),
-            answers: q.answers.clone(),
+        .map(|q| {
+            let (source, source_url) = q.source_parts();
+            AnswerKey {
+                correct: q.correct.clone(),
+                answers: q.answers.clone(),
+                source: source.to_string(),
+                source_url: source_url.to_string(),
+            }
         });
     let host = role == Role::Host;
     StateView {

@@ -247,7 +247,9 @@ async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
             "Đúng/Sai",
             "Điểm",
             "Thời gian trả lời (giây)",
-            "Tổng điểm"
+            "Tổng điểm",
+            "Nguồn",
+            "Địa chỉ nguồn"
         ]
         .map(text)
     );
@@ -266,6 +268,14 @@ async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
     assert!(points > 0.0);
     assert!(matches!(cell(&quiz, 1, 8), Data::Float(t) if (0.0..=30.0).contains(&t)));
     assert_eq!(cell(&quiz, 1, 9), Data::Float(points));
+    // The source: its label and its address, each in its own column.
+    assert_eq!(
+        (cell(&quiz, 1, 10), cell(&quiz, 1, 11)),
+        (
+            text("Test rules, section 2"),
+            text("https://example.org/rules#s2")
+        )
+    );
     assert_eq!(cell(&quiz, 2, 4), text("Trần Thị Bình"));
     assert_eq!(
         (cell(&quiz, 2, 5), cell(&quiz, 2, 6), cell(&quiz, 2, 7)),

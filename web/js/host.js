@@ -8,7 +8,7 @@
 
 import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, t } from '/assets/i18n.js';
 import { Connection, store } from '/assets/net.js';
-import { $, $$, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin } from '/assets/js/ui.js';
+import { $, $$, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin, sourceLabel } from '/assets/js/ui.js';
 import { createRoster } from '/assets/js/host-roster.js';
 import { createVotes } from '/assets/js/host-votes.js';
 import { createAgenda } from '/assets/js/host-agenda.js';
@@ -496,7 +496,7 @@ function renderQuestion() {
   card.hidden = !q;
   $('#hq-empty').hidden = !!q;
   $('#key-toggle-label').hidden = !q || q.kind === 'poll';
-  for (const id of ['#hq-counter', '#hq-kind', '#hq-text', '#hq-options', '#hq-seconds', '#hq-accepted', '#hq-typed']) {
+  for (const id of ['#hq-counter', '#hq-kind', '#hq-text', '#hq-options', '#hq-seconds', '#hq-accepted', '#hq-source', '#hq-typed']) {
     $(id).hidden = !q;
   }
   if (!q) return;
@@ -527,6 +527,7 @@ function renderQuestion() {
   );
   const accepted = key && key.answers && key.answers.length ? key.answers.join(' · ') : '';
   $('#hq-accepted').textContent = accepted ? `${t('h.answerKey')}: ${accepted}` : '';
+  renderSource(key || (rv ? { source: rv.source } : null));
   let typed = '';
   if (rv && q.kind === 'typed') {
     const [right = 0, wrong = 0] = rv.distribution || [];
@@ -538,6 +539,22 @@ function renderQuestion() {
   $('#hq-typed').textContent = typed;
   $('#hq-typed').hidden = !typed;
   tick();
+}
+
+/**
+ * The question's source with the answer key: its label and, for the chair
+ * to open, its web address (the projector shows only the label).
+ */
+function renderSource(key) {
+  const label = (key && key.source) || '';
+  const url = (key && key.source_url) || '';
+  const link = /^https?:\/\//i.test(url);
+  fill(
+    $('#hq-source'),
+    label || url ? el('span', { text: t('s.source', { source: label || sourceLabel(url) }) }) : null,
+    link ? ' — ' : null,
+    link ? el('a', { class: 'hq-source-url', href: url, target: '_blank', rel: 'noopener noreferrer', text: url }) : null,
+  );
 }
 
 function tick() {
