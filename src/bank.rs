@@ -732,7 +732,7 @@ pub fn parse(id: &str, source: &str) -> Parsed {
                     Err(e) => p.error(
                         n,
                         e.code(),
-                        serde_json::json!({"value": clip(value), "max": MAX_SOURCE_LABEL_CHARS}),
+                        serde_json::json!({"value": clip(value), "max": MAX_SOURCE_LABEL_CHARS, "max_url": MAX_SOURCE_URL_CHARS}),
                         e.message(),
                         e.fix(),
                     ),

@@ -62,6 +62,9 @@ export const vi = {
   'b.p.diacritics_not_typed': '«diacritics:» chỉ dùng cho câu tự luận.',
   'b.p.duplicate_question': 'Câu hỏi này xuất hiện hai lần.',
   'b.p.no_explanation': 'Câu hỏi chưa có giải thích (nên trích điều, khoản).',
+  'b.p.source_unclosed': 'Nguồn «{value}» thiếu dấu > đóng địa chỉ: ghi tên nguồn rồi địa chỉ web trong dấu < >, ví dụ: Điều lệ Đảng, Điều 9 <https://...>.',
+  'b.p.source_bad_url': 'Địa chỉ trong nguồn «{value}» không phải địa chỉ web (phải bắt đầu bằng https:// hoặc http://); sửa địa chỉ, hoặc chỉ ghi tên nguồn.',
+  'b.p.source_too_long': 'Nguồn quá dài: tên nguồn tối đa {max} ký tự, địa chỉ web tối đa {max_url} ký tự.',
   'b.p.gift_no_answers': 'Câu hỏi GIFT thiếu phần đáp án trong ngoặc nhọn: ghi =đáp án đúng ~đáp án sai.',
   'b.p.gift_unsupported': 'Câu tự luận dài, câu số và câu ghép đôi của GIFT chưa được hỗ trợ.',
 };
@@ -124,6 +127,9 @@ export const en = {
   'b.p.diacritics_not_typed': '“diacritics:” applies to typed questions only.',
   'b.p.duplicate_question': 'The same question appears twice.',
   'b.p.no_explanation': 'The question has no explanation (cite the rule).',
+  'b.p.source_unclosed': 'The source “{value}” does not close its address with >: write the label, then the web address in angle brackets, e.g. Party Charter, Art. 9 <https://...>.',
+  'b.p.source_bad_url': 'The address in the source “{value}” is not a web address (it must start with https:// or http://); fix it, or give only a label.',
+  'b.p.source_too_long': 'The source is too long: at most {max} characters for the label and {max_url} for the web address.',
   'b.p.gift_no_answers': 'A GIFT question without its answers in braces: write =right ~wrong.',
   'b.p.gift_unsupported': 'GIFT essay, numerical and matching questions are not supported.',
 };

@@ -443,7 +443,7 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
                 problems.push(at(
                     11,
                     e.code(),
-                    json!({"value": fields[11], "max": bank::MAX_SOURCE_LABEL_CHARS}),
+                    json!({"value": fields[11], "max": bank::MAX_SOURCE_LABEL_CHARS, "max_url": bank::MAX_SOURCE_URL_CHARS}),
                     format!("{}; {}", e.message(), e.fix()),
                 ));
                 Default::default()

@@ -591,8 +591,15 @@ fn every_bank_problem_code_is_worded_in_both_languages() {
         // `file("code", …` and `("code", json!…)`.
         for line in src.lines() {
             let l = line.trim();
-            let candidates: Vec<&str> = l.split('"').skip(1).step_by(2).collect();
+            // String literals, less the keys of `json!` parameters (`"max":`).
+            let pieces: Vec<&str> = l.split('"').collect();
+            let candidates: Vec<&str> = (1..pieces.len())
+                .step_by(2)
+                .filter(|&i| !pieces.get(i + 1).is_some_and(|p| p.starts_with(':')))
+                .map(|i| pieces[i])
+                .collect();
             let is_code_line = l.starts_with('"') && l.ends_with("\",")
+                || l.contains("=> \"") && l.ends_with("\",")
                 || l.contains("json!(")
                 || l.contains("ImportProblem::file(");
             if !is_code_line {
@@ -625,4 +632,5 @@ fn every_bank_problem_code_is_worded_in_both_languages() {
     let missing: Vec<_> = codes.iter().filter(|c| !vi.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without words: {missing:?}");
     assert!(codes.contains("no_correct") && codes.contains("time_rounded"));
+    assert!(codes.contains("source_unclosed") && codes.contains("source_bad_url"));
 }
