@@ -614,6 +614,22 @@ async fn every_reveal_of_the_shipped_bank_is_readable_from_the_back_of_the_room(
         .await;
     let mut host = Client::host(&server, &pin).await;
     let _lan = Client::member(&server, &pin, "Lan").await;
+    // Each question's source label, as the bank writes it before its address.
+    let bank = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/question-banks/chi-bo.bank.md"
+    ))
+    .unwrap();
+    let labels: Vec<&str> = bank
+        .lines()
+        .filter_map(|l| l.strip_prefix("source: "))
+        .map(|s| s.split(" <").next().unwrap())
+        .collect();
+    assert_eq!(
+        labels.len(),
+        bank.matches("\n## ").count(),
+        "every question has a source"
+    );
     host.command(json!({"type": "start"})).await.unwrap();
     let mut index = 0;
     loop {
@@ -641,6 +657,11 @@ async fn every_reveal_of_the_shipped_bank_is_readable_from_the_back_of_the_room(
             !src.contains("://"),
             "question {index}: a raw address: {src}"
         );
+        assert_eq!(
+            src,
+            format!("Nguồn: {}", labels[index]),
+            "question {index}: the source's label"
+        );
         assert_eq!(v[2], true, "question {index}: the projector scrolls");
         assert_eq!(v[3], true, "question {index}: the explanation is cut off");
         let st = host.wait_phase("reveal").await;
@@ -659,7 +680,7 @@ async fn every_reveal_of_the_shipped_bank_is_readable_from_the_back_of_the_room(
         let st = host.wait_phase("question").await;
         assert_eq!(st["question"]["index"], index);
     }
-    assert!(index > 30, "the whole bank: {index}");
+    assert_eq!(index + 1, labels.len(), "the whole bank");
 }
 
 /// 1. A console that looks like the projector (here: the same window size
@@ -686,6 +707,20 @@ async fn the_console_warns_when_it_looks_like_the_projector() {
     assert_eq!(same, true, "both windows have the same size");
     host.click("#key-toggle").await;
     host.wait_for("#key-warn").await;
+    // With the key: the source's label, and its address as a link.
+    host.wait_for_text("#hq-source", "Test rules, section 2")
+        .await;
+    let link = host
+        .eval("const a = document.querySelector('#hq-source a'); return a && [a.href, a.textContent, a.rel];")
+        .await;
+    assert_eq!(
+        link,
+        json!([
+            "https://example.org/rules#s2",
+            "https://example.org/rules#s2",
+            "noopener noreferrer"
+        ])
+    );
     // Above the question, where the chair looks.
     let top = host
         .eval("window.scrollTo(0, 0); return document.querySelector('#key-warn').getBoundingClientRect().bottom <= innerHeight;")

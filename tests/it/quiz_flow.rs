@@ -479,3 +479,41 @@ async fn the_rank_of_n_follows_members_joining() {
     lan.wait("of 3", |v| v["type"] == "me" && v["of"] == 3)
         .await;
 }
+
+/// A question's source: the room (projector and phones) gets its short
+/// label at the reveal, the host gets the label and the web address with
+/// the answer key, and the address never reaches the room.
+#[tokio::test]
+async fn the_room_sees_the_source_label_and_only_the_host_its_address() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut screen = Client::screen(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "start"})).await.expect("start");
+    let hs = host.wait_phase("question").await;
+    assert_eq!(
+        (&hs["answer_key"]["source"], &hs["answer_key"]["source_url"]),
+        (
+            &json!("Test rules, section 2"),
+            &json!("https://example.org/rules#s2")
+        )
+    );
+    host.command(json!({"type": "reveal"}))
+        .await
+        .expect("reveal");
+    for (who, c) in [("screen", &mut screen), ("member", &mut lan)] {
+        let st = c.wait_phase("reveal").await;
+        assert_eq!(st["reveal"]["source"], "Test rules, section 2", "{who}");
+        let all = serde_json::to_string(&c.log).unwrap();
+        assert!(
+            !all.contains("example.org"),
+            "{who} received the source's address: {all}"
+        );
+    }
+    let hs = host.wait_phase("reveal").await;
+    assert_eq!(
+        hs["answer_key"]["source_url"],
+        "https://example.org/rules#s2"
+    );
+}
