@@ -1381,6 +1381,29 @@ type: poll
         assert_eq!(old.source_parts(), ("", "https://a.vn/x"));
     }
 
+    /// The complete example of docs/BANKS.md is a good bank in canonical form.
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../docs/BANKS.md");
+        let example = doc
+            .split("## A complete example\n\n```markdown\n")
+            .nth(1)
+            .and_then(|s| s.split("\n```").next())
+            .expect("the example block");
+        let parsed = parse("example", example);
+        let errors: Vec<_> = parsed.errors().collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let q = &parsed.bank.unwrap().questions;
+        assert_eq!(q.len(), 5);
+        assert_eq!(
+            q[1].source_parts(),
+            (
+                "Điều lệ Đảng (2011), Điều 12 khoản 3",
+                "https://example.org/dieu-le-dang"
+            )
+        );
+    }
+
     #[test]
     fn ids_come_from_file_names() {
         assert_eq!(

@@ -59,7 +59,7 @@ const EXAMPLES: [Example; 5] = [
         "2",
         "30",
         "Điều lệ Đảng, Điều 24 khoản 2: chi bộ họp thường lệ mỗi tháng một lần.",
-        "Điều lệ Đảng (2011), Điều 24",
+        "Điều lệ Đảng (2011), Điều 24 <https://web.archive.org/web/20130125053016/http://www.cpv.org.vn/cpv/Modules/News/NewsDetail.aspx?co_id=30106&cn_id=443473>",
     ),
     (
         "Những việc nào phải biểu quyết bằng phiếu kín?",

@@ -474,6 +474,15 @@ async fn the_excel_template_downloads_and_uploads_back_with_every_type() {
     let q = host.wait_phase("question").await;
     assert_eq!(q["question"]["kind"], "single");
     assert_eq!(q["question"]["time_limit_ms"], 30_000);
+    // The example's source: a label, then its address in angle brackets.
+    assert_eq!(q["answer_key"]["source"], "Điều lệ Đảng (2011), Điều 24");
+    assert!(
+        q["answer_key"]["source_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://web.archive.org/"),
+        "{q}"
+    );
 
     // Filled in by an organiser, with mistakes: every one by row and column.
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -481,7 +490,7 @@ async fn the_excel_template_downloads_and_uploads_back_with_every_type() {
     for (c, h) in handsup::bank_import::excel::HEADERS.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    let rows: [[&str; 12]; 4] = [
+    let rows: [[&str; 12]; 5] = [
         [
             "Câu đúng",
             "",
@@ -538,6 +547,20 @@ async fn the_excel_template_downloads_and_uploads_back_with_every_type() {
             "",
             "",
         ],
+        [
+            "Nguồn lạ",
+            "",
+            "a",
+            "b",
+            "",
+            "",
+            "",
+            "",
+            "1",
+            "",
+            "vì",
+            "Điều lệ <javascript:alert(1)>",
+        ],
     ];
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
@@ -566,6 +589,7 @@ async fn the_excel_template_downloads_and_uploads_back_with_every_type() {
             (3, "Đáp án đúng", "no_correct"),
             (4, "Đáp án đúng", "truefalse_bad_answer"),
             (5, "Loại", "unknown_type"),
+            (6, "Nguồn", "source_bad_url"),
         ]
     );
     assert!(listed(&server, "filled").await.is_none());
