@@ -234,10 +234,8 @@ pub fn parse_source(value: &str) -> Result<(String, String), SourceProblem> {
     {
         return Err(SourceProblem::TooLong);
     }
-    if !url.is_empty() || v.contains('<') {
-        if !is_web_address(&url) {
-            return Err(SourceProblem::BadUrl);
-        }
+    if (!url.is_empty() || v.contains('<')) && !is_web_address(&url) {
+        return Err(SourceProblem::BadUrl);
     }
     Ok((label, url))
 }
