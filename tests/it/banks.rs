@@ -111,7 +111,7 @@ async fn an_uploaded_bank_is_listed_used_and_survives_a_restart() {
         .unwrap();
     assert!(text.starts_with("# Ôn tập tháng 11\n"), "{text}");
     assert!(
-        text.contains("- [x] Mỗi tháng\n") && text.contains("answer: false\n"),
+        text.contains("- [x] Mỗi tháng\n") && text.contains("answer: sai\n"),
         "{text}"
     );
 
