@@ -69,6 +69,10 @@ impl Target {
                 "scoring: partial",
                 "explanation: ",
                 "source: ",
+                " <https://a.vn/x>",
+                "<",
+                ">",
+                "javascript:",
                 "truefalse",
                 "typed",
                 "\n",
@@ -147,7 +151,13 @@ impl Target {
     pub fn run(self, input: &[u8]) {
         match self {
             Target::Bank => {
-                let _ = crate::bank::parse("fuzz", &String::from_utf8_lossy(input));
+                let parsed = crate::bank::parse("fuzz", &String::from_utf8_lossy(input));
+                // What the editor saves opens as the same bank.
+                if let Some(bank) = parsed.bank {
+                    let text = crate::bank_import::write::bank_md(&bank);
+                    let back = crate::bank::parse("fuzz", &text);
+                    assert_eq!(back.bank.as_ref(), Some(&bank), "{text}");
+                }
             }
             Target::RosterCsv => {
                 let _ = crate::roster::parse(crate::roster::Format::Csv, input);
