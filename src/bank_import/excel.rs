@@ -65,8 +65,8 @@ const EXAMPLES: [Example; 5] = [
         "Những việc nào phải biểu quyết bằng phiếu kín?",
         "nhiều đáp án",
         [
-            "Bầu cử cấp ủy",
-            "Biểu quyết kỷ luật",
+            "Bầu chi ủy",
+            "Bầu bí thư chi bộ",
             "Thông qua chương trình",
             "",
             "",
@@ -74,7 +74,7 @@ const EXAMPLES: [Example; 5] = [
         ],
         "1,2",
         "45",
-        "Điều lệ Đảng, Điều 12 khoản 3.",
+        "Điều lệ Đảng, Điều 12 khoản 3; Quyết định 190-QĐ/TW, Điều 3.",
         "Điều lệ Đảng (2011), Điều 12",
     ),
     (

@@ -438,6 +438,17 @@ mod tests {
         let ok = import("x.bank.md", b"# T\n## Q\n- [x] a\n- [ ] b\n").unwrap();
         assert_eq!(ok.bank.id, "x");
         assert_eq!(ok.warnings[0].code, "no_explanation");
+        // A source's address left open, or one a browser would run.
+        let e = import(
+            "x.bank.md",
+            "# T\n## Q\n- [x] a\n- [ ] b\nsource: Điều lệ <https://a.vn\n## R\n- [x] a\n- [ ] b\nsource: javascript:alert(1)\n".as_bytes(),
+        )
+        .unwrap_err();
+        let got: Vec<_> = e.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(
+            got,
+            [(Some(5), "source_unclosed"), (Some(9), "source_bad_url")]
+        );
     }
 
     #[test]
