@@ -701,10 +701,22 @@ async fn the_console_warns_when_it_looks_like_the_projector() {
     ws.command(json!({"type": "start"})).await.unwrap();
     host.wait_for_text("#hq-text", "Single question").await;
     assert!(!shown(&host, "#key-warn").await, "no key, no warning");
-    let same = host
-        .eval("return localStorage.getItem('handsup:screen-size') === `${innerWidth}x${innerHeight}`;")
-        .await;
-    assert_eq!(same, true, "both windows have the same size");
+    // The projector reports its size when it loads and on every resize;
+    // wait until both windows agree.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let same = host
+            .eval("return localStorage.getItem('handsup:screen-size') === `${innerWidth}x${innerHeight}`;")
+            .await;
+        if same == true {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "both windows have the same size"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     host.click("#key-toggle").await;
     host.wait_for("#key-warn").await;
     // With the key: the source's label, and its address as a link.
