@@ -149,8 +149,6 @@ impl Item {
 #[derive(Clone, Debug, Default)]
 pub struct Agenda {
     pub template: Option<AgendaTemplate>,
-    /// A Party cell meeting: pages say "đồng chí", opinions are named.
-    pub party: bool,
     /// A topical and a regular meeting held together (120-minute minimum).
     pub combined: bool,
     pub items: Vec<Item>,
@@ -206,7 +204,6 @@ impl Agenda {
     pub fn set(
         &mut self,
         template: AgendaTemplate,
-        party: bool,
         combined: bool,
         items: &[ItemSpec],
     ) -> Result<(), MeetingError> {
@@ -217,7 +214,6 @@ impl Agenda {
         }
         validate(items)?;
         self.template = Some(template);
-        self.party = party;
         self.combined = combined;
         self.items = items
             .iter()
@@ -328,7 +324,7 @@ mod tests {
     fn regular() -> Agenda {
         let mut a = Agenda::default();
         let items = template_items(AgendaTemplate::Regular);
-        a.set(AgendaTemplate::Regular, true, false, &items).unwrap();
+        a.set(AgendaTemplate::Regular, false, &items).unwrap();
         a
     }
 
@@ -357,7 +353,7 @@ mod tests {
         assert_eq!(a.elapsed_ms(10_000 + 200 * MIN), 95 * MIN);
         // Combined meetings need 120 minutes (Guidance 12-HD/BTCTW).
         let mut c = Agenda::default();
-        c.set(AgendaTemplate::Topical, true, true, &[]).unwrap();
+        c.set(AgendaTemplate::Topical, true, &[]).unwrap();
         assert_eq!(c.minimum_minutes(), 120);
     }
 
@@ -378,7 +374,7 @@ mod tests {
         assert_eq!(a.current(), Some(1));
         // Editing once the meeting is open changes nothing.
         let before = a.items.clone();
-        assert!(a.set(AgendaTemplate::Custom, false, false, &[]).is_err());
+        assert!(a.set(AgendaTemplate::Custom, false, &[]).is_err());
         assert_eq!(a.items, before);
         a.close(500).unwrap();
         assert_eq!(a.items[1].ended_at, Some(500));
@@ -389,7 +385,7 @@ mod tests {
         let mut a = regular();
         let long = ItemSpec::new(&"x".repeat(201), ItemKind::Information, "", 5);
         assert!(matches!(
-            a.set(AgendaTemplate::Custom, false, false, &[long]),
+            a.set(AgendaTemplate::Custom, false, &[long]),
             Err(MeetingError::InvalidAgenda(_))
         ));
         assert_eq!(a.items.len(), 12);

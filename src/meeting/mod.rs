@@ -22,6 +22,35 @@ pub enum Screen {
     Evaluation,
 }
 
+/// How the pages address people: Party wording (đồng chí, đảng viên, chi
+/// bộ) or neutral wording (bạn, thành viên, cuộc họp). One setting per
+/// meeting; every page, the projector's rule explanations and the minutes
+/// follow it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wording {
+    Party,
+    #[default]
+    Neutral,
+}
+
+impl Wording {
+    /// The values `wording` accepts, as the protocol and the API spell them.
+    pub const ACCEPTED: [&'static str; 2] = ["party", "neutral"];
+
+    pub fn parse(s: &str) -> Option<Wording> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "party" => Some(Wording::Party),
+            "neutral" => Some(Wording::Neutral),
+            _ => None,
+        }
+    }
+
+    pub fn is_party(self) -> bool {
+        self == Wording::Party
+    }
+}
+
 /// Why an agenda, opinion or evaluation command is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MeetingError {

@@ -444,6 +444,13 @@ impl Actor {
                 }
                 self.emit(by, c, Event::SettingsChanged { settings })
             }
+            ClientMsg::Wording { wording, .. } => {
+                let wording = parse_wording(wording)?;
+                if wording == self.state.settings.wording {
+                    return Ok(self.state.seq);
+                }
+                self.emit(by, c, Event::WordingSet { wording })
+            }
             // Agenda, opinions, evaluation (room/meeting.rs).
             msg => self.meeting_host_command(cid, msg),
         }
@@ -716,6 +723,14 @@ impl Actor {
                 }
                 last.map(|seq| (seq, json!({"created": ids})))
             }
+            ApiOp::SetWording { wording } => {
+                if wording == self.state.settings.wording {
+                    let _ = reply.send(Ok(json!({"wording": wording})));
+                    return;
+                }
+                self.emit(By::Host, None, Event::WordingSet { wording })
+                    .map(|seq| (seq, json!({"wording": wording})))
+            }
             ApiOp::SetMinutes { details } => self
                 .emit(By::Host, None, Event::MinutesSet { details })
                 .map(|seq| (seq, json!({"saved": true}))),
@@ -727,4 +742,20 @@ impl Actor {
             }
         }
     }
+}
+
+/// A `wording` value, or the refusal that lists the accepted ones.
+pub fn parse_wording(value: &str) -> Result<crate::meeting::Wording, Refusal> {
+    crate::meeting::Wording::parse(value).ok_or_else(|| {
+        Refusal::new(
+            ErrorCode::InvalidSetting,
+            format!("unknown wording {value:?}; use party or neutral"),
+        )
+        .with_params(serde_json::json!({
+            "problem": "wording",
+            "setting": "wording",
+            "value": value,
+            "accepted": crate::meeting::Wording::ACCEPTED,
+        }))
+    })
 }

@@ -477,7 +477,11 @@ impl MeetingState {
             Event::SettingsChanged { settings } => {
                 let opening = settings.congress && !self.settings.congress;
                 let before = self.settings;
-                self.settings = *settings;
+                // `wording` is not part of this event: it keeps its value.
+                self.settings = super::event::Settings {
+                    wording: before.wording,
+                    ..*settings
+                };
                 if opening
                     && let Some(q) = self.congress_quorum()
                     && !q.met
@@ -498,6 +502,7 @@ impl MeetingState {
                     })));
                 }
             }
+            Event::WordingSet { wording } => self.settings.wording = *wording,
             Event::MotionCreated { motion, spec } => {
                 if *motion != self.next_motion_id() {
                     return Err(Refusal::new(

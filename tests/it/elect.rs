@@ -174,7 +174,7 @@ async fn an_election_with_more_candidates_than_seats() {
     let r = &m["result"];
     assert_eq!(r["counts"], json!([7, 6, 4, 0]));
     assert!(r["decision"].is_null(), "never THÔNG QUA: {r}");
-    assert!(r["explain_vi"].is_null());
+    assert!(r["outcome"].is_null());
     let e = &r["election"];
     assert_eq!(
         (e["base"].as_u64(), e["required"].as_u64()),

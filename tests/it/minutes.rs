@@ -48,6 +48,10 @@ pub async fn scripted_meeting(server: &TestServer) -> (String, Client, Vec<Clien
     for name in [EQ_NAME, "Trần Thị Bình", "Lê Văn Cường"] {
         m.push(Client::member(server, &pin, name).await);
     }
+    // A cell meeting: Party wording (the test bank is no Party bank).
+    host.command(json!({"type": "wording", "wording": "party"}))
+        .await
+        .unwrap();
     host.command(json!({"type": "agenda_set", "template": "regular", "items": [
         {"title": "Thảo luận dự thảo nghị quyết", "kind": "opinions", "presenter": "Đồng chí Bí thư", "minutes": 30},
         {"title": "Biểu quyết nghị quyết", "kind": "motion", "minutes": 10}
