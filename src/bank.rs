@@ -629,7 +629,7 @@ pub fn parse(id: &str, source: &str) -> Parsed {
             "no_questions",
             serde_json::Value::Null,
             "the bank has no questions",
-            "add questions, each starting with a `## ` line (see docs/BANKS.md)",
+            "add questions, each starting with a `## ` line",
         );
     }
     if drafts.len() > MAX_QUESTIONS {

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::MeetingError;
+use super::{Detail, MeetingError};
 use crate::quiz::Millis;
 
 /// Shortest meeting, in minutes (Guidance 12-HD/BTCTW).
@@ -156,11 +156,19 @@ pub struct Agenda {
     pub closed_at: Option<Millis>,
 }
 
-fn check_len(what: &str, s: &str, min: usize, max: usize) -> Result<(), MeetingError> {
+fn check_len(
+    problem: &'static str,
+    what: &str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), MeetingError> {
     let n = s.chars().count();
     if n < min || n > max || s.chars().any(char::is_control) {
-        return Err(MeetingError::InvalidAgenda(format!(
-            "{what} must be {min} to {max} characters, without control characters"
+        return Err(MeetingError::InvalidAgenda(Detail::new(
+            problem,
+            max,
+            format!("{what} must be {min} to {max} characters, without control characters"),
         )));
     }
     Ok(())
@@ -169,16 +177,32 @@ fn check_len(what: &str, s: &str, min: usize, max: usize) -> Result<(), MeetingE
 /// Checks the items a chair typed.
 pub fn validate(items: &[ItemSpec]) -> Result<(), MeetingError> {
     if items.len() > MAX_ITEMS {
-        return Err(MeetingError::InvalidAgenda(format!(
-            "an agenda has at most {MAX_ITEMS} items"
+        return Err(MeetingError::InvalidAgenda(Detail::new(
+            "too_many_items",
+            MAX_ITEMS,
+            format!("an agenda has at most {MAX_ITEMS} items"),
         )));
     }
     for it in items {
-        check_len("an item's title", &it.title, 1, MAX_TITLE_CHARS)?;
-        check_len("a presenter", &it.presenter, 0, MAX_PRESENTER_CHARS)?;
+        check_len(
+            "item_title",
+            "an item's title",
+            &it.title,
+            1,
+            MAX_TITLE_CHARS,
+        )?;
+        check_len(
+            "presenter",
+            "a presenter",
+            &it.presenter,
+            0,
+            MAX_PRESENTER_CHARS,
+        )?;
         if it.minutes > MAX_ITEM_MINUTES {
-            return Err(MeetingError::InvalidAgenda(format!(
-                "an item is planned for at most {MAX_ITEM_MINUTES} minutes"
+            return Err(MeetingError::InvalidAgenda(Detail::new(
+                "item_minutes",
+                MAX_ITEM_MINUTES as usize,
+                format!("an item is planned for at most {MAX_ITEM_MINUTES} minutes"),
             )));
         }
     }
@@ -292,6 +316,7 @@ impl Agenda {
         self.item(i)?;
         // A conclusion may run over several lines.
         check_len(
+            "conclusion",
             "a conclusion",
             &text.replace(['\n', '\t'], " "),
             1,

@@ -97,20 +97,23 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
         return Err(bad(format!(
             "a name must be 1 to {} characters",
             crate::roster::MAX_NAME_CHARS
-        )));
+        ))
+        .with_params(json!({"problem": "name_length", "max": crate::roster::MAX_NAME_CHARS})));
     }
     if code.is_empty() || code.chars().count() > crate::roster::MAX_CODE_CHARS {
         return Err(bad(format!(
             "a member code must be 1 to {} characters",
             crate::roster::MAX_CODE_CHARS
-        )));
+        ))
+        .with_params(json!({"problem": "code_length", "max": crate::roster::MAX_CODE_CHARS})));
     }
     let group = i.group.as_deref().unwrap_or("");
     for text in [&name, &code, group] {
         if let Some(c) = crate::text::find_invisible(text) {
             return Err(bad(format!(
                 "names, codes and groups cannot contain control or invisible characters ({c})"
-            )));
+            ))
+            .with_params(json!({"problem": "invisible_character", "character": c})));
         }
     }
     let status = Status::parse(&i.status).ok_or_else(|| {

@@ -122,7 +122,19 @@ impl From<MeetingError> for Refusal {
             MeetingError::AlreadyScored => ErrorCode::AlreadyScored,
             MeetingError::ScoreOutOfRange(_) => ErrorCode::ScoreOutOfRange,
         };
-        Refusal::new(code, e.to_string())
+        let params = match &e {
+            MeetingError::InvalidAgenda(d)
+            | MeetingError::InvalidOpinion(d)
+            | MeetingError::InvalidEvaluation(d) => {
+                Some(serde_json::json!({"problem": d.problem, "max": d.max}))
+            }
+            _ => None,
+        };
+        let r = Refusal::new(code, e.to_string());
+        match params {
+            Some(p) => r.with_params(p),
+            None => r,
+        }
     }
 }
 

@@ -349,7 +349,8 @@ impl MeetingState {
                                 "member code \"{}\" is already on the roster",
                                 dup.entry.code
                             ),
-                        ));
+                        )
+                        .with_params(json!({"problem": "code_taken", "value": dup.entry.code})));
                     }
                     self.roster.extend(rows.iter().map(|row| RosterMember {
                         entry: row.entry.clone(),
@@ -370,7 +371,8 @@ impl MeetingState {
                     return Err(Refusal::new(
                         ErrorCode::InvalidRoster,
                         "a member code cannot be changed; remove the entry and add it again",
-                    ));
+                    )
+                    .with_params(json!({"problem": "code_changed"})));
                 }
                 self.roster[i].entry = entry.clone();
             }

@@ -71,7 +71,7 @@ async function load() {
   }
   if (!r.ok) {
     setView('error');
-    $('#sheet-error').textContent = t('h.loadFailed', { message: r.statusText || String(r.status) });
+    $('#sheet-error').textContent = t('h.loadFailed', { message: String(r.status) });
     return;
   }
   data = await r.json();
