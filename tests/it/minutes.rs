@@ -48,10 +48,6 @@ pub async fn scripted_meeting(server: &TestServer) -> (String, Client, Vec<Clien
     for name in [EQ_NAME, "Trần Thị Bình", "Lê Văn Cường"] {
         m.push(Client::member(server, &pin, name).await);
     }
-    // A cell meeting: Party wording (the test bank is no Party bank).
-    host.command(json!({"type": "wording", "wording": "party"}))
-        .await
-        .unwrap();
     host.command(json!({"type": "agenda_set", "template": "regular", "items": [
         {"title": "Thảo luận dự thảo nghị quyết", "kind": "opinions", "presenter": "Đồng chí Bí thư", "minutes": 30},
         {"title": "Biểu quyết nghị quyết", "kind": "motion", "minutes": 10}
@@ -596,7 +592,9 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
     end(&mut host).await;
     // A meeting without an agenda is not a Party meeting: neutral words.
     // It has a roster: three of five present, one absent excused.
-    let plain = server.create_meeting("alltypes").await;
+    let plain = server
+        .create_meeting_worded("alltypes", "Họp tổ dân phố", "neutral")
+        .await;
     let r = server
         .upload_roster(
             &plain,

@@ -527,6 +527,7 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
     assert_eq!(host.eval("return location.hash;").await, "");
     host.fill("#title-input", "Chi bộ 3 — sinh hoạt tháng 11")
         .await;
+    select(&host, "#wording-input", "party").await;
     host.click("#create:not(:disabled)").await;
     // The console opens on the new meeting with its PIN set.
     host.wait_for("#view-console #meeting-pin").await;
