@@ -687,7 +687,7 @@ impl Actor {
                     })
                     .collect();
                 let _ = reply.send(Ok(
-                    json!({"pin": self.info.pin, "title": self.info.title, "roster": rows}),
+                    json!({"pin": self.info.pin, "title": self.info.title, "wording": self.state.settings.wording, "roster": rows}),
                 ));
                 return;
             }

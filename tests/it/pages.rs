@@ -291,7 +291,8 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
     guest
         .wait_for_text(
             "#join-error",
-            "Cuộc họp chỉ dành cho đảng viên trong danh sách: hãy quét mã QR cá nhân",
+            // Before joining, the page does not know the meeting's wording.
+            "Cuộc họp chỉ dành cho thành viên trong danh sách: hãy quét mã QR cá nhân",
         )
         .await;
     guest
