@@ -201,9 +201,9 @@ export const vi = {
   'ar.activities': '{questions} câu hỏi · {motions} biểu quyết · {opinions} ý kiến',
   'ar.minutes': 'Biên bản',
   'ar.xlsx': 'Excel',
-  'ar.delete': 'Xoá',
-  'ar.confirm': 'Xoá vĩnh viễn cuộc họp "{title}" (mã {pin}) cùng toàn bộ dữ liệu? Không thể hoàn tác.',
-  'ar.deleted': 'Đã xoá cuộc họp "{title}".',
+  'ar.delete': 'Xóa',
+  'ar.confirm': 'Xóa vĩnh viễn cuộc họp "{title}" (mã {pin}) cùng toàn bộ dữ liệu? Không thể hoàn tác.',
+  'ar.deleted': 'Đã xóa cuộc họp "{title}".',
   'ar.failed': 'Không thực hiện được: {message}',
 
   'mn.d.committee': '{name}',

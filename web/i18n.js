@@ -336,7 +336,7 @@ const vi = {
   'h.removeLabel': 'Xóa {name} khỏi buổi họp',
   'h.members': 'Thành viên',
   'h.noMembersYet': 'Chưa có ai tham gia.',
-  'h.online': 'Đang kết nối',
+  'h.online': 'Trực tuyến',
   'h.offline': 'Mất kết nối',
   'h.answered': 'Đã trả lời',
   'h.notAnswered': 'Chưa trả lời',

@@ -438,6 +438,72 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
     }
 }
 
+/// Issue 14 item 6 and docs/GLOSSARY.md: one tone-mark style throughout,
+/// the old one official documents use (ủy, hòa, xóa, hủy, tùy — the mark on
+/// the first vowel of an open "oa", "oe", "uy"). Fails on any catalogue or
+/// page text written the other way (uỷ, hoà, xoá, huỷ, tuỳ); "quý", "hoàn",
+/// "khuỷu" are the same in both styles and pass.
+#[test]
+fn every_catalogue_uses_one_tone_mark_style() {
+    const NEW_STYLE: [(&str, &str); 15] = [
+        ("oà", "òa"),
+        ("oá", "óa"),
+        ("oả", "ỏa"),
+        ("oã", "õa"),
+        ("oạ", "ọa"),
+        ("oè", "òe"),
+        ("oé", "óe"),
+        ("oẻ", "ỏe"),
+        ("oẽ", "õe"),
+        ("oẹ", "ọe"),
+        ("uỳ", "ùy"),
+        ("uý", "úy"),
+        ("uỷ", "ủy"),
+        ("uỹ", "ũy"),
+        ("uỵ", "ụy"),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for d in [dir.clone(), dir.join("js")] {
+        for e in std::fs::read_dir(&d).expect("web") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "js" || x == "html") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(
+        files.iter().any(|f| f.ends_with("i18n.js")),
+        "the catalogues were read"
+    );
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("file").to_lowercase();
+        let chars: Vec<char> = text.chars().collect();
+        for (i, pair) in chars.windows(2).enumerate() {
+            let s: String = pair.iter().collect();
+            let Some((_, old)) = NEW_STYLE.iter().find(|(new, _)| *new == s) else {
+                continue;
+            };
+            // "quý", "quả": the u belongs to the consonant.
+            if i > 0 && chars[i - 1] == 'q' {
+                continue;
+            }
+            // "hoàn", "toán", "khuỷu": a closed syllable marks the second vowel.
+            if chars.get(i + 2).is_some_and(|c| c.is_alphabetic()) {
+                continue;
+            }
+            let start = i.saturating_sub(12);
+            let around: String = chars[start..(i + 4).min(chars.len())].iter().collect();
+            found.push(format!(
+                "{}: {around:?} (write {old})",
+                f.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(found.is_empty(), "new-style tone marks: {found:#?}");
+}
+
 /// Every Rust source file under `src/`, as (path, text).
 fn sources() -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
