@@ -252,3 +252,137 @@ async fn a_party_meeting_speaks_as_a_cell_on_every_page() {
     let found = party_words_in(&last.1);
     assert!(found.is_empty(), "{found:?} after switching:\n{}", last.1);
 }
+
+/// `POST /api/meetings` with a body; returns (status, JSON body).
+async fn post_meeting(server: &TestServer, body: Value) -> (u16, Value) {
+    let r = server
+        .http
+        .post(server.url("/api/meetings"))
+        .bearer_auth(SECRET)
+        .json(&body)
+        .send()
+        .await
+        .expect("POST /api/meetings");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("json"))
+}
+
+async fn meeting_count(server: &TestServer) -> usize {
+    let r: Value = server
+        .http
+        .get(server.url("/api/meetings"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .expect("GET /api/meetings")
+        .json()
+        .await
+        .expect("json");
+    r.as_array().expect("a list").len()
+}
+
+/// The setting's contract: a default from the bank, chosen on creation,
+/// changed by the host while the meeting runs, kept across a restart; an
+/// unknown value is refused with the accepted ones and changes nothing.
+#[tokio::test]
+async fn the_wording_is_chosen_changed_kept_and_checked() {
+    let server = TestServer::start().await;
+    // Left out: Party wording for a Party bank, neutral for any other.
+    let (status, body) = post_meeting(&server, json!({"title": "", "bank": "chi-bo"})).await;
+    assert_eq!((status, &body["wording"]), (201, &json!("party")), "{body}");
+    let (status, body) =
+        post_meeting(&server, json!({"title": "Họp lớp", "bank": "alltypes"})).await;
+    assert_eq!(
+        (status, &body["wording"]),
+        (201, &json!("neutral")),
+        "{body}"
+    );
+    let pin = body["pin"].as_str().unwrap().to_string();
+
+    // An unknown value when creating: a clear error, no meeting made.
+    let (status, body) = post_meeting(
+        &server,
+        json!({"title": "Họp", "bank": "alltypes", "wording": "formal"}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_setting", "{body}");
+    assert_eq!(body["params"]["problem"], "wording");
+    assert_eq!(body["params"]["value"], "formal");
+    assert_eq!(body["params"]["accepted"], json!(["party", "neutral"]));
+    assert_eq!(meeting_count(&server).await, 2, "nothing was created");
+
+    // An unknown value from the host: refused, the wording stays.
+    let mut host = Client::host(&server, &pin).await;
+    let mut screen = Client::screen(&server, &pin).await;
+    let e = host
+        .refused(
+            json!({"type": "wording", "wording": "đồng chí"}),
+            "invalid_setting",
+        )
+        .await;
+    assert_eq!(e["params"]["accepted"], json!(["party", "neutral"]), "{e}");
+    assert_eq!(e["params"]["value"], "đồng chí");
+    // Members cannot change it.
+    let mut member = Client::member(&server, &pin, "Lan").await;
+    member
+        .refused(json!({"type": "wording", "wording": "party"}), "forbidden")
+        .await;
+
+    // The host switches to Party wording while the meeting runs: every
+    // page gets it at once.
+    host.command(json!({"type": "wording", "wording": "party"}))
+        .await
+        .expect("wording set");
+    screen
+        .wait("party wording", |v| {
+            v["type"] == "state" && v["wording"] == "party"
+        })
+        .await;
+    member
+        .wait("party wording", |v| {
+            v["type"] == "state" && v["wording"] == "party"
+        })
+        .await;
+    // And it is kept across a restart.
+    drop((host, screen, member));
+    let server = server.restart().await;
+    let host = Client::host(&server, &pin).await;
+    let st = host
+        .log
+        .iter()
+        .rev()
+        .find(|v| v["type"] == "state")
+        .unwrap();
+    assert_eq!(st["wording"], "party", "{st}");
+}
+
+/// Bad input (issue 14): a roster status the server does not know is
+/// refused with the accepted words, in both languages' spelling; nothing
+/// is added.
+#[tokio::test]
+async fn an_unknown_roster_status_lists_the_accepted_words() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    let e = host
+        .refused(
+            json!({"type": "roster_add", "name": "Nguyễn Văn An", "code": "DV01", "status": "cán bộ"}),
+            "invalid_roster",
+        )
+        .await;
+    let p = &e["params"];
+    assert_eq!(p["problem"], "unknown_status", "{e}");
+    assert_eq!(p["value"], "cán bộ");
+    let accepted_vi = p["accepted_vi"].as_str().unwrap();
+    for word in [
+        "chính thức",
+        "dự bị",
+        "miễn sinh hoạt",
+        "sinh hoạt tạm thời tại chi bộ",
+    ] {
+        assert!(accepted_vi.contains(word), "{word} in {accepted_vi}");
+    }
+    assert!(p["accepted"].as_str().unwrap().contains("official"), "{e}");
+    assert!(server.roster(&pin).await.is_empty(), "nothing was added");
+}
