@@ -771,7 +771,7 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
         .await;
     page.click(&format!("#archive-list li[data-pin='{ended}'] .ar-delete"))
         .await;
-    page.wait_for_text("#archive-message", "Đã xoá").await;
+    page.wait_for_text("#archive-message", "Đã xóa").await;
     // A phone still on the deleted meeting is told and let go.
     assert_eq!(lan.until_closed().await, (1000, "deleted".to_string()));
     assert!(
