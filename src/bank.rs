@@ -275,6 +275,26 @@ pub struct Bank {
     pub questions: Vec<Question>,
 }
 
+/// Whether a title or tag names a Party cell or the Party ("chi bộ",
+/// "đảng", "party").
+pub fn names_party(s: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = s.to_lowercase().nfc().collect();
+    s.contains("chi bộ")
+        || s.contains("đảng")
+        || s.split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "party")
+}
+
+impl Bank {
+    /// A Party bank: its title or a tag names the cell or the Party. A
+    /// meeting created from it gets Party wording unless the host chooses
+    /// otherwise (docs/PROTOCOL.md, `wording`).
+    pub fn is_party(&self) -> bool {
+        names_party(&self.title) || self.tags.iter().any(|t| names_party(t))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
     Error,
@@ -779,7 +799,7 @@ pub fn parse(id: &str, source: &str) -> Parsed {
             "no_questions",
             serde_json::Value::Null,
             "the bank has no questions",
-            "add questions, each starting with a `## ` line (see docs/BANKS.md)",
+            "add questions, each starting with a `## ` line",
         );
     }
     if drafts.len() > MAX_QUESTIONS {

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{App, CreateError};
+use crate::protocol::ErrorCode;
 
 /// Largest roster file accepted.
 pub const MAX_UPLOAD: usize = 16 * 1024 * 1024;
@@ -167,8 +168,10 @@ pub(crate) async fn read_body(
         }),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::TooLarge { max }),
-        Ok(Err(_)) => Err(ApiError::BadRequest(
-            "the request body could not be read".into(),
+        Ok(Err(_)) => Err(ApiError::bad(
+            "unreadable_body",
+            json!({}),
+            "the request body could not be read",
         )),
     }
 }
@@ -209,8 +212,23 @@ pub fn find_room(
 pub enum ApiError {
     #[error("missing or wrong host secret: send the header `Authorization: Bearer <host secret>`")]
     Unauthorized,
-    #[error("{0}")]
-    BadRequest(String),
+    /// A request the server cannot act on: `problem` (with `params`) says
+    /// why, for the page to word it (`err.bad_request.<problem>`); the
+    /// English `message` is for logs and scripts.
+    #[error("{message}")]
+    BadRequest {
+        problem: &'static str,
+        params: serde_json::Value,
+        message: String,
+    },
+    /// A room refused the request: its error code and parameters, as on
+    /// the websocket.
+    #[error("{message}")]
+    Refused {
+        code: ErrorCode,
+        message: String,
+        params: Option<serde_json::Value>,
+    },
     /// A file with problems: every one, each naming where.
     #[error("{message}")]
     Invalid {
@@ -242,6 +260,16 @@ impl IntoResponse for ApiError {
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
         let params = match &self {
+            ApiError::BadRequest {
+                problem, params, ..
+            } => {
+                let mut p = json!({"problem": problem});
+                if let (Some(p), Some(extra)) = (p.as_object_mut(), params.as_object()) {
+                    p.extend(extra.clone());
+                }
+                p
+            }
+            ApiError::Refused { params, .. } => params.clone().unwrap_or(json!(null)),
             ApiError::TooLarge { max } => json!({"max": max}),
             ApiError::Timeout { seconds } => json!({"max": seconds}),
             ApiError::TooManyGuesses { retry_after } => json!({"retry_after": retry_after}),
@@ -252,9 +280,10 @@ impl IntoResponse for ApiError {
             ApiError::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             ApiError::TooManyGuesses { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_guesses"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::BadRequest(_) | ApiError::Invalid { .. } => {
+            ApiError::BadRequest { .. } | ApiError::Invalid { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
+            ApiError::Refused { code, .. } => (StatusCode::BAD_REQUEST, code.name()),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Internal(detail) => {
                 tracing::error!("request failed: {detail}");
@@ -279,12 +308,42 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl ApiError {
+    /// A `bad_request` worded from `problem` and `params`.
+    pub fn bad(
+        problem: &'static str,
+        params: serde_json::Value,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError::BadRequest {
+            problem,
+            params,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::room::state::Refusal> for ApiError {
+    fn from(r: crate::room::state::Refusal) -> ApiError {
+        ApiError::Refused {
+            code: r.code,
+            message: r.message,
+            params: r.params,
+        }
+    }
+}
+
 impl From<CreateError> for ApiError {
     fn from(e: CreateError) -> ApiError {
         match e {
-            CreateError::UnknownBank(_) | CreateError::BadTitle => {
-                ApiError::BadRequest(e.to_string())
+            CreateError::UnknownBank(ref bank) => {
+                ApiError::bad("unknown_bank", json!({"bank": bank}), e.to_string())
             }
+            CreateError::BadTitle => ApiError::bad(
+                "bad_title",
+                json!({"max": crate::app::MAX_TITLE_CHARS}),
+                e.to_string(),
+            ),
             CreateError::Storage(s) => ApiError::Internal(s),
         }
     }
@@ -420,7 +479,13 @@ async fn qr(
         .ok_or_else(|| ApiError::NotFound(format!("no meeting with PIN {}", html_escape(pin))))?;
     let url = match q.k {
         Some(k) if crate::auth::token_is_strong(&k) => format!("{}?k={k}", room.info.join_url),
-        Some(_) => return Err(ApiError::BadRequest("not a personal join key".into())),
+        Some(_) => {
+            return Err(ApiError::bad(
+                "bad_join_key",
+                json!({}),
+                "not a personal join key",
+            ));
+        }
         None => room.info.join_url.clone(),
     };
     let svg = crate::qr::svg(&url);
@@ -451,6 +516,9 @@ struct CreateMeeting {
     #[serde(default)]
     title: String,
     bank: String,
+    /// `party` or `neutral`; by default Party for a Party bank (`Bank::is_party`).
+    #[serde(default)]
+    wording: Option<String>,
 }
 
 async fn create_meeting(
@@ -461,11 +529,31 @@ async fn create_meeting(
     require_host(&app, &headers)?;
     let body = read_body(&app, &headers, body, MAX_JSON).await?;
     let req: CreateMeeting = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "send JSON like {{\"title\": \"Sinh hoạt chi bộ tháng 11\", \"bank\": \"<bank id>\"}} ({e})"
-        ))
+        ApiError::bad(
+            "bad_json",
+            json!({}),
+            format!("send JSON like {{\"title\": \"…\", \"bank\": \"<bank id>\"}} ({e})"),
+        )
     })?;
+    // Checked before anything is created: a bad value changes nothing.
+    let wording = match req.wording.as_deref() {
+        Some(w) => Some(crate::room::parse_wording(w)?),
+        None => None,
+    };
     let room = app.create_meeting(&req.title, &req.bank).await?;
+    let wording = wording.unwrap_or_else(|| {
+        if app.bank(&req.bank).is_some_and(|b| b.is_party()) {
+            crate::meeting::Wording::Party
+        } else {
+            crate::meeting::Wording::Neutral
+        }
+    });
+    ask_room(
+        &app,
+        &room.info.pin,
+        crate::room::ApiOp::SetWording { wording },
+    )
+    .await?;
     let info = &room.info;
     tracing::info!(
         pin = %info.pin,
@@ -482,6 +570,7 @@ async fn create_meeting(
             "join_url": info.join_url,
             "screen_url": format!("/screen/{}", info.pin),
             "qr_url": info.qr_url,
+            "wording": wording,
         })),
     )
         .into_response())
@@ -530,7 +619,7 @@ async fn ask_room(
         .map_err(|_| ApiError::Internal("the meeting has stopped".into()))?;
     rx.await
         .map_err(|_| ApiError::Internal("the meeting has stopped".into()))?
-        .map_err(|r| ApiError::BadRequest(r.message))
+        .map_err(ApiError::from)
 }
 
 #[derive(Deserialize)]
@@ -561,9 +650,11 @@ async fn import_roster(
         Some("csv") => Format::Csv,
         Some("xlsx") => Format::Xlsx,
         Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "unknown format \"{other}\"; use format=csv or format=xlsx"
-            )));
+            return Err(ApiError::bad(
+                "unknown_format",
+                json!({"value": other, "accepted": ["csv", "xlsx"]}),
+                format!("unknown format \"{other}\"; use format=csv or format=xlsx"),
+            ));
         }
         // XLSX files are ZIP archives.
         None if body.starts_with(b"PK\x03\x04") => Format::Xlsx,
@@ -614,7 +705,7 @@ async fn import_motions(
     use crate::vote::motions_file::{self, MAX_FILE_BYTES};
     let body = read_body(&app, &headers, body, MAX_FILE_BYTES).await?;
     let body = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::BadRequest("the motions file must be UTF-8 text".into()))?;
+        .map_err(|_| ApiError::bad("not_utf8", json!({}), "the motions file must be UTF-8 text"))?;
     let parsed = off_worker(move || motions_file::parse(&body)).await?;
     let specs = parsed.map_err(|problems| ApiError::Invalid {
         code: "invalid_motions",

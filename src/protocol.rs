@@ -278,9 +278,15 @@ pub enum ClientMsg {
         items: Option<Vec<crate::meeting::agenda::ItemSpec>>,
         #[serde(default)]
         combined: bool,
-        /// A Party cell meeting; by default when the template is not `custom`.
+        /// Older clients: sets the meeting's wording (`true`: Party).
+        /// Prefer the `wording` command; left out, the wording is unchanged.
         #[serde(default)]
         party: Option<bool>,
+    },
+    /// Host: Party or neutral wording for every page (`party`, `neutral`).
+    Wording {
+        cid: String,
+        wording: String,
     },
     /// Host: open the meeting (the meeting clock starts) and close it.
     MeetingOpen {
@@ -399,6 +405,7 @@ impl ClientMsg {
             | ClientMsg::Assign { cid, .. }
             | ClientMsg::Approve { cid, .. }
             | ClientMsg::Settings { cid, .. }
+            | ClientMsg::Wording { cid, .. }
             | ClientMsg::AgendaSet { cid, .. }
             | ClientMsg::MeetingOpen { cid }
             | ClientMsg::MeetingClose { cid }
@@ -421,7 +428,7 @@ impl ClientMsg {
 }
 
 /// Stable error codes (the `code` of an `error`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadMessage,
@@ -479,6 +486,31 @@ pub enum ErrorCode {
     TooManyGuesses,
     /// This address has created as many members as a meeting allows it.
     TooManyMembers,
+    /// A setting given a value the server does not know (params: `setting`,
+    /// `value`, `accepted`).
+    InvalidSetting,
+}
+
+impl ErrorCode {
+    /// The code as the wire spells it (`invalid_setting`).
+    pub fn name(self) -> &'static str {
+        // Every variant serialises to a fixed snake_case string; leaking one
+        // small string per variant (at most once each) keeps it `'static`.
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        static NAMES: OnceLock<Mutex<HashMap<ErrorCode, &'static str>>> = OnceLock::new();
+        let mut names = NAMES
+            .get_or_init(Default::default)
+            .lock()
+            .expect("error code names");
+        names.entry(self).or_insert_with(|| {
+            let s = serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            Box::leak(s.into_boxed_str())
+        })
+    }
 }
 
 /// Meeting facts every client needs once.
@@ -592,8 +624,6 @@ pub struct MotionResultView {
     pub outcome: Option<Outcome>,
     /// "passed", "not_passed", or null for a poll.
     pub decision: Option<&'static str>,
-    pub explain_vi: Option<String>,
-    pub explain_en: Option<String>,
     pub reservations: u32,
     /// Elections: valid ballots keeping nobody, and invalid ballots.
     pub blank: u32,
@@ -638,8 +668,6 @@ pub struct MotionView {
     pub status: crate::vote::Status,
     pub decide: bool,
     pub rule: Rule,
-    pub rule_vi: String,
-    pub rule_en: String,
     pub approve: usize,
     pub abstain: Option<usize>,
     pub live_tally: bool,
@@ -701,6 +729,9 @@ pub struct StateView {
     pub screen: Option<crate::meeting::Screen>,
     /// Without a roster: new members vote once the host approves them.
     pub approve_members: bool,
+    /// `party` (đồng chí, đảng viên, chi bộ) or `neutral` (bạn, thành viên,
+    /// cuộc họp): how every page words the meeting.
+    pub wording: crate::meeting::Wording,
 }
 
 /// The running count of the open motion.
@@ -937,8 +968,6 @@ pub struct AgendaItemView {
 pub struct AgendaView {
     /// Null until the chair sets an agenda.
     pub template: Option<crate::meeting::agenda::AgendaTemplate>,
-    /// A Party cell meeting (pages say "đồng chí").
-    pub party: bool,
     pub combined: bool,
     pub items: Vec<AgendaItemView>,
     /// Index of the running item.

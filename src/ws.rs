@@ -313,11 +313,11 @@ impl Conn {
                     ),
                     Err(_) if kind.is_empty() => (
                         ErrorCode::BadMessage,
-                        "every message needs a \"type\"; see docs/PROTOCOL.md".to_string(),
+                        "every message needs a \"type\"".to_string(),
                     ),
                     Err(e) if e.to_string().starts_with("unknown variant") => (
                         ErrorCode::BadMessage,
-                        format!("unknown message type \"{kind}\"; see docs/PROTOCOL.md"),
+                        format!("unknown message type \"{kind}\""),
                     ),
                     Err(e) => (
                         ErrorCode::BadMessage,
@@ -394,11 +394,7 @@ impl Conn {
             }
             msg => {
                 let Some(room) = &self.room else {
-                    self.error(
-                        Some(msg.cid()),
-                        ErrorCode::NotJoined,
-                        "send hello first; see docs/PROTOCOL.md",
-                    );
+                    self.error(Some(msg.cid()), ErrorCode::NotJoined, "send hello first");
                     return None;
                 };
                 let tx = room.tx.clone();

@@ -265,7 +265,7 @@ fn unknown_format(filename: &str) -> ImportProblem {
     ImportProblem::file(
         "unknown_format",
         json!({"value": crate::text::for_log(filename)}),
-        "this file is not a question bank Handsup reads: upload a .bank.md file or a Kahoot! quiz template (docs/BANKS.md)",
+        "this file is not a question bank Handsup reads: upload a .bank.md file or a Kahoot! quiz template",
     )
 }
 

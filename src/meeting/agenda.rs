@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::MeetingError;
+use super::{Detail, MeetingError};
 use crate::quiz::Millis;
 
 /// Shortest meeting, in minutes (Guidance 12-HD/BTCTW).
@@ -149,8 +149,6 @@ impl Item {
 #[derive(Clone, Debug, Default)]
 pub struct Agenda {
     pub template: Option<AgendaTemplate>,
-    /// A Party cell meeting: pages say "đồng chí", opinions are named.
-    pub party: bool,
     /// A topical and a regular meeting held together (120-minute minimum).
     pub combined: bool,
     pub items: Vec<Item>,
@@ -158,11 +156,19 @@ pub struct Agenda {
     pub closed_at: Option<Millis>,
 }
 
-fn check_len(what: &str, s: &str, min: usize, max: usize) -> Result<(), MeetingError> {
+fn check_len(
+    problem: &'static str,
+    what: &str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), MeetingError> {
     let n = s.chars().count();
     if n < min || n > max || s.chars().any(char::is_control) {
-        return Err(MeetingError::InvalidAgenda(format!(
-            "{what} must be {min} to {max} characters, without control characters"
+        return Err(MeetingError::InvalidAgenda(Detail::new(
+            problem,
+            max,
+            format!("{what} must be {min} to {max} characters, without control characters"),
         )));
     }
     Ok(())
@@ -171,16 +177,32 @@ fn check_len(what: &str, s: &str, min: usize, max: usize) -> Result<(), MeetingE
 /// Checks the items a chair typed.
 pub fn validate(items: &[ItemSpec]) -> Result<(), MeetingError> {
     if items.len() > MAX_ITEMS {
-        return Err(MeetingError::InvalidAgenda(format!(
-            "an agenda has at most {MAX_ITEMS} items"
+        return Err(MeetingError::InvalidAgenda(Detail::new(
+            "too_many_items",
+            MAX_ITEMS,
+            format!("an agenda has at most {MAX_ITEMS} items"),
         )));
     }
     for it in items {
-        check_len("an item's title", &it.title, 1, MAX_TITLE_CHARS)?;
-        check_len("a presenter", &it.presenter, 0, MAX_PRESENTER_CHARS)?;
+        check_len(
+            "item_title",
+            "an item's title",
+            &it.title,
+            1,
+            MAX_TITLE_CHARS,
+        )?;
+        check_len(
+            "presenter",
+            "a presenter",
+            &it.presenter,
+            0,
+            MAX_PRESENTER_CHARS,
+        )?;
         if it.minutes > MAX_ITEM_MINUTES {
-            return Err(MeetingError::InvalidAgenda(format!(
-                "an item is planned for at most {MAX_ITEM_MINUTES} minutes"
+            return Err(MeetingError::InvalidAgenda(Detail::new(
+                "item_minutes",
+                MAX_ITEM_MINUTES as usize,
+                format!("an item is planned for at most {MAX_ITEM_MINUTES} minutes"),
             )));
         }
     }
@@ -206,7 +228,6 @@ impl Agenda {
     pub fn set(
         &mut self,
         template: AgendaTemplate,
-        party: bool,
         combined: bool,
         items: &[ItemSpec],
     ) -> Result<(), MeetingError> {
@@ -217,7 +238,6 @@ impl Agenda {
         }
         validate(items)?;
         self.template = Some(template);
-        self.party = party;
         self.combined = combined;
         self.items = items
             .iter()
@@ -296,6 +316,7 @@ impl Agenda {
         self.item(i)?;
         // A conclusion may run over several lines.
         check_len(
+            "conclusion",
             "a conclusion",
             &text.replace(['\n', '\t'], " "),
             1,
@@ -328,7 +349,7 @@ mod tests {
     fn regular() -> Agenda {
         let mut a = Agenda::default();
         let items = template_items(AgendaTemplate::Regular);
-        a.set(AgendaTemplate::Regular, true, false, &items).unwrap();
+        a.set(AgendaTemplate::Regular, false, &items).unwrap();
         a
     }
 
@@ -357,7 +378,7 @@ mod tests {
         assert_eq!(a.elapsed_ms(10_000 + 200 * MIN), 95 * MIN);
         // Combined meetings need 120 minutes (Guidance 12-HD/BTCTW).
         let mut c = Agenda::default();
-        c.set(AgendaTemplate::Topical, true, true, &[]).unwrap();
+        c.set(AgendaTemplate::Topical, true, &[]).unwrap();
         assert_eq!(c.minimum_minutes(), 120);
     }
 
@@ -378,7 +399,7 @@ mod tests {
         assert_eq!(a.current(), Some(1));
         // Editing once the meeting is open changes nothing.
         let before = a.items.clone();
-        assert!(a.set(AgendaTemplate::Custom, false, false, &[]).is_err());
+        assert!(a.set(AgendaTemplate::Custom, false, &[]).is_err());
         assert_eq!(a.items, before);
         a.close(500).unwrap();
         assert_eq!(a.items[1].ended_at, Some(500));
@@ -389,7 +410,7 @@ mod tests {
         let mut a = regular();
         let long = ItemSpec::new(&"x".repeat(201), ItemKind::Information, "", 5);
         assert!(matches!(
-            a.set(AgendaTemplate::Custom, false, false, &[long]),
+            a.set(AgendaTemplate::Custom, false, &[long]),
             Err(MeetingError::InvalidAgenda(_))
         ));
         assert_eq!(a.items.len(), 12);

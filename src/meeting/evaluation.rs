@@ -87,19 +87,33 @@ impl Form {
     }
 
     pub fn validate(&self) -> Result<(), MeetingError> {
-        let bad = |m: String| Err(MeetingError::InvalidEvaluation(m));
+        let bad = |problem, max: usize, m: String| {
+            Err(MeetingError::InvalidEvaluation(super::Detail::new(
+                problem, max, m,
+            )))
+        };
         if self.criteria.is_empty() || self.criteria.len() > MAX_CRITERIA {
-            return bad(format!("a form has 1 to {MAX_CRITERIA} criteria"));
+            return bad(
+                "criteria_count",
+                MAX_CRITERIA,
+                format!("a form has 1 to {MAX_CRITERIA} criteria"),
+            );
         }
         for c in &self.criteria {
             let n = c.title.chars().count();
             if n == 0 || n > MAX_CRITERION_CHARS || c.title.chars().any(char::is_control) {
-                return bad(format!(
-                    "a criterion's title is 1 to {MAX_CRITERION_CHARS} characters"
-                ));
+                return bad(
+                    "criterion_title",
+                    MAX_CRITERION_CHARS,
+                    format!("a criterion's title is 1 to {MAX_CRITERION_CHARS} characters"),
+                );
             }
             if c.max == 0 || c.max > MAX_POINTS {
-                return bad(format!("a criterion is worth 1 to {MAX_POINTS} points"));
+                return bad(
+                    "criterion_points",
+                    MAX_POINTS as usize,
+                    format!("a criterion is worth 1 to {MAX_POINTS} points"),
+                );
             }
         }
         Ok(())

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::MeetingError;
+use super::{Detail, MeetingError};
 use crate::quiz::{MemberId, Millis};
 
 pub type OpinionId = u32;
@@ -140,17 +140,21 @@ pub fn clean_text(raw: &str) -> Result<String, MeetingError> {
     let text = raw.trim();
     let n = text.chars().count();
     if n == 0 || n > MAX_OPINION_CHARS {
-        return Err(MeetingError::InvalidOpinion(format!(
-            "an opinion is 1 to {MAX_OPINION_CHARS} characters"
+        return Err(MeetingError::InvalidOpinion(Detail::new(
+            "opinion_length",
+            MAX_OPINION_CHARS,
+            format!("an opinion is 1 to {MAX_OPINION_CHARS} characters"),
         )));
     }
     if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        return Err(MeetingError::InvalidOpinion(
-            "an opinion cannot contain control characters".into(),
-        ));
+        return Err(MeetingError::InvalidOpinion(Detail::new(
+            "control_character",
+            0,
+            "an opinion cannot contain control characters",
+        )));
     }
     Ok(text.to_string())
 }
@@ -195,8 +199,10 @@ impl Opinions {
         if let Author::Spoken(name) = &new.author {
             let n = name.chars().count();
             if n == 0 || n > MAX_SPEAKER_CHARS {
-                return Err(MeetingError::InvalidOpinion(format!(
-                    "a speaker's name is 1 to {MAX_SPEAKER_CHARS} characters"
+                return Err(MeetingError::InvalidOpinion(Detail::new(
+                    "speaker_length",
+                    MAX_SPEAKER_CHARS,
+                    format!("a speaker's name is 1 to {MAX_SPEAKER_CHARS} characters"),
                 )));
             }
         }

@@ -344,7 +344,7 @@ fn motions(r: &Record) -> Vec<Vec<Cell>> {
                 m.id,
                 m.text.clone(),
                 ballot,
-                m.rule_vi.clone(),
+                crate::vote::rule_label(&m.rule, true, r.party),
                 base,
                 required,
                 res.map(|x| x.present_at_close),
@@ -352,7 +352,8 @@ fn motions(r: &Record) -> Vec<Vec<Cell>> {
                 res.and_then(|x| x.counts.get(i).copied()),
                 res.and_then(|x| x.percent_of_base.get(i).copied()),
                 standing.map(str::to_string).unwrap_or_else(|| result_vi(m)),
-                res.and_then(|x| x.explain_vi.clone()),
+                res.and_then(|x| x.outcome.as_ref())
+                    .map(|o| o.explain_vi(&m.rule, r.party)),
             ]);
         }
     }

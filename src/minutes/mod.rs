@@ -305,7 +305,7 @@ pub fn build(loaded: &Loaded, info: &MeetingInfo, ended_at: Option<Millis>, now:
         ended_at,
         snapshot_at: now,
         details,
-        party: s.activities.agenda.party,
+        party: s.settings.wording.is_party(),
         attendance: s.attendance(),
         roster,
         members,

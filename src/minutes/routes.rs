@@ -132,12 +132,14 @@ pub async fn set_minutes(
     let body = crate::http::read_body(&app, &headers, body, crate::http::MAX_JSON).await?;
     let details = serde_json::from_slice::<Details>(&body)
         .map_err(|e| {
-            ApiError::BadRequest(format!(
-                "send JSON like {{\"cell\": \"Chi bộ 1\", \"committee\": \"Đảng bộ phường\", \"place\": \"...\", \"chair\": \"...\", \"secretary\": \"...\"}} ({e})"
-            ))
+            ApiError::bad(
+                "bad_json",
+                serde_json::json!({}),
+                format!("send JSON like {{\"cell\": \"…\", \"place\": \"…\", \"chair\": \"…\", \"secretary\": \"…\"}} ({e})"),
+            )
         })?
         .clean()
-        .map_err(ApiError::BadRequest)?;
+        .map_err(|m| ApiError::bad("bad_details", serde_json::json!({}), m))?;
     if let Some(room) = app.room(&pin) {
         let (tx, rx) = tokio::sync::oneshot::channel();
         room.tx
@@ -151,7 +153,7 @@ pub async fn set_minutes(
             .map_err(|_| ApiError::Internal("the meeting has stopped".into()))?;
         rx.await
             .map_err(|_| ApiError::Internal("the meeting has stopped".into()))?
-            .map_err(|r| ApiError::BadRequest(r.message))?;
+            .map_err(ApiError::from)?;
     } else {
         // An ended meeting no room runs (the server restarted since).
         let app2 = app.clone();
@@ -239,8 +241,10 @@ pub async fn delete_meeting(
     if let Some(room) = app.room(&pin)
         && !room.summary.ended.load(Relaxed)
     {
-        return Err(ApiError::BadRequest(
-            "this meeting is still running; end it before deleting it".into(),
+        return Err(ApiError::bad(
+            "still_running",
+            serde_json::json!({}),
+            "this meeting is still running; end it before deleting it",
         ));
     }
     let app2 = app.clone();
@@ -251,8 +255,10 @@ pub async fn delete_meeting(
             return Err(not_found(&pin2));
         };
         if ended_at.is_none() {
-            return Err(ApiError::BadRequest(
-                "this meeting is still running; end it before deleting it".into(),
+            return Err(ApiError::bad(
+                "still_running",
+                serde_json::json!({}),
+                "this meeting is still running; end it before deleting it",
             ));
         }
         app2.store

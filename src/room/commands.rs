@@ -97,20 +97,23 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
         return Err(bad(format!(
             "a name must be 1 to {} characters",
             crate::roster::MAX_NAME_CHARS
-        )));
+        ))
+        .with_params(json!({"problem": "name_length", "max": crate::roster::MAX_NAME_CHARS})));
     }
     if code.is_empty() || code.chars().count() > crate::roster::MAX_CODE_CHARS {
         return Err(bad(format!(
             "a member code must be 1 to {} characters",
             crate::roster::MAX_CODE_CHARS
-        )));
+        ))
+        .with_params(json!({"problem": "code_length", "max": crate::roster::MAX_CODE_CHARS})));
     }
     let group = i.group.as_deref().unwrap_or("");
     for text in [&name, &code, group] {
         if let Some(c) = crate::text::find_invisible(text) {
             return Err(bad(format!(
                 "names, codes and groups cannot contain control or invisible characters ({c})"
-            )));
+            ))
+            .with_params(json!({"problem": "invisible_character", "character": c})));
         }
     }
     let status = Status::parse(&i.status).ok_or_else(|| {
@@ -444,6 +447,13 @@ impl Actor {
                 }
                 self.emit(by, c, Event::SettingsChanged { settings })
             }
+            ClientMsg::Wording { wording, .. } => {
+                let wording = parse_wording(wording)?;
+                if wording == self.state.settings.wording {
+                    return Ok(self.state.seq);
+                }
+                self.emit(by, c, Event::WordingSet { wording })
+            }
             // Agenda, opinions, evaluation (room/meeting.rs).
             msg => self.meeting_host_command(cid, msg),
         }
@@ -677,7 +687,7 @@ impl Actor {
                     })
                     .collect();
                 let _ = reply.send(Ok(
-                    json!({"pin": self.info.pin, "title": self.info.title, "roster": rows}),
+                    json!({"pin": self.info.pin, "title": self.info.title, "wording": self.state.settings.wording, "roster": rows}),
                 ));
                 return;
             }
@@ -716,6 +726,14 @@ impl Actor {
                 }
                 last.map(|seq| (seq, json!({"created": ids})))
             }
+            ApiOp::SetWording { wording } => {
+                if wording == self.state.settings.wording {
+                    let _ = reply.send(Ok(json!({"wording": wording})));
+                    return;
+                }
+                self.emit(By::Host, None, Event::WordingSet { wording })
+                    .map(|seq| (seq, json!({"wording": wording})))
+            }
             ApiOp::SetMinutes { details } => self
                 .emit(By::Host, None, Event::MinutesSet { details })
                 .map(|seq| (seq, json!({"saved": true}))),
@@ -727,4 +745,20 @@ impl Actor {
             }
         }
     }
+}
+
+/// A `wording` value, or the refusal that lists the accepted ones.
+pub fn parse_wording(value: &str) -> Result<crate::meeting::Wording, Refusal> {
+    crate::meeting::Wording::parse(value).ok_or_else(|| {
+        Refusal::new(
+            ErrorCode::InvalidSetting,
+            format!("unknown wording {value:?}; use party or neutral"),
+        )
+        .with_params(serde_json::json!({
+            "problem": "wording",
+            "setting": "wording",
+            "value": value,
+            "accepted": crate::meeting::Wording::ACCEPTED,
+        }))
+    })
 }

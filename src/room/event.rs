@@ -36,6 +36,11 @@ pub struct Settings {
     /// host approves them (anyone with the PIN could join otherwise).
     #[serde(default)]
     pub approve_members: bool,
+    /// Party or neutral wording. Not part of `SettingsChanged` (older
+    /// records lack it): only `WordingSet` (and an older `agenda_set` with
+    /// `party`) changes it.
+    #[serde(skip)]
+    pub wording: crate::meeting::Wording,
 }
 
 /// Who caused an event; with `cid` it is the key that makes resent commands
@@ -145,6 +150,11 @@ pub enum Event {
     },
     SettingsChanged {
         settings: Settings,
+    },
+    /// Party or neutral wording for every page (chosen when the meeting is
+    /// created, changeable by the host at any time).
+    WordingSet {
+        wording: crate::meeting::Wording,
     },
     MotionCreated {
         motion: MotionId,

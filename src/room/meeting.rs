@@ -24,7 +24,10 @@ use crate::vote::{MotionId, MotionSpec, Template};
 pub enum MeetingEvent {
     AgendaSet {
         template: AgendaTemplate,
-        party: bool,
+        /// Older records (and an `agenda_set` that names it): the meeting's
+        /// wording, Party or neutral. Absent: the wording is left as it is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        party: Option<bool>,
         combined: bool,
         items: Vec<ItemSpec>,
     },
@@ -119,7 +122,19 @@ impl From<MeetingError> for Refusal {
             MeetingError::AlreadyScored => ErrorCode::AlreadyScored,
             MeetingError::ScoreOutOfRange(_) => ErrorCode::ScoreOutOfRange,
         };
-        Refusal::new(code, e.to_string())
+        let params = match &e {
+            MeetingError::InvalidAgenda(d)
+            | MeetingError::InvalidOpinion(d)
+            | MeetingError::InvalidEvaluation(d) => {
+                Some(serde_json::json!({"problem": d.problem, "max": d.max}))
+            }
+            _ => None,
+        };
+        let r = Refusal::new(code, e.to_string());
+        match params {
+            Some(p) => r.with_params(p),
+            None => r,
+        }
     }
 }
 
@@ -177,7 +192,19 @@ impl MeetingState {
                 }
                 self.activities.evaluation.propose(scores, *motion)?;
             }
-            other => apply_plain(&mut self.activities, other, at)?,
+            other => {
+                apply_plain(&mut self.activities, other, at)?;
+                if let MeetingEvent::AgendaSet {
+                    party: Some(party), ..
+                } = other
+                {
+                    self.settings.wording = if *party {
+                        crate::meeting::Wording::Party
+                    } else {
+                        crate::meeting::Wording::Neutral
+                    };
+                }
+            }
         }
         Ok(())
     }
@@ -188,10 +215,10 @@ fn apply_plain(a: &mut Activities, e: &MeetingEvent, at: Millis) -> Result<(), M
     match e {
         MeetingEvent::AgendaSet {
             template,
-            party,
             combined,
             items,
-        } => a.agenda.set(*template, *party, *combined, items),
+            ..
+        } => a.agenda.set(*template, *combined, items),
         MeetingEvent::Opened => a.agenda.open(at),
         MeetingEvent::Closed => a.agenda.close(at),
         MeetingEvent::ItemStarted { item } => a.agenda.start(*item, at),
@@ -342,7 +369,7 @@ impl Actor {
                     .unwrap_or_else(|| agenda::template_items(*template));
                 MeetingEvent::AgendaSet {
                     template: *template,
-                    party: party.unwrap_or(*template != AgendaTemplate::Custom),
+                    party: *party,
                     combined: *combined,
                     items,
                 }
@@ -463,7 +490,6 @@ pub fn agenda_view(s: &MeetingState, now: Millis) -> AgendaView {
     let current = a.current();
     AgendaView {
         template: a.template,
-        party: a.party,
         combined: a.combined,
         items: a
             .items

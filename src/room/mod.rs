@@ -16,6 +16,8 @@ pub mod state;
 pub mod views;
 pub mod voting;
 
+pub use commands::parse_wording;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -119,6 +121,8 @@ pub enum ApiOp {
     Roster,
     /// Draft motions from a file.
     CreateMotions { specs: Vec<crate::vote::MotionSpec> },
+    /// Sets the meeting's wording (`Event::WordingSet`); answered once durable.
+    SetWording { wording: crate::meeting::Wording },
     /// Sets the minutes' details (`Event::MinutesSet`); answered once durable.
     SetMinutes { details: crate::minutes::Details },
     /// The meeting was deleted: every connection is closed (`bye` with
@@ -773,6 +777,7 @@ impl Actor {
             | Event::Assigned { .. }
             | Event::Approved { .. }
             | Event::SettingsChanged { .. }
+            | Event::WordingSet { .. }
             | Event::MotionClosed { .. }
             | Event::MotionShown { .. } => {
                 d.state = true;

@@ -8,7 +8,7 @@ use super::state::{MeetingState, Ranking};
 use crate::protocol::*;
 use crate::quiz::{MemberId, Millis, Phase, Submission};
 use crate::vote::attendance::NotEligible;
-use crate::vote::{Ballot, Motion, Status as MotionStatus, rule_label};
+use crate::vote::{Ballot, Motion, Status as MotionStatus};
 
 /// Rows on the projector's leaderboard.
 pub const LEADERBOARD_ROWS: usize = 10;
@@ -175,6 +175,7 @@ pub fn state_view(
         evaluation: super::meeting::evaluation_view(s, role, now),
         screen: s.activities.screen,
         approve_members: s.settings.approve_members,
+        wording: s.settings.wording,
     }
 }
 
@@ -212,8 +213,6 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
                 .outcome
                 .as_ref()
                 .map(|o| if o.passed { "passed" } else { "not_passed" }),
-            explain_vi: r.outcome.as_ref().map(|o| o.explain_vi(&m.spec.rule)),
-            explain_en: r.outcome.as_ref().map(|o| o.explain_en(&m.spec.rule)),
             outcome: r.outcome,
             reservations: m.reservations.len() as u32,
             blank: r.blank,
@@ -246,8 +245,6 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
         status: m.status,
         decide: m.spec.decide,
         rule: m.spec.rule,
-        rule_vi: rule_label(&m.spec.rule, true),
-        rule_en: rule_label(&m.spec.rule, false),
         approve: m.spec.approve,
         abstain: m.spec.abstain,
         live_tally: m.spec.live_tally,

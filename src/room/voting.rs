@@ -349,7 +349,8 @@ impl MeetingState {
                                 "member code \"{}\" is already on the roster",
                                 dup.entry.code
                             ),
-                        ));
+                        )
+                        .with_params(json!({"problem": "code_taken", "value": dup.entry.code})));
                     }
                     self.roster.extend(rows.iter().map(|row| RosterMember {
                         entry: row.entry.clone(),
@@ -370,7 +371,8 @@ impl MeetingState {
                     return Err(Refusal::new(
                         ErrorCode::InvalidRoster,
                         "a member code cannot be changed; remove the entry and add it again",
-                    ));
+                    )
+                    .with_params(json!({"problem": "code_changed"})));
                 }
                 self.roster[i].entry = entry.clone();
             }
@@ -477,7 +479,11 @@ impl MeetingState {
             Event::SettingsChanged { settings } => {
                 let opening = settings.congress && !self.settings.congress;
                 let before = self.settings;
-                self.settings = *settings;
+                // `wording` is not part of this event: it keeps its value.
+                self.settings = super::event::Settings {
+                    wording: before.wording,
+                    ..*settings
+                };
                 if opening
                     && let Some(q) = self.congress_quorum()
                     && !q.met
@@ -498,6 +504,7 @@ impl MeetingState {
                     })));
                 }
             }
+            Event::WordingSet { wording } => self.settings.wording = *wording,
             Event::MotionCreated { motion, spec } => {
                 if *motion != self.next_motion_id() {
                     return Err(Refusal::new(

@@ -61,10 +61,12 @@ pub enum Base {
 }
 
 impl Base {
-    /// Vietnamese label, used after a threshold label ("trên một nửa …").
-    pub fn label_vi(&self) -> String {
+    /// Vietnamese label, used after a threshold label ("trên một nửa …"),
+    /// in Party wording (`party`) or neutral wording.
+    pub fn label_vi(&self, party: bool) -> String {
         match self {
-            Base::Convened => "tổng số đảng viên chính thức được triệu tập",
+            Base::Convened if party => "tổng số đảng viên chính thức được triệu tập",
+            Base::Convened => "tổng số thành viên chính thức được triệu tập",
             Base::Present => "số có mặt",
             Base::VotesCast => "số phiếu biểu quyết",
         }
@@ -567,8 +569,15 @@ fn reachable(rule: &Rule, tally: &Tally) -> bool {
 }
 
 impl Outcome {
-    /// One Vietnamese line for the projector; `rule` must be the one decided with.
-    pub fn explain_vi(&self, rule: &Rule) -> String {
+    /// One Vietnamese line for the exported record (pages word it from
+    /// `outcome` and `rule` themselves), in Party wording (`party`) or
+    /// neutral wording; `rule` must be the one decided with.
+    pub fn explain_vi(&self, rule: &Rule, party: bool) -> String {
+        let members = if party {
+            "đảng viên"
+        } else {
+            "thành viên"
+        };
         let verdict = if self.passed {
             "THÔNG QUA"
         } else {
@@ -582,8 +591,8 @@ impl Outcome {
                     present_at_open,
                 },
             ) => format!(
-                "Không đủ túc số khi mở biểu quyết: cần ít nhất {needed_present} người có mặt, \
-                 có {present_at_open}"
+                "Không đủ số {members} có mặt theo quy định khi mở biểu quyết: cần ít nhất \
+                 {needed_present} người có mặt, có {present_at_open}"
             ),
             (
                 Reason::QuorumLostBeforeClose,
@@ -593,13 +602,13 @@ impl Outcome {
                     ..
                 },
             ) => format!(
-                "Mất túc số trước khi kết thúc biểu quyết: cần ít nhất {needed_present} người \
-                 có mặt, còn {present_at_close}"
+                "Không còn đủ số {members} có mặt theo quy định trước khi kết thúc biểu quyết: \
+                 cần ít nhất {needed_present} người có mặt, còn {present_at_close}"
             ),
             (Reason::NobodyEligible, _) => {
-                "Không có đảng viên chính thức nào được triệu tập".to_string()
+                format!("Không có {members} chính thức nào được triệu tập")
             }
-            (Reason::NobodyPresent, _) => "Không có đảng viên chính thức nào có mặt".to_string(),
+            (Reason::NobodyPresent, _) => format!("Không có {members} chính thức nào có mặt"),
             (Reason::NoVotesCast, _) => {
                 "Không có phiếu tán thành hay không tán thành nào".to_string()
             }
@@ -610,7 +619,7 @@ impl Outcome {
                 self.required,
                 self.base_size,
                 rule.threshold.label_vi(),
-                rule.base.label_vi(),
+                rule.base.label_vi(party),
                 self.approve
             ),
         };
@@ -1083,13 +1092,13 @@ mod tests {
         assert_eq!(Threshold::AtLeast(frac(1, 1)).label_vi(), "toàn bộ");
         assert_eq!(Threshold::AtLeast(frac(1, 1)).label_en(), "all");
         assert_eq!(
-            Base::Convened.label_vi(),
+            Base::Convened.label_vi(true),
             "tổng số đảng viên chính thức được triệu tập"
         );
         assert_eq!(Base::Convened.label_en(), "eligible members convened");
-        assert_eq!(Base::Present.label_vi(), "số có mặt");
+        assert_eq!(Base::Present.label_vi(true), "số có mặt");
         assert_eq!(Base::Present.label_en(), "eligible members present");
-        assert_eq!(Base::VotesCast.label_vi(), "số phiếu biểu quyết");
+        assert_eq!(Base::VotesCast.label_vi(true), "số phiếu biểu quyết");
         assert_eq!(Base::VotesCast.label_en(), "votes cast");
     }
 
@@ -1097,8 +1106,13 @@ mod tests {
     fn explain_approvals() {
         let o = decide(&RESOLUTION, &tally(20, 12, 12, 0, 0));
         assert_eq!(
-            o.explain_vi(&RESOLUTION),
+            o.explain_vi(&RESOLUTION, true),
             "Cần ít nhất 11/20 phiếu tán thành (trên một nửa tổng số đảng viên chính thức \
+             được triệu tập); có 12 → THÔNG QUA"
+        );
+        assert_eq!(
+            o.explain_vi(&RESOLUTION, false),
+            "Cần ít nhất 11/20 phiếu tán thành (trên một nửa tổng số thành viên chính thức \
              được triệu tập); có 12 → THÔNG QUA"
         );
         assert_eq!(
@@ -1112,7 +1126,7 @@ mod tests {
             "Needs at least 9 of 16 approvals (more than half of votes cast); got 8 → NOT PASSED"
         );
         assert_eq!(
-            o.explain_vi(&CAST_HALF),
+            o.explain_vi(&CAST_HALF, true),
             "Cần ít nhất 9/16 phiếu tán thành (trên một nửa số phiếu biểu quyết); có 8 \
              → KHÔNG THÔNG QUA"
         );
@@ -1128,9 +1142,9 @@ mod tests {
              → NOT PASSED"
         );
         assert_eq!(
-            lost.explain_vi(&r),
-            "Mất túc số trước khi kết thúc biểu quyết: cần ít nhất 14 người có mặt, còn 13 \
-             → KHÔNG THÔNG QUA"
+            lost.explain_vi(&r, true),
+            "Không còn đủ số đảng viên có mặt theo quy định trước khi kết thúc biểu quyết: \
+             cần ít nhất 14 người có mặt, còn 13 → KHÔNG THÔNG QUA"
         );
         let no_quorum = decide(&r, &moving(20, 13, 15, 15, 0));
         assert_eq!(
@@ -1138,9 +1152,9 @@ mod tests {
             "No quorum when voting opened: needs at least 14 present, had 13 → NOT PASSED"
         );
         assert_eq!(
-            no_quorum.explain_vi(&r),
-            "Không đủ túc số khi mở biểu quyết: cần ít nhất 14 người có mặt, có 13 \
-             → KHÔNG THÔNG QUA"
+            no_quorum.explain_vi(&r, false),
+            "Không đủ số thành viên có mặt theo quy định khi mở biểu quyết: cần ít nhất 14 \
+             người có mặt, có 13 → KHÔNG THÔNG QUA"
         );
         let nobody = decide(&TWO_THIRDS, &tally(0, 0, 0, 0, 0));
         assert_eq!(
@@ -1148,8 +1162,12 @@ mod tests {
             "No eligible members were convened → NOT PASSED"
         );
         assert_eq!(
-            nobody.explain_vi(&TWO_THIRDS),
+            nobody.explain_vi(&TWO_THIRDS, true),
             "Không có đảng viên chính thức nào được triệu tập → KHÔNG THÔNG QUA"
+        );
+        assert_eq!(
+            nobody.explain_vi(&TWO_THIRDS, false),
+            "Không có thành viên chính thức nào được triệu tập → KHÔNG THÔNG QUA"
         );
     }
 }

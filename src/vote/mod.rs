@@ -748,9 +748,9 @@ impl Motion {
 }
 
 /// Labels for the rule of a motion, in both languages.
-pub fn rule_label(rule: &Rule, vi: bool) -> String {
+pub fn rule_label(rule: &Rule, vi: bool, party: bool) -> String {
     let (t, b) = if vi {
-        (rule.threshold.label_vi(), rule.base.label_vi())
+        (rule.threshold.label_vi(), rule.base.label_vi(party))
     } else {
         (rule.threshold.label_en(), rule.base.label_en())
     };

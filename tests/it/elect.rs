@@ -174,7 +174,7 @@ async fn an_election_with_more_candidates_than_seats() {
     let r = &m["result"];
     assert_eq!(r["counts"], json!([7, 6, 4, 0]));
     assert!(r["decision"].is_null(), "never THÔNG QUA: {r}");
-    assert!(r["explain_vi"].is_null());
+    assert!(r["outcome"].is_null());
     let e = &r["election"];
     assert_eq!(
         (e["base"].as_u64(), e["required"].as_u64()),
@@ -438,9 +438,120 @@ fn every_refusal_is_worded_in_vietnamese_and_english() {
     }
 }
 
-/// Issue 14 item 5: every `ErrorCode` the server can send (read from the
-/// enum in `src/protocol.rs`) is worded in both languages, in `web/i18n.js`
-/// or an area's catalogue (`web/i18n-meeting.js`, `web/i18n-live.js`).
+/// Issue 14 item 6 and docs/GLOSSARY.md: one tone-mark style throughout,
+/// the old one official documents use (ủy, hòa, xóa, hủy, tùy — the mark on
+/// the first vowel of an open "oa", "oe", "uy"). Fails on any catalogue or
+/// page text written the other way (uỷ, hoà, xoá, huỷ, tuỳ); "quý", "hoàn",
+/// "khuỷu" are the same in both styles and pass.
+#[test]
+fn every_catalogue_uses_one_tone_mark_style() {
+    const NEW_STYLE: [(&str, &str); 15] = [
+        ("oà", "òa"),
+        ("oá", "óa"),
+        ("oả", "ỏa"),
+        ("oã", "õa"),
+        ("oạ", "ọa"),
+        ("oè", "òe"),
+        ("oé", "óe"),
+        ("oẻ", "ỏe"),
+        ("oẽ", "õe"),
+        ("oẹ", "ọe"),
+        ("uỳ", "ùy"),
+        ("uý", "úy"),
+        ("uỷ", "ủy"),
+        ("uỹ", "ũy"),
+        ("uỵ", "ụy"),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for d in [dir.clone(), dir.join("js")] {
+        for e in std::fs::read_dir(&d).expect("web") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "js" || x == "html") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(
+        files.iter().any(|f| f.ends_with("i18n.js")),
+        "the catalogues were read"
+    );
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("file").to_lowercase();
+        let chars: Vec<char> = text.chars().collect();
+        for (i, pair) in chars.windows(2).enumerate() {
+            let s: String = pair.iter().collect();
+            let Some((_, old)) = NEW_STYLE.iter().find(|(new, _)| *new == s) else {
+                continue;
+            };
+            // "quý", "quả": the u belongs to the consonant.
+            if i > 0 && chars[i - 1] == 'q' {
+                continue;
+            }
+            // "hoàn", "toán", "khuỷu": a closed syllable marks the second vowel.
+            if chars.get(i + 2).is_some_and(|c| c.is_alphabetic()) {
+                continue;
+            }
+            let start = i.saturating_sub(12);
+            let around: String = chars[start..(i + 4).min(chars.len())].iter().collect();
+            found.push(format!(
+                "{}: {around:?} (write {old})",
+                f.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(found.is_empty(), "new-style tone marks: {found:#?}");
+}
+
+/// Every Rust source file under `src/`, as (path, text).
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).expect("src") {
+            let path = e.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut out,
+    );
+    out
+}
+
+/// The string literal that follows each `marker` (after blanks), e.g. the
+/// problem code in `ApiError::bad(\n "bad_json", ...)`.
+fn literals_after(text: &str, marker: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(marker) {
+        rest = &rest[i + marker.len()..];
+        let t = rest.trim_start();
+        if let Some(lit) = t.strip_prefix('"')
+            && let Some(end) = lit.find('"')
+        {
+            let word = &lit[..end];
+            if !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                out.push(word.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Issue 14 item 5: every error code the server can send — the websocket's
+/// `ErrorCode` enum (read from `src/protocol.rs`) and every HTTP `error`
+/// (found in the source: the status table of `ApiError`, file problems and
+/// hand-made error bodies) — and every `params.problem` a refusal names
+/// (`"problem": "…"`, `ApiError::bad("…")`, agenda, opinion and evaluation
+/// details) is worded in both languages, in `web/i18n.js` or an area's
+/// catalogue. A code a page does not know would show the server's English.
 #[test]
 fn every_error_code_is_in_both_catalogues() {
     let read =
@@ -457,7 +568,7 @@ fn every_error_code_is_in_both_catalogues() {
     let protocol = read("src/protocol.rs");
     let body = &protocol[protocol.find("pub enum ErrorCode {").expect("the enum")..];
     let body = &body[..body.find("\n}").expect("its end")];
-    let codes: Vec<String> = body
+    let mut codes: Vec<String> = body
         .lines()
         .skip(1)
         .map(str::trim)
@@ -474,11 +585,62 @@ fn every_error_code_is_in_both_catalogues() {
         })
         .collect();
     assert!(codes.len() > 40, "the enum was read: {codes:?}");
-    let missing: Vec<String> = codes
+    let srcs = sources();
+    let mut http = Vec::new();
+    let mut problems = Vec::new();
+    let mut bad_requests = Vec::new();
+    for (_, text) in &srcs {
+        // `(StatusCode::BAD_REQUEST, "bad_request")` in `ApiError`'s table.
+        for line in text.lines().filter(|l| l.contains("(StatusCode::")) {
+            http.extend(literals_after(line, ", "));
+        }
+        http.extend(literals_after(text, "code: "));
+        http.extend(literals_after(text, "json!({\"error\": "));
+        problems.extend(literals_after(text, "\"problem\": "));
+        problems.extend(literals_after(text, "Detail::new("));
+        problems.extend(literals_after(text, "check_len("));
+        problems.extend(literals_after(text, "return bad("));
+        bad_requests.extend(literals_after(text, "ApiError::bad("));
+    }
+    for c in [
+        "bad_request",
+        "not_found",
+        "too_large",
+        "invalid_roster",
+        "invalid_bank",
+    ] {
+        assert!(http.iter().any(|h| h == c), "{c} was found: {http:?}");
+    }
+    assert!(problems.len() > 20, "problems were found: {problems:?}");
+    assert!(
+        bad_requests.len() > 5,
+        "bad requests were found: {bad_requests:?}"
+    );
+    codes.extend(http);
+    let mut missing: Vec<String> = codes
         .iter()
         .map(|c| format!("err.{c}"))
         .filter(|k| !vi.contains(k) || !en.contains(k))
         .collect();
+    missing.extend(
+        bad_requests
+            .iter()
+            .map(|p| format!("err.bad_request.{p}"))
+            .filter(|k| !vi.contains(k) || !en.contains(k)),
+    );
+    // A problem is worded under the code that carries it (`err.<code>.<problem>`).
+    for p in &problems {
+        let suffix = format!(".{p}");
+        let worded = |cat: &std::collections::BTreeSet<String>| {
+            cat.iter()
+                .any(|k| k.starts_with("err.") && k.ends_with(&suffix))
+        };
+        if !worded(&vi) || !worded(&en) {
+            missing.push(format!("err.*.{p}"));
+        }
+    }
+    missing.sort();
+    missing.dedup();
     assert!(
         missing.is_empty(),
         "not worded in both languages: {missing:?}"

@@ -43,3 +43,5 @@ mod quiz_flow;
 mod secrecy;
 /// Voting: roster, attendance, open and secret ballots, decisions.
 mod voting;
+/// Party or neutral wording on every page (issue 14 item 4).
+mod wording;

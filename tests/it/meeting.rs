@@ -65,7 +65,7 @@ async fn a_regular_meeting_from_opening_to_closing() {
             .is_some_and(|a| a.len() == 12)
     })
     .await;
-    assert_eq!(st["agenda"]["party"], true);
+    assert_eq!(st["wording"], "party");
     assert_eq!(st["agenda"]["minimum_minutes"], 90);
     assert_eq!(st["agenda"]["opened_at"], Value::Null);
     clock.advance(10 * MINUTE);

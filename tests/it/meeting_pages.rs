@@ -51,6 +51,7 @@ async fn two_phones_send_opinions_the_host_pins_one_and_the_projector_shows_it()
         .await;
     select(&host, "#bank-select", "alltypes").await;
     host.fill("#title-input", "Sinh hoạt chi bộ tháng 12").await;
+    select(&host, "#wording-input", "party").await;
     host.click("#create:not(:disabled)").await;
     host.wait_for("#view-console #meeting-pin").await;
     let pin: String = host

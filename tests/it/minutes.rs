@@ -602,7 +602,9 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
     end(&mut host).await;
     // A meeting without an agenda is not a Party meeting: neutral words.
     // It has a roster: three of five present, one absent excused.
-    let plain = server.create_meeting("alltypes").await;
+    let plain = server
+        .create_meeting_worded("alltypes", "Họp tổ dân phố", "neutral")
+        .await;
     let r = server
         .upload_roster(
             &plain,
@@ -779,7 +781,7 @@ async fn the_console_archive_lists_meetings_and_deletes_one_after_confirmation()
         .await;
     page.click(&format!("#archive-list li[data-pin='{ended}'] .ar-delete"))
         .await;
-    page.wait_for_text("#archive-message", "Đã xoá").await;
+    page.wait_for_text("#archive-message", "Đã xóa").await;
     // A phone still on the deleted meeting is told and let go.
     assert_eq!(lan.until_closed().await, (1000, "deleted".to_string()));
     assert!(

@@ -291,7 +291,8 @@ async fn member_votes_on_the_page_and_the_projector_shows_the_result() {
     guest
         .wait_for_text(
             "#join-error",
-            "Cuộc họp chỉ dành cho đảng viên trong danh sách: hãy quét mã QR cá nhân",
+            // Before joining, the page does not know the meeting's wording.
+            "Cuộc họp chỉ dành cho thành viên trong danh sách: hãy quét mã QR cá nhân",
         )
         .await;
     guest
@@ -527,6 +528,7 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
     assert_eq!(host.eval("return location.hash;").await, "");
     host.fill("#title-input", "Chi bộ 3 — sinh hoạt tháng 11")
         .await;
+    select(&host, "#wording-input", "party").await;
     host.click("#create:not(:disabled)").await;
     // The console opens on the new meeting with its PIN set.
     host.wait_for("#view-console #meeting-pin").await;
@@ -897,4 +899,63 @@ async fn the_host_confirms_members_who_joined_before_the_roster() {
     host.wait_for_text("#roster-rows tr[data-code='DV03']", "Dự bị")
         .await;
     host.wait_for_text("#att-present", "3").await;
+}
+
+/// Issue 14 item 2 on the pages: members without phones are marked present
+/// by hand, the host enters their show of hands, and the projector shows
+/// which counts came from it and decides on phones and hands together.
+#[tokio::test]
+async fn the_projector_shows_which_counts_came_from_a_show_of_hands() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let urls = import_roster(
+        &server,
+        &pin,
+        "Họ và tên;Mã đảng viên;Loại\nNguyễn Văn An;DV01;Chính thức\n\
+         Trần Thị Bình;DV02;Chính thức\nLê Văn Cường;DV03;Chính thức\n",
+    )
+    .await;
+    let (screen_browser, an_browser) = tokio::join!(Browser::launch(), Browser::launch());
+    let screen = projector(&screen_browser, &server.url(&format!("/screen/{pin}"))).await;
+    let an = phone(&an_browser, url_of(&urls, "DV01")).await;
+    an.wait_for_text("#lobby-hello", "Nguyễn Văn An").await;
+    let mut host = Client::host(&server, &pin).await;
+    // Bình and Cường have no phones: the host marks them present.
+    for code in ["DV02", "DV03"] {
+        host_do(
+            &mut host,
+            json!({"type": "mark", "code": code, "present": true}),
+        )
+        .await;
+    }
+    screen.wait_for_text("#att-present", "3").await;
+    host_do(
+        &mut host,
+        json!({"type": "motion_create", "text": "Thông qua Nghị quyết tháng 11"}),
+    )
+    .await;
+    host_do(&mut host, json!({"type": "motion_open", "motion": 1})).await;
+    an.click("#vote-options .vote-option[data-index='0']:not(:disabled)")
+        .await;
+    an.wait_for_text("#vote-choice", "Tán thành").await;
+    // One hand for, one against.
+    host_do(
+        &mut host,
+        json!({"type": "hand_count", "motion": 1, "counts": [1, 1, 0]}),
+    )
+    .await;
+    host_do(&mut host, json!({"type": "motion_close", "motion": 1})).await;
+    screen
+        .wait_for_text(
+            "#sm-hand",
+            "Trong đó giơ tay / phiếu giấy: Tán thành 1 · Không tán thành 1",
+        )
+        .await;
+    // Base: the 3 officials; more than half needs 2; 1 phone + 1 hand.
+    screen
+        .wait_for_text("#sm-explain", "có 2 → THÔNG QUA")
+        .await;
+    screen
+        .screenshot(&artifact_path("vote-hybrid-projector.png"))
+        .await;
 }

@@ -156,6 +156,22 @@ impl TestServer {
         create_meeting_at(&self.http, self.addr, bank).await
     }
 
+    /// `POST /api/meetings` with `wording` (`party` or `neutral`).
+    pub async fn create_meeting_worded(&self, bank: &str, title: &str, wording: &str) -> String {
+        let resp = self
+            .http
+            .post(self.url("/api/meetings"))
+            .bearer_auth(SECRET)
+            .json(&json!({"title": title, "bank": bank, "wording": wording}))
+            .send()
+            .await
+            .expect("POST /api/meetings");
+        assert_eq!(resp.status(), 201, "create meeting");
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["wording"], wording);
+        body["pin"].as_str().expect("pin").to_string()
+    }
+
     /// Uploads a roster file (CSV or XLSX bytes) with the host secret.
     pub async fn upload_roster(
         &self,
@@ -282,7 +298,8 @@ impl Drop for Binary {
     }
 }
 
-/// `POST /api/meetings` with the host secret; returns the new PIN.
+/// `POST /api/meetings` with the host secret; returns the new PIN. The
+/// tests' meetings are cell meetings ("Sinh hoạt chi bộ …"): Party wording.
 pub async fn create_meeting_at(
     http: &reqwest::Client,
     addr: std::net::SocketAddr,
@@ -291,7 +308,7 @@ pub async fn create_meeting_at(
     let resp = http
         .post(format!("http://{addr}/api/meetings"))
         .bearer_auth(SECRET)
-        .json(&json!({"title": "Sinh hoạt chi bộ tháng 11", "bank": bank}))
+        .json(&json!({"title": "Sinh hoạt chi bộ tháng 11", "bank": bank, "wording": "party"}))
         .send()
         .await
         .expect("POST /api/meetings");

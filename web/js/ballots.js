@@ -4,11 +4,78 @@
 // catalogue: an election says TRÚNG CỬ / KHÔNG TRÚNG CỬ per candidate, never
 // THÔNG QUA; a discipline ballot shows the arithmetic of its adding-up.
 
-import { getLang, num, pct, t } from '/assets/i18n.js';
+import { num, pct, t } from '/assets/i18n.js';
+
+/** A fraction of a rule (`{num, den}`): "một nửa", "hai phần ba", or "3/5". */
+function fraction(f, tt) {
+  if (!f) return '';
+  if (f.num === 1 && f.den === 2) return tt('r.half');
+  if (f.num === 2 && f.den === 3) return tt('r.twoThirds');
+  return `${num(f.num)}/${num(f.den)}`;
+}
+
+/** "trên một nửa", "ít nhất hai phần ba", "toàn bộ" from a rule's `threshold`. */
+function threshold(th, tt) {
+  if (th === 'more_than_half') return tt('r.th.more_than', { f: tt('r.half') });
+  if (th === 'at_least_two_thirds') return tt('r.th.at_least', { f: tt('r.twoThirds') });
+  const [kind, f] = Object.entries(th || {})[0] || [];
+  if (kind === 'at_least' && f && f.num === f.den && f.den > 0) return tt('r.th.all');
+  if (kind === 'more_than') return tt('r.th.more_than', { f: fraction(f, tt) });
+  return tt('r.th.at_least', { f: fraction(f, tt) });
+}
+
+/**
+ * A motion's rule (`motion.rule`: base, threshold, quorum) in words, in the
+ * meeting's wording: "trên một nửa tổng số đảng viên chính thức được triệu
+ * tập" in a Party meeting, "… thành viên …" otherwise. `quorum`: with the
+ * quorum clause. `tt`: the translation function (the minutes pass theirs).
+ */
+export function ruleText(rule, { quorum = true, tt = t } = {}) {
+  if (!rule) return '';
+  let s = tt('r.rule', { threshold: threshold(rule.threshold, tt), base: tt(`r.base.${rule.base}`) });
+  if (quorum && rule.quorum) {
+    s += tt(rule.quorum_strict ? 'r.quorum.strict' : 'r.quorum', { q: `${num(rule.quorum.num)}/${num(rule.quorum.den)}` });
+  }
+  return s;
+}
+
+/** Why a decided motion passed or not (`result.outcome`), with its verdict. */
+export function explainText(outcome, rule, tt = t) {
+  if (!outcome) return '';
+  const q = outcome.quorum && typeof outcome.quorum === 'object' ? outcome.quorum : {};
+  let body;
+  switch (outcome.reason) {
+    case 'no_quorum_at_open': {
+      const d = q.not_met_at_open || {};
+      body = tt('r.x.no_quorum_at_open', { needed: num(d.needed_present), present: num(d.present_at_open) });
+      break;
+    }
+    case 'quorum_lost_before_close': {
+      const d = q.lost_before_close || {};
+      body = tt('r.x.quorum_lost_before_close', { needed: num(d.needed_present), present: num(d.present_at_close) });
+      break;
+    }
+    case 'nobody_eligible':
+    case 'nobody_present':
+    case 'no_votes_cast':
+    case 'invalid_rule':
+    case 'inconsistent_tally':
+      body = tt(`r.x.${outcome.reason}`);
+      break;
+    default:
+      body = tt('r.x.count', {
+        required: num(outcome.required),
+        base: num(outcome.base_size),
+        rule: ruleText(rule, { quorum: false, tt }),
+        approve: num(outcome.approve),
+      });
+  }
+  return tt('r.x.verdict', { body, verdict: tt(outcome.passed ? 'r.passed' : 'r.notPassed') });
+}
 
 /** The line under a motion's text saying how it is decided. */
 export function ruleLine(m) {
-  const rule = t('v.rule', { rule: getLang() === 'vi' ? m.rule_vi : m.rule_en });
+  const rule = t('v.rule', { rule: ruleText(m.rule) });
   if (m.kind === 'election') return `${t('v.election.seats', { seats: num(m.seats), n: num(m.options.length) })} · ${rule}`;
   if (m.kind === 'discipline') return t('v.discipline.ruleShort');
   return rule;

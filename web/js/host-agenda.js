@@ -103,7 +103,7 @@ export function createAgenda(ctx) {
       minutes: Number(r.querySelector('[name=minutes]').value) || 0,
     }));
     const a = st.agenda;
-    send({ type: 'agenda_set', template: a.template || 'custom', combined: $('#ag-combined').checked, party: a.template ? a.party : undefined, items }, e.currentTarget, $('#ag-error'));
+    send({ type: 'agenda_set', template: a.template || 'custom', combined: $('#ag-combined').checked, items }, e.currentTarget, $('#ag-error'));
   });
   $('#ag-conclude').addEventListener('click', (e) => {
     if (conclusionItem == null) return;
@@ -236,7 +236,7 @@ export function createAgenda(ctx) {
     $('#op-moderate').checked = o.settings.moderate;
     $('#op-moderate-l').textContent = t('o.moderate');
     // Anonymity is for other meetings: a cell meeting's opinions are named.
-    $('#op-anon-wrap').hidden = st.agenda.party && !o.settings.anonymous;
+    $('#op-anon-wrap').hidden = st.wording === 'party' && !o.settings.anonymous;
     $('#op-anonymous').checked = o.settings.anonymous;
     $('#op-anonymous-l').textContent = t('o.anonymousSetting');
     $('#op-sort-l').textContent = t('o.sortSetting');

@@ -7,7 +7,7 @@
 // meeting's PIN the console keeps, refreshes when the first view shows or
 // its list is refreshed, and points the console's "Biên bản" link.
 
-import { num, onLangChange, t } from '/assets/i18n.js';
+import { errorText, num, onLangChange, t } from '/assets/i18n.js';
 import { store } from '/assets/net.js';
 import { $, el, fill } from '/assets/js/ui.js';
 
@@ -26,7 +26,8 @@ async function call(path, init = {}) {
   const r = await fetch(path, { ...init, headers: { authorization: `Bearer ${s}` } });
   if (!r.ok) {
     const j = await r.json().catch(() => ({}));
-    throw new Error(r.status === 401 ? t('h.wrongSecret') : j.message || r.statusText);
+    // Worded from the code and its values, never the server's English.
+    throw new Error(r.status === 401 ? t('h.wrongSecret') : j.error ? errorText({ code: j.error, message: String(r.status), params: j.params }) : String(r.status));
   }
   return r;
 }

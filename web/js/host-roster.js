@@ -230,6 +230,7 @@ export function createRoster(ctx) {
     if (!pendingSettings.has('approve_members')) $('#set-approve').checked = !!st.approve_members;
     if (!pendingSettings.has('exclude_excused')) $('#set-excused').checked = !!st.exclude_excused;
     if (!pendingSettings.has('congress')) $('#set-congress').checked = !!st.congress;
+    if (!pendingSettings.has('wording')) $('#set-wording').value = st.wording || 'neutral';
   }
 
   async function setting(field, box) {
@@ -250,6 +251,19 @@ export function createRoster(ctx) {
   $('#set-approve').addEventListener('change', (e) => setting('approve_members', e.currentTarget));
   $('#set-excused').addEventListener('change', (e) => setting('exclude_excused', e.currentTarget));
   $('#set-congress').addEventListener('change', (e) => setting('congress', e.currentTarget));
+  $('#set-wording').addEventListener('change', async (e) => {
+    const select = e.currentTarget;
+    $('#settings-error').textContent = '';
+    pendingSettings.add('wording');
+    try {
+      await ctx.send({ type: 'wording', wording: select.value });
+    } catch (err) {
+      $('#settings-error').textContent = errorText(err);
+    } finally {
+      pendingSettings.delete('wording');
+      renderSettings();
+    }
+  });
 
   $('#print-qr').addEventListener('click', () => {
     if (ctx.pin) window.open(`/host/meetings/${encodeURIComponent(ctx.pin)}/sheet`, `handsup-sheet-${ctx.pin}`);

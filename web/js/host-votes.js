@@ -8,7 +8,7 @@
 import { getLang, num, problemText, t } from '/assets/i18n.js';
 import { $, busy, el, fill } from '/assets/js/ui.js';
 import { showProblems } from '/assets/js/host-roster.js';
-import { disciplineLines, electionFacts, verdictKind, verdictText } from '/assets/js/ballots.js';
+import { disciplineLines, electionFacts, explainText, ruleText, verdictKind, verdictText } from '/assets/js/ballots.js';
 
 export const TEMPLATES = ['resolution', 'admission', 'recognition', 'discipline', 'expulsion', 'election'];
 
@@ -300,7 +300,7 @@ export function createVotes(ctx) {
     if (m.template) parts.push(t(`v.template.${m.template}`));
     parts.push(t(`v.ballot.${m.ballot}`));
     if (m.kind === 'election') parts.push(t('v.election.seats', { seats: num(m.seats), n: num(m.options.length) }));
-    parts.push(m.decide ? (getLang() === 'vi' ? m.rule_vi : m.rule_en) : t('v.poll'));
+    parts.push(m.decide ? ruleText(m.rule) : t('v.poll'));
     return parts.join(' · ');
   }
 
@@ -350,7 +350,7 @@ export function createVotes(ctx) {
           { class: 'mi-result', dataset: { decision: r.decision || 'poll' } },
           el('b', { dataset: { decision: verdictKind(m) }, text: verdictText(m) }),
           el('span', { text: countsLine(m, r.counts) }),
-          (getLang() === 'vi' ? r.explain_vi : r.explain_en) ? el('small', { text: getLang() === 'vi' ? r.explain_vi : r.explain_en }) : null,
+          r.outcome ? el('small', { text: explainText(r.outcome, m.rule) }) : null,
           (m.kind === 'election' ? electionFacts(m) : m.kind === 'discipline' ? disciplineLines(m) : []).map((l) => el('small', { text: l })),
         )
         : null,

@@ -6,7 +6,7 @@
 // localStorage and removed from the address bar at once so it does not end
 // up in screenshots, the history or a projected browser window.
 
-import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, t } from '/assets/i18n.js';
+import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, t, setWording } from '/assets/i18n.js';
 import { Connection, store } from '/assets/net.js';
 import { $, $$, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin, sourceLabel } from '/assets/js/ui.js';
 import { createRoster } from '/assets/js/host-roster.js';
@@ -237,7 +237,12 @@ $('#create-form').addEventListener('submit', async (e) => {
   try {
     const m = await api('/api/meetings', {
       method: 'POST',
-      body: JSON.stringify({ title: $('#title-input').value.trim(), bank: $('#bank-select').value }),
+      body: JSON.stringify({
+        title: $('#title-input').value.trim(),
+        bank: $('#bank-select').value,
+        // Left out: the server's default (Party wording for a Party bank).
+        ...($('#wording-input').value ? { wording: $('#wording-input').value } : {}),
+      }),
     });
     $('#title-input').value = '';
     meetings.push({ pin: m.pin, title: m.title, join_url: m.join_url, created_at: Date.now(), members: 0, ended: false });
@@ -253,6 +258,7 @@ $('#create-form').addEventListener('submit', async (e) => {
 
 function showSetup() {
   disconnect();
+  setWording('neutral');
   pin = null;
   store.remove(PIN_KEY);
   setView('setup');
@@ -301,6 +307,7 @@ function openMeeting(newPin) {
   conn.on('status', () => paintControls());
   conn.on('state', (s) => {
     st = s;
+    setWording(s.wording);
     if (s.question) lastIndex = s.question.index;
     clock.update(s.question);
     renderConsole();

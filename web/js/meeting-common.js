@@ -1,7 +1,7 @@
 // Helpers shared by the agenda, opinion and evaluation parts of the three
 // pages: the meeting clock, the opinion count line, sorting the wall.
 
-import { getLang, has, t } from '/assets/i18n.js';
+import { getLang, t } from '/assets/i18n.js';
 
 /** "mm:ss" or "h:mm:ss" of a duration in milliseconds. */
 export function duration(ms) {
@@ -30,8 +30,8 @@ export function itemElapsed(agenda, receivedAt) {
 /** "{n} ý kiến, {k} đồng chí phát biểu" (Party wording only in a cell meeting). */
 export function opinionCount(st) {
   const o = st.opinions;
-  const key = st.agenda && st.agenda.party ? 'o.count.party' : 'o.count';
-  return t(key, { n: o.count, k: o.speakers });
+  // `t` takes the `.party` form itself in a Party meeting (`state.wording`).
+  return t('o.count', { n: o.count, k: o.speakers });
 }
 
 /** The wall of `item`, sorted newest first or by upvotes. */
@@ -55,8 +55,10 @@ export function dec(x) {
   return getLang() === 'vi' ? s.replace('.', ',') : s;
 }
 
-/** `key` in the Party cell meeting's wording when the meeting is one (`key.party`). */
-export function tp(st, key, params) {
-  const party = !!(st && st.agenda && st.agenda.party);
-  return t(party && has(`${key}.party`) ? `${key}.party` : key, params);
+/**
+ * `key` in the meeting's wording: `t` itself takes `key.party` in a Party
+ * meeting (`state.wording`, set with `setWording`).
+ */
+export function tp(_st, key, params) {
+  return t(key, params);
 }

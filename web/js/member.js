@@ -9,8 +9,8 @@
 // welcome arrived says hello with both and resumes instead of joining twice.
 // After the welcome the key is removed from the address bar.
 
-import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
-import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
+import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t, setWording } from '/assets/i18n.js';
+import { disciplineLines, electionFacts, electionRows, explainText, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { createMemberActivities } from '/assets/js/member-meeting.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs, sourceLabel } from '/assets/js/ui.js';
@@ -182,6 +182,7 @@ conn.on('state', (s) => {
   const prevKey = askKey(st && st.question);
   st = s;
   meeting = s.meeting;
+  setWording(s.wording);
   clock.update(s.question);
   const index = s.question ? s.question.index : null;
   if (askKey(s.question) !== prevKey) {
@@ -1084,7 +1085,7 @@ function renderMotionResult(m, v, voted, chosen) {
   const decision = $('#decision');
   decision.dataset.decision = verdictKind(m);
   decision.textContent = verdictText(m);
-  const explain = getLang() === 'vi' ? r.explain_vi : r.explain_en;
+  const explain = explainText(r.outcome, m.rule);
   $('#decision-explain').textContent = explain || '';
   $('#decision-explain').hidden = !explain;
   const lines = m.kind === 'election' ? electionFacts(m) : m.kind === 'discipline' ? disciplineLines(m) : [];

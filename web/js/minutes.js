@@ -10,7 +10,8 @@
 // out, not shown empty. A Party meeting (agenda.party) gets the Party's
 // headings and "đồng chí"; any other the neutral "BIÊN BẢN CUỘC HỌP".
 
-import { applyI18n, bindToggle, onLangChange, t, tr } from '/assets/i18n.js';
+import { applyI18n, bindToggle, errorText, onLangChange, setWording, t, tr } from '/assets/i18n.js';
+import { explainText, ruleText } from '/assets/js/ballots.js';
 import { store } from '/assets/net.js';
 import { $, el, fill } from '/assets/js/ui.js';
 
@@ -88,8 +89,9 @@ async function load() {
     return askSecret(t('h.wrongSecret'));
   }
   if (r.status === 404) return showError(t('err.unknown_meeting'));
-  if (!r.ok) return showError(t('mn.loadFailed', { message: r.statusText || String(r.status) }));
+  if (!r.ok) return showError(t('mn.loadFailed', { message: String(r.status) }));
   rec = await r.json();
+  setWording(rec.party ? 'party' : 'neutral');
   fillForm();
   render();
 }
@@ -263,14 +265,14 @@ function motion(m) {
     const line = D('mn.d.count', { option, n: res.counts[i] ?? 0, base, pct: pct(res.percent_of_base[i] ?? 0) });
     return el('li', { text: standing ? `${line}: ${D(STANDING[standing] || 'mn.d.notElected')}` : line });
   })));
-  out.push(el('p', { text: D('mn.d.rule', { rule: m.rule_vi }) }));
+  out.push(el('p', { text: D('mn.d.rule', { rule: ruleText(m.rule, { tt: D }) }) }));
   if (res.discipline) {
     const d = res.discipline.decided;
     out.push(el('p', { class: 'mn-result', text: d === null || d === undefined ? D('mn.d.noPenalty') : D('mn.d.penalty', { penalty: m.options[d] }) }));
   } else if (!res.election) {
     out.push(el('p', { class: 'mn-result', text: D('mn.d.result', { result: motionResult(m) }) }));
   }
-  if (res.explain_vi) out.push(el('p', { text: res.explain_vi }));
+  if (res.outcome) out.push(el('p', { text: explainText(res.outcome, m.rule, D) }));
   for (const r of m.reservations || []) {
     out.push(el('p', { text: P('mn.d.reservation', { name: r.name, text: r.text }) }));
   }
@@ -412,7 +414,8 @@ $('#details-form').addEventListener('submit', async (e) => {
   }
   if (!r.ok) {
     const j = await r.json().catch(() => ({}));
-    $('#details-status').textContent = t('mn.saveFailed', { message: j.message || r.statusText });
+    const why = j.error ? errorText({ code: j.error, message: String(r.status), params: j.params }) : String(r.status);
+    $('#details-status').textContent = t('mn.saveFailed', { message: why });
     return;
   }
   $('#details-status').textContent = t('mn.saved');
@@ -422,7 +425,7 @@ $('#details-form').addEventListener('submit', async (e) => {
 /** Downloads an export with the secret (a plain link could not send it). */
 async function download(path, name) {
   const r = await api(path);
-  if (!r.ok) throw new Error(r.statusText || String(r.status));
+  if (!r.ok) throw new Error(String(r.status));
   const url = URL.createObjectURL(await r.blob());
   const a = el('a', { href: url, download: name });
   document.body.append(a);

@@ -4,12 +4,12 @@
 // the whole screen; with a roster, the lobby shows the attendance the chair
 // reads out, and the header keeps a small attendance strip.
 
-import { applyI18n, bindToggle, errorText, getLang, num, onLangChange, pct, t } from '/assets/i18n.js';
+import { applyI18n, bindToggle, errorText, num, onLangChange, pct, setWording, t } from '/assets/i18n.js';
 import { Connection, pinFromPath, store } from '/assets/net.js';
 import * as activities from '/assets/js/screen-meeting.js';
 import * as sounds from '/assets/js/sounds.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin, sourceLabel } from '/assets/js/ui.js';
-import { disciplineLines, electionFacts, electionRows, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
+import { disciplineLines, electionFacts, electionRows, explainText, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
 
 const PIN = pinFromPath();
 const body = document.body;
@@ -40,6 +40,7 @@ conn.on('state', (s) => {
     lastPhase = s.phase;
   }
   st = s;
+  setWording(s.wording);
   if (s.question) lastIndex = s.question.index;
   clock.update(s.question);
   render();
@@ -366,7 +367,7 @@ function renderMotionResult(m) {
   const decision = $('#sm-decision');
   decision.dataset.decision = r.decision || 'poll';
   decision.textContent = r.decision === 'passed' ? t('v.passed') : r.decision === 'not_passed' ? t('v.notPassed') : t('v.pollResult');
-  const explain = getLang() === 'vi' ? r.explain_vi : r.explain_en;
+  const explain = explainText(r.outcome, m.rule);
   $('#sm-explain').textContent = explain || t('v.votes', { n: r.voted });
   const facts = [t('v.presentAtClose', { present: num(r.present_at_close), convened: num(r.convened) })];
   const q = quorumText(r);

@@ -6,7 +6,7 @@
 // member code and group. Each code joins the meeting as that member, so the
 // sheet is cut and handed out like ballot papers.
 
-import { applyI18n, bindToggle, num, onLangChange, t } from '/assets/i18n.js';
+import { applyI18n, bindToggle, num, onLangChange, setWording, t } from '/assets/i18n.js';
 import { store } from '/assets/net.js';
 import { $, el, fill } from '/assets/js/ui.js';
 
@@ -71,10 +71,12 @@ async function load() {
   }
   if (!r.ok) {
     setView('error');
-    $('#sheet-error').textContent = t('h.loadFailed', { message: r.statusText || String(r.status) });
+    $('#sheet-error').textContent = t('h.loadFailed', { message: String(r.status) });
     return;
   }
   data = await r.json();
+  // The sheet speaks as the meeting does (Party or neutral wording).
+  setWording(data.wording);
   render();
 }
 
