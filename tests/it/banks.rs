@@ -421,6 +421,7 @@ async fn a_broken_kahoot_template_names_each_row_and_column() {
             .unwrap()
             .starts_with("Correct answer")
     );
+    assert_eq!(body["problems"][0]["sheet"], "Sheet1", "{body}");
     assert!(listed(&server, "broken").await.is_none());
 
     // A text file renamed .xlsx, a workbook that is not a quiz, a fake ZIP.
