@@ -96,8 +96,14 @@ pub fn router(app: Arc<App>) -> Router {
             get(crate::bank_import::template),
         )
         .route(
+            "/api/banks/check",
+            post(crate::bank_import::editor::check_route),
+        )
+        .route(
             "/api/banks/{id}",
-            axum::routing::delete(crate::bank_import::delete).get(crate::bank_import::download),
+            axum::routing::delete(crate::bank_import::delete)
+                .get(crate::bank_import::download)
+                .put(crate::bank_import::editor::save),
         )
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
@@ -244,6 +250,15 @@ pub enum ApiError {
     Timeout { seconds: u64 },
     #[error("too many wrong PINs from this address; try again in {retry_after} seconds")]
     TooManyGuesses { retry_after: u64 },
+    /// A request refused with a stable code and its params (the console
+    /// words it: `err.<code>`).
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        params: serde_json::Value,
+        message: String,
+    },
     #[error("internal error")]
     Internal(String),
 }
@@ -258,6 +273,16 @@ impl IntoResponse for ApiError {
         {
             let body = json!({"error": code, "message": message, "problems": problems});
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        if let ApiError::Coded {
+            status,
+            code,
+            params,
+            message,
+        } = &self
+        {
+            let body = json!({"error": code, "message": message, "params": params});
+            return (*status, Json(body)).into_response();
         }
         let params = match &self {
             ApiError::BadRequest {
@@ -285,6 +310,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::Refused { code, .. } => (StatusCode::BAD_REQUEST, code.name()),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Coded { status, code, .. } => (*status, *code),
             ApiError::Internal(detail) => {
                 tracing::error!("request failed: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -344,7 +370,19 @@ impl From<CreateError> for ApiError {
                 json!({"max": crate::app::MAX_TITLE_CHARS}),
                 e.to_string(),
             ),
+            CreateError::Choice(r) => r.into(),
             CreateError::Storage(s) => ApiError::Internal(s),
+        }
+    }
+}
+
+impl From<crate::choice::Refused> for ApiError {
+    fn from(r: crate::choice::Refused) -> ApiError {
+        ApiError::Coded {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: r.code,
+            params: r.params,
+            message: r.message,
         }
     }
 }
@@ -511,16 +549,6 @@ async fn banks(State(app): State<Arc<App>>) -> Response {
     Json(list).into_response()
 }
 
-#[derive(Deserialize)]
-struct CreateMeeting {
-    #[serde(default)]
-    title: String,
-    bank: String,
-    /// `party` or `neutral`; by default Party for a Party bank (`Bank::is_party`).
-    #[serde(default)]
-    wording: Option<String>,
-}
-
 async fn create_meeting(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -528,21 +556,30 @@ async fn create_meeting(
 ) -> Result<Response, ApiError> {
     require_host(&app, &headers)?;
     let body = read_body(&app, &headers, body, MAX_JSON).await?;
-    let req: CreateMeeting = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad(
+    let example = "send JSON like {\"title\": \"…\", \"bank\": \"<bank id>\"}";
+    let req: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad("bad_json", json!({}), format!("{example} ({e})")))?;
+    let choice = crate::choice::from_request(&req)?;
+    let text = |key: &str| match req.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(""),
+        Some(serde_json::Value::String(s)) => Ok(s.as_str()),
+        Some(_) => Err(ApiError::bad(
             "bad_json",
-            json!({}),
-            format!("send JSON like {{\"title\": \"…\", \"bank\": \"<bank id>\"}} ({e})"),
-        )
-    })?;
-    // Checked before anything is created: a bad value changes nothing.
-    let wording = match req.wording.as_deref() {
-        Some(w) => Some(crate::room::parse_wording(w)?),
-        None => None,
+            json!({"field": key}),
+            format!("\"{key}\" is text; {example}"),
+        )),
     };
-    let room = app.create_meeting(&req.title, &req.bank).await?;
+    let (title, bank) = (text("title")?, text("bank")?);
+    // `party` or `neutral`; by default Party for a Party bank
+    // (`Bank::is_party`). Checked before anything is created: a bad value
+    // changes nothing.
+    let wording = match text("wording")? {
+        "" => None,
+        w => Some(crate::room::parse_wording(w)?),
+    };
+    let room = app.create_meeting(title, bank, &choice).await?;
     let wording = wording.unwrap_or_else(|| {
-        if app.bank(&req.bank).is_some_and(|b| b.is_party()) {
+        if app.bank(bank).is_some_and(|b| b.is_party()) {
             crate::meeting::Wording::Party
         } else {
             crate::meeting::Wording::Neutral
@@ -558,7 +595,7 @@ async fn create_meeting(
     tracing::info!(
         pin = %info.pin,
         title = %crate::text::for_log(&info.title),
-        bank = %crate::text::for_log(&req.bank),
+        bank = %crate::text::for_log(bank),
         "meeting created"
     );
     Ok((
@@ -566,7 +603,9 @@ async fn create_meeting(
         Json(json!({
             "pin": info.pin,
             "title": info.title,
-            "bank": req.bank,
+            "bank": bank,
+            "questions": room.summary.choice.asked.len(),
+            "choice": room.summary.choice,
             "join_url": info.join_url,
             "screen_url": format!("/screen/{}", info.pin),
             "qr_url": info.qr_url,
@@ -595,6 +634,8 @@ async fn list_meetings(
                 "members": s.members.load(Relaxed),
                 "connected": s.connected.load(Relaxed),
                 "ended": s.ended.load(Relaxed),
+                "bank": s.bank,
+                "choice": s.choice,
             })
         })
         .collect();
@@ -704,8 +745,10 @@ async fn import_motions(
     require_host(&app, &headers)?;
     use crate::vote::motions_file::{self, MAX_FILE_BYTES};
     let body = read_body(&app, &headers, body, MAX_FILE_BYTES).await?;
-    let body = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::bad("not_utf8", json!({}), "the motions file must be UTF-8 text"))?;
+    // Decoded like every uploaded table (`tabular`): UTF-8 with or without
+    // a BOM, or UTF-16 with one.
+    let body = crate::tabular::decode_text(&body)
+        .ok_or_else(|| ApiError::bad("not_utf8", json!({}), "the motions file must be UTF-8 text"))?;
     let parsed = off_worker(move || motions_file::parse(&body)).await?;
     let specs = parsed.map_err(|problems| ApiError::Invalid {
         code: "invalid_motions",

@@ -65,6 +65,9 @@ export const vi = {
   'b.p.source_unclosed': 'Nguồn «{value}» thiếu dấu > đóng địa chỉ: ghi tên nguồn rồi địa chỉ web trong dấu < >, ví dụ: Điều lệ Đảng, Điều 9 <https://...>.',
   'b.p.source_bad_url': 'Địa chỉ trong nguồn «{value}» không phải địa chỉ web (phải bắt đầu bằng https:// hoặc http://); sửa địa chỉ, hoặc chỉ ghi tên nguồn.',
   'b.p.source_too_long': 'Nguồn quá dài: tên nguồn tối đa {max} ký tự, địa chỉ web tối đa {max_url} ký tự.',
+  'b.p.csv_unreadable': 'Không đọc được tệp CSV gần dòng {line}; hãy lưu lại từ Excel dưới dạng «CSV UTF-8».',
+  'b.p.bad_id': 'Mã ngân hàng «{value}» không hợp lệ: 1 đến {max} ký tự gồm chữ thường a-z, chữ số và dấu gạch ngang, không bắt đầu hay kết thúc bằng dấu gạch ngang.',
+  'b.p.bank_read_only': 'Ngân hàng «{id}» có sẵn trên máy chủ nên không sửa được; hãy lưu thành bản sao với mã khác.',
   'b.p.gift_no_answers': 'Câu hỏi GIFT thiếu phần đáp án trong ngoặc nhọn: ghi =đáp án đúng ~đáp án sai.',
   'b.p.gift_unsupported': 'Câu tự luận dài, câu số và câu ghép đôi của GIFT chưa được hỗ trợ.',
 };
@@ -130,6 +133,9 @@ export const en = {
   'b.p.source_unclosed': 'The source “{value}” does not close its address with >: write the label, then the web address in angle brackets, e.g. Party Charter, Art. 9 <https://...>.',
   'b.p.source_bad_url': 'The address in the source “{value}” is not a web address (it must start with https:// or http://); fix it, or give only a label.',
   'b.p.source_too_long': 'The source is too long: at most {max} characters for the label and {max_url} for the web address.',
+  'b.p.csv_unreadable': 'The CSV file could not be read near line {line}; save it again from Excel as “CSV UTF-8”.',
+  'b.p.bad_id': 'The bank id “{value}” is not valid: 1 to {max} characters, lower-case letters a-z, digits and dashes, not starting or ending with a dash.',
+  'b.p.bank_read_only': 'The bank “{id}” comes with the server and cannot be changed; save it as a copy under another id.',
   'b.p.gift_no_answers': 'A GIFT question without its answers in braces: write =right ~wrong.',
   'b.p.gift_unsupported': 'GIFT essay, numerical and matching questions are not supported.',
 };
