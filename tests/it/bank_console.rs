@@ -111,18 +111,24 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
         .await;
     host.wait_for_text("#pv-phone .question-text", "Chi bộ họp thường lệ mấy lần")
         .await;
-    host.wait_for_text("#pv-screen .s-question-text", "Chi bộ họp thường lệ mấy lần")
-        .await;
+    host.wait_for_text(
+        "#pv-screen .s-question-text",
+        "Chi bộ họp thường lệ mấy lần",
+    )
+    .await;
     host.wait_for_text("#pv-phone .option.opt-0", "Phương án đúng")
         .await;
     host.wait_for_text("#pv-screen .tile.opt-0", "Phương án đúng")
         .await;
-    host.wait_for_text("#ed-state", "Có thay đổi chưa lưu").await;
+    host.wait_for_text("#ed-state", "Có thay đổi chưa lưu")
+        .await;
 
     // An emptied option is flagged at the field as it is typed, in Vietnamese.
     host.fill("#eq-opt-2", "").await;
-    host.wait_for_text("#eq-options-err", "Phương án trống").await;
-    host.wait_for_text("#ed-qlist li[data-index='1']", "1 lỗi").await;
+    host.wait_for_text("#eq-options-err", "Phương án trống")
+        .await;
+    host.wait_for_text("#ed-qlist li[data-index='1']", "1 lỗi")
+        .await;
     host.wait_for_text("#ed-state", "1 lỗi cần sửa").await;
     host.fill("#eq-opt-2", "Hai lần").await;
     host.wait_for_text("#ed-state", "Không có lỗi").await;
@@ -131,7 +137,8 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     host.screenshot(&artifact_path("banks-1-editor.png")).await;
 
     host.click("#ed-save:not(:disabled)").await;
-    host.wait_for_text("#ed-state", "Đã lưu «on-tap-chi-bo»").await;
+    host.wait_for_text("#ed-state", "Đã lưu «on-tap-chi-bo»")
+        .await;
     let text = server
         .http
         .get(server.url("/api/banks/on-tap-chi-bo.bank.md"))
@@ -182,9 +189,16 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     host.wait_for_text("#hq-counter", "Câu 1/5").await;
     member.wait_for_text("#q-counter", "Câu 1/5").await;
     let asked = member.text("#question-text").await;
-    assert!(asked.starts_with("Câu hỏi ôn tập số") || asked.starts_with("Chi bộ họp"), "{asked}");
-    member.click("#options .option[data-index='0']:not(:disabled)").await;
-    member.wait_for_text("#received", "Đã nhận câu trả lời").await;
+    assert!(
+        asked.starts_with("Câu hỏi ôn tập số") || asked.starts_with("Chi bộ họp"),
+        "{asked}"
+    );
+    member
+        .click("#options .option[data-index='0']:not(:disabled)")
+        .await;
+    member
+        .wait_for_text("#received", "Đã nhận câu trả lời")
+        .await;
     host.click("#btn-reveal:not(:disabled)").await;
     member.wait_for_text("#result-title", "Đúng rồi!").await;
     host.wait_for_text("#stat-answered", "1").await;
@@ -204,7 +218,18 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
 
     let broken = template_workbook(&[
         vec![
-            "Câu đúng", "", "a", "b", "", "", "", "", "2", "20", "vì", "",
+            "Câu đúng",
+            "",
+            "a",
+            "b",
+            "",
+            "",
+            "",
+            "",
+            "2",
+            "20",
+            "vì",
+            "",
         ],
         vec![
             "Câu không đáp án",
@@ -274,7 +299,11 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
         .await
         .unwrap();
     assert!(banks.iter().all(|b| b["id"] != "hong"), "{banks:?}");
-    assert!(host.eval("return !document.querySelector(\"#bk-list li[data-id='hong']\");").await == Value::Bool(true));
+    assert!(
+        host.eval("return !document.querySelector(\"#bk-list li[data-id='hong']\");")
+            .await
+            == Value::Bool(true)
+    );
 
     // In English, the same problems in English.
     host.click("#lang-toggle").await;
@@ -288,15 +317,69 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
     host.wait_for_text("#ed-heading", "Ngân hàng mới").await;
     host.fill("#ed-title", "Thử nghiệm").await;
     assert_eq!(
-        host.eval("return document.querySelector('#ed-id').value;").await,
+        host.eval("return document.querySelector('#ed-id').value;")
+            .await,
         "thu-nghiem"
     );
+    host.fill("#eq-text", "Đảng viên dự bị có quyền biểu quyết không?")
+        .await;
+    host.fill("#eq-opt-0", "Không").await;
+    host.fill("#eq-opt-1", "Có").await;
+    host.wait_for_text("#pv-phone .option.opt-1", "Có").await;
+    host.screenshot(&artifact_path("banks-3-editor-phone.png"))
+        .await;
+    host.eval("document.querySelector('#ed-pv-title').scrollIntoView(); return true;")
+        .await;
+    host.screenshot(&artifact_path("banks-4-preview-phone.png"))
+        .await;
+    // Two options left empty: said at the field.
+    host.wait_for_text("#eq-options-err", "Phương án trống")
+        .await;
     host.wait_for_text("#ed-state", "lỗi cần sửa").await;
     assert_accessible(&host, &axe, "bank editor, phone").await;
     let overflow = host
         .eval("return document.documentElement.scrollWidth - innerWidth;")
         .await;
-    assert!(overflow.as_f64().unwrap() <= 0.0, "wider than the phone: {overflow}");
-    host.screenshot(&artifact_path("banks-3-editor-phone.png"))
+    assert!(
+        overflow.as_f64().unwrap() <= 0.0,
+        "wider than the phone: {overflow}"
+    );
+
+    // Questions are added, moved, duplicated, retyped and deleted.
+    host.click("#ed-add").await;
+    host.wait_for_text("#ed-q-title", "Câu 2").await;
+    host.fill("#eq-text", "Câu thứ hai").await;
+    host.wait_for_text("#ed-qlist li[data-index='1']", "Câu thứ hai")
         .await;
+    host.click("#ed-qlist li[data-index='1'] .eq-up").await;
+    host.wait_for_text("#ed-qlist li[data-index='0']", "Câu thứ hai")
+        .await;
+    // The keyboard stays on the moved question.
+    assert_eq!(
+        host.eval("return document.activeElement.closest('li').dataset.index;")
+            .await,
+        "0"
+    );
+    host.click("#ed-qlist li[data-index='0'] .eq-dup").await;
+    host.wait_for_text("#ed-qs-title", "Câu hỏi (3)").await;
+    host.wait_for_text("#ed-qlist li[data-index='1']", "Câu thứ hai")
+        .await;
+    crate::pages::select(&host, "#eq-type", "truefalse").await;
+    host.wait_for_text("#pv-phone .options.tf", "Đúng").await;
+    host.wait_for_text("#pv-screen .tiles.tf", "Sai").await;
+    host.click("#ed-qlist li[data-index='1'] .eq-del").await;
+    host.wait_for_text("#confirm-text", "Xoá câu 2").await;
+    host.click("#confirm-ok").await;
+    host.wait_for_text("#ed-qs-title", "Câu hỏi (2)").await;
+    let order: Vec<String> = serde_json::from_value(
+        host.eval(
+            "return [...document.querySelectorAll('#ed-qlist .eq-text')].map(e => e.textContent);",
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(
+        order,
+        ["Câu thứ hai", "Đảng viên dự bị có quyền biểu quyết không?"]
+    );
 }

@@ -73,6 +73,21 @@ function originText(origin) {
   return has(`bk.origin.${o}`) ? t(`bk.origin.${o}`) : String(origin || '');
 }
 
+/** Two overlapping sheets: "duplicate". */
+function copyIcon() {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon icon-copy');
+  for (const [x, y] of [[8, 8], [3, 3]]) {
+    const r = document.createElementNS(NS, 'rect');
+    for (const [k, v] of Object.entries({ x, y, width: 13, height: 13, rx: 2, fill: x === 8 ? 'currentColor' : 'none', 'fill-opacity': x === 8 ? '.15' : '1', stroke: 'currentColor', 'stroke-width': 2.5 })) r.setAttribute(k, String(v));
+    svg.appendChild(r);
+  }
+  return svg;
+}
+
 function languageName(code) {
   return code === 'vi' || code === 'en' ? t(`lang.${code}`) : code || '';
 }
@@ -702,7 +717,7 @@ export function createBanks(ctx) {
             { class: 'eq-actions' },
             el('button', { type: 'button', class: 'btn small eq-up', disabled: i === 0, 'aria-label': t('bk.ed.upLabel', { n }), title: t('bk.ed.up'), onclick: () => move(i, -1, 'eq-up') }, '↑'),
             el('button', { type: 'button', class: 'btn small eq-down', disabled: i === qs.length - 1, 'aria-label': t('bk.ed.downLabel', { n }), title: t('bk.ed.down'), onclick: () => move(i, 1, 'eq-down') }, '↓'),
-            el('button', { type: 'button', class: 'btn small eq-dup', 'aria-label': t('bk.ed.dupLabel', { n }), title: t('bk.ed.dup'), onclick: () => duplicate(i) }, '⧉'),
+            el('button', { type: 'button', class: 'btn small eq-dup', 'aria-label': t('bk.ed.dupLabel', { n }), title: t('bk.ed.dup'), onclick: () => duplicate(i) }, copyIcon()),
             el('button', { type: 'button', class: 'btn small danger eq-del', 'aria-label': t('bk.ed.delLabel', { n }), title: t('bk.ed.del'), onclick: () => removeQuestion(i) }, icon('cross')),
           ),
         );
@@ -1238,14 +1253,14 @@ export function createBanks(ctx) {
     if (inner) {
       const s = Math.min(1, phone.clientWidth / 390);
       inner.style.transform = `scale(${s})`;
-      phone.style.height = `${Math.ceil(inner.offsetHeight * s)}px`;
+      phone.style.height = `${Math.ceil(inner.offsetHeight * s) + phone.offsetHeight - phone.clientHeight}px`;
     }
     const stage = screenBox.firstElementChild;
     if (stage) {
       const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
       const s = screenBox.clientWidth / (STAGE_REM[0] * rem);
       stage.style.transform = `scale(${s})`;
-      screenBox.style.height = `${Math.ceil(STAGE_REM[1] * rem * s)}px`;
+      screenBox.style.height = `${Math.ceil(STAGE_REM[1] * rem * s) + screenBox.offsetHeight - screenBox.clientHeight}px`;
     }
   }
   window.addEventListener('resize', () => scalePreview());
