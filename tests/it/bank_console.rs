@@ -155,8 +155,31 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
         "{text}"
     );
 
-    // A meeting of 5 questions at random out of the 8.
+    // A bank shipped with the server is read-only: saved as a copy.
     host.click("#ed-back").await;
+    host.click("#bk-list li[data-id='alltypes'] .bi-open").await;
+    host.wait_for_text("#ed-readonly", "không sửa trực tiếp")
+        .await;
+    assert_eq!(
+        host.eval("return document.querySelector('#ed-save').hidden;")
+            .await,
+        true
+    );
+    host.fill("#eq-text", "Câu hỏi của bản sao").await;
+    host.click("#ed-copy").await;
+    assert_eq!(
+        host.eval("return document.querySelector('#ed-copy-id').value;")
+            .await,
+        "alltypes-ban-sao"
+    );
+    host.click("#ed-copy-save").await;
+    host.wait_for_text("#ed-state", "Đã lưu «alltypes-ban-sao»")
+        .await;
+    host.click("#ed-back").await;
+    host.wait_for_text("#bk-list li[data-id='alltypes-ban-sao']", "Đã tải lên")
+        .await;
+
+    // A meeting of 5 questions at random out of the 8.
     host.click("#stab-meetings").await;
     crate::pages::select(&host, "#bank-select", "on-tap-chi-bo").await;
     host.wait_for_text("#qpick-summary", "tất cả 8 câu").await;
@@ -165,6 +188,7 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     host.fill("#qpick-n", "5").await;
     host.wait_for_text("#qpick-summary", "5 câu ngẫu nhiên trong 8")
         .await;
+    assert_accessible(&host, &axe, "create form with the choice of questions").await;
     host.fill("#title-input", "Ôn tập tháng 12").await;
     host.click("#create:not(:disabled)").await;
     host.wait_for("#view-console #meeting-pin").await;
