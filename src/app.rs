@@ -34,6 +34,8 @@ pub enum CreateError {
         "the title must be 1 to {MAX_TITLE_CHARS} characters, without control or invisible characters"
     )]
     BadTitle,
+    #[error("{}", .0.message)]
+    Choice(crate::choice::Refused),
     #[error("the meeting could not be saved: {0}")]
     Storage(String),
 }
@@ -42,7 +44,9 @@ pub struct App {
     pub host_secret: Arc<str>,
     /// Join address base, e.g. http://192.168.1.20:8080.
     pub public_url: String,
-    pub banks: Vec<Arc<Bank>>,
+    /// Shipped and `--banks` banks, each with its origin ([`SHIPPED`] or
+    /// [`FOLDER`]).
+    pub banks: Vec<(Arc<Bank>, &'static str)>,
     /// Banks uploaded from the console (stored in the database); one
     /// replaces a bank of `banks` with the same id.
     uploaded: std::sync::RwLock<Vec<Arc<Bank>>>,
@@ -61,10 +65,19 @@ pub struct App {
     reserved: std::sync::Mutex<HashSet<String>>,
 }
 
+/// Origin of a bank compiled into the binary (or the same bank read from
+/// `question-banks/`).
+pub const SHIPPED: &str = "shipped";
+/// Origin of a bank read from a `--banks DIR` (one that differs from the
+/// shipped bank of its id).
+pub const FOLDER: &str = "folder";
+/// Origin of a bank uploaded or saved from the console (in the database).
+pub const UPLOADED: &str = "uploaded";
+
 /// Loads the shipped banks, then `dirs` (a bank there replaces a shipped one
 /// with the same id). Broken files are logged and skipped.
-pub fn load_banks(dirs: &[std::path::PathBuf]) -> Vec<Arc<Bank>> {
-    let mut banks: Vec<Bank> = Vec::new();
+pub fn load_banks(dirs: &[std::path::PathBuf]) -> Vec<(Arc<Bank>, &'static str)> {
+    let mut banks: Vec<(Bank, &'static str)> = Vec::new();
     for file in ShippedBanks::iter() {
         let Some(data) = ShippedBanks::get(&file) else {
             continue;
@@ -72,7 +85,7 @@ pub fn load_banks(dirs: &[std::path::PathBuf]) -> Vec<Arc<Bank>> {
         let id = bank::id_from_path(std::path::Path::new(file.as_ref())).unwrap_or_default();
         let text = String::from_utf8_lossy(&data.data);
         match bank::parse(&id, &text).bank {
-            Some(b) => banks.push(b),
+            Some(b) => banks.push((b, SHIPPED)),
             None => tracing::error!(
                 "shipped bank {file} does not parse; run `handsup check question-banks/{file}`"
             ),
@@ -87,20 +100,25 @@ pub fn load_banks(dirs: &[std::path::PathBuf]) -> Vec<Arc<Bank>> {
         );
     }
     for b in extra {
-        match banks.iter_mut().find(|x| x.id == b.id) {
-            Some(slot) => *slot = b,
-            None => banks.push(b),
+        match banks.iter_mut().find(|x| x.0.id == b.id) {
+            // The shipped bank read again from `question-banks/`.
+            Some(slot) if slot.0 == b => {}
+            Some(slot) => *slot = (b, FOLDER),
+            None => banks.push((b, FOLDER)),
         }
     }
-    banks.sort_by(|a, b| a.id.cmp(&b.id));
-    banks.into_iter().map(Arc::new).collect()
+    banks.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    banks
+        .into_iter()
+        .map(|(b, origin)| (Arc::new(b), origin))
+        .collect()
 }
 
 impl App {
     pub fn new(
         host_secret: String,
         public_url: String,
-        banks: Vec<Arc<Bank>>,
+        banks: Vec<(Arc<Bank>, &'static str)>,
         store: Arc<dyn Store>,
         ctx: RoomCtx,
         tracker: TaskTracker,
@@ -135,22 +153,28 @@ impl App {
     }
 
     pub fn bank(&self, id: &str) -> Option<Arc<Bank>> {
+        self.bank_with_origin(id).map(|(b, _)| b)
+    }
+
+    /// The bank of an id with its origin ([`SHIPPED`], [`FOLDER`] or
+    /// [`UPLOADED`]); an uploaded bank hides another of the same id.
+    pub fn bank_with_origin(&self, id: &str) -> Option<(Arc<Bank>, &'static str)> {
         let uploaded = self.uploaded.read().expect("banks lock");
         uploaded
             .iter()
-            .chain(self.banks.iter())
             .find(|b| b.id == id)
-            .cloned()
+            .map(|b| (b.clone(), UPLOADED))
+            .or_else(|| self.banks.iter().find(|(b, _)| b.id == id).cloned())
     }
 
-    /// Every bank by id, each with its origin: `uploaded` (from the
-    /// console), or `server` (shipped or from `--banks`).
+    /// Every bank by id, each with its origin: [`UPLOADED`] (from the
+    /// console), [`SHIPPED`] or [`FOLDER`] (from `--banks DIR`).
     pub fn all_banks(&self) -> Vec<(Arc<Bank>, &'static str)> {
         let uploaded = self.uploaded.read().expect("banks lock");
-        let mut all: Vec<_> = uploaded.iter().map(|b| (b.clone(), "uploaded")).collect();
-        for b in &self.banks {
+        let mut all: Vec<_> = uploaded.iter().map(|b| (b.clone(), UPLOADED)).collect();
+        for (b, origin) in &self.banks {
             if !uploaded.iter().any(|u| u.id == b.id) {
-                all.push((b.clone(), "server"));
+                all.push((b.clone(), *origin));
             }
         }
         all.sort_by(|a, b| a.0.id.cmp(&b.0.id));
@@ -187,14 +211,14 @@ impl App {
     }
 
     /// Stores an uploaded bank (durably) and then lists it, replacing an
-    /// earlier upload with the same id. Meetings created from the earlier
+    /// earlier upload with the same id (then `true`). Meetings created from the earlier
     /// one keep their own copy of its questions.
     pub async fn save_uploaded_bank(
         &self,
         bank: Bank,
         filename: &str,
         original: Vec<u8>,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let _one_at_a_time = self.uploading.lock().await;
         let stored = crate::store::StoredBank {
             id: bank.id.clone(),
@@ -213,9 +237,11 @@ impl App {
             .map_err(|e| e.to_string())?;
         rx.await.map_err(|_| "the store stopped".to_string())??;
         let mut uploaded = self.uploaded.write().expect("banks lock");
+        let before = uploaded.len();
         uploaded.retain(|b| b.id != bank.id);
+        let replaced = uploaded.len() != before;
         uploaded.push(Arc::new(bank));
-        Ok(())
+        Ok(replaced)
     }
 
     pub fn room(&self, pin: &str) -> Option<RoomHandle> {
@@ -271,15 +297,20 @@ impl App {
         }
     }
 
-    /// Creates, stores and starts a meeting.
+    /// Creates, stores and starts a meeting asking the chosen questions of
+    /// a bank (its own copy of them, `choice::materialise`).
     pub async fn create_meeting(
         &self,
         title: &str,
         bank_id: &str,
+        choice: &crate::choice::Choice,
     ) -> Result<RoomHandle, CreateError> {
         let bank = self
             .bank(bank_id)
             .ok_or_else(|| CreateError::UnknownBank(bank_id.to_string()))?;
+        crate::choice::check(choice, bank.questions.len()).map_err(CreateError::Choice)?;
+        let seed = uuid::Uuid::new_v4().as_u64_pair().0;
+        let (bank, choice) = crate::choice::materialise(&bank, choice, seed);
         let title = crate::text::collapse(title);
         let title = if title.is_empty() {
             bank.title.clone()
@@ -291,7 +322,7 @@ impl App {
             return Err(CreateError::BadTitle);
         }
         let pin = self.reserve_pin()?;
-        let result = self.save_and_start(pin.clone(), title, &bank).await;
+        let result = self.save_and_start(pin.clone(), title, bank, choice).await;
         self.reserved.lock().expect("pin lock").remove(&pin);
         result
     }
@@ -300,15 +331,17 @@ impl App {
         &self,
         pin: String,
         title: String,
-        bank: &Bank,
+        bank: Bank,
+        choice: crate::choice::Choice,
     ) -> Result<RoomHandle, CreateError> {
         let id = self.next_meeting.fetch_add(1, Ordering::AcqRel) + 1;
         let config = MeetingConfig {
             pin: pin.clone(),
             title: title.clone(),
             created_at: self.ctx.clock.now(),
-            bank: bank.clone(),
+            bank,
             quiz: Settings::default(),
+            choice,
         };
         let (tx, rx) = oneshot::channel();
         self.store

@@ -95,8 +95,14 @@ pub fn router(app: Arc<App>) -> Router {
             get(crate::bank_import::template),
         )
         .route(
+            "/api/banks/check",
+            post(crate::bank_import::editor::check_route),
+        )
+        .route(
             "/api/banks/{id}",
-            axum::routing::delete(crate::bank_import::delete).get(crate::bank_import::download),
+            axum::routing::delete(crate::bank_import::delete)
+                .get(crate::bank_import::download)
+                .put(crate::bank_import::editor::save),
         )
         .merge(host)
         .route("/ws", get(crate::ws::upgrade))
@@ -226,6 +232,15 @@ pub enum ApiError {
     Timeout { seconds: u64 },
     #[error("too many wrong PINs from this address; try again in {retry_after} seconds")]
     TooManyGuesses { retry_after: u64 },
+    /// A request refused with a stable code and its params (the console
+    /// words it: `err.<code>`).
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        params: serde_json::Value,
+        message: String,
+    },
     #[error("internal error")]
     Internal(String),
 }
@@ -240,6 +255,16 @@ impl IntoResponse for ApiError {
         {
             let body = json!({"error": code, "message": message, "problems": problems});
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+        if let ApiError::Refused {
+            status,
+            code,
+            params,
+            message,
+        } = &self
+        {
+            let body = json!({"error": code, "message": message, "params": params});
+            return (*status, Json(body)).into_response();
         }
         let params = match &self {
             ApiError::TooLarge { max } => json!({"max": max}),
@@ -256,6 +281,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Refused { status, code, .. } => (*status, *code),
             ApiError::Internal(detail) => {
                 tracing::error!("request failed: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -285,7 +311,19 @@ impl From<CreateError> for ApiError {
             CreateError::UnknownBank(_) | CreateError::BadTitle => {
                 ApiError::BadRequest(e.to_string())
             }
+            CreateError::Choice(r) => r.into(),
             CreateError::Storage(s) => ApiError::Internal(s),
+        }
+    }
+}
+
+impl From<crate::choice::Refused> for ApiError {
+    fn from(r: crate::choice::Refused) -> ApiError {
+        ApiError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: r.code,
+            params: r.params,
+            message: r.message,
         }
     }
 }
@@ -446,13 +484,6 @@ async fn banks(State(app): State<Arc<App>>) -> Response {
     Json(list).into_response()
 }
 
-#[derive(Deserialize)]
-struct CreateMeeting {
-    #[serde(default)]
-    title: String,
-    bank: String,
-}
-
 async fn create_meeting(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -460,17 +491,25 @@ async fn create_meeting(
 ) -> Result<Response, ApiError> {
     require_host(&app, &headers)?;
     let body = read_body(&app, &headers, body, MAX_JSON).await?;
-    let req: CreateMeeting = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "send JSON like {{\"title\": \"Sinh hoạt chi bộ tháng 11\", \"bank\": \"<bank id>\"}} ({e})"
-        ))
-    })?;
-    let room = app.create_meeting(&req.title, &req.bank).await?;
+    let example =
+        "send JSON like {\"title\": \"Sinh hoạt chi bộ tháng 11\", \"bank\": \"<bank id>\"}";
+    let req: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("{example} ({e})")))?;
+    let choice = crate::choice::from_request(&req)?;
+    let text = |key: &str| match req.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(""),
+        Some(serde_json::Value::String(s)) => Ok(s.as_str()),
+        Some(_) => Err(ApiError::BadRequest(format!(
+            "\"{key}\" is text; {example}"
+        ))),
+    };
+    let (title, bank) = (text("title")?, text("bank")?);
+    let room = app.create_meeting(title, bank, &choice).await?;
     let info = &room.info;
     tracing::info!(
         pin = %info.pin,
         title = %crate::text::for_log(&info.title),
-        bank = %crate::text::for_log(&req.bank),
+        bank = %crate::text::for_log(bank),
         "meeting created"
     );
     Ok((
@@ -478,7 +517,9 @@ async fn create_meeting(
         Json(json!({
             "pin": info.pin,
             "title": info.title,
-            "bank": req.bank,
+            "bank": bank,
+            "questions": room.summary.choice.asked.len(),
+            "choice": room.summary.choice,
             "join_url": info.join_url,
             "screen_url": format!("/screen/{}", info.pin),
             "qr_url": info.qr_url,
@@ -506,6 +547,8 @@ async fn list_meetings(
                 "members": s.members.load(Relaxed),
                 "connected": s.connected.load(Relaxed),
                 "ended": s.ended.load(Relaxed),
+                "bank": s.bank,
+                "choice": s.choice,
             })
         })
         .collect();

@@ -40,6 +40,7 @@ pub mod app;
 pub mod auth;
 pub mod bank;
 pub mod bank_import;
+pub mod choice;
 pub mod clock;
 pub mod config;
 #[doc(hidden)]

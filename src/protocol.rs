@@ -663,6 +663,9 @@ pub struct StateView {
     pub meeting: MeetingInfo,
     pub bank_title: String,
     pub question_count: usize,
+    /// Host only: which questions of the bank the meeting asks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<crate::choice::Choice>,
     pub question: Option<QuestionView>,
     pub reveal: Option<RevealView>,
     /// Top of the leaderboard (leaderboard and podium phases).

@@ -62,6 +62,8 @@ export const vi = {
   'b.p.diacritics_not_typed': '«diacritics:» chỉ dùng cho câu tự luận.',
   'b.p.duplicate_question': 'Câu hỏi này xuất hiện hai lần.',
   'b.p.no_explanation': 'Câu hỏi chưa có giải thích (nên trích điều, khoản).',
+  'b.p.bad_id': 'Mã ngân hàng «{value}» không hợp lệ: 1 đến {max} ký tự gồm chữ thường a-z, chữ số và dấu gạch ngang, không bắt đầu hay kết thúc bằng dấu gạch ngang.',
+  'b.p.bank_read_only': 'Ngân hàng «{id}» có sẵn trên máy chủ nên không sửa được; hãy lưu thành bản sao với mã khác.',
   'b.p.gift_no_answers': 'Câu hỏi GIFT thiếu phần đáp án trong ngoặc nhọn: ghi =đáp án đúng ~đáp án sai.',
   'b.p.gift_unsupported': 'Câu tự luận dài, câu số và câu ghép đôi của GIFT chưa được hỗ trợ.',
 };
@@ -124,6 +126,8 @@ export const en = {
   'b.p.diacritics_not_typed': '“diacritics:” applies to typed questions only.',
   'b.p.duplicate_question': 'The same question appears twice.',
   'b.p.no_explanation': 'The question has no explanation (cite the rule).',
+  'b.p.bad_id': 'The bank id “{value}” is not valid: 1 to {max} characters, lower-case letters a-z, digits and dashes, not starting or ending with a dash.',
+  'b.p.bank_read_only': 'The bank “{id}” comes with the server and cannot be changed; save it as a copy under another id.',
   'b.p.gift_no_answers': 'A GIFT question without its answers in braces: write =right ~wrong.',
   'b.p.gift_unsupported': 'GIFT essay, numerical and matching questions are not supported.',
 };

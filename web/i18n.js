@@ -614,6 +614,15 @@ const vi = {
   'err.too_many_members': 'Thiết bị này đã tham gia với quá nhiều tên trong buổi họp; hãy dùng lại tên đã tham gia.',
   'err.too_large': 'Tệp hoặc yêu cầu quá lớn (tối đa {max} byte).',
   'err.timeout': 'Máy chủ chờ quá lâu (hơn {max} giây); hãy thử lại.',
+  // Which questions a new meeting asks (POST /api/meetings).
+  'err.unknown_field': 'Yêu cầu có trường «{value}» không hợp lệ; dùng: {accepted}.',
+  'err.bad_field': 'Trường «{field}» phải là có hoặc không.',
+  'err.bad_questions': 'Hãy chọn: tất cả câu hỏi, một số câu chọn tay, hoặc một số câu ngẫu nhiên.',
+  'err.pick_empty': 'Hãy chọn ít nhất một câu hỏi.',
+  'err.pick_out_of_range': 'Câu hỏi số {value} không có trong ngân hàng ({count} câu).',
+  'err.pick_duplicate': 'Câu hỏi số {value} được chọn hai lần.',
+  'err.random_out_of_range': 'Số câu ngẫu nhiên phải từ {min} đến {max} (số câu của ngân hàng).',
+  'err.time_out_of_range': 'Thời gian mỗi câu phải từ {min} đến {max} giây.',
 };
 
 const en = {
@@ -1221,6 +1230,15 @@ const en = {
   'err.too_many_members': 'This device has already joined this meeting under too many names; continue as the one you joined with.',
   'err.too_large': 'The file or request is too large (at most {max} bytes).',
   'err.timeout': 'The server waited too long (over {max} seconds); try again.',
+  // Which questions a new meeting asks (POST /api/meetings).
+  'err.unknown_field': 'The request has an unknown field “{value}”; use: {accepted}.',
+  'err.bad_field': '“{field}” must be yes or no.',
+  'err.bad_questions': 'Choose all questions, some picked by hand, or a number at random.',
+  'err.pick_empty': 'Pick at least one question.',
+  'err.pick_out_of_range': 'Question {value} is not in the bank ({count} questions).',
+  'err.pick_duplicate': 'Question {value} is picked twice.',
+  'err.random_out_of_range': 'The number of random questions must be from {min} to {max} (the questions in the bank).',
+  'err.time_out_of_range': 'The time per question must be from {min} to {max} seconds.',
 };
 
 // Agenda, opinions and evaluation keep their strings in their own file.

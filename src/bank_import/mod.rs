@@ -25,6 +25,7 @@ use crate::app::App;
 use crate::bank::{self, Bank, Severity};
 use crate::http::ApiError;
 
+pub mod editor;
 pub mod excel;
 pub mod gift;
 pub mod kahoot;
@@ -310,19 +311,23 @@ pub async fn template() -> Result<Response, ApiError> {
 }
 
 /// `GET /api/banks/{id}.bank.md`: any bank in the canonical text format,
-/// with its answers, so only for the host.
+/// with its answers, so only for the host; `GET /api/banks/{id}.json`: the
+/// bank as the console's editor edits it (`editor::to_json`).
 pub async fn download(
     State(app): State<Arc<App>>,
     axum::extract::Path(file): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     crate::http::require_host(&app, &headers)?;
+    let not_found = || ApiError::NotFound("no bank with this id; GET /api/banks lists them".into());
+    if let Some(id) = file.strip_suffix(".json") {
+        let (bank, origin) = app.bank_with_origin(id).ok_or_else(not_found)?;
+        return Ok(Json(editor::to_json(&bank, origin)).into_response());
+    }
     let bank = file
         .strip_suffix(bank::SUFFIX)
         .and_then(|id| app.bank(id))
-        .ok_or_else(|| {
-            ApiError::NotFound("no bank with this id; GET /api/banks lists them".into())
-        })?;
+        .ok_or_else(not_found)?;
     let disposition = format!("attachment; filename=\"{}{}\"", bank.id, bank::SUFFIX);
     Ok((
         [

@@ -141,6 +141,9 @@ pub struct Summary {
     pub members: AtomicU32,
     pub connected: AtomicU32,
     pub ended: AtomicBool,
+    /// The bank's id and which of its questions the meeting asks.
+    pub bank: String,
+    pub choice: crate::choice::Choice,
 }
 
 /// What every room shares with the server.
@@ -237,6 +240,8 @@ pub fn spawn(
     let info = Arc::new(info);
     let summary = Arc::new(Summary {
         created_at: state.config.created_at,
+        bank: state.config.bank.id.clone(),
+        choice: state.config.choice.clone(),
         ..Summary::default()
     });
     let recent = state

@@ -90,6 +90,10 @@ pub struct MeetingConfig {
     pub bank: Bank,
     #[serde(default)]
     pub quiz: Settings,
+    /// Which questions of the bank were chosen (`bank` holds the meeting's
+    /// copy, already picked, shuffled and timed).
+    #[serde(default)]
+    pub choice: crate::choice::Choice,
 }
 
 /// Hex SHA-256 of a member token: the store never holds the token itself.
@@ -469,6 +473,7 @@ mod tests {
                 questions: vec![q],
             },
             quiz: Settings::default(),
+            choice: Default::default(),
         })
     }
 

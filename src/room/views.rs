@@ -124,6 +124,7 @@ pub fn state_view(
     ranking: &Ranking,
     now: Millis,
 ) -> StateView {
+    let host = role == Role::Host;
     let answer_key = (role == Role::Host)
         .then(|| s.quiz.current_question())
         .flatten()
@@ -131,12 +132,12 @@ pub fn state_view(
             correct: q.correct.clone(),
             answers: q.answers.clone(),
         });
-    let host = role == Role::Host;
     StateView {
         phase: phase_name(s),
         meeting: meeting.clone(),
         bank_title: s.config.bank.title.clone(),
         question_count: s.quiz.questions().len(),
+        choice: host.then(|| s.config.choice.clone()),
         question: question_view(s, now),
         reveal: reveal_view(s),
         leaderboard: leaderboard(s, ranking),

@@ -118,7 +118,14 @@ async fn an_uploaded_bank_is_listed_used_and_survives_a_restart() {
     let b = listed(&server, "on-tap-11").await.expect("listed");
     assert_eq!(b["origin"], "uploaded");
     assert_eq!(b["questions"], 2);
-    assert_eq!(listed(&server, "chi-bo").await.unwrap()["origin"], "server");
+    assert_eq!(
+        listed(&server, "chi-bo").await.unwrap()["origin"],
+        "shipped"
+    );
+    assert_eq!(
+        listed(&server, "alltypes").await.unwrap()["origin"],
+        "folder"
+    );
     let pin = server.create_meeting("on-tap-11").await;
 
     let server = server.restart().await;
@@ -583,6 +590,7 @@ fn every_bank_problem_code_is_worded_in_both_languages() {
         "src/bank_import/mod.rs",
         "src/bank_import/kahoot.rs",
         "src/bank_import/excel.rs",
+        "src/bank_import/editor.rs",
     ] {
         let src = read(file);
         let src = src.split("#[cfg(test)]\nmod tests").next().unwrap();
@@ -625,4 +633,614 @@ fn every_bank_problem_code_is_worded_in_both_languages() {
     let missing: Vec<_> = codes.iter().filter(|c| !vi.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without words: {missing:?}");
     assert!(codes.contains("no_correct") && codes.contains("time_rounded"));
+}
+
+/// A request with the host secret (`secret`), its status and JSON reply.
+async fn send_json(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    secret: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut r = server
+        .http
+        .request(method, server.url(path))
+        .bearer_auth(secret);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn download_md(server: &TestServer, id: &str) -> String {
+    server
+        .http
+        .get(server.url(&format!("/api/banks/{id}.bank.md")))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// A bank in the canonical form `GET /api/banks/{id}.bank.md` writes, with
+/// every question type and field.
+const CANONICAL: &str = "# Ôn tập quy định\nlanguage: vi\ntags: chi bộ, điều lệ\n\
+description: Ôn tập trước buổi sinh hoạt.\n\n\
+## Chi bộ họp thường lệ bao lâu một lần?\n- [ ] Mỗi tuần\n- [x] Mỗi tháng\n- [ ] Mỗi quý\ntime: 30\n\
+explanation: Điều lệ Đảng, Điều 24.\nsource: Điều lệ Đảng (2011), Điều 24\n\n\
+## Việc nào bỏ phiếu kín?\n- [x] Bầu cử\n- [x] Kỷ luật\n- [ ] Chương trình\nscoring: partial\ntime: 45\nreading: 3\npoints: 2000\n\
+explanation: Điều 12.\n\n\
+## Đảng viên dự bị được biểu quyết.\ntype: truefalse\nanswer: false\ntime: 20\nexplanation: Điều 3.\n\n\
+## Thời lượng tối thiểu (phút)?\ntype: typed\nanswer: 90\nanswer: 90 phút\ndiacritics: exact\ntime: 60\nexplanation: HD 42.\n\n\
+## Hình thức nào sinh động hơn?\ntype: poll\n- [ ] Trắc nghiệm\n- [ ] Thảo luận\ntime: 20\n";
+
+#[tokio::test]
+async fn the_editor_opens_checks_and_saves_a_bank_byte_for_byte() {
+    use reqwest::Method;
+    let server = TestServer::start().await;
+    let (status, body) = upload(&server, "quy-dinh.bank.md", CANONICAL).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(download_md(&server, "quy-dinh").await, CANONICAL);
+
+    // The bank as the editor edits it (host only).
+    let (status, _) = send_json(
+        &server,
+        Method::GET,
+        "/api/banks/quy-dinh.json",
+        "wrong",
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = send_json(&server, Method::GET, "/api/banks/nope.json", SECRET, None).await;
+    assert_eq!(status, 404);
+    let (status, bank) = send_json(
+        &server,
+        Method::GET,
+        "/api/banks/quy-dinh.json",
+        SECRET,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{bank}");
+    assert_eq!(bank["origin"], "uploaded");
+    assert_eq!(bank["editable"], true);
+    assert_eq!(bank["tags"], serde_json::json!(["chi bộ", "điều lệ"]));
+    let q = &bank["questions"];
+    assert_eq!(
+        q[0]["options"][1],
+        serde_json::json!({"text": "Mỗi tháng", "correct": true})
+    );
+    assert_eq!(q[0]["source"], "Điều lệ Đảng (2011), Điều 24");
+    assert_eq!(
+        (
+            q[1]["type"].as_str(),
+            q[1]["scoring"].as_str(),
+            q[1]["reading"].as_u64(),
+            q[1]["points"].as_u64()
+        ),
+        (Some("multiple"), Some("partial"), Some(3), Some(2000))
+    );
+    assert_eq!(q[2]["type"], "truefalse");
+    assert_eq!(
+        q[2]["options"],
+        serde_json::json!([{"text": "Đúng", "correct": false}, {"text": "Sai", "correct": true}])
+    );
+    assert_eq!(q[3]["answers"], serde_json::json!(["90", "90 phút"]));
+    assert_eq!(q[3]["diacritics"], "exact");
+
+    // Checked as the organiser types: nothing stored, every problem placed.
+    let (status, checked) = send_json(
+        &server,
+        Method::POST,
+        "/api/banks/check",
+        SECRET,
+        Some(bank.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{checked}");
+    assert_eq!(checked["problems"], serde_json::json!([]));
+    let mut broken = bank.clone();
+    broken["questions"][0]["options"][1]["correct"] = false.into();
+    broken["questions"][1]["time"] = 2.into();
+    broken["questions"][3]["answers"] = serde_json::json!([]);
+    let (status, checked) = send_json(
+        &server,
+        Method::POST,
+        "/api/banks/check",
+        SECRET,
+        Some(broken.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{checked}");
+    let placed: Vec<(Value, Value, Value)> = checked["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["question"].clone(), p["field"].clone(), p["code"].clone()))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            (0.into(), "options".into(), "no_correct".into()),
+            (1.into(), "time".into(), "bad_number".into()),
+            (3.into(), "answers".into(), "typed_no_answer".into()),
+        ]
+    );
+    assert_eq!(checked["problems"][1]["params"]["min"], 5);
+    let (status, _) = send_json(
+        &server,
+        Method::POST,
+        "/api/banks/check",
+        "wrong",
+        Some(bank.clone()),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, reply) = send_json(
+        &server,
+        Method::POST,
+        "/api/banks/check",
+        SECRET,
+        Some("[]".into()),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+
+    // A broken save stores nothing.
+    let (status, reply) = send_json(
+        &server,
+        Method::PUT,
+        "/api/banks/quy-dinh",
+        SECRET,
+        Some(broken),
+    )
+    .await;
+    assert_eq!(status, 422, "{reply}");
+    assert_eq!(reply["error"], "invalid_bank");
+    assert_eq!(reply["problems"].as_array().unwrap().len(), 3);
+    assert_eq!(download_md(&server, "quy-dinh").await, CANONICAL);
+
+    // Saved unchanged: the same bytes back, after a restart too.
+    let (status, reply) = send_json(
+        &server,
+        Method::PUT,
+        "/api/banks/quy-dinh",
+        SECRET,
+        Some(bank.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["questions"], 5);
+    assert_eq!(download_md(&server, "quy-dinh").await, CANONICAL);
+    let server = server.restart().await;
+    assert_eq!(download_md(&server, "quy-dinh").await, CANONICAL);
+
+    // Saved under a new id: a new uploaded bank (201), an edit shows.
+    let mut copy = bank.clone();
+    copy["title"] = "Bản sao".into();
+    copy["questions"][0]["text"] = "Chi bộ họp  bao lâu\nmột lần?".into();
+    let (status, reply) = send_json(
+        &server,
+        Method::PUT,
+        "/api/banks/ban-sao-2",
+        SECRET,
+        Some(copy),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    assert_eq!(reply["id"], "ban-sao-2");
+    assert_eq!(reply["warnings"], serde_json::json!([]));
+    let b = listed(&server, "ban-sao-2").await.expect("listed");
+    assert_eq!(
+        (b["title"].as_str(), b["origin"].as_str()),
+        (Some("Bản sao"), Some("uploaded"))
+    );
+    assert!(
+        download_md(&server, "ban-sao-2")
+            .await
+            .contains("\n## Chi bộ họp bao lâu một lần?\n")
+    );
+
+    // Shipped and folder banks are read-only; ids follow the upload rules.
+    let (status, shipped) =
+        send_json(&server, Method::GET, "/api/banks/chi-bo.json", SECRET, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (shipped["origin"].as_str(), shipped["editable"].as_bool()),
+        (Some("shipped"), Some(false))
+    );
+    for id in ["chi-bo", "alltypes"] {
+        let (status, reply) = send_json(
+            &server,
+            Method::PUT,
+            &format!("/api/banks/{id}"),
+            SECRET,
+            Some(shipped.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, reply["error"].as_str()),
+            (409, Some("bank_read_only")),
+            "{id}: {reply}"
+        );
+    }
+    assert_eq!(
+        listed(&server, "chi-bo").await.unwrap()["origin"],
+        "shipped"
+    );
+    for id in ["Ban-sao", "ban_sao", "-x", "x.bank.md", &"a".repeat(65)] {
+        let (status, reply) = send_json(
+            &server,
+            Method::PUT,
+            &format!("/api/banks/{id}"),
+            SECRET,
+            Some(bank.clone()),
+        )
+        .await;
+        assert_eq!(status, 422, "{id}: {reply}");
+        assert_eq!(reply["problems"][0]["code"], "bad_id", "{id}");
+    }
+    let (status, _) = send_json(
+        &server,
+        Method::PUT,
+        "/api/banks/khac",
+        "wrong",
+        Some(bank.clone()),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(listed(&server, "khac").await.is_none());
+}
+
+#[tokio::test]
+async fn editing_or_deleting_a_bank_never_changes_a_meeting_in_progress() {
+    use reqwest::Method;
+    use serde_json::json;
+    let server = TestServer::start().await;
+    assert_eq!(upload(&server, "dang-hop.bank.md", CANONICAL).await.0, 201);
+    let pin = server.create_meeting("dang-hop").await;
+    let mut host = Client::host(&server, &pin).await;
+    let mut lan = Client::member(&server, &pin, "Lan").await;
+    host.command(json!({"type": "start"})).await.expect("start");
+    lan.wait_phase("question").await;
+    lan.command(json!({"type": "answer", "question": 0, "choice": [1]}))
+        .await
+        .expect("answer");
+    host.wait_phase("reveal").await;
+
+    // The bank is edited: question 1's right answer and question 2's text.
+    let (_, mut bank) = send_json(
+        &server,
+        Method::GET,
+        "/api/banks/dang-hop.json",
+        SECRET,
+        None,
+    )
+    .await;
+    bank["questions"][0]["options"][1]["correct"] = false.into();
+    bank["questions"][0]["options"][0]["correct"] = true.into();
+    bank["questions"][1]["text"] = "Câu đã sửa?".into();
+    let (status, reply) = send_json(
+        &server,
+        Method::PUT,
+        "/api/banks/dang-hop",
+        SECRET,
+        Some(bank),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+
+    // The meeting goes on with its own copy.
+    let st = next_question(&mut host, 1).await;
+    assert_eq!(st["question"]["text"], "Việc nào bỏ phiếu kín?");
+    let (status, _) = send_json(&server, Method::DELETE, "/api/banks/dang-hop", SECRET, None).await;
+    assert_eq!(status, 204);
+    // (Question 2 has a reading time: the host reveals it.)
+    host.command(json!({"type": "reveal"}))
+        .await
+        .expect("reveal");
+    host.wait_phase("reveal").await;
+    let check = |record: Value| {
+        let quiz = &record["quiz"];
+        assert_eq!(
+            quiz["questions"][0]["correct"],
+            json!(["Mỗi tháng"]),
+            "{quiz}"
+        );
+        assert_eq!(quiz["questions"][0]["correct_count"], 1, "{quiz}");
+        assert_eq!(quiz["questions"][1]["text"], "Việc nào bỏ phiếu kín?");
+        assert_eq!(quiz["ranking"][0]["correct"], 1, "{quiz}");
+    };
+    let (status, record) = send_json(
+        &server,
+        Method::GET,
+        &format!("/api/meetings/{pin}/export.json"),
+        SECRET,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    check(record);
+    drop((host, lan));
+    let server = server.restart().await;
+    let (_, record) = send_json(
+        &server,
+        Method::GET,
+        &format!("/api/meetings/{pin}/export.json"),
+        SECRET,
+        None,
+    )
+    .await;
+    check(record);
+    assert_eq!(projector_state(&server, &pin).await["question_count"], 5);
+}
+
+/// `POST /api/meetings` with a body; the status and the reply.
+async fn create(server: &TestServer, body: Value) -> (u16, Value) {
+    send_json(
+        server,
+        reqwest::Method::POST,
+        "/api/meetings",
+        SECRET,
+        Some(body),
+    )
+    .await
+}
+
+/// The last state a client received.
+fn last_state(c: &Client) -> Value {
+    c.log
+        .iter()
+        .rev()
+        .find(|v| v["type"] == "state")
+        .cloned()
+        .expect("a state")
+}
+
+/// After a reveal: `next` until question `index` shows (past a
+/// leaderboard when one is due); its state as the host sees it.
+async fn next_question(host: &mut Client, index: u64) -> Value {
+    use serde_json::json;
+    loop {
+        host.command(json!({"type": "next"})).await.expect("next");
+        let st = host
+            .wait("leaderboard or question", |v| {
+                v["type"] == "state"
+                    && (v["phase"] == "leaderboard" || v["question"]["index"] == index)
+            })
+            .await;
+        if st["phase"] == "question" {
+            return st;
+        }
+    }
+}
+
+/// The questions a meeting asks with their right answers' texts, read by
+/// running it as the host.
+async fn asked_texts(server: &TestServer, pin: &str) -> Vec<(String, Vec<String>)> {
+    use serde_json::json;
+    let mut host = Client::host(server, pin).await;
+    let n = last_state(&host)["question_count"].as_u64().unwrap();
+    let mut out = Vec::new();
+    host.command(json!({"type": "start"})).await.expect("start");
+    let mut st = host.wait_phase("question").await;
+    for i in 0..n {
+        if i > 0 {
+            st = next_question(&mut host, i).await;
+        }
+        let q = &st["question"];
+        assert_eq!(q["index"], i);
+        let options: Vec<String> = q["options"]
+            .as_array()
+            .map(|a| a.iter().map(|o| o.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        let correct: Vec<String> = st["answer_key"]["correct"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| options[c.as_u64().unwrap() as usize].clone())
+            .collect();
+        out.push((q["text"].as_str().unwrap().to_string(), correct));
+        host.command(json!({"type": "reveal"}))
+            .await
+            .expect("reveal");
+        host.wait_phase("reveal").await;
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_meeting_asks_the_questions_chosen_for_it_even_after_a_restart() {
+    use serde_json::json;
+    let server = TestServer::start().await;
+    assert_eq!(upload(&server, "chon.bank.md", CANONICAL).await.0, 201);
+
+    // Hand-picked, in the order given, with one time for all.
+    let (status, made) = create(
+        &server,
+        json!({"title": "Chọn câu", "bank": "chon", "questions": {"pick": [2, 0]}, "time": 45}),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["questions"], 2);
+    let pin = made["pin"].as_str().unwrap().to_string();
+    let mut host = Client::host(&server, &pin).await;
+    let st = last_state(&host);
+    assert_eq!(st["question_count"], 2);
+    assert_eq!(st["choice"]["questions"], json!({"pick": [2, 0]}));
+    assert_eq!(st["choice"]["time"], 45);
+    assert_eq!(st["choice"]["asked"], json!([2, 0]));
+    assert_eq!(st["choice"]["bank_questions"], 5);
+    host.command(json!({"type": "start"})).await.expect("start");
+    let st = host.wait_phase("question").await;
+    assert_eq!(st["question"]["text"], "Đảng viên dự bị được biểu quyết.");
+    assert_eq!(st["question"]["time_limit_ms"], 45_000);
+    let screen = projector_state(&server, &pin).await;
+    assert!(
+        screen.get("choice").is_none(),
+        "the choice is the host's: {screen}"
+    );
+    drop(host);
+
+    // N at random, shuffled questions and options: the answer keys follow.
+    let (status, made) = create(
+        &server,
+        json!({"bank": "chon", "questions": {"random": 3}, "shuffle_questions": true, "shuffle_options": true}),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let pin2 = made["pin"].as_str().unwrap().to_string();
+    let listed: Vec<Value> =
+        send_json(&server, reqwest::Method::GET, "/api/meetings", SECRET, None)
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .clone();
+    let m = listed.iter().find(|m| m["pin"] == pin2.as_str()).unwrap();
+    assert_eq!(m["bank"], "chon");
+    assert_eq!(m["choice"]["questions"], json!({"random": 3}));
+    assert_eq!(m["choice"]["shuffle_options"], true);
+    let asked = m["choice"]["asked"].clone();
+    let server = server.restart().await;
+    let played = asked_texts(&server, &pin2).await;
+    assert_eq!(played.len(), 3);
+    let bank_answers = [
+        ("Chi bộ họp thường lệ bao lâu một lần?", vec!["Mỗi tháng"]),
+        ("Việc nào bỏ phiếu kín?", vec!["Bầu cử", "Kỷ luật"]),
+        ("Đảng viên dự bị được biểu quyết.", vec!["Sai"]),
+        ("Thời lượng tối thiểu (phút)?", vec![]),
+        ("Hình thức nào sinh động hơn?", vec![]),
+    ];
+    for ((text, mut correct), i) in played.into_iter().zip(asked.as_array().unwrap()) {
+        let (want_text, want) = &bank_answers[i.as_u64().unwrap() as usize];
+        assert_eq!(&text, want_text);
+        correct.sort();
+        assert_eq!(&correct, want, "{text}");
+    }
+    let m = send_json(&server, reqwest::Method::GET, "/api/meetings", SECRET, None)
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["pin"] == pin2.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        m["choice"]["asked"], asked,
+        "the same questions after a restart"
+    );
+
+    // Bad choices: a code and its params, nothing created.
+    let before = send_json(&server, reqwest::Method::GET, "/api/meetings", SECRET, None)
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    for (body, code, params) in [
+        (
+            json!({"bank": "chon", "questions": {"pick": [5]}}),
+            "pick_out_of_range",
+            json!({"value": 5, "count": 5}),
+        ),
+        (
+            json!({"bank": "chon", "questions": {"pick": [1, 1]}}),
+            "pick_duplicate",
+            json!({"value": 1}),
+        ),
+        (
+            json!({"bank": "chon", "questions": {"pick": []}}),
+            "pick_empty",
+            json!({}),
+        ),
+        (
+            json!({"bank": "chon", "questions": {"random": 0}}),
+            "random_out_of_range",
+            json!({"value": 0, "min": 1, "max": 5}),
+        ),
+        (
+            json!({"bank": "chon", "questions": {"random": 6}}),
+            "random_out_of_range",
+            json!({"value": 6, "min": 1, "max": 5}),
+        ),
+        (
+            json!({"bank": "chon", "questions": "some"}),
+            "bad_questions",
+            json!({}),
+        ),
+        (
+            json!({"bank": "chon", "time": 4}),
+            "time_out_of_range",
+            json!({"value": "4", "min": 5, "max": 600}),
+        ),
+        (
+            json!({"bank": "chon", "time": 601}),
+            "time_out_of_range",
+            json!({"value": "601", "min": 5, "max": 600}),
+        ),
+        (
+            json!({"bank": "chon", "shuffle": true}),
+            "unknown_field",
+            json!({"value": "shuffle", "accepted": handsup::choice::KEYS.join(", ")}),
+        ),
+        (
+            json!({"bank": "chon", "shuffle_options": "yes"}),
+            "bad_field",
+            json!({"field": "shuffle_options"}),
+        ),
+    ] {
+        let (status, reply) = create(&server, body.clone()).await;
+        assert_eq!(status, 422, "{body}: {reply}");
+        assert_eq!(reply["error"], code, "{body}");
+        assert_eq!(reply["params"], params, "{body}");
+        assert!(reply["message"].is_string());
+    }
+    let after = send_json(&server, reqwest::Method::GET, "/api/meetings", SECRET, None)
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "nothing created");
+}
+
+/// Every code `POST /api/meetings` refuses a choice with is worded in both
+/// languages of the console's catalogue (`err.<code>`).
+#[test]
+fn every_question_choice_code_is_worded_in_both_languages() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let src = std::fs::read_to_string(format!("{root}/src/choice.rs")).unwrap();
+    let src = src.split("#[cfg(test)]").next().unwrap();
+    let catalogue = std::fs::read_to_string(format!("{root}/web/i18n.js")).unwrap();
+    let (vi, en) = catalogue.split_once("const en = {").unwrap();
+    let mut n = 0;
+    for l in src.lines() {
+        let l = l.trim();
+        let Some(code) = l.strip_prefix('"').and_then(|r| r.strip_suffix("\",")) else {
+            continue;
+        };
+        if !code.contains('_') || handsup::choice::KEYS.contains(&code) {
+            continue;
+        }
+        n += 1;
+        let key = format!("'err.{code}':");
+        assert!(
+            vi.contains(&key) && en.contains(&key),
+            "{code} in both languages"
+        );
+    }
+    assert!(n >= 7, "the codes were read: {n}");
 }
