@@ -223,7 +223,8 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     member
         .wait_for_text("#received", "Đã nhận câu trả lời")
         .await;
-    host.click("#btn-reveal:not(:disabled)").await;
+    // Everyone present has answered: the answer is revealed at once.
+    host.wait_for_text("#phase", "Công bố đáp án").await;
     member.wait_for_text("#result-title", "Đúng rồi!").await;
     host.wait_for_text("#stat-answered", "1").await;
     drop(member);

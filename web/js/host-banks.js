@@ -73,6 +73,21 @@ function originText(origin) {
   return has(`bk.origin.${o}`) ? t(`bk.origin.${o}`) : String(origin || '');
 }
 
+/**
+ * Runs `fn` on every edit of a text field: typing, and a change made
+ * without key events (an autofill, a cleared field).
+ */
+function onEdit(node, fn) {
+  let last = node.value;
+  const run = () => {
+    if (node.value === last) return;
+    last = node.value;
+    fn();
+  };
+  node.addEventListener('input', run);
+  node.addEventListener('change', run);
+}
+
 /** Two overlapping sheets: "duplicate". */
 function copyIcon() {
   const NS = 'http://www.w3.org/2000/svg';
@@ -393,12 +408,18 @@ export function createBanks(ctx) {
     return convert(q, type);
   }
 
-  /** Changes a question's type, keeping what still fits. */
+  /** The labels of a true/false question's two options, in the bank's language. */
+  function tfLabels() {
+    return ed && ed.bank.language === 'en' ? ['True', 'False'] : ['Đúng', 'Sai'];
+  }
+
+  /** Changes a question's type, keeping what still fits (docs/BANKS.md). */
   function convert(q, type) {
     const choice = ['single', 'multiple', 'poll'];
+    const was = q.type;
     q.type = type;
     if (choice.includes(type)) {
-      if (!q.options || q.options.length === 0) {
+      if (!q.options || q.options.length === 0 || was === 'truefalse') {
         q.options = [0, 1, 2, 3].map((i) => ({ text: '', correct: type === 'single' && i === 0 }));
       }
       if (type === 'poll') for (const o of q.options) o.correct = false;
@@ -410,23 +431,17 @@ export function createBanks(ctx) {
         }
       }
       q.answers = [];
+    } else if (type === 'truefalse') {
+      // Two options, the right one marked; only the mark counts on saving.
+      const truth = was === 'truefalse' && q.options && q.options[1] ? !q.options[1].correct : true;
+      const [yes, no] = tfLabels();
+      q.options = [{ text: yes, correct: truth }, { text: no, correct: !truth }];
+      q.answers = [];
     } else {
       q.options = [];
-      if (type === 'truefalse') {
-        q.answers = [isTrue(q.answers && q.answers[0]) === false ? 'false' : 'true'];
-      } else {
-        q.answers = (q.answers || []).filter((a) => !['true', 'false'].includes(a));
-      }
+      q.answers = q.answers || [];
     }
     return q;
-  }
-
-  /** The answer of a true/false question: true, false or null. */
-  function isTrue(a) {
-    const s = String(a ?? '').trim().toLowerCase();
-    if (['true', 'đúng', 'dung', 'yes', 'đ'].includes(s)) return true;
-    if (['false', 'sai', 'no', 's'].includes(s)) return false;
-    return null;
   }
 
   async function newBank() {
@@ -559,7 +574,7 @@ export function createBanks(ctx) {
     const b = ed.bank;
     const title = el('input', { class: 'input', maxlength: '200', autocomplete: 'off' });
     title.value = b.title || '';
-    title.addEventListener('input', () => {
+    onEdit(title, () => {
       b.title = title.value;
       if (ed.isNew && !ed.idTouched) {
         b.id = slug(title.value);
@@ -570,7 +585,7 @@ export function createBanks(ctx) {
     });
     const id = el('input', { class: 'input', maxlength: '64', autocomplete: 'off', spellcheck: 'false', readonly: !ed.isNew });
     id.value = b.id || '';
-    id.addEventListener('input', () => {
+    onEdit(id, () => {
       ed.idTouched = true;
       b.id = id.value.trim();
       changed();
@@ -588,13 +603,13 @@ export function createBanks(ctx) {
     });
     const desc = el('textarea', { class: 'input textarea', rows: '2', maxlength: '1000' });
     desc.value = b.description || '';
-    desc.addEventListener('input', () => {
+    onEdit(desc, () => {
       b.description = desc.value;
       changed();
     });
     const tags = el('input', { class: 'input', autocomplete: 'off' });
     tags.value = Array.isArray(b.tags) ? b.tags.join(', ') : b.tags || '';
-    tags.addEventListener('input', () => {
+    onEdit(tags, () => {
       const list = tags.value.split(',').map((s) => s.trim()).filter(Boolean);
       b.tags = Array.isArray(b.tags) || b.tags == null ? list : tags.value;
       changed();
@@ -804,7 +819,7 @@ export function createBanks(ctx) {
     });
     const text = el('textarea', { class: 'input textarea', rows: '3', maxlength: '400' });
     text.value = q.text;
-    text.addEventListener('input', () => {
+    onEdit(text, () => {
       q.text = text.value;
       changed();
       paintListItem();
@@ -818,7 +833,7 @@ export function createBanks(ctx) {
 
     const time = el('input', { class: 'input', type: 'number', inputmode: 'numeric', min: '5', max: '600', placeholder: t('bk.ed.timeDefault') });
     time.value = q.time == null ? '' : String(q.time);
-    time.addEventListener('input', () => {
+    onEdit(time, () => {
       const v = time.value.trim();
       q.time = v === '' ? null : Number(v);
       changed();
@@ -826,13 +841,13 @@ export function createBanks(ctx) {
     });
     const expl = el('textarea', { class: 'input textarea', rows: '3', maxlength: '1000' });
     expl.value = q.explanation || '';
-    expl.addEventListener('input', () => {
+    onEdit(expl, () => {
       q.explanation = expl.value;
       changed();
     });
     const source = el('input', { class: 'input', maxlength: '400', autocomplete: 'off' });
     source.value = q.source || '';
-    source.addEventListener('input', () => {
+    onEdit(source, () => {
       q.source = source.value;
       changed();
     });
@@ -865,7 +880,7 @@ export function createBanks(ctx) {
     const rows = q.options.map((o, i) => {
       const text = el('input', { class: 'input', maxlength: '150', autocomplete: 'off', id: `eq-opt-${i}`, 'aria-label': t('bk.ed.optionLabel', { letter: LETTERS[i] || i + 1 }) });
       text.value = o.text;
-      text.addEventListener('input', () => {
+      onEdit(text, () => {
         o.text = text.value;
         changed();
         paintPreview();
@@ -932,11 +947,13 @@ export function createBanks(ctx) {
   }
 
   function trueFalseEditor(q) {
-    const value = isTrue(q.answers[0]);
+    if (!q.options || q.options.length !== 2) convert(q, 'truefalse');
+    const truth = !!q.options[0].correct;
     const radio = (v, key) => {
-      const r = el('input', { type: 'radio', name: 'eq-tf', value: String(v), id: `eq-tf-${v}`, checked: value === v });
+      const r = el('input', { type: 'radio', name: 'eq-tf', value: String(v), id: `eq-tf-${v}`, checked: truth === v });
       r.addEventListener('change', () => {
-        q.answers = [String(v)];
+        q.options[0].correct = v;
+        q.options[1].correct = !v;
         changed();
         paintPreview();
       });
@@ -944,18 +961,18 @@ export function createBanks(ctx) {
     };
     return el(
       'fieldset',
-      { class: 'field eq-tf', 'aria-describedby': 'eq-answers-err' },
+      { class: 'field eq-tf', 'aria-describedby': 'eq-options-err' },
       el('legend', { class: 'label', text: t('bk.ed.tfAnswer') }),
       radio(true, 'bk.ed.true'),
       radio(false, 'bk.ed.false'),
-      el('p', { id: 'eq-answers-err', class: 'error field-error', 'aria-live': 'polite' }),
+      el('p', { id: 'eq-options-err', class: 'error field-error', 'aria-live': 'polite' }),
     );
   }
 
   function answersEditor(q) {
     const ta = el('textarea', { class: 'input textarea', rows: '3' });
     ta.value = q.answers.join('\n');
-    ta.addEventListener('input', () => {
+    onEdit(ta, () => {
       q.answers = ta.value.split('\n').map((s) => s.trim()).filter(Boolean);
       changed();
     });
@@ -989,12 +1006,21 @@ export function createBanks(ctx) {
 
   /** Which input shows a problem about `field` of the selected question. */
   function fieldTarget(fieldName) {
+    const q = ed.bank.questions[selected];
     const f = String(fieldName || '');
-    if (f.startsWith('option')) return 'eq-options';
-    if (f.startsWith('answer') || f === 'correct') return ed.bank.questions[selected] && ed.bank.questions[selected].type === 'typed' ? 'eq-answers' : ed.bank.questions[selected] && ed.bank.questions[selected].type === 'truefalse' ? 'eq-answers' : 'eq-options';
+    if (f === 'options') return 'eq-options';
+    if (f === 'answers') return q && q.type === 'typed' ? 'eq-answers' : 'eq-options';
     if (['type', 'text', 'time', 'explanation', 'source'].includes(f)) return `eq-${f}`;
-    if (['reading', 'points', 'scoring', 'diacritics'].includes(f)) return null;
     return null;
+  }
+
+  /** A problem's words, naming its option or answer when it is about one. */
+  function problemLine(p) {
+    const text = bankProblemText(p);
+    if (typeof p.index !== 'number') return text;
+    if (p.field === 'options') return `${t('bk.ed.optionLabel', { letter: LETTERS[p.index] || p.index + 1 })}: ${text}`;
+    if (p.field === 'answers') return `${t('bk.ed.answerN', { n: p.index + 1 })}: ${text}`;
+    return text;
   }
 
   function paintProblems() {
@@ -1025,7 +1051,7 @@ export function createBanks(ctx) {
     for (const node of editorView.querySelectorAll('.field-error')) {
       const id = node.id.replace(/-err$/, '');
       const items = byTarget.get(id) || [];
-      node.textContent = items.map((x) => (x.warning ? `${t('bk.ed.warning')}: ` : '') + bankProblemText(x.p)).join(' ');
+      node.textContent = items.map((x) => (x.warning ? `${t('bk.ed.warning')}: ` : '') + problemLine(x.p)).join(' ');
       node.classList.toggle('is-warning', items.length > 0 && items.every((x) => x.warning));
       const input = $(`#${id}`);
       if (input && input.matches('input, textarea, select')) {
@@ -1034,8 +1060,16 @@ export function createBanks(ctx) {
     }
     fill(
       $('#ed-general'),
-      general.map((x) => el('li', { class: 'error', text: (x.n ? `${t('bk.ed.question', { n: x.n })}: ` : '') + bankProblemText(x.p) })),
+      general.map((x) => el('li', { class: 'error', text: (x.n ? `${t('bk.ed.question', { n: x.n })}: ` : '') + problemLine(x.p) })),
     );
+    // The option a problem is about is marked invalid too.
+    for (const input of editorView.querySelectorAll('.eq-option .input')) input.setAttribute('aria-invalid', 'false');
+    for (const p of sel) {
+      if (p.field === 'options' && typeof p.index === 'number') {
+        const input = $(`#eq-opt-${p.index}`);
+        if (input) input.setAttribute('aria-invalid', 'true');
+      }
+    }
   }
 
   function paintState() {
@@ -1141,9 +1175,7 @@ export function createBanks(ctx) {
   // ---- preview ------------------------------------------------------------------
 
   function previewOptions(q) {
-    if (q.type === 'truefalse') {
-      return ed.bank.language === 'en' ? ['True', 'False'] : ['Đúng', 'Sai'];
-    }
+    if (q.type === 'truefalse') return tfLabels();
     if (q.type === 'typed') return [];
     return q.options.map((o) => o.text);
   }
