@@ -184,6 +184,14 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     crate::pages::select(&host, "#bank-select", "on-tap-chi-bo").await;
     host.wait_for_text("#qpick-summary", "tất cả 8 câu").await;
     host.click("#qpick summary").await;
+    // Hand-picked: a checkbox list of the bank's questions.
+    host.click("#qpick-pick").await;
+    host.wait_for_text("#qpick-list", "Chi bộ họp thường lệ mấy lần")
+        .await;
+    host.click("label[for='qpick-q-1']").await;
+    host.click("label[for='qpick-q-4']").await;
+    host.wait_for_text("#qpick-summary", "2 câu được chọn trong 8")
+        .await;
     host.click("#qpick-random").await;
     host.fill("#qpick-n", "5").await;
     host.wait_for_text("#qpick-summary", "5 câu ngẫu nhiên trong 8")
@@ -369,6 +377,22 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
         overflow.as_f64().unwrap() <= 0.0,
         "wider than the phone: {overflow}"
     );
+
+    // Nothing typed is lost: another window of this browser offers the draft.
+    let other = browser
+        .open_sized(&server.url("/host"), PHONE.0, PHONE.1)
+        .await;
+    other
+        .wait_for_text("#bk-draft", "bản nháp chưa lưu của «Thử nghiệm»")
+        .await;
+    other.click("#bk-draft-open").await;
+    other
+        .wait_for_text("#ed-qlist", "Đảng viên dự bị có quyền biểu quyết không?")
+        .await;
+    other
+        .wait_for_text("#ed-state", "Có thay đổi chưa lưu")
+        .await;
+    drop(other);
 
     // Questions are added, moved, duplicated, retyped and deleted.
     host.click("#ed-add").await;
