@@ -10,7 +10,10 @@ use crate::bank::{self, Kind, Question};
 use crate::tabular::{Cell, CellIssue, Row};
 
 /// The columns, in order, as the template writes them.
-pub const HEADERS: [&str; 12] = [
+/// The last four are optional (an older template has none): a question's
+/// points, reading time, partial scoring and exact diacritics, so that a
+/// bank downloaded as `.xlsx` comes back the same.
+pub const HEADERS: [&str; 16] = [
     "Câu hỏi",
     "Loại",
     "Phương án 1",
@@ -23,7 +26,16 @@ pub const HEADERS: [&str; 12] = [
     "Thời gian (giây)",
     "Giải thích",
     "Nguồn",
+    "Điểm",
+    "Đọc trước (giây)",
+    "Chấm điểm",
+    "Dấu tiếng Việt",
 ];
+/// Column indices of [`HEADERS`].
+const POINTS: usize = 12;
+const READING: usize = 13;
+const SCORING: usize = 14;
+const DIACRITICS: usize = 15;
 /// Rows searched for the header.
 const HEADER_SEARCH_ROWS: usize = 10;
 /// Most rows read.
@@ -106,7 +118,7 @@ const EXAMPLES: [Example; 5] = [
     ),
 ];
 
-const INSTRUCTIONS: [&str; 12] = [
+const INSTRUCTIONS: [&str; 15] = [
     "Hướng dẫn điền ngân hàng câu hỏi Handsup",
     "Mỗi dòng của trang «Câu hỏi» là một câu hỏi; giữ nguyên dòng tiêu đề. Xóa các câu ví dụ rồi điền câu của bạn.",
     "Loại: một đáp án, nhiều đáp án, đúng sai, tự luận, thăm dò (để trống: suy ra từ đáp án).",
@@ -114,11 +126,14 @@ const INSTRUCTIONS: [&str; 12] = [
     "Đáp án đúng: số thứ tự của phương án đúng (2), hoặc nhiều số cách nhau bởi dấu phẩy (1,3); câu đúng sai: Đúng hoặc Sai; câu tự luận: các đáp án được chấp nhận, cách nhau bởi dấu | (90 | 90 phút); câu thăm dò: để trống.",
     "Thời gian (giây): từ 5 đến 600; để trống là 20 giây.",
     "Giải thích và Nguồn: hiện ra sau khi công bố đáp án. Nên trích điều, khoản của văn bản.",
+    "Các cột không bắt buộc (để trống là mặc định): Điểm (0 đến 10000, mặc định 1000); Đọc trước (giây): thời gian đọc trước khi được trả lời (0 đến 60, mặc định 0); Chấm điểm: «từng phần» để câu nhiều đáp án được điểm một phần (mặc định: tất cả hoặc không); Dấu tiếng Việt: «chính xác» để câu tự luận phải gõ đúng dấu (mặc định: bỏ qua dấu).",
     "Tải lên trong bảng điều khiển, thẻ «Ngân hàng câu hỏi». Tên tệp là tên ngân hàng.",
     "",
     "Handsup question bank template: one question per row of the «Câu hỏi» sheet; keep the header row.",
     "Type: single, multiple, true/false, typed, poll. Correct answer: option numbers (1,3), Đúng/Sai (true/false), or accepted answers separated by | (typed).",
     "Time: 5 to 600 seconds (default 20). The same columns also work as a UTF-8 CSV file.",
+    "Optional: Điểm (points, 0 to 10000, default 1000); Đọc trước (reading time, 0 to 60 s, default 0); Chấm điểm (scoring: «từng phần» / partial for multiple choice); Dấu tiếng Việt (diacritics: «chính xác» / exact for typed answers).",
+    "",
 ];
 
 /// The template workbook.
@@ -130,7 +145,7 @@ pub fn template_xlsx() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     ws.set_name("Câu hỏi")?;
     for (c, h) in HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
-        ws.set_column_width(c as u16, if c == 0 || c >= 10 { 40 } else { 16 })?;
+        ws.set_column_width(c as u16, if c == 0 || c == 10 || c == 11 { 40 } else { 16 })?;
     }
     for (i, (q, kind, options, correct, time, explanation, source)) in EXAMPLES.iter().enumerate() {
         let r = i as u32 + 1;
@@ -139,6 +154,86 @@ pub fn template_xlsx() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             .chain(options.iter().copied())
             .chain([*correct, *time, *explanation, *source]);
         for (c, v) in cells.enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r, c as u16, v)?;
+            }
+        }
+    }
+    let help = wb.add_worksheet();
+    help.set_name("Hướng dẫn")?;
+    help.set_column_width(0, 120)?;
+    for (i, line) in INSTRUCTIONS.iter().enumerate() {
+        if i == 0 {
+            help.write_string_with_format(0, 0, *line, &bold)?;
+        } else {
+            help.write_string(i as u32, 0, *line)?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
+/// The template's name of a question type.
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Single => "một đáp án",
+        Kind::Multiple => "nhiều đáp án",
+        Kind::TrueFalse => "đúng sai",
+        Kind::Typed => "tự luận",
+        Kind::Poll => "thăm dò",
+    }
+}
+
+/// A bank as Handsup's Excel template (`GET /api/banks/{id}.xlsx`): one
+/// row per question with every field the template holds, and the
+/// instructions sheet. Uploading it gives the same questions back.
+pub fn bank_xlsx(b: &bank::Bank) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("Câu hỏi")?;
+    for (c, h) in HEADERS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        ws.set_column_width(c as u16, if c == 0 || c == 10 || c == 11 { 40 } else { 16 })?;
+    }
+    for (i, q) in b.questions.iter().enumerate() {
+        let r = i as u32 + 1;
+        let mut cells: Vec<String> = vec![String::new(); HEADERS.len()];
+        cells[0] = q.text.clone();
+        cells[1] = kind_label(q.kind).to_string();
+        if matches!(q.kind, Kind::Single | Kind::Multiple | Kind::Poll) {
+            for (o, text) in q.options.iter().enumerate().take(6) {
+                cells[2 + o] = text.clone();
+            }
+        }
+        cells[8] = match q.kind {
+            Kind::Single | Kind::Multiple => q
+                .correct
+                .iter()
+                .map(|c| (c + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            Kind::TrueFalse => if q.correct.first() == Some(&0) {
+                "Đúng"
+            } else {
+                "Sai"
+            }
+            .into(),
+            Kind::Typed => q.answers.join(&format!(" {ANSWER_SEPARATOR} ")),
+            Kind::Poll => String::new(),
+        };
+        cells[9] = q.time_limit_s.to_string();
+        cells[10] = q.explanation.clone();
+        cells[11] = q.source.clone();
+        cells[POINTS] = q.points.to_string();
+        cells[READING] = q.reading_s.to_string();
+        if q.partial {
+            cells[SCORING] = "từng phần".into();
+        }
+        if q.exact_diacritics {
+            cells[DIACRITICS] = "chính xác".into();
+        }
+        for (c, v) in cells.iter().enumerate() {
             if !v.is_empty() {
                 ws.write_string(r, c as u16, v)?;
             }
@@ -437,6 +532,67 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
                 _ => problems.push(at(9, "bad_number", json!({"field": "time", "value": fields[9], "min": bank::MIN_TIME_S, "max": bank::MAX_TIME_S}), "the time is not 5 to 600 seconds".into())),
             }
         }
+        let mut number = |f: usize, field: &str, default: u32, max: u32| -> u32 {
+            if fields[f].is_empty() {
+                return default;
+            }
+            match fields[f].trim_end_matches(".0").parse::<u32>() {
+                Ok(v) if v <= max => v,
+                _ => {
+                    problems.push(at(
+                        f,
+                        "bad_number",
+                        json!({"field": field, "value": fields[f], "min": 0, "max": max}),
+                        format!("not a whole number from 0 to {max}"),
+                    ));
+                    default
+                }
+            }
+        };
+        let points = number(POINTS, "points", 1000, bank::MAX_POINTS);
+        let reading_s = number(READING, "reading", 0, bank::MAX_READING_S);
+        let partial = match crate::text::fold(&fields[SCORING]).as_str() {
+            "" | "tat ca" | "all" => false,
+            "tung phan" | "mot phan" | "partial" => true,
+            _ => {
+                problems.push(at(
+                    SCORING,
+                    "unknown_scoring",
+                    json!({"value": fields[SCORING]}),
+                    "write «từng phần» (partial) or leave it empty".into(),
+                ));
+                false
+            }
+        };
+        if partial && kind != Kind::Multiple {
+            problems.push(at(
+                SCORING,
+                "scoring_not_multiple",
+                json!({}),
+                "partial scoring is for multiple-choice questions".into(),
+            ));
+        }
+        let exact_diacritics = match crate::text::fold(&fields[DIACRITICS]).as_str() {
+            "" | "bo qua" | "ignore" => false,
+            "chinh xac" | "exact" => true,
+            _ => {
+                problems.push(at(
+                    DIACRITICS,
+                    "unknown_diacritics",
+                    json!({"value": fields[DIACRITICS]}),
+                    "write «chính xác» (exact) or leave it empty".into(),
+                ));
+                false
+            }
+        };
+        if exact_diacritics && kind != Kind::Typed {
+            problems.push(at(
+                DIACRITICS,
+                "diacritics_not_typed",
+                json!({}),
+                "exact diacritics are for typed questions".into(),
+            ));
+        }
         if fields[10].is_empty() && kind != Kind::Poll {
             warnings.push(at(
                 10,
@@ -454,11 +610,11 @@ pub fn import(id: &str, title: &str, rows: &[Row]) -> Result<Imported, Vec<Impor
             options: shown,
             correct,
             answers,
-            exact_diacritics: false,
-            partial: false,
+            exact_diacritics,
+            partial,
             time_limit_s,
-            reading_s: 0,
-            points: 1000,
+            reading_s,
+            points,
             explanation: fields[10].clone(),
             source: fields[11].clone(),
         });

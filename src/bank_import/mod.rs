@@ -324,6 +324,29 @@ pub async fn download(
         let (bank, origin) = app.bank_with_origin(id).ok_or_else(not_found)?;
         return Ok(Json(editor::to_json(&bank, origin)).into_response());
     }
+    if let Some(id) = file.strip_suffix(".xlsx") {
+        let bank = app.bank(id).ok_or_else(not_found)?;
+        let bytes = crate::http::off_worker(move || excel::bank_xlsx(&bank))
+            .await?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}.xlsx\"",
+                        id_from_filename(id).unwrap_or_else(|| "bank".into())
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
     let bank = file
         .strip_suffix(bank::SUFFIX)
         .and_then(|id| app.bank(id))

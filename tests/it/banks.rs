@@ -1244,3 +1244,53 @@ fn every_question_choice_code_is_worded_in_both_languages() {
     }
     assert!(n >= 7, "the codes were read: {n}");
 }
+
+#[tokio::test]
+async fn any_bank_downloads_as_the_excel_template_and_uploads_back_the_same() {
+    use reqwest::Method;
+    let server = TestServer::start().await;
+    assert_eq!(upload(&server, "quy-dinh.bank.md", CANONICAL).await.0, 201);
+    for id in ["quy-dinh", "chi-bo"] {
+        let r = server
+            .http
+            .get(server.url(&format!("/api/banks/{id}.xlsx")))
+            .bearer_auth(SECRET)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{id}");
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("{id}.xlsx"))
+        );
+        let file = r.bytes().await.unwrap().to_vec();
+        let copy = format!("{id}-excel");
+        let (status, body) = upload(&server, &format!("{copy}.xlsx"), file).await;
+        assert_eq!(status, 201, "{id}: {body}");
+        let (_, original) = send_json(
+            &server,
+            Method::GET,
+            &format!("/api/banks/{id}.json"),
+            SECRET,
+            None,
+        )
+        .await;
+        let (_, back) = send_json(
+            &server,
+            Method::GET,
+            &format!("/api/banks/{copy}.json"),
+            SECRET,
+            None,
+        )
+        .await;
+        assert_eq!(back["questions"], original["questions"], "{id}");
+    }
+    let status = |path: &'static str, secret: &'static str| {
+        let r = server.http.get(server.url(path)).bearer_auth(secret).send();
+        async move { r.await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/api/banks/chi-bo.xlsx", "wrong").await, 401);
+    assert_eq!(status("/api/banks/nope.xlsx", SECRET).await, 404);
+}
