@@ -431,4 +431,20 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
         order,
         ["Câu thứ hai", "Đảng viên dự bị có quyền biểu quyết không?"]
     );
+
+    // A typed question with its accepted answers and exact diacritics.
+    host.click("#ed-qlist li[data-index='0'] .eq-open").await;
+    crate::pages::select(&host, "#eq-type", "typed").await;
+    host.wait_for("#ed-qlist li[data-index='0'][data-bad='true']")
+        .await;
+    host.wait_for_text("#eq-answers-err", "thiếu đáp án").await;
+    host.fill("#eq-answers", "hai\nhai lần").await;
+    host.click("label[for='eq-diacritics']").await;
+    host.wait_for("#ed-qlist li[data-index='0'][data-bad='false']")
+        .await;
+    host.wait_for_text(
+        "#pv-screen .typed-prompt",
+        "Nhập câu trả lời trên điện thoại",
+    )
+    .await;
 }

@@ -418,6 +418,9 @@ export function createBanks(ctx) {
     const choice = ['single', 'multiple', 'poll'];
     const was = q.type;
     q.type = type;
+    // Partial scoring is for multiple choice, exact diacritics for typed answers.
+    if (type !== 'multiple' && q.scoring === 'partial') q.scoring = 'all';
+    if (type !== 'typed' && q.diacritics === 'exact') q.diacritics = 'ignore';
     if (choice.includes(type)) {
       if (!q.options || q.options.length === 0 || was === 'truefalse') {
         q.options = [0, 1, 2, 3].map((i) => ({ text: '', correct: type === 'single' && i === 0 }));
@@ -852,6 +855,30 @@ export function createBanks(ctx) {
       changed();
     });
 
+    // A number field that may be left empty (the bank's default).
+    const numberField = (key, min, max) => {
+      const input = el('input', { class: 'input', type: 'number', inputmode: 'numeric', min: String(min), max: String(max), placeholder: t('bk.ed.timeDefault') });
+      input.value = q[key] == null ? '' : String(q[key]);
+      onEdit(input, () => {
+        const v = input.value.trim();
+        q[key] = v === '' ? null : Number(v);
+        changed();
+        paintPreview();
+      });
+      return input;
+    };
+    // A switch between two values of a field (scoring, diacritics).
+    const toggle = (id, key, on, off, labelKey) => {
+      const box2 = el('input', { type: 'checkbox', id, checked: q[key] === on, 'aria-describedby': `${id}-err` });
+      box2.addEventListener('change', () => {
+        q[key] = box2.checked ? on : off;
+        changed();
+      });
+      return el('div', { class: 'field' },
+        el('label', { class: 'check', for: id }, box2, el('span', { text: t(labelKey) })),
+        el('p', { id: `${id}-err`, class: 'error field-error', 'aria-live': 'polite' }));
+    };
+
     fill(
       box,
       el('h3', { id: 'ed-q-title', text: t('bk.ed.question', { n: selected + 1 }) }),
@@ -859,7 +886,13 @@ export function createBanks(ctx) {
         field('eq-type', 'bk.ed.type', type),
         field('eq-text', 'bk.ed.text', text),
         body,
-        field('eq-time', 'bk.ed.time', time, el('p', { class: 'hint', 'data-i18n': 'bk.ed.timeHint', text: t('bk.ed.timeHint') })),
+        q.type === 'multiple' ? toggle('eq-scoring', 'scoring', 'partial', 'all', 'bk.ed.partial') : null,
+        q.type === 'typed' ? toggle('eq-diacritics', 'diacritics', 'exact', 'ignore', 'bk.ed.exact') : null,
+        el('div', { class: 'eq-numbers' },
+          field('eq-time', 'bk.ed.time', time),
+          field('eq-reading', 'bk.ed.reading', numberField('reading', 0, 60)),
+          q.type === 'poll' ? null : field('eq-points', 'bk.ed.points', numberField('points', 0, 10000))),
+        el('p', { class: 'hint', 'data-i18n': 'bk.ed.timeHint', text: t('bk.ed.timeHint') }),
         field('eq-explanation', 'bk.ed.explanation', expl),
         field('eq-source', 'bk.ed.source', source, el('p', { class: 'hint', 'data-i18n': 'bk.ed.sourceHint', text: t('bk.ed.sourceHint') })),
       ),
@@ -1010,7 +1043,7 @@ export function createBanks(ctx) {
     const f = String(fieldName || '');
     if (f === 'options') return 'eq-options';
     if (f === 'answers') return q && q.type === 'typed' ? 'eq-answers' : 'eq-options';
-    if (['type', 'text', 'time', 'explanation', 'source'].includes(f)) return `eq-${f}`;
+    if (['type', 'text', 'time', 'reading', 'points', 'scoring', 'diacritics', 'explanation', 'source'].includes(f)) return `eq-${f}`;
     return null;
   }
 
@@ -1257,7 +1290,7 @@ export function createBanks(ctx) {
         el('span', { class: 's-counter', text: t('q.counter', { n: selected + 1, count }) }),
         el('span', { class: 's-kind', text: t(kindKey(q)) }),
         el('span', { class: 'spacer' }),
-        q.type === 'poll' ? null : el('span', { class: 's-points', text: t('q.points', { points: num(q.points || ed.bank.points || 1000) }) }),
+        q.type === 'poll' ? null : el('span', { class: 's-points', text: t('q.points', { points: num(q.points ?? 1000) }) }),
         el('div', { class: 'countdown' }, ring, el('span', { class: 'num', text: num(questionTime(q)) })),
       ),
       el('p', { class: `s-question-text${text.length > 140 ? ' long' : ''}`, text }),
