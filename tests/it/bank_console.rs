@@ -136,9 +136,31 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     assert_accessible(&host, &axe, "bank editor, laptop").await;
     host.screenshot(&artifact_path("banks-1-editor.png")).await;
 
+    // The connection drops as it is saved: the edit stays, and the page
+    // says what to do.
+    host.eval(
+        "window.realFetch = window.fetch; \
+         window.fetch = (u, o) => o && o.method === 'PUT' \
+           ? Promise.reject(new TypeError('Failed to fetch')) : window.realFetch(u, o); \
+         return true;",
+    )
+    .await;
+    host.click("#ed-save:not(:disabled)").await;
+    host.wait_for_text("#ed-error", "Các thay đổi vẫn còn trên trang này")
+        .await;
+    host.wait_for_text("#ed-state", "Có thay đổi chưa lưu")
+        .await;
+    assert_eq!(
+        host.eval("return document.querySelector('#eq-text').value;")
+            .await,
+        "Chi bộ họp thường lệ mấy lần mỗi tháng?"
+    );
+    host.eval("window.fetch = window.realFetch; return true;")
+        .await;
     host.click("#ed-save:not(:disabled)").await;
     host.wait_for_text("#ed-state", "Đã lưu «on-tap-chi-bo»")
         .await;
+    assert_eq!(host.text("#ed-error").await, "");
     let text = server
         .http
         .get(server.url("/api/banks/on-tap-chi-bo.bank.md"))
@@ -197,6 +219,8 @@ async fn an_excel_bank_is_uploaded_edited_and_five_random_questions_are_played()
     host.wait_for_text("#qpick-summary", "5 câu ngẫu nhiên trong 8")
         .await;
     assert_accessible(&host, &axe, "create form with the choice of questions").await;
+    host.screenshot(&artifact_path("banks-5-create-form.png"))
+        .await;
     host.fill("#title-input", "Ôn tập tháng 12").await;
     host.click("#create:not(:disabled)").await;
     host.wait_for("#view-console #meeting-pin").await;
