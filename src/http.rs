@@ -656,8 +656,10 @@ async fn import_motions(
     require_host(&app, &headers)?;
     use crate::vote::motions_file::{self, MAX_FILE_BYTES};
     let body = read_body(&app, &headers, body, MAX_FILE_BYTES).await?;
-    let body = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::BadRequest("the motions file must be UTF-8 text".into()))?;
+    // Decoded like every uploaded table (`tabular`): UTF-8 with or without
+    // a BOM, or UTF-16 with one.
+    let body = crate::tabular::decode_text(&body)
+        .ok_or_else(|| ApiError::BadRequest("the motions file must be UTF-8 text".into()))?;
     let parsed = off_worker(move || motions_file::parse(&body)).await?;
     let specs = parsed.map_err(|problems| ApiError::Invalid {
         code: "invalid_motions",

@@ -342,7 +342,7 @@ fn quoted(s: &str) -> String {
 // ---------------------------------------------------------------------------
 // Columns
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Field {
     Name,
     Code,
@@ -831,188 +831,17 @@ fn parse_csv_within(bytes: &[u8], limits: &Limits) -> Result<Vec<RosterEntry>, V
             "this file is an Excel workbook, not CSV; upload it with the .xlsx extension",
         )]);
     }
-    let text = decode_text(bytes)?;
-    let (delimiter, body) = detect_delimiter(&text);
-    validate(read_csv_rows(body, delimiter, limits)?)
-}
-
-/// UTF-8, with or without a BOM; also UTF-16 with a BOM, because that is
-/// what Excel's "Unicode Text" (tab-separated) export writes.
-fn decode_text(bytes: &[u8]) -> Result<String, Vec<RosterProblem>> {
-    let utf16 = |le: bool| -> Option<String> {
-        let body = &bytes[2..];
-        if !body.len().is_multiple_of(2) {
-            return None;
-        }
-        let units = body.chunks_exact(2).map(|p| {
-            if le {
-                u16::from_le_bytes([p[0], p[1]])
-            } else {
-                u16::from_be_bytes([p[0], p[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .ok()
-    };
-    let decoded = if bytes.starts_with(&[0xFF, 0xFE]) {
-        utf16(true)
-    } else if bytes.starts_with(&[0xFE, 0xFF]) {
-        utf16(false)
-    } else {
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        std::str::from_utf8(body).ok().map(str::to_string)
-    };
-    decoded.ok_or_else(|| {
-        vec![RosterProblem::file(
-            ProblemCode::NotUtf8,
-            "the file is not UTF-8 text, so Vietnamese letters would be garbled; in Excel choose \
-             Save As → \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead",
-        )]
-    })
-}
-
-/// Chooses the delimiter that makes the most header names recognisable in
-/// the first lines (Vietnamese Excel writes ';' because ',' is the decimal
-/// separator there); honours Excel's "sep=;" first line, returning the text
-/// after it.
-fn detect_delimiter(text: &str) -> (u8, &str) {
-    let first_line = text.lines().next().unwrap_or("");
-    let sep = first_line.trim().strip_prefix("sep=").unwrap_or("");
-    if let Some(d @ (',' | ';' | '\t')) = sep.chars().next().filter(|_| sep.len() == 1) {
-        let body = &text[first_line.len()..];
-        let body = body
-            .strip_prefix("\r\n")
-            .or_else(|| body.strip_prefix('\n'))
-            .or_else(|| body.strip_prefix('\r'))
-            .unwrap_or(body);
-        return (d as u8, body);
-    }
-    let sample: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(HEADER_SEARCH_ROWS)
-        .collect();
-    let score = |d: char| {
-        let recognised = sample
-            .iter()
-            .map(|line| {
-                let mut fields: Vec<Field> = line
-                    .split(d)
-                    .filter_map(|cell| Field::from_header(cell.trim().trim_matches('"')))
-                    .collect();
-                fields.sort_by_key(|f| *f as u8);
-                fields.dedup();
-                fields.len()
+    // The one tabular reader (`tabular`): decoding, delimiter, limits.
+    let rows = crate::tabular::read_csv(bytes, limits, HEADER_SEARCH_ROWS, Field::from_header)
+        .map_err(refused)?;
+    validate(
+        rows.into_iter()
+            .map(|r| RawRow {
+                row: r.row,
+                cells: r.cells,
             })
-            .max()
-            .unwrap_or(0);
-        let occurrences: usize = sample.iter().map(|l| l.matches(d).count()).sum();
-        (recognised, occurrences)
-    };
-    let best = [',', ';', '\t']
-        .into_iter()
-        .fold((',', score(',')), |best, d| {
-            let s = score(d);
-            if s > best.1 { (d, s) } else { best }
-        });
-    (best.0 as u8, text)
-}
-
-fn read_csv_rows(
-    text: &str,
-    delimiter: u8,
-    limits: &Limits,
-) -> Result<Vec<RawRow>, Vec<RosterProblem>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let bytes = text.as_bytes();
-    let mut rows = Vec::new();
-    let mut non_blank = 0;
-    let mut cells_read = 0usize;
-    let mut records = 0usize;
-    // Spreadsheet row of the previous record; blank lines are skipped by the
-    // csv reader but still occupy a row in Excel, so they are counted here.
-    let mut row = 0;
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(vec![
-                    RosterProblem::file(
-                        ProblemCode::CsvUnreadable,
-                        format!("the CSV file could not be read near line {line}: {e}"),
-                    )
-                    .with("line", line)
-                    .with("error", e.to_string()),
-                ]);
-            }
-        }
-        let start = record.position().map_or(0, |p| p.byte() as usize);
-        row += 1 + blank_lines_at(bytes, start);
-        // Trailing empty fields (";;;;" to the edge of the sheet) are not columns.
-        let width = (0..record.len())
-            .rev()
-            .find(|&i| !record[i].chars().all(is_space))
-            .map_or(0, |i| i + 1);
-        if width > limits.max_columns as usize {
-            let cell = format!("{}{row}", crate::tabular::column_name(limits.max_columns));
-            return Err(refused(Refused::TooManyColumns {
-                max: limits.max_columns,
-                cell,
-            }));
-        }
-        cells_read += width;
-        if cells_read > limits.max_cells {
-            return Err(refused(Refused::TooManyCells {
-                max: limits.max_cells,
-            }));
-        }
-        records += 1;
-        if records.is_multiple_of(1024) {
-            limits.check_time().map_err(refused)?;
-        }
-        let cells: Vec<Cell> = record
-            .iter()
-            .take(width)
-            .map(|s| Ok(s.to_string()))
-            .collect();
-        let raw = RawRow { row, cells };
-        // Blank rows are only counted (a file of a million "," lines would
-        // otherwise hold a million rows).
-        if !raw.is_blank() {
-            non_blank += 1;
-            rows.push(raw);
-        }
-        if non_blank > READ_CAP {
-            return Err(too_many_rows());
-        }
-    }
-    Ok(rows)
-}
-
-/// Counts empty lines starting at `start`, where the csv reader resumed after
-/// the previous record (possibly between the '\r' and '\n' of its ending).
-fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
-    let mut i = start;
-    if i > 0 && bytes.get(i - 1) == Some(&b'\r') && bytes.get(i) == Some(&b'\n') {
-        i += 1;
-    }
-    let mut count = 0;
-    loop {
-        match bytes.get(i) {
-            Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => i += 2,
-            Some(b'\r' | b'\n') => i += 1,
-            _ => return count,
-        }
-        count += 1;
-    }
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -1103,6 +932,17 @@ fn refused(r: Refused) -> Vec<RosterProblem> {
             format!("{message}; upload a smaller file"),
         )
         .with("max", max),
+        Refused::NotText => RosterProblem::file(
+            ProblemCode::NotUtf8,
+            "the file is not UTF-8 text, so Vietnamese letters would be garbled; in Excel choose \
+             Save As → \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file instead",
+        ),
+        Refused::CsvUnreadable { line, error } => RosterProblem::file(
+            ProblemCode::CsvUnreadable,
+            format!("the CSV file could not be read near line {line}: {error}"),
+        )
+        .with("line", line)
+        .with("error", error),
     };
     vec![p]
 }

@@ -1,6 +1,7 @@
-//! Spreadsheet files (XLSX) read as hostile input: rows of cells with their
-//! spreadsheet coordinates, streamed, within limits checked before memory
-//! is allocated.
+//! Spreadsheet files (XLSX) and CSV read as hostile input: rows of cells
+//! with their spreadsheet coordinates, streamed, within limits checked
+//! before memory is allocated. The one tabular reader of rosters and banks:
+//! [`read_xlsx_sheet`] and [`read_csv`].
 //!
 //! A workbook is a ZIP of XML parts, and everything in it may lie: the
 //! declared uncompressed sizes, the sheet's declared dimension (`A1:XFD1048576`
@@ -122,6 +123,13 @@ pub enum Refused {
     TooManyMerges { max: usize },
     #[error("reading took more than {max} seconds")]
     TooSlow { max: u64 },
+    /// A CSV file that is neither UTF-8 (with or without a BOM) nor UTF-16
+    /// with a BOM.
+    #[error("the file is not UTF-8 text")]
+    NotText,
+    /// A CSV file the CSV reader stopped on (`line` is 1-based).
+    #[error("the CSV file could not be read near line {line}: {error}")]
+    CsvUnreadable { line: u64, error: String },
 }
 
 /// `0` → `A`, `25` → `Z`, `26` → `AA`.
@@ -181,6 +189,18 @@ pub fn parse_range(s: &str) -> Option<((u32, u32), (u32, u32))> {
 /// file, copying the top value of each vertical merged range down into the
 /// blank cells below it (a group merged over its members' rows).
 pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Row>, Refused> {
+    read_xlsx_sheet(bytes, limits).map(|s| s.rows)
+}
+
+/// The sheet read from a workbook, with its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Row>,
+}
+
+/// [`read_xlsx`], with the name of the sheet read.
+pub fn read_xlsx_sheet(bytes: &[u8], limits: &Limits) -> Result<Sheet, Refused> {
     inspect_zip(bytes, limits)?;
     // The checks above keep calamine away from what it mishandles; a panic
     // in it would still only refuse this file.
@@ -339,7 +359,7 @@ fn check_ranges(r: &mut impl Read, limits: &Limits) -> Result<(), Refused> {
 }
 
 /// Pass 2: the workbook, known to be small and well-formed in its ranges.
-fn read_checked(bytes: &[u8], limits: &Limits) -> Result<Vec<Row>, Refused> {
+fn read_checked(bytes: &[u8], limits: &Limits) -> Result<Sheet, Refused> {
     let mut book: Xlsx<_> = match Xlsx::new(Cursor::new(bytes)) {
         Ok(b) => b,
         Err(XlsxError::Password) => return Err(Refused::Encrypted),
@@ -435,7 +455,7 @@ fn read_checked(bytes: &[u8], limits: &Limits) -> Result<Vec<Row>, Refused> {
             max: limits.max_cells,
         });
     }
-    Ok(rows
+    let rows = rows
         .into_iter()
         .map(|(r, values)| {
             let w = values
@@ -452,7 +472,196 @@ fn read_checked(bytes: &[u8], limits: &Limits) -> Result<Vec<Row>, Refused> {
                 cells,
             }
         })
-        .collect())
+        .collect();
+    Ok(Sheet { name: sheet, rows })
+}
+
+// ---------------------------------------------------------------------------
+// CSV
+
+/// UTF-8, with or without a BOM; also UTF-16 with a BOM, because that is
+/// what Excel's "Unicode Text" (tab-separated) export writes. `None`: not
+/// text.
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    let utf16 = |le: bool| -> Option<String> {
+        let body = &bytes[2..];
+        if !body.len().is_multiple_of(2) {
+            return None;
+        }
+        let units = body.chunks_exact(2).map(|p| {
+            if le {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        utf16(true)
+    } else if bytes.starts_with(&[0xFE, 0xFF]) {
+        utf16(false)
+    } else {
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        std::str::from_utf8(body).ok().map(str::to_string)
+    }
+}
+
+/// Chooses the delimiter (`,`, `;` or tab) that makes the most header names
+/// recognisable in the first `search_rows` lines (Vietnamese Excel writes
+/// ';' because ',' is the decimal separator there); `header` names the
+/// field a header cell is, if any. Honours Excel's "sep=;" first line,
+/// returning the text after it.
+pub fn detect_delimiter<K: Ord>(
+    text: &str,
+    search_rows: usize,
+    header: impl Fn(&str) -> Option<K>,
+) -> (u8, &str) {
+    let first_line = text.lines().next().unwrap_or("");
+    let sep = first_line.trim().strip_prefix("sep=").unwrap_or("");
+    if let Some(d @ (',' | ';' | '\t')) = sep.chars().next().filter(|_| sep.len() == 1) {
+        let body = &text[first_line.len()..];
+        let body = body
+            .strip_prefix("\r\n")
+            .or_else(|| body.strip_prefix('\n'))
+            .or_else(|| body.strip_prefix('\r'))
+            .unwrap_or(body);
+        return (d as u8, body);
+    }
+    let sample: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(search_rows)
+        .collect();
+    let score = |d: char| {
+        let recognised = sample
+            .iter()
+            .map(|line| {
+                let mut fields: Vec<K> = line
+                    .split(d)
+                    .filter_map(|cell| header(cell.trim().trim_matches('"')))
+                    .collect();
+                fields.sort();
+                fields.dedup();
+                fields.len()
+            })
+            .max()
+            .unwrap_or(0);
+        let occurrences: usize = sample.iter().map(|l| l.matches(d).count()).sum();
+        (recognised, occurrences)
+    };
+    let best = [',', ';', '\t']
+        .into_iter()
+        .fold((',', score(',')), |best, d| {
+            let s = score(d);
+            if s > best.1 { (d, s) } else { best }
+        });
+    (best.0 as u8, text)
+}
+
+/// Reads CSV text into rows numbered as a spreadsheet shows them (blank
+/// lines count), within the limits: columns, cells, non-blank rows
+/// (`max_rows`) and time, each checked as the rows are read. Rows without
+/// any value are not returned.
+pub fn read_csv_rows(text: &str, delimiter: u8, limits: &Limits) -> Result<Vec<Row>, Refused> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let bytes = text.as_bytes();
+    let mut rows = Vec::new();
+    let mut cells_read = 0usize;
+    let mut records = 0usize;
+    // Spreadsheet row of the previous record; blank lines are skipped by the
+    // csv reader but still occupy a row in Excel, so they are counted here.
+    let mut row = 0;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(Refused::CsvUnreadable {
+                    line: e.position().map(|p| p.line()).unwrap_or(0),
+                    error: e.to_string(),
+                });
+            }
+        }
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        row += 1 + blank_lines_at(bytes, start);
+        // Trailing empty fields (";;;;" to the edge of the sheet) are not columns.
+        let width = (0..record.len())
+            .rev()
+            .find(|&i| !record[i].chars().all(crate::text::is_space))
+            .map_or(0, |i| i + 1);
+        if width > limits.max_columns as usize {
+            return Err(Refused::TooManyColumns {
+                max: limits.max_columns,
+                cell: format!("{}{row}", column_name(limits.max_columns)),
+            });
+        }
+        cells_read += width;
+        if cells_read > limits.max_cells {
+            return Err(Refused::TooManyCells {
+                max: limits.max_cells,
+            });
+        }
+        records += 1;
+        if records.is_multiple_of(1024) {
+            limits.check_time()?;
+        }
+        // Blank rows are only counted (a file of a million "," lines would
+        // otherwise hold a million rows).
+        if width == 0 {
+            continue;
+        }
+        if rows.len() >= limits.max_rows {
+            return Err(Refused::TooManyRows {
+                max: limits.max_rows,
+            });
+        }
+        let cells: Vec<Cell> = record
+            .iter()
+            .take(width)
+            .map(|s| Ok(s.to_string()))
+            .collect();
+        rows.push(Row { row, cells });
+    }
+    Ok(rows)
+}
+
+/// A CSV file: decoded ([`decode_text`]), its delimiter chosen
+/// ([`detect_delimiter`]) and its rows read ([`read_csv_rows`]).
+pub fn read_csv<K: Ord>(
+    bytes: &[u8],
+    limits: &Limits,
+    search_rows: usize,
+    header: impl Fn(&str) -> Option<K>,
+) -> Result<Vec<Row>, Refused> {
+    let text = decode_text(bytes).ok_or(Refused::NotText)?;
+    let (delimiter, body) = detect_delimiter(&text, search_rows, header);
+    read_csv_rows(body, delimiter, limits)
+}
+
+/// Counts empty lines starting at `start`, where the csv reader resumed after
+/// the previous record (possibly between the '\r' and '\n' of its ending).
+fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    if i > 0 && bytes.get(i - 1) == Some(&b'\r') && bytes.get(i) == Some(&b'\n') {
+        i += 1;
+    }
+    let mut count = 0;
+    loop {
+        match bytes.get(i) {
+            Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+            Some(b'\r' | b'\n') => i += 1,
+            _ => return count,
+        }
+        count += 1;
+    }
 }
 
 fn blank(c: &Cell) -> bool {

@@ -259,6 +259,19 @@ fn text(cell: Option<&Cell>) -> String {
     }
 }
 
+/// The template column a header cell names, if any (for the CSV
+/// reader's choice of delimiter).
+pub fn header_key(cell: &str) -> Option<usize> {
+    let folded = crate::text::fold(cell);
+    if folded.is_empty() {
+        return None;
+    }
+    HEADERS.iter().position(|h| {
+        let h = crate::text::fold(h);
+        folded.starts_with(h.split(" (").next().unwrap_or(&h))
+    })
+}
+
 /// Column of each template field in a header row, when it is one.
 fn columns(row: &Row) -> Option<Vec<Option<usize>>> {
     let folded: Vec<String> = row

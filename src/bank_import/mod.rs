@@ -185,6 +185,9 @@ pub fn import(filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProble
         )]);
     }
     let lower = filename.to_ascii_lowercase();
+    if lower.ends_with(".csv") {
+        return from_csv(&id, filename, bytes);
+    }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(_) => {
@@ -221,24 +224,66 @@ fn title_from_filename(filename: &str) -> String {
     }
 }
 
-/// A workbook: Kahoot!'s quiz template.
+/// A workbook: Handsup's Excel template or Kahoot!'s quiz template.
+/// Problems of a row name the sheet.
 fn from_xlsx(id: &str, filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProblem>> {
     let limits = crate::tabular::Limits::new(kahoot::MAX_ROWS.max(excel::MAX_ROWS));
-    let rows = crate::tabular::read_xlsx(bytes, &limits).map_err(|r| vec![refused(r)])?;
+    let sheet = crate::tabular::read_xlsx_sheet(bytes, &limits).map_err(|r| vec![refused(r)])?;
+    let name = sheet.name;
+    let name_sheet = |mut ps: Vec<ImportProblem>| {
+        for p in ps.iter_mut().filter(|p| p.row.is_some()) {
+            p.sheet = Some(name.clone());
+        }
+        ps
+    };
+    if sheet.rows.is_empty() {
+        return Err(vec![ImportProblem {
+            sheet: Some(name.clone()),
+            ..ImportProblem::file(
+                "empty_sheet",
+                json!({}),
+                "the first sheet of the workbook is empty",
+            )
+        }]);
+    }
+    let title = title_from_filename(filename);
+    let imported = if excel::recognises(&sheet.rows) {
+        excel::import(id, &title, &sheet.rows)
+    } else if kahoot::recognises(&sheet.rows) {
+        kahoot::import(id, &title, &sheet.rows)
+    } else {
+        return Err(vec![unknown_format(filename)]);
+    };
+    match imported {
+        Ok(mut i) => {
+            i.warnings = name_sheet(i.warnings);
+            Ok(i)
+        }
+        Err(ps) => Err(name_sheet(ps)),
+    }
+}
+
+/// Handsup's template as CSV (UTF-8 with or without a BOM, comma or
+/// semicolon), read by the same tabular reader as rosters.
+fn from_csv(id: &str, filename: &str, bytes: &[u8]) -> Result<Imported, Vec<ImportProblem>> {
+    let limits = crate::tabular::Limits::new(excel::MAX_ROWS);
+    let rows = crate::tabular::read_csv(bytes, &limits, 10, excel::header_key)
+        .map_err(|r| vec![refused(r)])?;
     if rows.is_empty() {
         return Err(vec![ImportProblem::file(
             "empty_sheet",
             json!({}),
-            "the first sheet of the workbook is empty",
+            "the file is empty",
         )]);
     }
-    if excel::recognises(&rows) {
-        return excel::import(id, &title_from_filename(filename), &rows);
+    if !excel::recognises(&rows) {
+        return Err(vec![ImportProblem::file(
+            "missing_column",
+            json!({"accepted": excel::HEADERS}),
+            "no header row with the template's columns (Câu hỏi, Loại, Phương án 1, …)",
+        )]);
     }
-    if kahoot::recognises(&rows) {
-        return kahoot::import(id, &title_from_filename(filename), &rows);
-    }
-    Err(vec![unknown_format(filename)])
+    excel::import(id, &title_from_filename(filename), &rows)
 }
 
 /// A workbook refused by the reader's limits or checks.
@@ -258,6 +303,10 @@ pub fn refused(r: crate::tabular::Refused) -> ImportProblem {
         Refused::BadRange { range } => ("bad_range", json!({"value": range})),
         Refused::TooManyMerges { max } => ("too_many_merges", json!({"max": max})),
         Refused::TooSlow { max } => ("too_slow", json!({"max": max})),
+        Refused::NotText => ("not_utf8", json!({})),
+        Refused::CsvUnreadable { line, error } => {
+            ("csv_unreadable", json!({"line": line, "error": error}))
+        }
     };
     ImportProblem::file(code, params, message)
 }
@@ -266,7 +315,7 @@ fn unknown_format(filename: &str) -> ImportProblem {
     ImportProblem::file(
         "unknown_format",
         json!({"value": crate::text::for_log(filename)}),
-        "this file is not a question bank Handsup reads: upload a .bank.md file or a Kahoot! quiz template (docs/BANKS.md)",
+        "this file is not a question bank Handsup reads: upload a .bank.md file, Handsup's Excel template (.xlsx or .csv), a Kahoot! quiz template or a Moodle GIFT file (docs/BANKS.md)",
     )
 }
 

@@ -421,6 +421,7 @@ async fn a_broken_kahoot_template_names_each_row_and_column() {
             .unwrap()
             .starts_with("Correct answer")
     );
+    assert_eq!(body["problems"][0]["sheet"], "Sheet1", "{body}");
     assert!(listed(&server, "broken").await.is_none());
 
     // A text file renamed .xlsx, a workbook that is not a quiz, a fake ZIP.
@@ -1293,4 +1294,215 @@ async fn any_bank_downloads_as_the_excel_template_and_uploads_back_the_same() {
     };
     assert_eq!(status("/api/banks/chi-bo.xlsx", "wrong").await, 401);
     assert_eq!(status("/api/banks/nope.xlsx", SECRET).await, 404);
+}
+
+#[tokio::test]
+async fn the_template_as_utf8_csv_imports_with_comma_or_semicolon() {
+    let server = TestServer::start().await;
+    let header = handsup::bank_import::excel::HEADERS.join(",");
+    let good = format!(
+        "{header}\n\
+         Chi bộ họp thường lệ bao lâu một lần?,một đáp án,Mỗi tuần,Mỗi tháng,,,,,2,30,\"Điều 24, khoản 2.\",Điều lệ Đảng\n\
+         Việc nào bỏ phiếu kín?,nhiều đáp án,Bầu cử,Kỷ luật,Chương trình,,,,\"1,2\",45,Điều 12.,,1500,5,từng phần\n\
+         \n\
+         Đảng viên dự bị được biểu quyết.,đúng sai,,,,,,,Sai,,Điều 3.\n\
+         Thời lượng tối thiểu?,tự luận,,,,,,,90 | 90 phút,,HD 12.,,,,,chính xác\n"
+    );
+    let (status, body) = upload(&server, "Ôn tập CSV.csv", good.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (body["id"].as_str(), body["questions"].as_u64()),
+        (Some("on-tap-csv"), Some(4))
+    );
+    let (_, bank) = send_json(
+        &server,
+        reqwest::Method::GET,
+        "/api/banks/on-tap-csv.json",
+        SECRET,
+        None,
+    )
+    .await;
+    let q = &bank["questions"];
+    assert_eq!(q[0]["explanation"], "Điều 24, khoản 2.");
+    assert_eq!(
+        (
+            q[1]["points"].as_u64(),
+            q[1]["reading"].as_u64(),
+            q[1]["scoring"].as_str()
+        ),
+        (Some(1500), Some(5), Some("partial"))
+    );
+    assert_eq!(q[3]["answers"], serde_json::json!(["90", "90 phút"]));
+    assert_eq!(q[3]["diacritics"], "exact");
+
+    // Excel's Vietnamese CSV: a BOM and semicolons; the same questions.
+    let semi = good
+        .lines()
+        .map(|l| {
+            // Re-quote by field: split the comma CSV properly, join with ';'.
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            match r.records().next() {
+                Some(Ok(rec)) => rec
+                    .iter()
+                    .map(|f| {
+                        if f.contains(';') {
+                            format!("\"{f}\"")
+                        } else {
+                            f.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                _ => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(semi.as_bytes());
+    let (status, body) = upload(&server, "semi.csv", bytes).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, back) = send_json(
+        &server,
+        reqwest::Method::GET,
+        "/api/banks/semi.json",
+        SECRET,
+        None,
+    )
+    .await;
+    assert_eq!(back["questions"], bank["questions"]);
+
+    // Problems by row (blank lines counted) and column; no sheet in a CSV.
+    let bad = format!(
+        "{header}\nCâu không đáp án,một đáp án,a,b,,,,,,,vì\n\nCâu lạ,một đáp án,a,b,,,,,5,20,vì\n"
+    );
+    let (status, body) = upload(&server, "bad.csv", bad).await;
+    assert_eq!(status, 422, "{body}");
+    let got: Vec<_> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_u64().unwrap(),
+                p["column"].as_str().unwrap(),
+                p["code"].as_str().unwrap(),
+                p.get("sheet").is_none(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (2, "Đáp án đúng", "no_correct", true),
+            (4, "Đáp án đúng", "correct_out_of_range", true)
+        ]
+    );
+    for (name, bytes, code) in [
+        (
+            "latin1.csv",
+            b"C\xE2u h\xF3i,Lo\xE0i\n".to_vec(),
+            "not_utf8",
+        ),
+        (
+            "other.csv",
+            "Họ và tên,Mã\nLan,1\n".as_bytes().to_vec(),
+            "missing_column",
+        ),
+        ("empty.csv", b"\n\n".to_vec(), "empty_sheet"),
+    ] {
+        let (status, body) = upload(&server, name, bytes).await;
+        assert_eq!(
+            (status, body["problems"][0]["code"].as_str()),
+            (422, Some(code)),
+            "{name}: {body}"
+        );
+    }
+    assert!(listed(&server, "bad").await.is_none());
+}
+
+#[tokio::test]
+async fn every_bad_file_is_refused_clearly_and_the_server_is_unharmed() {
+    let server = TestServer::start().await;
+    // An empty sheet names its sheet.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().set_name("Trống").unwrap();
+    let (status, body) = upload(&server, "empty.xlsx", wb.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["problems"][0]["code"], "empty_sheet");
+    assert_eq!(body["problems"][0]["sheet"], "Trống");
+
+    // Row problems of a workbook name the sheet too.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Câu hỏi").unwrap();
+    for (c, h) in handsup::bank_import::excel::HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "Không đáp án").unwrap();
+    ws.write_string(1, 2, "a").unwrap();
+    ws.write_string(1, 3, "b").unwrap();
+    ws.write_string(1, 8, "7").unwrap();
+    let (status, body) = upload(&server, "sheet.xlsx", wb.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    let p = &body["problems"][0];
+    assert_eq!(
+        (
+            p["sheet"].as_str(),
+            p["row"].as_u64(),
+            p["column"].as_str(),
+            p["code"].as_str()
+        ),
+        (
+            Some("Câu hỏi"),
+            Some(2),
+            Some("Đáp án đúng"),
+            Some("correct_out_of_range")
+        )
+    );
+    assert_eq!(p["params"]["value"], 7);
+
+    // More than 10 options: the count and the limits.
+    let mut many = String::from("# T\n## Q?\n");
+    for i in 0..11 {
+        many.push_str(&format!("- [{}] o{i}\n", if i == 0 { "x" } else { " " }));
+    }
+    let (status, body) = upload(&server, "many.bank.md", many).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["problems"][0]["code"], "option_count");
+    assert_eq!(
+        body["problems"][0]["params"],
+        serde_json::json!({"count": 11, "min": 2, "max": 6})
+    );
+    assert_eq!(body["problems"][0]["row"], 2);
+
+    // A ZIP bomb: 40 MB of XML in a few KB, refused by what it inflates to.
+    let padding = " ".repeat(40 * 1024 * 1024);
+    let bomb =
+        handsup::tabular::testing::xlsx_with_sheet(&format!("<sheetData></sheetData>{padding}"));
+    assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
+    let (status, body) = upload(&server, "bomb.xlsx", bomb).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["problems"][0]["code"], "file_too_big");
+    assert_eq!(
+        body["problems"][0]["params"]["max"],
+        handsup::tabular::MAX_UNZIPPED_BYTES
+    );
+
+    // 50 MB: refused by its size before it is read, the limit said.
+    let (status, body) = upload(&server, "huge.bank.md", vec![b'#'; 50 * 1024 * 1024]).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"], "too_large");
+    assert_eq!(body["params"]["max"], handsup::bank_import::MAX_BANK_UPLOAD);
+
+    // Nothing stored; the server answers as before.
+    for id in ["empty", "sheet", "many", "bomb", "huge"] {
+        assert!(listed(&server, id).await.is_none(), "{id}");
+    }
+    let (status, body) = upload(&server, "ok.bank.md", GOOD).await;
+    assert_eq!(status, 201, "{body}");
+    let pin = server.create_meeting("ok").await;
+    assert_eq!(projector_state(&server, &pin).await["question_count"], 2);
 }
