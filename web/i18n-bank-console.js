@@ -28,7 +28,7 @@ export const vi = {
   'bk.draftDrop': 'Bỏ bản nháp',
 
   'bk.up.title': 'Tải lên ngân hàng câu hỏi',
-  'bk.up.formats': 'Nhận tệp .bank.md của Handsup, mẫu Excel của Handsup (.xlsx), mẫu bảng tính Kahoot! (.xlsx) và Moodle GIFT (.gift, .txt); tối đa 4 MB.',
+  'bk.up.formats': 'Nhận tệp .bank.md của Handsup, mẫu Excel của Handsup (.xlsx, hoặc cùng các cột dạng .csv), mẫu bảng tính Kahoot! (.xlsx) và Moodle GIFT (.gift, .txt); tối đa 4 MB.',
   'bk.up.file': 'Tệp ngân hàng câu hỏi',
   'bk.up.drop': 'Hoặc kéo thả tệp vào khung này.',
   'bk.up.progress': 'Đang tải lên… {pct}%',
@@ -176,7 +176,7 @@ export const en = {
   'bk.draftDrop': 'Discard the draft',
 
   'bk.up.title': 'Upload a question bank',
-  'bk.up.formats': 'Handsup .bank.md files, Handsup’s Excel template (.xlsx), Kahoot!’s quiz spreadsheet (.xlsx) and Moodle GIFT (.gift, .txt); up to 4 MB.',
+  'bk.up.formats': 'Handsup .bank.md files, Handsup’s Excel template (.xlsx, or the same columns as .csv), Kahoot!’s quiz spreadsheet (.xlsx) and Moodle GIFT (.gift, .txt); up to 4 MB.',
   'bk.up.file': 'Question bank file',
   'bk.up.drop': 'Or drop the file on this box.',
   'bk.up.progress': 'Uploading… {pct}%',

@@ -335,6 +335,7 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
     )
     .unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0], "Câu hỏi");
     assert_eq!(rows[0][1], "3");
     assert_eq!(rows[0][2], "Đáp án đúng");
     assert!(rows[0][3].starts_with("Chưa có đáp án đúng"), "{rows:?}");
