@@ -177,6 +177,8 @@ pub struct RankingRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct QuizRecord {
     pub bank: String,
+    /// Which questions of the bank the meeting asked (`choice::Choice`).
+    pub choice: crate::choice::Choice,
     pub questions: Vec<QuestionRow>,
     pub answers: Vec<AnswerRow>,
     pub ranking: Vec<RankingRow>,
@@ -395,6 +397,7 @@ fn quiz_record(s: &mut MeetingState, rounds: &[Round]) -> Option<QuizRecord> {
         .collect();
     Some(QuizRecord {
         bank: s.config.bank.title.clone(),
+        choice: s.config.choice.clone(),
         questions: qrows,
         answers,
         ranking,

@@ -1143,6 +1143,17 @@ async fn a_meeting_asks_the_questions_chosen_for_it_even_after_a_restart() {
         m["choice"]["asked"], asked,
         "the same questions after a restart"
     );
+    // The meeting's record keeps the choice.
+    let (_, record) = send_json(
+        &server,
+        reqwest::Method::GET,
+        &format!("/api/meetings/{pin2}/export.json"),
+        SECRET,
+        None,
+    )
+    .await;
+    assert_eq!(record["quiz"]["choice"]["asked"], asked, "{record}");
+    assert_eq!(record["quiz"]["choice"]["questions"], json!({"random": 3}));
 
     // Bad choices: a code and its params, nothing created.
     let before = send_json(&server, reqwest::Method::GET, "/api/meetings", SECRET, None)
