@@ -6,6 +6,8 @@
 // `data-i18n="key"` (text), `data-i18n-placeholder`, `data-i18n-title` or
 // `data-i18n-aria` and filled by `applyI18n`.
 
+import { en as bankConsoleEn, vi as bankConsoleVi } from './i18n-bank-console.js';
+import { en as banksEn, vi as banksVi } from './i18n-banks.js';
 import { en as liveEn, vi as liveVi } from './i18n-live.js';
 import { en as meetingEn, vi as meetingVi } from './i18n-meeting.js';
 
@@ -1495,6 +1497,9 @@ Object.assign(en, meetingEn);
 // The live room's restart countdown, re-asking and the answer key's guard.
 Object.assign(vi, liveVi);
 Object.assign(en, liveEn);
+// Question banks: the problems of a bank file, the console's bank tab.
+Object.assign(vi, banksVi, bankConsoleVi);
+Object.assign(en, banksEn, bankConsoleEn);
 
 export const strings = { vi, en };
 export const LANGS = ['vi', 'en'];

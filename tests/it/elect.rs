@@ -560,7 +560,12 @@ fn every_error_code_is_in_both_catalogues() {
     let mut vi = catalogue(&main, "const vi = {");
     let mut en = catalogue(&main, "const en = {");
     // The catalogues of each area, merged into the main one by the pages.
-    for extra in ["web/i18n-meeting.js", "web/i18n-live.js"] {
+    for extra in [
+        "web/i18n-meeting.js",
+        "web/i18n-live.js",
+        "web/i18n-banks.js",
+        "web/i18n-bank-console.js",
+    ] {
         let text = read(extra);
         vi.extend(catalogue(&text, "export const vi = {"));
         en.extend(catalogue(&text, "export const en = {"));

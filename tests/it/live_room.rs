@@ -161,7 +161,7 @@ async fn a_restart_mid_question_says_tiep_tuc_and_the_chair_can_ask_again() {
 }
 
 /// axe-core, installed from the npm registry by `scripts/install-test-deps`.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/target/test-deps/axe-core-4.14.1/axe.min.js"
@@ -172,7 +172,7 @@ fn axe_source() -> String {
 
 /// Runs axe-core inside the page; fails on any serious or critical
 /// violation, naming the rule and the elements.
-async fn assert_accessible(page: &Page, axe: &str, what: &str) {
+pub(crate) async fn assert_accessible(page: &Page, axe: &str, what: &str) {
     // Checked as people see it once things stop moving (a podium rising
     // is half transparent for a moment).
     let still = std::time::Instant::now();

@@ -8,6 +8,8 @@ mod support;
 
 /// Bad input gets a clear error and changes nothing.
 mod bad_input;
+/// The console's question bank tab in real browsers: upload, editor, preview.
+mod bank_console;
 /// Question banks uploaded by the organiser.
 mod banks;
 /// `handsup check` on good and broken bank files.

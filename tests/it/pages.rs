@@ -505,7 +505,7 @@ async fn choose_file(page: &Page, css: &str, name: &str, content: &str) {
 }
 
 /// Chooses `value` in the `<select>` `css` and tells the page.
-async fn select(page: &Page, css: &str, value: &str) {
+pub(crate) async fn select(page: &Page, css: &str, value: &str) {
     page.wait_for(&format!("{css} option[value='{value}']"))
         .await;
     page.eval(&format!(

@@ -12,12 +12,15 @@ import { $, $$, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin,
 import { createRoster } from '/assets/js/host-roster.js';
 import { createVotes } from '/assets/js/host-votes.js';
 import { createAgenda } from '/assets/js/host-agenda.js';
+import { createBanks, createQuestionChoice } from '/assets/js/host-banks.js';
 
 const SECRET_KEY = 'handsup:secret';
 const PIN_KEY = 'handsup:host:pin';
 const KEY_SHOWN_KEY = 'handsup:host:show-key';
 const TAB_KEY = 'handsup:host:tab';
 const TABS = ['quiz', 'roster', 'votes', 'agenda'];
+const SETUP_TAB_KEY = 'handsup:host:setup-tab';
+const SETUP_TABS = ['meetings', 'banks'];
 
 const body = document.body;
 let secret = store.get(SECRET_KEY);
@@ -150,6 +153,17 @@ async function loadSetup() {
   return true;
 }
 
+/** Reads the bank list again (after an upload, a save or a deletion). */
+async function reloadBanks() {
+  try {
+    banks = (await api('/api/banks')) || [];
+  } catch (err) {
+    if (err.status === 401) return wrongSecret();
+    $('#create-error').textContent = t('h.loadFailed', { message: apiMessage(err) });
+  }
+  renderBanks();
+}
+
 function languageName(code) {
   if (code === 'vi' || code === 'en') return t(`lang.${code}`);
   return code || '';
@@ -164,6 +178,7 @@ function renderBanks() {
       el('option', { value: b.id, text: t('h.bankOption', { title: b.title, language: languageName(b.language), n: b.questions }) }),
     ),
   );
+  if (banksTab) banksTab.render();
   if (!banks.length) {
     sel.disabled = true;
     $('#create').disabled = true;
@@ -179,6 +194,7 @@ function renderBanks() {
     if (fit) sel.value = fit.id;
   }
   renderBankDesc();
+  if (choice) choice.render();
 }
 
 function renderBankDesc() {
@@ -234,6 +250,14 @@ $('#create-form').addEventListener('submit', async (e) => {
   btn.disabled = true;
   btn.textContent = t('h.creating');
   $('#create-error').textContent = '';
+  let questions;
+  try {
+    questions = choice.body();
+  } catch {
+    btn.disabled = false;
+    btn.textContent = t('h.create');
+    return;
+  }
   try {
     const m = await api('/api/meetings', {
       method: 'POST',
@@ -242,6 +266,7 @@ $('#create-form').addEventListener('submit', async (e) => {
         bank: $('#bank-select').value,
         // Left out: the server's default (Party wording for a Party bank).
         ...($('#wording-input').value ? { wording: $('#wording-input').value } : {}),
+        ...questions,
       }),
     });
     $('#title-input').value = '';
@@ -807,7 +832,7 @@ function setTab(next, focus = false) {
   tab = TABS.includes(next) ? next : 'quiz';
   store.set(TAB_KEY, tab);
   body.dataset.tab = tab;
-  for (const b of $$('.tabs .tab')) {
+  for (const b of $$('#view-console .tabs .tab')) {
     const on = b.dataset.tab === tab;
     b.setAttribute('aria-selected', String(on));
     b.tabIndex = on ? 0 : -1;
@@ -816,7 +841,7 @@ function setTab(next, focus = false) {
   for (const name of TABS) $(`#panel-${name}`).hidden = name !== tab;
 }
 
-for (const b of $$('.tabs .tab')) {
+for (const b of $$('#view-console .tabs .tab')) {
   b.addEventListener('click', () => setTab(b.dataset.tab));
   b.addEventListener('keydown', (e) => {
     // Arrow keys move between tabs, as in any tab list.
@@ -853,8 +878,48 @@ const ctx = {
   confirm: (text, ok) => confirmDialog(text, ok),
 };
 const rosterTab = createRoster(ctx);
+let banksTab = null;
+let choice = null;
 const votesTab = createVotes(ctx);
 const agendaTab = createAgenda(ctx);
+const setupCtx = {
+  get banks() { return banks; },
+  get secret() { return secret; },
+  api,
+  apiMessage,
+  wrongSecret,
+  reloadBanks,
+  confirm: (text, ok) => confirmDialog(text, ok),
+};
+banksTab = createBanks(setupCtx);
+choice = createQuestionChoice(setupCtx);
+
+// ---- the first view's tabs: meetings, question banks -------------------------
+
+let setupTab = SETUP_TABS.includes(store.get(SETUP_TAB_KEY)) ? store.get(SETUP_TAB_KEY) : 'meetings';
+
+function setSetupTab(next, focus = false) {
+  setupTab = SETUP_TABS.includes(next) ? next : 'meetings';
+  store.set(SETUP_TAB_KEY, setupTab);
+  for (const b of $$('.setup-tabs .tab')) {
+    const on = b.dataset.stab === setupTab;
+    b.setAttribute('aria-selected', String(on));
+    b.tabIndex = on ? 0 : -1;
+    if (on && focus) b.focus();
+  }
+  for (const name of SETUP_TABS) $(`#spanel-${name}`).hidden = name !== setupTab;
+  if (setupTab === 'banks') banksTab.shown();
+}
+
+for (const b of $$('.setup-tabs .tab')) {
+  b.addEventListener('click', () => setSetupTab(b.dataset.stab));
+  b.addEventListener('keydown', (e) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (!step) return;
+    e.preventDefault();
+    setSetupTab(SETUP_TABS[(SETUP_TABS.indexOf(setupTab) + step + SETUP_TABS.length) % SETUP_TABS.length], true);
+  });
+}
 
 // ---- views and start ---------------------------------------------------------
 
@@ -885,10 +950,13 @@ onLangChange(() => {
   rosterTab.relabel();
   votesTab.relabel();
   agendaTab.relabel();
+  banksTab.relabel();
+  choice.relabel();
   if (body.dataset.view === 'console') renderConsole();
   repaintStatus();
 });
 setTab(tab);
+setSetupTab(setupTab);
 takeSecretFromHash();
 boot();
 window.addEventListener('hashchange', () => {
