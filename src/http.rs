@@ -747,8 +747,9 @@ async fn import_motions(
     let body = read_body(&app, &headers, body, MAX_FILE_BYTES).await?;
     // Decoded like every uploaded table (`tabular`): UTF-8 with or without
     // a BOM, or UTF-16 with one.
-    let body = crate::tabular::decode_text(&body)
-        .ok_or_else(|| ApiError::bad("not_utf8", json!({}), "the motions file must be UTF-8 text"))?;
+    let body = crate::tabular::decode_text(&body).ok_or_else(|| {
+        ApiError::bad("not_utf8", json!({}), "the motions file must be UTF-8 text")
+    })?;
     let parsed = off_worker(move || motions_file::parse(&body)).await?;
     let specs = parsed.map_err(|problems| ApiError::Invalid {
         code: "invalid_motions",

@@ -134,7 +134,7 @@ pub fn to_json(b: &Bank, origin: &str) -> Value {
                 "points": q.points,
                 "scoring": if q.partial { "partial" } else { "all" },
                 "explanation": q.explanation,
-                "source": q.source,
+                "source": super::write::source_value(q),
             })
         })
         .collect();
@@ -522,11 +522,11 @@ mod tests {
     use super::*;
 
     const CANONICAL: &str = "# Ôn tập\nlanguage: vi\ntags: a, b\ndescription: Mô tả.\n\n\
-## Một?\n- [ ] a\n- [x] b\ntime: 20\nexplanation: e\nsource: s\n\n\
+## Một?\n- [ ] a\n- [x] b\nexplanation: e\nsource: Nguồn <https://a.vn/x>\n\n\
 ## Nhiều?\ntype: multiple\n- [x] a\n- [ ] b\nscoring: partial\ntime: 30\nreading: 3\npoints: 2000\n\n\
-## Đúng sai.\ntype: truefalse\nanswer: false\ntime: 20\n\n\
-## Gõ?\ntype: typed\nanswer: 90\nanswer: 90 phút\ndiacritics: exact\ntime: 20\n\n\
-## Thăm dò?\ntype: poll\n- [ ] x\n- [ ] y\ntime: 20\n";
+## Đúng sai.\ntype: truefalse\nanswer: sai\n\n\
+## Gõ?\ntype: typed\nanswer: 90\nanswer: 90 phút\ndiacritics: exact\n\n\
+## Thăm dò?\ntype: poll\n- [ ] x\n- [ ] y\n";
 
     fn editor(v: Value) -> EditorBank {
         serde_json::from_value(v).unwrap()

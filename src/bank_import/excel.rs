@@ -224,7 +224,7 @@ pub fn bank_xlsx(b: &bank::Bank) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
         };
         cells[9] = q.time_limit_s.to_string();
         cells[10] = q.explanation.clone();
-        cells[11] = q.source.clone();
+        cells[11] = super::write::source_value(q);
         cells[POINTS] = q.points.to_string();
         cells[READING] = q.reading_s.to_string();
         if q.partial {
