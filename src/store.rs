@@ -6,7 +6,10 @@
 //! transaction (group commit), commits it, and only then advances each room's
 //! `Commit` watch; rooms release acknowledgements up to that sequence number.
 //! So nothing is acknowledged before it is on disk, and a burst of thousands
-//! of votes costs a handful of fsyncs. A server database (SPEC §7) would
+//! of votes costs a handful of fsyncs. The write-ahead log is copied into
+//! the database by a second thread (checkpoints), never by a commit: a
+//! checkpoint writes and syncs the whole database file, and done inside a
+//! commit (SQLite's default) it held every acknowledgement behind it. A server database (SPEC §7) would
 //! implement the same trait.
 
 use std::path::{Path, PathBuf};
@@ -29,6 +32,9 @@ const APPLICATION_ID: i32 = 0x4853_5550;
 pub const DB_FILE: &str = "handsup.db";
 /// Most writes the writer folds into one transaction.
 const MAX_BATCH: usize = 20_000;
+/// How often, at most, the checkpoint thread copies the log into the database
+/// (each copy syncs the database file once).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -224,6 +230,10 @@ pub struct SqliteStore {
     backlog: Arc<AtomicUsize>,
     failed: Arc<AtomicBool>,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    checkpointer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Held by whoever checkpoints: a `TRUNCATE` (erasing deleted pages from
+    /// the log) must not find the background copy running and give up.
+    checkpointing: Arc<std::sync::Mutex<()>>,
 }
 
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
@@ -283,6 +293,8 @@ impl SqliteStore {
             .map_err(|e| open_error(&path, "cannot switch to write-ahead logging", e))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
+        // Commits only append to the log; the checkpoint thread copies it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&conn).map_err(|e| match e {
             StoreError::Sql(e) => StoreError::Open(format!(
@@ -295,11 +307,22 @@ impl SqliteStore {
         let (tx, rx) = mpsc::channel::<Write>();
         let backlog = Arc::new(AtomicUsize::new(0));
         let failed = Arc::new(AtomicBool::new(false));
+        let checkpointing = Arc::new(std::sync::Mutex::new(()));
+        let (nudge, nudged) = mpsc::sync_channel::<()>(1);
+        let checkpointer = {
+            let conn = open_conn(&path)?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            let lock = checkpointing.clone();
+            std::thread::Builder::new()
+                .name("handsup-checkpoint".into())
+                .spawn(move || checkpoint_loop(&conn, &nudged, &lock))
+                .expect("spawn checkpoint thread")
+        };
         let writer = {
-            let (backlog, failed) = (backlog.clone(), failed.clone());
+            let (backlog, failed, lock) = (backlog.clone(), failed.clone(), checkpointing.clone());
             std::thread::Builder::new()
                 .name("handsup-writer".into())
-                .spawn(move || writer_loop(conn, rx, &backlog, &failed))
+                .spawn(move || writer_loop(conn, rx, &backlog, &failed, &nudge, &lock))
                 .expect("spawn writer thread")
         };
         Ok(SqliteStore {
@@ -308,6 +331,8 @@ impl SqliteStore {
             backlog,
             failed,
             writer: std::sync::Mutex::new(Some(writer)),
+            checkpointer: std::sync::Mutex::new(Some(checkpointer)),
+            checkpointing,
         })
     }
 
@@ -395,11 +420,45 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
     Ok(checkpoint)
 }
 
+/// Copies the log into the database after commits, at most once every
+/// `CHECKPOINT_EVERY`, beside the writer (a passive checkpoint never blocks
+/// it). Ends when the writer does.
+fn checkpoint_loop(conn: &Connection, nudged: &mpsc::Receiver<()>, lock: &std::sync::Mutex<()>) {
+    let mut last: Option<std::time::Instant> = None;
+    while nudged.recv().is_ok() {
+        // Wait out the interval; commits meanwhile are copied at its end.
+        if let Some(deadline) = last.map(|l| l + CHECKPOINT_EVERY) {
+            while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+                if let Err(mpsc::RecvTimeoutError::Disconnected) = nudged.recv_timeout(left) {
+                    return;
+                }
+            }
+        }
+        let started = std::time::Instant::now();
+        let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let r = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        });
+        match r {
+            Ok((log, copied)) => tracing::debug!(
+                log,
+                copied,
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "checkpoint"
+            ),
+            Err(e) => tracing::debug!("checkpoint skipped: {e}"),
+        }
+        last = Some(std::time::Instant::now());
+    }
+}
+
 fn writer_loop(
     mut conn: Connection,
     rx: mpsc::Receiver<Write>,
     backlog: &AtomicUsize,
     failed: &AtomicBool,
+    nudge: &mpsc::SyncSender<()>,
+    lock: &std::sync::Mutex<()>,
 ) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -423,11 +482,15 @@ fn writer_loop(
         );
         match &result {
             Ok(true) => {
+                let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
                     tracing::warn!("checkpoint failed: {e}");
                 }
             }
-            Ok(false) => {}
+            Ok(false) => {
+                // Full: a copy is already due.
+                let _ = nudge.try_send(());
+            }
             Err(e) => {
                 if !failed.swap(true, Ordering::AcqRel) {
                     tracing::error!(
@@ -616,6 +679,7 @@ impl Store for SqliteStore {
         )?;
         tx.commit()?;
         // Nor does the log keep the deleted pages.
+        let _held = self.checkpointing.lock().unwrap_or_else(|e| e.into_inner());
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(())
     }
@@ -623,6 +687,9 @@ impl Store for SqliteStore {
     fn close(&self) {
         drop(self.tx.lock().expect("store sender lock").take());
         if let Some(h) = self.writer.lock().expect("writer lock").take() {
+            let _ = h.join();
+        }
+        if let Some(h) = self.checkpointer.lock().expect("checkpointer lock").take() {
             let _ = h.join();
         }
     }

@@ -26,6 +26,10 @@ use crate::guard::ConnSlot;
 use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, error_json};
 use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
 
+/// Bytes of frames gathered before a write: the frames queued for one
+/// connection go out with one write when they fit (a phone's batches are a
+/// few KiB); the buffer grows only as far as what is actually queued.
+const WRITE_BATCH_BYTES: usize = 16 * 1024;
 /// Ping interval, and silence after which a peer is considered gone.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
@@ -58,7 +62,11 @@ pub async fn upgrade(
     // The connection's slot stays taken while the websocket is open.
     let slot = slot.map(|Extension(s)| s);
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Frames queued together (an answer's ack and the member's `me`, a
+        // reveal and the fresh `me`) leave in one socket write at the flush:
+        // with 0 every frame was its own `sendto`, and on a busy processor
+        // those writes, not the room, made answer acks slow.
+        .write_buffer_size(WRITE_BATCH_BYTES)
         // A cap, not an allocation: the host's member list of a 10,000-member
         // meeting is over a megabyte, and one frame must fit.
         .max_write_buffer_size(64 << 20)

@@ -59,3 +59,169 @@ fn a_few_hundred_phones_lose_nothing_and_count_nothing_twice() {
         }
     }
 }
+
+/// Runs `handsup-load` with `args`, expecting it to fail within `within`:
+/// its stderr, and how long it took.
+fn load_fails(args: &[&str], within: std::time::Duration) -> (String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_handsup-load"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run handsup-load");
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if started.elapsed() > within {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("handsup-load {args:?} still running after {within:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !status.success(),
+        "handsup-load {args:?} should fail: {stderr}"
+    );
+    (stderr, started.elapsed())
+}
+
+/// A stand-in for the server binary: a shell script.
+fn fake_server(dir: &std::path::Path, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("fake-handsup");
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn a_missing_server_binary_is_named_before_anything_starts() {
+    for scenario in ["restart", "blip", "soak"] {
+        let (err, _) = load_fails(
+            &[
+                "--scenario",
+                scenario,
+                "--members",
+                "10",
+                "--server-bin",
+                "/nonexistent/handsup",
+            ],
+            std::time::Duration::from_secs(20),
+        );
+        assert!(
+            err.contains("/nonexistent/handsup: no such file") && err.contains("cargo build"),
+            "{scenario}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_server_that_cannot_listen_ends_the_run_with_its_own_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = fake_server(
+        tmp.path(),
+        "echo 'Error: 127.0.0.1:8080 is already in use; choose another --port' >&2\nexit 1",
+    );
+    let (err, took) = load_fails(
+        &[
+            "--scenario",
+            "restart",
+            "--members",
+            "10",
+            "--server-bin",
+            bin.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(20),
+    );
+    assert!(err.contains("exited before listening"), "{err}");
+    assert!(err.contains("is already in use"), "{err}");
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn a_server_that_never_listens_is_stopped_after_the_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pid_file = tmp.path().join("pid");
+    let bin = fake_server(
+        tmp.path(),
+        &format!("echo $$ > '{}'\nexec sleep 120", pid_file.display()),
+    );
+    let (err, _) = load_fails(
+        &[
+            "--scenario",
+            "blip",
+            "--members",
+            "10",
+            "--timeout",
+            "2",
+            "--server-bin",
+            bin.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(30),
+    );
+    assert!(err.contains("did not start listening within 2 s"), "{err}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid = pid.trim();
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the server it started (pid {pid}) is still running"
+    );
+}
+
+#[test]
+fn a_port_held_by_something_else_ends_the_run_with_a_reason() {
+    // Something that accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let (err, _) = load_fails(
+        &[
+            "--url",
+            &format!("http://{addr}"),
+            "--members",
+            "10",
+            "--timeout",
+            "2",
+        ],
+        std::time::Duration::from_secs(30),
+    );
+    assert!(
+        err.contains("no answer within 2 s") && err.contains("--url"),
+        "{err}"
+    );
+    // Nothing listening at all.
+    drop(silent);
+    let (err, _) = load_fails(
+        &["--url", &format!("http://{addr}"), "--members", "10"],
+        std::time::Duration::from_secs(30),
+    );
+    assert!(
+        err.contains("cannot connect") && err.contains("--url"),
+        "{err}"
+    );
+}
+
+#[test]
+fn too_few_file_descriptors_are_refused_with_the_limit_to_set() {
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -n 256 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_handsup-load"),
+            "--members",
+            "1000",
+            "--url",
+            "http://127.0.0.1:9",
+        ])
+        .output()
+        .expect("run handsup-load");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("ulimit -n 1066"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}

@@ -20,6 +20,19 @@ use tokio_util::sync::CancellationToken;
 
 pub type Ws = WebSocketStream<TcpStream>;
 
+/// Longest wait for a meeting to be created or a host console or projector
+/// to be welcomed: the run ends with a reason instead of hanging. At most
+/// 30 s, less with a shorter `--timeout` (`set_control_wait`).
+static CONTROL_WAIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+pub fn set_control_wait(limit: Duration) {
+    let _ = CONTROL_WAIT.set(limit.min(Duration::from_secs(30)));
+}
+
+fn control_wait() -> Duration {
+    *CONTROL_WAIT.get_or_init(|| Duration::from_secs(30))
+}
+
 /// Opens a websocket. On loopback, client sockets are spread over
 /// 127.0.0.2–17 so 10,000+ connections never run out of source ports.
 pub async fn connect(addr: SocketAddr, spread: usize) -> anyhow::Result<Ws> {
@@ -196,7 +209,18 @@ pub struct Control {
 
 impl Control {
     /// Connects and says hello; `hello` holds role, pin and secret.
-    pub async fn open(
+    pub async fn open(addr: SocketAddr, hello: Value, spread: usize) -> anyhow::Result<Control> {
+        tokio::time::timeout(control_wait(), Self::open_now(addr, hello, spread))
+            .await
+            .map_err(|_| {
+                anyhow!(
+                    "{addr}: no welcome within {} s for a host console or projector",
+                    control_wait().as_secs()
+                )
+            })?
+    }
+
+    async fn open_now(
         addr: SocketAddr,
         mut hello: Value,
         spread: usize,
@@ -342,7 +366,11 @@ pub async fn meetings(
     m: usize,
     bank: &str,
 ) -> anyhow::Result<(Vec<String>, Vec<Control>, Vec<Control>)> {
-    let client = reqwest::Client::new();
+    // Something else on the port (or a server that hangs) must not hang the run.
+    let client = reqwest::Client::builder()
+        .connect_timeout(control_wait())
+        .timeout(control_wait())
+        .build()?;
     let mut pins = Vec::new();
     for k in 0..m {
         let resp = client
@@ -351,9 +379,27 @@ pub async fn meetings(
             .json(&json!({"title": format!("Load test {k}"), "bank": bank}))
             .send()
             .await
-            .with_context(|| format!("POST {http}/api/meetings"))?;
+            .map_err(|e| {
+                let why = if e.is_timeout() {
+                    format!("no answer within {} s", control_wait().as_secs())
+                } else if e.is_connect() {
+                    "cannot connect".to_string()
+                } else {
+                    e.to_string()
+                };
+                anyhow!(
+                    "POST {http}/api/meetings: {why}; is a Handsup server running there (--url)?"
+                )
+            })?;
         let status = resp.status();
         let body: Value = resp.json().await.unwrap_or_default();
+        if status == reqwest::StatusCode::NOT_FOUND
+            || status == reqwest::StatusCode::METHOD_NOT_ALLOWED
+        {
+            return Err(anyhow!(
+                "POST {http}/api/meetings: {status}; is it a Handsup server (--url)?"
+            ));
+        }
         if !status.is_success() {
             return Err(anyhow!(
                 "cannot create a meeting ({status}): {}",

@@ -125,6 +125,9 @@ struct Measured {
     server_rss_mib: Option<f64>,
     server_cpu_s: Option<f64>,
     failures: Vec<String>,
+    /// Every acknowledgement as (kind, meeting, sent, latency), for
+    /// `HANDSUP_LOAD_TRACE=FILE` (a CSV to see when and where time went).
+    trace: Vec<(&'static str, usize, Instant, Duration)>,
 }
 
 /// Where the run sends its traffic.
@@ -142,8 +145,58 @@ fn main() -> anyhow::Result<()> {
         return runtime.block_on(baseline::serve(port));
     }
     let _ = rlimit::increase_nofile_limit(u64::MAX);
+    client::set_control_wait(Duration::from_secs(args.timeout));
+    // Ctrl-C or SIGTERM drops the scenario, which stops the server it started
+    // (and the baseline server) before the process exits.
+    runtime.block_on(async {
+        tokio::select! {
+            r = scenario_of(args) => r,
+            why = interrupted() => Err(anyhow!("{why}: stopped the servers this run started")),
+        }
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM, naming it.
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = terminated => "terminated",
+    }
+}
+
+/// A child process of the generator (a server it runs) is killed with it,
+/// even when the generator itself is killed and cannot clean up.
+pub(crate) fn die_with_parent(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before the call: nobody would kill us.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+async fn scenario_of(args: Args) -> anyhow::Result<()> {
     let storm = match args.scenario {
-        Scenario::Calm => return runtime.block_on(run(args)),
+        Scenario::Calm => return run(args).await,
         Scenario::Restart | Scenario::Soak => storm::Storm::Restart,
         Scenario::Blip => storm::Storm::Blip,
     };
@@ -158,17 +211,13 @@ fn main() -> anyhow::Result<()> {
         json: args.json,
     };
     if args.scenario == Scenario::Soak {
-        return runtime.block_on(soak::run(plan, args.soak_minutes));
+        return soak::run(plan, args.soak_minutes).await;
     }
-    runtime.block_on(storm::run(plan))
+    storm::run(plan).await
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    if args.members == 0 || args.meetings == 0 || args.meetings > args.members {
-        return Err(anyhow!(
-            "need at least one member per meeting (--members >= --meetings >= 1)"
-        ));
-    }
+    storm::preflight(args.members, args.meetings)?;
     let http = args.url.trim_end_matches('/').to_string();
     let addr: SocketAddr = {
         let hostport = http.split("://").nth(1).unwrap_or(&http);
@@ -195,17 +244,30 @@ async fn run(args: Args) -> anyhow::Result<()> {
         secret: args.host_secret.clone(),
     };
     let handsup = scenario(&args, &target, addr, pid, Some(captured.clone())).await?;
+    if let Ok(file) = std::env::var("HANDSUP_LOAD_TRACE") {
+        write_trace(&file, &handsup.trace)?;
+    }
 
     let baseline = if args.baseline {
         let exe = std::env::current_exe()?;
-        let mut child = std::process::Command::new(exe)
+        let mut command = std::process::Command::new(exe);
+        command
             .args(["baseline-server", "--port", "0"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .context("start the baseline server")?;
+            .stdout(std::process::Stdio::piped());
+        die_with_parent(&mut command);
+        let mut child = command.spawn().context("start the baseline server")?;
+        // Killed however this run ends.
+        struct Reap(std::process::Child);
+        impl Drop for Reap {
+            fn drop(&mut self) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+        let out = child.stdout.take().expect("stdout");
+        let child = Reap(child);
         let line = {
             use std::io::BufRead;
-            let out = child.stdout.take().expect("stdout");
             let mut lines = std::io::BufReader::new(out).lines();
             lines.next().transpose()?.unwrap_or_default()
         };
@@ -218,23 +280,66 @@ async fn run(args: Args) -> anyhow::Result<()> {
             &args,
             &Target::Baseline,
             baddr,
-            Some(child.id()),
+            Some(child.0.id()),
             Some(captured),
         )
         .await;
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(child);
         Some(r?)
     } else {
         None
     };
     report(&args, &handsup, baseline.as_ref());
+    let lost = handsup.lost + baseline.as_ref().map_or(0, |b| b.lost);
+    if lost > 0 || handsup.duplicated > 0 {
+        return Err(anyhow!(
+            "{lost} lost and {} counted twice: see the report",
+            handsup.duplicated
+        ));
+    }
     Ok(())
+}
+
+/// One line per acknowledgement: kind, meeting, sent (ms after the first
+/// acknowledged input of that kind was sent), latency (ms), and when it was
+/// sent as Unix time (ms), to line up with the server's log.
+fn write_trace(
+    file: &str,
+    trace: &[(&'static str, usize, Instant, Duration)],
+) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let (now, wall) = (Instant::now(), std::time::SystemTime::now());
+    let unix_ms = |t: Instant| {
+        let wall = wall - now.duration_since(t);
+        wall.duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3
+    };
+    let mut csv = String::from("kind,meeting,sent_ms,latency_ms,sent_unix_ms\n");
+    for kind in ["answer", "vote"] {
+        let rows: Vec<_> = trace.iter().filter(|r| r.0 == kind).collect();
+        let Some(t0) = rows.iter().map(|r| r.2).min() else {
+            continue;
+        };
+        for (kind, k, sent, lat) in rows {
+            let _ = writeln!(
+                csv,
+                "{kind},{k},{:.2},{:.2},{:.1}",
+                sent.duration_since(t0).as_secs_f64() * 1e3,
+                lat.as_secs_f64() * 1e3,
+                unix_ms(*sent)
+            );
+        }
+    }
+    std::fs::write(file, csv).with_context(|| format!("cannot write {file}"))
 }
 
 /// Everything members have reported so far.
 struct Tally {
     joined: usize,
+    /// Members whose script ended with an error.
+    failed: usize,
     last_join: Option<Instant>,
     questions: usize,
     answers: usize,
@@ -248,19 +353,27 @@ struct Tally {
     vote_sent: Option<(Instant, Instant)>,
 }
 
-/// Reads reports until `done(tally)` or the step's time is up.
+/// Reads reports until `done(tally)`; an error naming `step` if the
+/// step's time is up first.
 async fn until(
     rx: &mut mpsc::UnboundedReceiver<(usize, Report)>,
     t: &mut Tally,
     out: &mut Measured,
     meeting_of: &dyn Fn(usize) -> usize,
     limit: Duration,
+    step: &str,
     done: impl Fn(&Tally) -> bool,
-) {
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + limit;
     while !done(t) {
         let Ok(Some((i, r))) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-            break;
+            let first = out.failures.first().map_or(String::new(), |f| {
+                format!("; first failure: {}", crate::stats::clip(f, 300))
+            });
+            return Err(anyhow!(
+                "{step}: not done within {} s (--timeout){first}",
+                limit.as_secs()
+            ));
         };
         let k = meeting_of(i);
         match r {
@@ -277,6 +390,7 @@ async fn until(
                 t.answers += 1;
                 t.answer_acked[k] += 1;
                 out.answer_ack.push(at.duration_since(sent));
+                out.trace.push(("answer", k, sent, at.duration_since(sent)));
             }
             // The motion reaching the phones is a second fan-out, measured the same way.
             Report::Motion { at } => {
@@ -287,6 +401,7 @@ async fn until(
                 t.votes += 1;
                 t.vote_acked[k] += 1;
                 out.vote_ack.push(at.duration_since(sent));
+                out.trace.push(("vote", k, sent, at.duration_since(sent)));
                 let e = t.last_vote_ack.entry(k).or_insert(at);
                 *e = (*e).max(at);
                 t.vote_sent = Some(
@@ -295,12 +410,14 @@ async fn until(
                 );
             }
             Report::Failed { why } => {
+                t.failed += 1;
                 if out.failures.len() < 20 {
                     out.failures.push(format!("member {i}: {why}"));
                 }
             }
         }
     }
+    Ok(())
 }
 
 async fn scenario(
@@ -344,6 +461,7 @@ async fn scenario(
     let meeting_of = move |i: usize| if baseline { 0 } else { i % m };
     let mut t = Tally {
         joined: 0,
+        failed: 0,
         last_join: None,
         questions: 0,
         answers: 0,
@@ -367,10 +485,23 @@ async fn scenario(
             connecting: connecting.clone(),
         }));
     }
-    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
-        t.joined >= n
-    })
-    .await;
+    until(
+        &mut rx,
+        &mut t,
+        &mut out,
+        &meeting_of,
+        limit,
+        "joining",
+        |t| t.joined + t.failed >= n,
+    )
+    .await?;
+    if t.joined < n {
+        return Err(anyhow!(
+            "{} of {n} members could not join; first failure: {}",
+            n - t.joined,
+            crate::stats::clip(out.failures.first().map_or("", String::as_str), 300)
+        ));
+    }
     out.joined = t.joined;
     out.join_s = t
         .last_join
@@ -400,15 +531,27 @@ async fn scenario(
         }
     }
     let joined = t.joined;
-    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
-        t.questions >= joined
-    })
-    .await;
+    until(
+        &mut rx,
+        &mut t,
+        &mut out,
+        &meeting_of,
+        limit,
+        "the question reaching every member",
+        |t| t.questions >= joined,
+    )
+    .await?;
     let got = t.questions;
-    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
-        t.answers >= got
-    })
-    .await;
+    until(
+        &mut rx,
+        &mut t,
+        &mut out,
+        &meeting_of,
+        limit,
+        "every answer acknowledged",
+        |t| t.answers >= got,
+    )
+    .await?;
     out.lost += (got - t.answers) as u64;
     if !baseline {
         // Every acknowledged answer, counted once, in the reveal.
@@ -455,15 +598,27 @@ async fn scenario(
             }
         }
     }
-    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
-        t.motions >= got
-    })
-    .await;
+    until(
+        &mut rx,
+        &mut t,
+        &mut out,
+        &meeting_of,
+        limit,
+        "the motion reaching every member",
+        |t| t.motions >= got,
+    )
+    .await?;
     let seen = t.motions;
-    until(&mut rx, &mut t, &mut out, &meeting_of, limit, |t| {
-        t.votes >= seen
-    })
-    .await;
+    until(
+        &mut rx,
+        &mut t,
+        &mut out,
+        &meeting_of,
+        limit,
+        "every vote acknowledged",
+        |t| t.votes >= seen,
+    )
+    .await?;
     out.lost += (seen - t.votes) as u64;
     if let Some((f, l)) = t.vote_sent {
         out.vote_send_span_ms = l.duration_since(f).as_secs_f64() * 1000.0;

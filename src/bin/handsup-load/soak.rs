@@ -56,6 +56,8 @@ async fn screen_shows(
 
 pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
     let n = p.members;
+    crate::storm::preflight(n, 1)?;
+    crate::storm::server_bin_exists(&p.server_bin)?;
     let work = WorkDir::new()?;
     let banks = work.0.join("banks");
     std::fs::create_dir_all(&banks)?;
@@ -67,6 +69,7 @@ pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
         &data,
         0,
         &secret,
+        p.timeout,
         &["--banks".as_ref(), banks.as_os_str()],
     )?;
     let (addr, pid) = (server.addr, server.pid());

@@ -32,6 +32,14 @@ pub fn r1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// At most `max` characters of `s`, marked when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

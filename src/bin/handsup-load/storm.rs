@@ -78,14 +78,16 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Starts `bin serve` on `port` (0: any) and waits for "Listening on".
+    /// Starts `bin serve` on `port` (0: any) and waits, at most `wait`, for
+    /// "Listening on".
     pub(crate) fn start(
         bin: &Path,
         data: &Path,
         port: u16,
         secret: &str,
+        wait: Duration,
     ) -> anyhow::Result<Server> {
-        Self::start_with(bin, data, port, secret, &[])
+        Self::start_with(bin, data, port, secret, wait, &[])
     }
 
     /// `start` with more command-line arguments (e.g. `--banks DIR`).
@@ -94,18 +96,23 @@ impl Server {
         data: &Path,
         port: u16,
         secret: &str,
+        wait: Duration,
         extra: &[&std::ffi::OsStr],
     ) -> anyhow::Result<Server> {
         use std::io::BufRead;
-        let log = std::fs::File::create(data.with_extension("log"))?;
-        let mut child = std::process::Command::new(bin)
+        let log_path = data.with_extension("log");
+        let log = std::fs::File::create(&log_path)?;
+        let mut command = std::process::Command::new(bin);
+        command
             .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
             .arg("--data")
             .arg(data)
             .args(extra)
             .env("HANDSUP_HOST_SECRET", secret)
             .stdout(std::process::Stdio::piped())
-            .stderr(log)
+            .stderr(log);
+        crate::die_with_parent(&mut command);
+        let mut child = command
             .spawn()
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let out = child.stdout.take().expect("stdout");
@@ -118,20 +125,37 @@ impl Server {
                 }
             }
         });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(a) => Ok(Server {
-                child,
-                addr: a.parse().context("the server's address")?,
-            }),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(anyhow!(
-                    "the server did not start listening within 60 s; see {}",
-                    data.with_extension("log").display()
-                ))
-            }
+        let listening = rx.recv_timeout(wait);
+        let addr = listening
+            .as_deref()
+            .ok()
+            .and_then(|a| a.parse::<SocketAddr>().ok());
+        if let Some(addr) = addr {
+            return Ok(Server { child, addr });
         }
+        let _ = child.kill();
+        let status = child.wait().ok();
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(5).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        let said = if tail.is_empty() {
+            String::new()
+        } else {
+            format!(":\n  {}", tail.join("\n  "))
+        };
+        Err(match listening {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => anyhow!(
+                "{} did not start listening within {} s (stopped it){said}",
+                bin.display(),
+                wait.as_secs()
+            ),
+            Ok(a) => anyhow!("{} printed an address that is not one: {a}", bin.display()),
+            Err(_) => anyhow!(
+                "{} exited before listening ({}){said}",
+                bin.display(),
+                status.map_or("status unknown".to_string(), |s| s.to_string())
+            ),
+        })
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -470,9 +494,9 @@ struct Report {
     failures: Vec<String>,
 }
 
-/// Runs one storm scenario and prints its report.
-pub async fn run(p: Plan) -> anyhow::Result<()> {
-    let (n, m) = (p.members, p.meetings);
+/// What every scenario checks before it starts anything: sizes that make
+/// sense and enough open files for every phone.
+pub(crate) fn preflight(n: usize, m: usize) -> anyhow::Result<()> {
     if n == 0 || m == 0 || m > n {
         return Err(anyhow!(
             "need at least one member per meeting (--members >= --meetings >= 1)"
@@ -487,17 +511,30 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
             "{n} phones need {need} open files, this process may have {soft}: raise the limit (ulimit -n {need}) and run again"
         ));
     }
-    if !p.server_bin.is_file() {
+    Ok(())
+}
+
+/// The scenarios that run the server themselves need its binary.
+pub(crate) fn server_bin_exists(bin: &Path) -> anyhow::Result<()> {
+    if !bin.is_file() {
         return Err(anyhow!(
             "--server-bin {}: no such file; build it with `cargo build --release` first",
-            p.server_bin.display()
+            bin.display()
         ));
     }
+    Ok(())
+}
+
+/// Runs one storm scenario and prints its report.
+pub async fn run(p: Plan) -> anyhow::Result<()> {
+    let (n, m) = (p.members, p.meetings);
+    preflight(n, m)?;
+    server_bin_exists(&p.server_bin)?;
     let work = WorkDir::new()?;
     let data = work.0.join("data");
     let secret = uuid::Uuid::new_v4().simple().to_string();
     let progress = |what: &str| eprintln!("handsup-load [{:?}]: {what}", p.storm);
-    let mut server = Server::start(&p.server_bin, &data, 0, &secret)?;
+    let mut server = Server::start(&p.server_bin, &data, 0, &secret, p.timeout)?;
     let addr = server.addr;
     progress(&format!("server at {addr}; {m} meeting(s)"));
     let (pins, hosts, screens) =
@@ -571,7 +608,7 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
                 }
                 server.kill();
                 let killed = Instant::now();
-                server = Server::start(&p.server_bin, &data, addr.port(), &secret)?;
+                server = Server::start(&p.server_bin, &data, addr.port(), &secret, p.timeout)?;
                 let listening = Instant::now();
                 r.restart_s = Some(listening.duration_since(killed).as_secs_f64());
                 r.dropped = n;
