@@ -710,12 +710,12 @@ async fn download_md(server: &TestServer, id: &str) -> String {
 const CANONICAL: &str = "# Ôn tập quy định\nlanguage: vi\ntags: chi bộ, điều lệ\n\
 description: Ôn tập trước buổi sinh hoạt.\n\n\
 ## Chi bộ họp thường lệ bao lâu một lần?\n- [ ] Mỗi tuần\n- [x] Mỗi tháng\n- [ ] Mỗi quý\ntime: 30\n\
-explanation: Điều lệ Đảng, Điều 24.\nsource: Điều lệ Đảng (2011), Điều 24\n\n\
-## Việc nào bỏ phiếu kín?\n- [x] Bầu cử\n- [x] Kỷ luật\n- [ ] Chương trình\nscoring: partial\ntime: 45\nreading: 3\npoints: 2000\n\
+explanation: Điều lệ Đảng, Điều 24.\nsource: Điều lệ Đảng (2011), Điều 24 <https://dangcongsan.vn/dieu-le>\n\n\
+## Việc nào bỏ phiếu kín?\ntype: multiple\n- [x] Bầu cử\n- [x] Kỷ luật\n- [ ] Chương trình\nscoring: partial\ntime: 45\nreading: 3\npoints: 2000\n\
 explanation: Điều 12.\n\n\
-## Đảng viên dự bị được biểu quyết.\ntype: truefalse\nanswer: false\ntime: 20\nexplanation: Điều 3.\n\n\
+## Đảng viên dự bị được biểu quyết.\ntype: truefalse\nanswer: sai\nexplanation: Điều 3.\n\n\
 ## Thời lượng tối thiểu (phút)?\ntype: typed\nanswer: 90\nanswer: 90 phút\ndiacritics: exact\ntime: 60\nexplanation: HD 42.\n\n\
-## Hình thức nào sinh động hơn?\ntype: poll\n- [ ] Trắc nghiệm\n- [ ] Thảo luận\ntime: 20\n";
+## Hình thức nào sinh động hơn?\ntype: poll\n- [ ] Trắc nghiệm\n- [ ] Thảo luận\n";
 
 #[tokio::test]
 async fn the_editor_opens_checks_and_saves_a_bank_byte_for_byte() {
@@ -754,7 +754,11 @@ async fn the_editor_opens_checks_and_saves_a_bank_byte_for_byte() {
         q[0]["options"][1],
         serde_json::json!({"text": "Mỗi tháng", "correct": true})
     );
-    assert_eq!(q[0]["source"], "Điều lệ Đảng (2011), Điều 24");
+    // The source as the text format writes it: its label and its address.
+    assert_eq!(
+        q[0]["source"],
+        "Điều lệ Đảng (2011), Điều 24 <https://dangcongsan.vn/dieu-le>"
+    );
     assert_eq!(
         (
             q[1]["type"].as_str(),

@@ -622,10 +622,15 @@ fn every_error_code_is_in_both_catalogues() {
         "bad requests were found: {bad_requests:?}"
     );
     codes.extend(http);
+    // A bank problem (`code: "..."` inside an `invalid_bank` answer) is
+    // worded as `b.p.<code>` by the bank pages.
     let mut missing: Vec<String> = codes
         .iter()
+        .filter(|c| {
+            let (err, bank) = (format!("err.{c}"), format!("b.p.{c}"));
+            !(vi.contains(&err) && en.contains(&err) || vi.contains(&bank) && en.contains(&bank))
+        })
         .map(|c| format!("err.{c}"))
-        .filter(|k| !vi.contains(k) || !en.contains(k))
         .collect();
     missing.extend(
         bad_requests

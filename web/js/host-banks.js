@@ -284,7 +284,7 @@ export function createBanks(ctx) {
     try {
       await download(ctx, `/api/banks/${encodeURIComponent(b.id)}.${ext}`, `${b.id}.${ext}`);
     } catch (err) {
-      listError.textContent = t('bk.downloadFailed', { message: err.message });
+      listError.textContent = t('bk.downloadFailed', { message: ctx.apiMessage(err) });
     }
   }
 
