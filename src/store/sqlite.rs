@@ -1,34 +1,22 @@
-//! Durable storage of meetings: the `Store` interface and its embedded
-//! SQLite implementation.
-//!
-//! Rooms never wait on the disk: they hand a `Write` to `Store::submit` and go
-//! on. One writer thread drains every write queued meanwhile into a single
-//! transaction (group commit), commits it, and only then advances each room's
-//! `Commit` watch; rooms release acknowledgements up to that sequence number.
-//! So nothing is acknowledged before it is on disk, and a burst of thousands
-//! of votes costs a handful of fsyncs. A server database (SPEC §7) would
-//! implement the same trait.
+//! The embedded SQLite store: one file in the data directory, in WAL mode,
+//! with `synchronous=FULL` and `secure_delete`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::{oneshot, watch};
 
+use super::{
+    BatchWriter, DELETED_PIN_HOLD_MS, Loaded, MeetingId, Op, SCHEMA_VERSION, Store, StoreError,
+    StoredBank, StoredMeeting, Write, Writer, now_ms,
+};
 use crate::quiz::Millis;
 use crate::room::event::Envelope;
 use crate::room::state::MeetingConfig;
-
-pub type MeetingId = i64;
 
 /// Marks a database as Handsup's ("HSUP").
 const APPLICATION_ID: i32 = 0x4853_5550;
 /// Database file inside the data directory.
 pub const DB_FILE: &str = "handsup.db";
-/// Most writes the writer folds into one transaction.
-const MAX_BATCH: usize = 20_000;
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
 const MIGRATIONS: &[&str] = &[
@@ -81,149 +69,12 @@ const MIGRATIONS: &[&str] = &[
 ",
 ];
 
-/// How long a deleted meeting's PIN is not handed out again.
-pub const DELETED_PIN_HOLD_MS: Millis = 24 * 60 * 60 * 1000;
-
-/// How far a meeting's events are durable.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Commit {
-    /// Highest sequence number committed.
-    pub seq: u64,
-    /// The store failed; nothing more will be committed.
-    pub failed: bool,
-}
-
-/// One operation of a write.
-#[derive(Debug)]
-pub enum Op {
-    CreateMeeting {
-        id: MeetingId,
-        config: Box<MeetingConfig>,
-    },
-    Event {
-        meeting: MeetingId,
-        env: Box<Envelope>,
-    },
-    /// Adds one to a secret ballot's count.
-    SecretCount {
-        meeting: MeetingId,
-        motion: u32,
-        option: u32,
-    },
-    MarkEnded {
-        meeting: MeetingId,
-        at: Millis,
-    },
-    /// The meeting is alive at `at` (written every second while a question
-    /// is open).
-    Alive {
-        meeting: MeetingId,
-        at: Millis,
-    },
-    /// Stores an uploaded bank, replacing one with the same id.
-    SaveBank(Box<StoredBank>),
-    /// Deletes an uploaded bank (meetings keep their copy).
-    DeleteBank {
-        id: String,
-    },
-    /// Moves the write-ahead log into the database and truncates it, so the
-    /// log's history of page changes does not outlive a secret ballot.
-    Checkpoint,
-}
-
-/// Operations committed together, and whom to tell.
-pub struct Write {
-    pub ops: Vec<Op>,
-    /// The room's commit watch and the sequence number this write reaches.
-    pub notify: Option<(Arc<watch::Sender<Commit>>, u64)>,
-    pub reply: Option<oneshot::Sender<Result<(), String>>>,
-}
-
-/// An uploaded bank as stored: `bank` is the parsed bank, already encoded
-/// (JSON), so the store needs nothing of the bank module.
-#[derive(Debug, Clone)]
-pub struct StoredBank {
-    pub id: String,
-    pub filename: String,
-    pub bank: String,
-    pub original: Vec<u8>,
-    pub uploaded_at: Millis,
-}
-
-/// A meeting as loaded at start.
-pub struct Loaded {
-    pub id: MeetingId,
-    pub config: MeetingConfig,
-    pub events: Vec<Envelope>,
-    /// (motion, option, count) of secret ballots.
-    pub secret_counts: Vec<(u32, u32, u64)>,
-    /// The last heartbeat written while a question was open.
-    pub alive_at: Option<Millis>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the store has stopped after a write failure; restart the server")]
-    Failed,
-    #[error("{0}")]
-    Open(String),
-    #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
-}
-
-/// A stored meeting as the archive lists it.
-#[derive(Clone, Debug)]
-pub struct StoredMeeting {
-    pub id: MeetingId,
-    pub pin: String,
-    pub title: String,
-    pub created_at: Millis,
-    pub ended_at: Option<Millis>,
-}
-
-/// What rooms and the HTTP layer need from storage.
-pub trait Store: Send + Sync + 'static {
-    /// Queues a write; never blocks on the disk.
-    fn submit(&self, w: Write) -> Result<(), StoreError>;
-    /// Writes queued and not yet committed (for back-pressure).
-    fn backlog(&self) -> usize;
-    /// Meetings that have not ended, with their events.
-    fn load(&self) -> Result<Vec<Loaded>, StoreError>;
-    /// Highest meeting id in use.
-    fn max_meeting_id(&self) -> Result<MeetingId, StoreError>;
-    /// Whether a PIN belongs to a stored meeting that has not ended.
-    fn pin_in_use(&self, pin: &str) -> Result<bool, StoreError>;
-    /// Uploaded banks, by id.
-    fn load_banks(&self) -> Result<Vec<StoredBank>, StoreError>;
-    /// Commits everything queued and stops the writer.
-    fn close(&self);
-    /// Every stored meeting, ended or not, newest first.
-    fn meetings(&self) -> Result<Vec<StoredMeeting>, StoreError>;
-    /// The newest meeting with this PIN, ended or not, with its events
-    /// (committed so far) and secret counts; with `ended_at`.
-    fn load_meeting(&self, pin: &str) -> Result<Option<(Loaded, Option<Millis>)>, StoreError>;
-    /// Appends one event to an ended meeting no room runs (the minutes'
-    /// details set after a restart): the next sequence number, in one
-    /// transaction of its own.
-    fn append_ended(&self, meeting: MeetingId, env: &Envelope) -> Result<u64, StoreError>;
-    /// Deletes a meeting and all its data, and holds its PIN for a day.
-    fn delete_meeting(&self, meeting: MeetingId, pin: &str, at: Millis) -> Result<(), StoreError>;
-}
-
-fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or_default()
-}
+const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION);
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
     path: PathBuf,
-    tx: std::sync::Mutex<Option<mpsc::Sender<Write>>>,
-    backlog: Arc<AtomicUsize>,
-    failed: Arc<AtomicBool>,
-    writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    writer: Writer,
 }
 
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
@@ -292,22 +143,9 @@ impl SqliteStore {
             e => e,
         })?;
 
-        let (tx, rx) = mpsc::channel::<Write>();
-        let backlog = Arc::new(AtomicUsize::new(0));
-        let failed = Arc::new(AtomicBool::new(false));
-        let writer = {
-            let (backlog, failed) = (backlog.clone(), failed.clone());
-            std::thread::Builder::new()
-                .name("handsup-writer".into())
-                .spawn(move || writer_loop(conn, rx, &backlog, &failed))
-                .expect("spawn writer thread")
-        };
         Ok(SqliteStore {
             path,
-            tx: std::sync::Mutex::new(Some(tx)),
-            backlog,
-            failed,
-            writer: std::sync::Mutex::new(Some(writer)),
+            writer: Writer::spawn(SqliteWriter { conn }),
         })
     }
 
@@ -395,86 +233,31 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
     Ok(checkpoint)
 }
 
-fn writer_loop(
-    mut conn: Connection,
-    rx: mpsc::Receiver<Write>,
-    backlog: &AtomicUsize,
-    failed: &AtomicBool,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => break,
-            }
+struct SqliteWriter {
+    conn: Connection,
+}
+
+impl BatchWriter for SqliteWriter {
+    fn write(&mut self, batch: &[Write]) -> Result<(), String> {
+        let checkpoint = write_batch(&mut self.conn, batch).map_err(|e| e.to_string())?;
+        if checkpoint
+            && let Err(e) = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!("checkpoint failed: {e}");
         }
-        let n = batch.len();
-        let started = std::time::Instant::now();
-        let result = if failed.load(Ordering::Acquire) {
-            Err("an earlier write failed".to_string())
-        } else {
-            write_batch(&mut conn, &batch).map_err(|e| e.to_string())
-        };
-        tracing::debug!(
-            writes = n,
-            ms = started.elapsed().as_secs_f64() * 1000.0,
-            "group commit"
-        );
-        match &result {
-            Ok(true) => {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
-                    tracing::warn!("checkpoint failed: {e}");
-                }
-            }
-            Ok(false) => {}
-            Err(e) => {
-                if !failed.swap(true, Ordering::AcqRel) {
-                    tracing::error!(
-                        "storage write failed: {e}. Meetings stop accepting input; free disk space and restart Handsup — everything acknowledged so far is safe."
-                    );
-                }
-            }
-        }
-        for w in batch {
-            if let Some((notify, seq)) = &w.notify {
-                notify.send_if_modified(|c| match &result {
-                    Ok(_) if *seq > c.seq => {
-                        c.seq = *seq;
-                        true
-                    }
-                    Ok(_) => false,
-                    Err(_) => {
-                        let changed = !c.failed;
-                        c.failed = true;
-                        changed
-                    }
-                });
-            }
-            if let Some(reply) = w.reply {
-                let _ = reply.send(result.clone().map(|_| ()));
-            }
-        }
-        backlog.fetch_sub(n, Ordering::AcqRel);
+        Ok(())
     }
 }
 
 impl Store for SqliteStore {
     fn submit(&self, w: Write) -> Result<(), StoreError> {
-        if self.failed.load(Ordering::Acquire) {
-            return Err(StoreError::Failed);
-        }
-        let guard = self.tx.lock().expect("store sender lock");
-        let tx = guard.as_ref().ok_or(StoreError::Failed)?;
-        self.backlog.fetch_add(1, Ordering::AcqRel);
-        tx.send(w).map_err(|_| {
-            self.backlog.fetch_sub(1, Ordering::AcqRel);
-            StoreError::Failed
-        })
+        self.writer.submit(w)
     }
 
     fn backlog(&self) -> usize {
-        self.backlog.load(Ordering::Acquire)
+        self.writer.backlog()
     }
 
     fn load(&self) -> Result<Vec<Loaded>, StoreError> {
@@ -621,10 +404,7 @@ impl Store for SqliteStore {
     }
 
     fn close(&self) {
-        drop(self.tx.lock().expect("store sender lock").take());
-        if let Some(h) = self.writer.lock().expect("writer lock").take() {
-            let _ = h.join();
-        }
+        self.writer.close();
     }
 }
 

@@ -1,0 +1,162 @@
+//! The store on both backends: SQLite in the data directory and a real
+//! PostgreSQL server (`crate::pg`), through the same `Store` interface; and
+//! PostgreSQL databases Handsup must refuse.
+
+use handsup::store::{PgStore, SqliteStore, Store};
+
+use crate::pg::{self, Db};
+use crate::support::TestServer;
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A new, empty store of the given kind (and the temporary directory SQLite
+/// keeps it in).
+fn open(db: Db) -> (Box<dyn Store>, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: Box<dyn Store> = match db.url() {
+        None => Box::new(SqliteStore::open(tmp.path()).unwrap()),
+        Some(url) => Box::new(PgStore::open(&url).unwrap()),
+    };
+    (store, tmp)
+}
+
+fn a_deleted_meetings_pin_is_held_for_a_day(db: Db) {
+    let (store, _tmp) = open(db);
+    assert!(!store.pin_in_use("482913").unwrap());
+    store.delete_meeting(7, "482913", now_ms()).unwrap();
+    assert!(store.pin_in_use("482913").unwrap(), "held after deletion");
+    assert!(!store.pin_in_use("482914").unwrap());
+    // Deleted more than a day ago: free again.
+    store
+        .delete_meeting(
+            8,
+            "111111",
+            now_ms() - handsup::store::DELETED_PIN_HOLD_MS - 1000,
+        )
+        .unwrap();
+    assert!(!store.pin_in_use("111111").unwrap());
+    assert_eq!(store.max_meeting_id().unwrap(), 0);
+    assert!(store.meetings().unwrap().is_empty());
+    assert!(store.load().unwrap().is_empty());
+    assert!(store.load_banks().unwrap().is_empty());
+    store.close();
+}
+
+#[test]
+fn a_deleted_meetings_pin_is_held_for_a_day_on_sqlite() {
+    a_deleted_meetings_pin_is_held_for_a_day(Db::Sqlite);
+}
+
+#[test]
+fn a_deleted_meetings_pin_is_held_for_a_day_on_postgres() {
+    a_deleted_meetings_pin_is_held_for_a_day(Db::Postgres);
+}
+
+/// Starting on `url` fails; returns the error.
+async fn refused(url: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let url = url.to_string();
+    let e =
+        TestServer::try_start_at_with(&tmp.path().join("data"), move |c| c.database = Some(url))
+            .await
+            .err()
+            .expect("the server refuses to start");
+    format!("{e:#}")
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_clear_error() {
+    // A port nobody listens on (bound, then closed).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = refused(&format!(
+        "postgres://handsup:hunter2@127.0.0.1:{port}/handsup"
+    ))
+    .await;
+    assert!(e.contains("cannot connect to the database"), "{e}");
+    assert!(e.contains(&format!("127.0.0.1:{port}/handsup")), "{e}");
+    assert!(e.contains("Check that PostgreSQL is running"), "{e}");
+    assert!(!e.contains("hunter2"), "the password is never shown: {e}");
+
+    let e = refused("mysql://localhost/handsup").await;
+    assert!(e.contains("not a PostgreSQL URL"), "{e}");
+}
+
+#[test]
+fn the_binary_exits_with_an_error_when_the_database_is_unreachable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handsup"))
+        .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--data"])
+        .arg(tmp.path().join("data"))
+        .env(
+            "HANDSUP_DATABASE_URL",
+            format!("postgres://handsup@127.0.0.1:{port}/handsup"),
+        )
+        .env("HANDSUP_HOST_SECRET", "s")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a non-zero exit");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot connect to the database"), "{err}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("is running"),
+        "no banner"
+    );
+}
+
+#[tokio::test]
+async fn a_database_of_a_newer_schema_is_refused_and_left_alone() {
+    let url = pg::database();
+    // A first start creates the schema.
+    TestServer::start_in_db(
+        &tempfile::tempdir().unwrap().path().join("data"),
+        None,
+        Some(url.clone()),
+    )
+    .await
+    .stop()
+    .await;
+    let db = url.rsplit('/').next().unwrap().to_string();
+    pg::admin(&db, "UPDATE handsup_schema SET version = 99");
+    let e = refused(&url).await;
+    assert!(e.contains("newer Handsup"), "{e}");
+    assert!(e.contains("schema version 99"), "{e}");
+    assert_eq!(
+        pg::query(&url, "SELECT version FROM handsup_schema"),
+        vec![vec!["99".to_string()]],
+        "untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_database_holding_another_applications_tables_is_refused() {
+    let url = pg::database();
+    let db = url.rsplit('/').next().unwrap().to_string();
+    pg::admin(
+        &db,
+        "CREATE TABLE customers (id INT PRIMARY KEY, name TEXT);
+         INSERT INTO customers VALUES (1, 'Nguyễn Văn A')",
+    );
+    let e = refused(&url).await;
+    assert!(e.contains("belongs to another application"), "{e}");
+    assert!(e.contains("customers"), "{e}");
+    let tables = pg::query(
+        &url,
+        "SELECT table_name FROM information_schema.tables
+         WHERE table_schema = 'public' ORDER BY 1",
+    );
+    assert_eq!(tables, vec![vec!["customers".to_string()]], "nothing added");
+}
