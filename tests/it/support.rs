@@ -300,6 +300,16 @@ impl Binary {
         Err(logs.lock().unwrap().clone())
     }
 
+    /// Starts with meetings in the PostgreSQL database at `database` (the
+    /// environment variable `HANDSUP_DATABASE_URL`), or in SQLite in `dir`.
+    #[allow(dead_code)]
+    pub fn start_db(dir: &Path, database: Option<&str>) -> Result<Binary, String> {
+        match database {
+            None => Self::start(dir, ""),
+            Some(url) => Self::start(dir, &format!("export HANDSUP_DATABASE_URL='{url}';")),
+        }
+    }
+
     /// Creates a meeting through the HTTP API; returns its PIN.
     pub async fn create_meeting(&self, bank: &str) -> String {
         create_meeting_at(&reqwest::Client::new(), self.addr, bank).await
@@ -316,6 +326,19 @@ impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A number the server's database answers to `sql` (no parameters), on
+/// SQLite or PostgreSQL alike.
+#[allow(dead_code)]
+pub fn stored_count(server: &TestServer, sql: &str) -> i64 {
+    match &server.database {
+        None => rusqlite::Connection::open(server.dir.join("handsup.db"))
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap(),
+        Some(url) => crate::pg::query(url, sql)[0][0].parse().unwrap(),
     }
 }
 
