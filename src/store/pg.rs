@@ -36,6 +36,12 @@ const SCHEMA_TABLE: &str = "handsup_schema";
 /// Serialises migrations of several servers starting at once ("HSUP").
 const MIGRATION_LOCK: i64 = 0x4853_5550;
 
+/// Held by the writer's connection while a server uses the database, so a
+/// second server on the same database is refused ("HSUS"). Several nodes
+/// on one database need meeting ownership (leases with an epoch), which
+/// replaces this lock when it comes.
+const SERVER_LOCK: i64 = 0x4853_5553;
+
 /// How long connecting may take before the server gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -153,6 +159,15 @@ impl PgStore {
             };
             let mut writer = connect(&config).map_err(cannot)?;
             check_and_migrate(&mut writer, &at)?;
+            let alone: bool = writer
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
+                .map_err(cannot)?
+                .get(0);
+            if !alone {
+                return Err(StoreError::Open(format!(
+                    "{at}: another Handsup server is using this database. Stop it first, or give this server a database of its own."
+                )));
+            }
             let reader = connect(&config).map_err(cannot)?;
             Ok::<_, StoreError>((writer, reader))
         })

@@ -160,3 +160,20 @@ async fn a_database_holding_another_applications_tables_is_refused() {
     );
     assert_eq!(tables, vec![vec!["customers".to_string()]], "nothing added");
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_is_refused_until_the_first_stops() {
+    let url = pg::database();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut first = TestServer::start_in_db(&tmp.path().join("a"), None, Some(url.clone())).await;
+    let pin = first.create_meeting("alltypes").await;
+    let e = refused(&url).await;
+    assert!(
+        e.contains("another Handsup server is using this database"),
+        "{e}"
+    );
+    first.stop().await;
+    let second = TestServer::start_in_db(&tmp.path().join("b"), None, Some(url)).await;
+    // The meeting resumes on the second server.
+    crate::support::Client::screen(&second, &pin).await;
+}
