@@ -463,7 +463,8 @@ fn wal_transactions(url: &str, from: &str, to: &str, counts_files: &[String]) ->
     );
     // tx → (events inserted at (block, offset), count changes, a count
     // changed before an event row).
-    let mut txs: BTreeMap<String, (Vec<(String, String)>, usize, bool)> = BTreeMap::new();
+    type Rows = Vec<(String, String)>;
+    let mut txs: BTreeMap<String, (Rows, usize, bool)> = BTreeMap::new();
     for line in text.lines() {
         let field = |name: &str| {
             line.split(name)
