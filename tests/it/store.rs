@@ -177,3 +177,18 @@ async fn a_second_server_on_the_same_database_is_refused_until_the_first_stops()
     // The meeting resumes on the second server.
     crate::support::Client::screen(&second, &pin).await;
 }
+
+#[test]
+fn a_unix_socket_url_connects() {
+    let url = pg::database();
+    let db = url.rsplit('/').next().unwrap();
+    let socket = pg::data_dir()
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+        .replace('/', "%2F");
+    let store = PgStore::open(&format!("postgres://handsup@{socket}:{}/{db}", pg::port())).unwrap();
+    assert!(store.meetings().unwrap().is_empty());
+    store.close();
+}
