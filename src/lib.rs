@@ -20,9 +20,10 @@
 //! - [`meeting`]: the rest of a cell meeting, pure engines too: the agenda
 //!   and its clock, opinions with moderation and upvotes, and the grading of
 //!   the meeting; `room::meeting` wires them to the room.
-//! - [`store`]: the `Store` trait and its SQLite implementation: a writer
-//!   thread that group-commits every queued write in one transaction. After a
-//!   crash, meetings are rebuilt by replaying their events.
+//! - [`store`]: the `Store` trait and its two implementations, embedded
+//!   SQLite (the default) and PostgreSQL (`--database`): a writer thread that
+//!   group-commits every queued write in one transaction. After a crash,
+//!   meetings are rebuilt by replaying their events.
 //! - [`bank`]: the question-bank text format, parser and validator.
 //! - [`tabular`]: spreadsheets read as hostile input (streamed, limits
 //!   checked before allocating); [`roster`] builds on it.
