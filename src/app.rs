@@ -173,6 +173,7 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.store
             .submit(Write {
+                fence: None,
                 ops: vec![Op::DeleteBank { id: id.to_string() }],
                 notify: None,
                 reply: Some(tx),
@@ -206,6 +207,7 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.store
             .submit(Write {
+                fence: None,
                 ops: vec![Op::SaveBank(Box::new(stored))],
                 notify: None,
                 reply: Some(tx),
@@ -313,6 +315,7 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.store
             .submit(Write {
+                fence: None,
                 ops: vec![Op::CreateMeeting {
                     id,
                     config: Box::new(config.clone()),

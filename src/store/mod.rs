@@ -33,7 +33,7 @@ const MAX_BATCH: usize = 20_000;
 
 /// Schema versions both backends know: migration `n` has the same meaning
 /// on SQLite and on PostgreSQL.
-pub const SCHEMA_VERSION: usize = 4;
+pub const SCHEMA_VERSION: usize = 5;
 
 /// How long a deleted meeting's PIN is not handed out again.
 pub const DELETED_PIN_HOLD_MS: Millis = 24 * 60 * 60 * 1000;
@@ -92,7 +92,22 @@ pub struct Write {
     /// The room's commit watch and the sequence number this write reaches.
     pub notify: Option<(Arc<watch::Sender<Commit>>, u64)>,
     pub reply: Option<oneshot::Sender<Result<(), String>>>,
+    /// The lease this write is made under (several nodes on one database):
+    /// the write is refused, alone, unless the meeting's lease still has
+    /// this epoch when its batch commits. `None`: a single server, no lease.
+    pub fence: Option<Fence>,
 }
+
+/// A node's lease on a meeting as its writes carry it: a node whose lease
+/// was taken over (a higher epoch) can no longer write to the meeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fence {
+    pub meeting: MeetingId,
+    pub epoch: u64,
+}
+
+/// Why a write was refused while the rest of its batch committed.
+pub const FENCED: &str = "this server no longer holds the meeting's lease";
 
 /// An uploaded bank as stored: `bank` is the parsed bank, already encoded
 /// (JSON), so the store needs nothing of the bank module.
@@ -165,6 +180,18 @@ pub trait Store: Send + Sync + 'static {
     fn append_ended(&self, meeting: MeetingId, env: &Envelope) -> Result<u64, StoreError>;
     /// Deletes a meeting and all its data, and holds its PIN for a day.
     fn delete_meeting(&self, meeting: MeetingId, pin: &str, at: Millis) -> Result<(), StoreError>;
+    /// Takes or renews `node`'s lease on `meeting` until `now + ttl`: the
+    /// epoch its writes carry (`Fence`), or `None` while another node holds
+    /// a lease that has not expired. Renewing keeps the epoch; taking over
+    /// (from another node, or after expiry) raises it, which fences off
+    /// every write still carrying the old one.
+    fn take_lease(
+        &self,
+        meeting: MeetingId,
+        node: &str,
+        now: Millis,
+        ttl: Millis,
+    ) -> Result<Option<u64>, StoreError>;
 }
 
 fn now_ms() -> Millis {
@@ -176,9 +203,10 @@ fn now_ms() -> Millis {
 
 /// What a backend's writer thread does with a batch: commits it in one
 /// transaction, then does whatever must follow a commit (a checkpoint, a
-/// vacuum). An error stops the store.
+/// vacuum). Returns, per write, whether it was fenced off (left out of the
+/// transaction, see `Write::fence`); an error stops the store.
 pub(crate) trait BatchWriter: Send + 'static {
-    fn write(&mut self, batch: &[Write]) -> Result<(), String>;
+    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String>;
 }
 
 /// The writer thread and its queue, shared by both backends.
@@ -267,7 +295,13 @@ fn writer_loop(
                 "storage write failed: {e}. Meetings stop accepting input; fix the database (disk space, server) and restart Handsup — everything acknowledged so far is safe."
             );
         }
-        for w in batch {
+        let fenced = result.as_ref().ok().cloned().unwrap_or_default();
+        for (i, w) in batch.into_iter().enumerate() {
+            let result = match &result {
+                Ok(_) if fenced.get(i).copied().unwrap_or(false) => Err(FENCED.to_string()),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.clone()),
+            };
             if let Some((notify, seq)) = &w.notify {
                 notify.send_if_modified(|c| match &result {
                     Ok(_) if *seq > c.seq => {
@@ -283,7 +317,7 @@ fn writer_loop(
                 });
             }
             if let Some(reply) = w.reply {
-                let _ = reply.send(result.clone());
+                let _ = reply.send(result);
             }
         }
         backlog.fetch_sub(n, Ordering::AcqRel);

@@ -22,8 +22,8 @@ use std::time::Duration;
 use postgres::{Client, NoTls};
 
 use super::{
-    BatchWriter, DELETED_PIN_HOLD_MS, Loaded, MeetingId, Op, SCHEMA_VERSION, Store, StoreError,
-    StoredBank, StoredMeeting, Write, Writer, now_ms,
+    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Loaded, MeetingId, Op, SCHEMA_VERSION, Store,
+    StoreError, StoredBank, StoredMeeting, Write, Writer, now_ms,
 };
 use crate::quiz::Millis;
 use crate::room::event::Envelope;
@@ -92,6 +92,16 @@ const MIGRATIONS: &[&str] = &[
         uploaded_at BIGINT NOT NULL
     );
 ",
+    "
+    -- Which node owns a meeting, until when, and the epoch its writes
+    -- carry: a node whose lease was taken over cannot append.
+    CREATE TABLE meeting_leases (
+        meeting BIGINT PRIMARY KEY,
+        node TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+",
 ];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION);
@@ -137,6 +147,17 @@ impl PgStore {
     /// empty) and not of a newer schema, then migrates it. Blocks; safe to
     /// call from an async worker (the client runs on threads of its own).
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        Self::open_with(url, true)
+    }
+
+    /// Opens without the one-server lock: for nodes that share the
+    /// database and own meetings by lease (`Store::take_lease`, and the
+    /// fence on every write), and for tests of that.
+    pub fn open_shared(url: &str) -> Result<PgStore, StoreError> {
+        Self::open_with(url, false)
+    }
+
+    fn open_with(url: &str, alone: bool) -> Result<PgStore, StoreError> {
         let mut config: postgres::Config = url.parse().map_err(|e| {
             StoreError::Open(format!(
                 "--database: not a PostgreSQL URL ({e}). Write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE."
@@ -159,11 +180,12 @@ impl PgStore {
             };
             let mut writer = connect(&config).map_err(cannot)?;
             check_and_migrate(&mut writer, &at)?;
-            let alone: bool = writer
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
-                .map_err(cannot)?
-                .get(0);
-            if !alone {
+            let locked: bool = !alone
+                || writer
+                    .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
+                    .map_err(cannot)?
+                    .get::<_, bool>(0);
+            if !locked {
                 return Err(StoreError::Open(format!(
                     "{at}: another Handsup server is using this database. Stop it first, or give this server a database of its own."
                 )));
@@ -330,16 +352,35 @@ impl Events {
 }
 
 impl PgWriter {
-    /// Writes a batch in one transaction; true if a vacuum should follow.
-    fn write_batch(&mut self, batch: &[Write]) -> Result<bool, postgres::Error> {
+    /// Writes a batch in one transaction; whether a vacuum should follow,
+    /// and per write whether it was fenced off.
+    fn write_batch(&mut self, batch: &[Write]) -> Result<(bool, Vec<bool>), postgres::Error> {
         let mut tx = self.client.transaction()?;
+        // Each fence is checked with the lease row locked (FOR SHARE) until
+        // the commit: a takeover, which updates the row, waits for this
+        // batch, and every batch after it sees the new epoch.
+        let mut stale = Vec::with_capacity(batch.len());
+        for w in batch {
+            stale.push(match w.fence {
+                None => false,
+                Some(Fence { meeting, epoch }) => {
+                    let now: Option<i64> = tx
+                        .query_opt(
+                            "SELECT epoch FROM meeting_leases WHERE meeting = $1 FOR SHARE",
+                            &[&meeting],
+                        )?
+                        .map(|r| r.get(0));
+                    now != Some(epoch as i64)
+                }
+            });
+        }
         let mut events = Events::default();
         // Secret counts of the whole batch, added up and written last in
         // the order of (meeting, motion, option): nothing in the log's
         // order ties a count to a ballot.
         let mut counts: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
         let mut vacuum = false;
-        for w in batch {
+        for (w, _) in batch.iter().zip(&stale).filter(|(_, s)| !**s) {
             for op in &w.ops {
                 match op {
                     Op::Event { meeting, env } => {
@@ -433,13 +474,13 @@ impl PgWriter {
             )?;
         }
         tx.commit()?;
-        Ok(vacuum)
+        Ok((vacuum, stale))
     }
 }
 
 impl BatchWriter for PgWriter {
-    fn write(&mut self, batch: &[Write]) -> Result<(), String> {
-        let vacuum = self.write_batch(batch).map_err(|e| e.to_string())?;
+    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String> {
+        let (vacuum, stale) = self.write_batch(batch).map_err(|e| e.to_string())?;
         if vacuum {
             // A secret ballot closed: rewrite the counts' table so the old
             // versions of its rows (each an earlier state of the count) are
@@ -448,7 +489,7 @@ impl BatchWriter for PgWriter {
                 tracing::warn!("vacuum of the secret counts failed: {e}");
             }
         }
-        Ok(())
+        Ok(stale)
     }
 }
 
@@ -515,6 +556,36 @@ impl Store for PgStore {
                 uploaded_at: r.get::<_, i64>(4) as Millis,
             })
             .collect())
+        })
+    }
+
+    fn take_lease(
+        &self,
+        meeting: MeetingId,
+        node: &str,
+        now: Millis,
+        ttl: Millis,
+    ) -> Result<Option<u64>, StoreError> {
+        let node = node.to_string();
+        self.read(move |c| {
+            Ok(c.query_opt(
+                "INSERT INTO meeting_leases AS l (meeting, node, epoch, expires_at)
+                 VALUES ($1, $2, 1, $4)
+                 ON CONFLICT (meeting) DO UPDATE SET
+                    epoch = CASE WHEN l.node = EXCLUDED.node AND l.expires_at > $3
+                                 THEN l.epoch ELSE l.epoch + 1 END,
+                    node = EXCLUDED.node,
+                    expires_at = EXCLUDED.expires_at
+                 WHERE l.node = EXCLUDED.node OR l.expires_at <= $3
+                 RETURNING l.epoch",
+                &[
+                    &meeting,
+                    &node,
+                    &(now as i64),
+                    &(now.saturating_add(ttl) as i64),
+                ],
+            )?
+            .map(|r| r.get::<_, i64>(0) as u64))
         })
     }
 

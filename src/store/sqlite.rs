@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    BatchWriter, DELETED_PIN_HOLD_MS, Loaded, MeetingId, Op, SCHEMA_VERSION, Store, StoreError,
-    StoredBank, StoredMeeting, Write, Writer, now_ms,
+    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Loaded, MeetingId, Op, SCHEMA_VERSION, Store,
+    StoreError, StoredBank, StoredMeeting, Write, Writer, now_ms,
 };
 use crate::quiz::Millis;
 use crate::room::event::Envelope;
@@ -65,6 +65,17 @@ const MIGRATIONS: &[&str] = &[
         bank TEXT NOT NULL,
         original BLOB NOT NULL,
         uploaded_at INTEGER NOT NULL
+    );
+",
+    "
+    -- Which node owns a meeting, until when, and the epoch its writes
+    -- carry (several servers on one PostgreSQL database; on SQLite a
+    -- single server, so the table stays empty unless leases are taken).
+    CREATE TABLE meeting_leases (
+        meeting INTEGER PRIMARY KEY,
+        node TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
     );
 ",
 ];
@@ -167,9 +178,35 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite::Error> {
+/// Per write, whether its fence is stale: its meeting's lease has another
+/// epoch (or none) inside the batch's transaction.
+fn fenced(tx: &rusqlite::Transaction<'_>, batch: &[Write]) -> Result<Vec<bool>, rusqlite::Error> {
+    let mut out = Vec::with_capacity(batch.len());
+    for w in batch {
+        out.push(match w.fence {
+            None => false,
+            Some(Fence { meeting, epoch }) => {
+                let now: Option<i64> = tx
+                    .query_row(
+                        "SELECT epoch FROM meeting_leases WHERE meeting = ?1",
+                        [meeting],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                now != Some(epoch as i64)
+            }
+        });
+    }
+    Ok(out)
+}
+
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[Write],
+) -> Result<(bool, Vec<bool>), rusqlite::Error> {
     let tx = conn.transaction()?;
     let mut checkpoint = false;
+    let stale = fenced(&tx, batch)?;
     {
         let mut ins_event =
             tx.prepare_cached("INSERT INTO events (meeting, seq, body) VALUES (?1, ?2, ?3)")?;
@@ -177,7 +214,7 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
             "INSERT INTO secret_counts (meeting, motion, option, count) VALUES (?1, ?2, ?3, 1)
              ON CONFLICT (meeting, motion, option) DO UPDATE SET count = count + 1",
         )?;
-        for w in batch {
+        for (w, _) in batch.iter().zip(&stale).filter(|(_, s)| !**s) {
             for op in &w.ops {
                 match op {
                     Op::CreateMeeting { id, config } => {
@@ -230,7 +267,7 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
         }
     }
     tx.commit()?;
-    Ok(checkpoint)
+    Ok((checkpoint, stale))
 }
 
 struct SqliteWriter {
@@ -238,8 +275,8 @@ struct SqliteWriter {
 }
 
 impl BatchWriter for SqliteWriter {
-    fn write(&mut self, batch: &[Write]) -> Result<(), String> {
-        let checkpoint = write_batch(&mut self.conn, batch).map_err(|e| e.to_string())?;
+    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String> {
+        let (checkpoint, stale) = write_batch(&mut self.conn, batch).map_err(|e| e.to_string())?;
         if checkpoint
             && let Err(e) = self
                 .conn
@@ -247,7 +284,7 @@ impl BatchWriter for SqliteWriter {
         {
             tracing::warn!("checkpoint failed: {e}");
         }
-        Ok(())
+        Ok(stale)
     }
 }
 
@@ -405,6 +442,31 @@ impl Store for SqliteStore {
 
     fn close(&self) {
         self.writer.close();
+    }
+
+    fn take_lease(
+        &self,
+        meeting: MeetingId,
+        node: &str,
+        now: Millis,
+        ttl: Millis,
+    ) -> Result<Option<u64>, StoreError> {
+        let conn = self.reader()?;
+        Ok(conn
+            .query_row(
+                "INSERT INTO meeting_leases (meeting, node, epoch, expires_at) VALUES (?1, ?2, 1, ?4)
+                 ON CONFLICT (meeting) DO UPDATE SET
+                    epoch = CASE WHEN node = excluded.node AND expires_at > ?3
+                                 THEN epoch ELSE epoch + 1 END,
+                    node = excluded.node,
+                    expires_at = excluded.expires_at
+                 WHERE node = excluded.node OR expires_at <= ?3
+                 RETURNING epoch",
+                params![meeting, node, now as i64, now.saturating_add(ttl) as i64],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|e| e as u64))
     }
 }
 

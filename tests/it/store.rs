@@ -192,3 +192,116 @@ fn a_unix_socket_url_connects() {
     assert!(store.meetings().unwrap().is_empty());
     store.close();
 }
+
+/// Two store handles on one database, as two nodes would hold: the lease
+/// decides who may append to a meeting, and a handle whose lease was taken
+/// over cannot append any more (its write is refused alone; the store goes
+/// on).
+async fn a_stale_lease_cannot_append(db: Db) {
+    use handsup::store::{FENCED, Fence, Op, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let url = db.url();
+    let mut server = TestServer::start_in_db(&dir, None, url.clone()).await;
+    let pin = server.create_meeting("alltypes").await;
+    // A member joins: the meeting has an event to copy.
+    drop(crate::support::Client::member(&server, &pin, "Lan").await);
+    server.stop().await;
+    let open = || -> Box<dyn Store> {
+        match &url {
+            None => Box::new(SqliteStore::open(&dir).unwrap()),
+            Some(u) => Box::new(PgStore::open_shared(u).unwrap()),
+        }
+    };
+    let (a, b) = (open(), open());
+    let (loaded, _) = a.load_meeting(&pin).unwrap().unwrap();
+    let meeting = loaded.id;
+    let last = loaded.events.last().unwrap().clone();
+    let t0 = now_ms();
+    let append = |store: &dyn Store, seq: u64, cid: &str, epoch: u64| {
+        let mut env = last.clone();
+        env.seq = seq;
+        env.cid = Some(cid.to_string());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        store
+            .submit(Write {
+                ops: vec![Op::Event {
+                    meeting,
+                    env: Box::new(env),
+                }],
+                notify: None,
+                reply: Some(tx),
+                fence: Some(Fence { meeting, epoch }),
+            })
+            .unwrap();
+        rx
+    };
+
+    assert_eq!(
+        a.take_lease(meeting, "node-a", t0, 10_000).unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        b.take_lease(meeting, "node-b", t0 + 1_000, 10_000).unwrap(),
+        None,
+        "held by node-a"
+    );
+    assert_eq!(
+        a.take_lease(meeting, "node-a", t0 + 5_000, 10_000).unwrap(),
+        Some(1),
+        "renewed: the same epoch"
+    );
+    let n = last.seq;
+    append(&*a, n + 1, "a1", 1)
+        .await
+        .unwrap()
+        .expect("the owner appends");
+
+    // node-a pauses past its lease; node-b takes the meeting over.
+    assert_eq!(
+        b.take_lease(meeting, "node-b", t0 + 16_000, 10_000)
+            .unwrap(),
+        Some(2),
+        "taken over: a new epoch"
+    );
+    let e = append(&*a, n + 2, "a2", 1).await.unwrap();
+    assert_eq!(e, Err(FENCED.to_string()), "the stale writer is fenced off");
+    append(&*b, n + 2, "b2", 2)
+        .await
+        .unwrap()
+        .expect("the new owner appends");
+    assert_eq!(
+        a.take_lease(meeting, "node-a", t0 + 17_000, 10_000)
+            .unwrap(),
+        None,
+        "node-a cannot take it back while node-b holds it"
+    );
+    // node-a's store still works for what needs no lease.
+    assert!(
+        a.submit(Write {
+            ops: vec![],
+            notify: None,
+            reply: None,
+            fence: None
+        })
+        .is_ok()
+    );
+    let (loaded, _) = b.load_meeting(&pin).unwrap().unwrap();
+    let tail: Vec<_> = loaded.events[loaded.events.len() - 2..]
+        .iter()
+        .map(|e| (e.seq, e.cid.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(tail, vec![(n + 1, "a1".into()), (n + 2, "b2".into())]);
+    a.close();
+    b.close();
+}
+
+#[tokio::test]
+async fn a_stale_lease_cannot_append_on_sqlite() {
+    a_stale_lease_cannot_append(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_stale_lease_cannot_append_on_postgres() {
+    a_stale_lease_cannot_append(Db::Postgres).await;
+}
