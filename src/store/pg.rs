@@ -328,6 +328,27 @@ struct PgWriter {
     client: Client,
 }
 
+impl PgWriter {
+    /// Rewrites the secret counts' table; true if no other transaction of
+    /// this database could have kept an old version alive through it (one
+    /// that holds a snapshot: VACUUM keeps what it may still see).
+    fn vacuum_counts(&mut self) -> bool {
+        if let Err(e) = self.client.batch_execute("VACUUM FULL secret_counts") {
+            tracing::warn!("vacuum of the secret counts failed: {e}");
+            return false;
+        }
+        self.client
+            .query_one(
+                "SELECT count(*) = 0 FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                   AND backend_xmin IS NOT NULL",
+                &[],
+            )
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(false)
+    }
+}
+
 /// Event rows waiting to be inserted together.
 #[derive(Default)]
 struct Events {
@@ -484,9 +505,14 @@ impl BatchWriter for PgWriter {
         if vacuum {
             // A secret ballot closed: rewrite the counts' table so the old
             // versions of its rows (each an earlier state of the count) are
-            // gone from the database files, not just marked dead.
-            if let Err(e) = self.client.batch_execute("VACUUM FULL secret_counts") {
-                tracing::warn!("vacuum of the secret counts failed: {e}");
+            // gone from the database files, not just marked dead. Another
+            // transaction's snapshot keeps them alive: then again, once it
+            // has ended (for up to a second: meanwhile other writes wait).
+            for _ in 0..10 {
+                if self.vacuum_counts() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
         }
         Ok(stale)
