@@ -197,6 +197,7 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.store
             .submit(Write {
+                fence: None,
                 ops: vec![Op::DeleteBank { id: id.to_string() }],
                 notify: None,
                 reply: Some(tx),
@@ -230,6 +231,7 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.store
             .submit(Write {
+                fence: None,
                 ops: vec![Op::SaveBank(Box::new(stored))],
                 notify: None,
                 reply: Some(tx),
@@ -346,6 +348,7 @@ impl App {
         let (tx, rx) = oneshot::channel();
         self.store
             .submit(Write {
+                fence: None,
                 ops: vec![Op::CreateMeeting {
                     id,
                     config: Box::new(config.clone()),

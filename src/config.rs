@@ -45,6 +45,14 @@ pub struct ServeArgs {
     /// Directory for the database and the generated host secret.
     #[arg(long, default_value = "./handsup-data")]
     pub data: PathBuf,
+    /// Keep meetings in this PostgreSQL database instead of SQLite in the data directory, e.g. postgres://handsup:PASSWORD@localhost/handsup.
+    #[arg(
+        long,
+        env = "HANDSUP_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database: Option<String>,
     /// Secret for the host console (default: generated once and kept in the data directory).
     #[arg(long, env = "HANDSUP_HOST_SECRET", hide_env_values = true)]
     pub host_secret: Option<String>,
@@ -65,7 +73,10 @@ pub struct ServeArgs {
 /// What `run` needs; built from `ServeArgs` by `main`, directly by tests.
 #[derive(Clone)]
 pub struct Config {
+    /// Host secret and lock; the SQLite database too, unless `database`.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL: meetings are kept there instead of in SQLite.
+    pub database: Option<String>,
     pub host_secret: String,
     /// Join address base; `None` means http://<LAN IP>:<bound port>.
     pub public_url: Option<String>,
@@ -85,6 +96,7 @@ impl Config {
     pub fn new(data_dir: PathBuf, host_secret: impl Into<String>) -> Config {
         Config {
             data_dir,
+            database: None,
             host_secret: host_secret.into(),
             public_url: None,
             bank_dirs: Vec::new(),

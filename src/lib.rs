@@ -20,9 +20,10 @@
 //! - [`meeting`]: the rest of a cell meeting, pure engines too: the agenda
 //!   and its clock, opinions with moderation and upvotes, and the grading of
 //!   the meeting; `room::meeting` wires them to the room.
-//! - [`store`]: the `Store` trait and its SQLite implementation: a writer
-//!   thread that group-commits every queued write in one transaction. After a
-//!   crash, meetings are rebuilt by replaying their events.
+//! - [`store`]: the `Store` trait and its two implementations, embedded
+//!   SQLite (the default) and PostgreSQL (`--database`): a writer thread that
+//!   group-commits every queued write in one transaction. After a crash,
+//!   meetings are rebuilt by replaying their events.
 //! - [`bank`]: the question-bank text format, parser and validator.
 //! - [`tabular`]: spreadsheets read as hostile input (streamed, limits
 //!   checked before allocating); [`roster`] builds on it.
@@ -72,7 +73,7 @@ use tokio_util::task::TaskTracker;
 use crate::app::App;
 use crate::config::Config;
 use crate::room::RoomCtx;
-use crate::store::{SqliteStore, Store};
+use crate::store::{PgStore, SqliteStore, Store};
 
 /// Crates whose debug and trace logs carry websocket frame contents; the
 /// binary never lets them log below `info`.
@@ -271,9 +272,13 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let _lock = open_data_dir(&config.data_dir)?;
-    create_private(&config.data_dir.join(store::DB_FILE));
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&config.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let store: Arc<dyn Store> = match config.database.as_deref() {
+        Some(url) => Arc::new(PgStore::open(url).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => {
+            create_private(&config.data_dir.join(store::DB_FILE));
+            Arc::new(SqliteStore::open(&config.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?)
+        }
+    };
     make_private(&config.data_dir);
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();

@@ -98,12 +98,18 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     let mut config = Config::new(args.data.clone(), secret.clone());
     config.public_url = args.public_url.clone();
+    config.database = args
+        .database
+        .clone()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim().to_string());
     config.bank_dirs = std::iter::once(std::path::PathBuf::from("question-banks"))
         .filter(|p| p.is_dir())
         .chain(args.banks.iter().cloned())
         .collect();
     config.guard.connections_per_address = args.connections_per_address;
     config.guard.members_per_address = args.members_per_address;
+    let database = config.database.as_deref().map(handsup::store::redact_url);
     handsup::run(listener, config, shutdown_signal(), |s| {
         let host = format!("{}/host#secret={secret}", s.public_url);
         println!();
@@ -113,7 +119,10 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
             "  Members join:  {}/  (enter the meeting PIN)",
             s.public_url
         );
-        println!("  Data:          {}", args.data.display());
+        match &database {
+            Some(db) => println!("  Data:          {} (PostgreSQL)", db),
+            None => println!("  Data:          {}", args.data.display()),
+        }
         println!("  Listening on   {}", s.addr);
         println!(
             "  Banks: {}   Meetings resumed: {}",

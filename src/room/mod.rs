@@ -470,6 +470,7 @@ impl Actor {
             return;
         }
         let w = Write {
+            fence: None,
             ops: std::mem::take(&mut self.ops),
             notify: Some((self.notify.clone(), self.queued)),
             reply: None,

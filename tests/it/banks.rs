@@ -1,5 +1,6 @@
 //! Question banks uploaded by the organiser: `POST /api/banks`.
 
+use crate::pg::Db;
 use serde_json::Value;
 
 use crate::support::{Client, SECRET, TestServer};
@@ -63,7 +64,16 @@ async fn listed(server: &TestServer, id: &str) -> Option<Value> {
 
 #[tokio::test]
 async fn an_uploaded_bank_is_listed_used_and_survives_a_restart() {
-    let server = TestServer::start().await;
+    uploaded_bank_survives(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn on_postgres_an_uploaded_bank_is_listed_used_and_survives_a_restart() {
+    uploaded_bank_survives(Db::Postgres).await;
+}
+
+async fn uploaded_bank_survives(store: Db) {
+    let server = TestServer::start_on(store).await;
     // No secret: refused before the body is read.
     let r = server
         .http
@@ -140,7 +150,16 @@ async fn an_uploaded_bank_is_listed_used_and_survives_a_restart() {
 
 #[tokio::test]
 async fn a_new_upload_replaces_the_bank_but_not_meetings_made_from_it() {
-    let server = TestServer::start().await;
+    new_upload_replaces(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn on_postgres_a_new_upload_replaces_the_bank_but_not_meetings_made_from_it() {
+    new_upload_replaces(Db::Postgres).await;
+}
+
+async fn new_upload_replaces(store: Db) {
+    let server = TestServer::start_on(store).await;
     assert_eq!(upload(&server, "thang.bank.md", GOOD).await.0, 201);
     let pin = server.create_meeting("thang").await;
 

@@ -6,13 +6,19 @@ use std::sync::Arc;
 use handsup::clock::{Clock, ManualClock};
 use serde_json::json;
 
+use crate::pg::Db;
 use crate::support::{Client, TestServer};
 
 #[tokio::test]
 async fn a_restart_resumes_the_meeting_and_its_members() {
+    restart_resumes(Db::Sqlite).await;
+}
+
+async fn restart_resumes(store: Db) {
+    let db = store.url();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let mut server = TestServer::start_in(&dir, None).await;
+    let mut server = TestServer::start_in_db(&dir, None, db.clone()).await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     let mut lan = Client::member(&server, &pin, "Lan").await;
@@ -39,7 +45,7 @@ async fn a_restart_resumes_the_meeting_and_its_members() {
     assert_eq!((code, reason.as_str()), (1001, "server shutting down"));
     stopping.await.unwrap();
 
-    let server = TestServer::start_in(&dir, None).await;
+    let server = TestServer::start_in_db(&dir, None, db.clone()).await;
     let mut lan = Client::connect(&server).await;
     let w = lan
         .hello("member", &pin, json!({"token": lan_token}))
@@ -70,11 +76,16 @@ async fn a_restart_resumes_the_meeting_and_its_members() {
 
 #[tokio::test]
 async fn a_question_open_across_a_restart_keeps_the_time_it_had_left() {
+    open_question_across_restart(Db::Sqlite).await;
+}
+
+async fn open_question_across_restart(store: Db) {
+    let db = store.url();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let clock = ManualClock::new(1_700_000_000_000);
     let c: Arc<dyn Clock> = Arc::new(clock.clone());
-    let mut server = TestServer::start_in(&dir, Some(c.clone())).await;
+    let mut server = TestServer::start_in_db(&dir, Some(c.clone()), db.clone()).await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     let mut lan = Client::member(&server, &pin, "Lan").await;
@@ -94,7 +105,7 @@ async fn a_question_open_across_a_restart_keeps_the_time_it_had_left() {
 
     // Down for a minute: that minute does not count.
     clock.advance(60_000);
-    let server = TestServer::start_in(&dir, Some(c)).await;
+    let server = TestServer::start_in_db(&dir, Some(c), db.clone()).await;
     let mut minh = Client::connect(&server).await;
     minh.hello("member", &pin, json!({"name": "Minh 2"}))
         .await
@@ -424,9 +435,14 @@ async fn kill_mid_burst(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_twice() {
+    sigkill_during_vote_burst(Db::Sqlite).await;
+}
+
+async fn sigkill_during_vote_burst(store: Db) {
+    let db = store.url();
     use crate::support::{Binary, SECRET};
     let tmp = tempfile::tempdir().unwrap();
-    let bin = Binary::start(tmp.path(), "").expect("server starts");
+    let bin = Binary::start_db(tmp.path(), db.as_deref()).expect("server starts");
     let pin = bin.create_meeting("alltypes").await;
     let mut host = Client::connect_addr(bin.addr).await;
     host.hello("host", &pin, json!({"secret": SECRET}))
@@ -454,7 +470,7 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
     kill_mid_burst(bin, host, members, 1).await;
 
     // Restart; every member reconnects and resends its vote with the same cid.
-    let bin = Binary::start(tmp.path(), "").expect("restarts");
+    let bin = Binary::start_db(tmp.path(), db.as_deref()).expect("restarts");
     let mut again = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
         let mut c = Client::connect_addr(bin.addr).await;
@@ -500,7 +516,7 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
 
     // Secret ballot: the same, and the counts (kept apart) match the voters.
     kill_mid_burst(bin, host, again, 2).await;
-    let bin = Binary::start(tmp.path(), "").expect("restarts again");
+    let bin = Binary::start_db(tmp.path(), db.as_deref()).expect("restarts again");
     let mut phones = Vec::new();
     for (i, token) in tokens.iter().enumerate() {
         let mut c = Client::connect_addr(bin.addr).await;
@@ -538,4 +554,25 @@ async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_
         "secret counts match the voters: {counts:?}"
     );
     assert_eq!(counts[0], (0..BURST).filter(|i| i % 3 == 0).count() as u64);
+}
+
+/// The same on PostgreSQL (`--database`): a restart, and a SIGKILL in the
+/// middle of a vote burst, lose nothing that was acknowledged.
+mod postgres {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_restart_resumes_the_meeting_and_its_members() {
+        restart_resumes(Db::Postgres).await;
+    }
+
+    #[tokio::test]
+    async fn a_question_open_across_a_restart_keeps_the_time_it_had_left() {
+        open_question_across_restart(Db::Postgres).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sigkill_during_a_vote_burst_loses_no_acknowledged_vote_and_counts_none_twice() {
+        sigkill_during_vote_burst(Db::Postgres).await;
+    }
 }

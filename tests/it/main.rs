@@ -4,6 +4,8 @@
 
 /// Headless Chromium, driven over WebDriver.
 mod browser;
+/// A real PostgreSQL server the tests start themselves.
+mod pg;
 mod support;
 
 /// Bad input gets a clear error and changes nothing.
@@ -43,6 +45,8 @@ mod pages;
 mod quiz_flow;
 /// Secret ballots against an attacker holding a copy of the data directory.
 mod secrecy;
+/// The store on SQLite and on PostgreSQL; databases to refuse.
+mod store;
 /// Voting: roster, attendance, open and secret ballots, decisions.
 mod voting;
 /// Party or neutral wording on every page (issue 14 item 4).

@@ -6,7 +6,8 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use serde_json::{Value, json};
 
-use crate::support::{Client, SECRET, TestServer};
+use crate::pg::Db;
+use crate::support::{Client, SECRET, TestServer, stored_count};
 
 /// A Vietnamese name a spreadsheet would take for a formula.
 pub const EQ_NAME: &str = "=Nguyễn Văn Tư";
@@ -422,7 +423,17 @@ async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
 
 #[tokio::test]
 async fn exports_need_the_secret_a_known_pin_and_deleting_removes_everything() {
-    let server = TestServer::start().await;
+    exports_and_deletion(Db::Sqlite).await;
+}
+
+/// The same on PostgreSQL: listed, ended, set after a restart, deleted.
+#[tokio::test]
+async fn on_postgres_exports_need_the_secret_a_known_pin_and_deleting_removes_everything() {
+    exports_and_deletion(Db::Postgres).await;
+}
+
+async fn exports_and_deletion(store: Db) {
+    let server = TestServer::start_on(store).await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     let _m = Client::member(&server, &pin, "Lan").await;
@@ -547,26 +558,17 @@ async fn exports_need_the_secret_a_known_pin_and_deleting_removes_everything() {
             .status(),
         404
     );
-    let conn = rusqlite::Connection::open(server.dir.join("handsup.db")).unwrap();
-    let n: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM meetings WHERE pin = ?1",
-            [&pin],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let e: i64 = conn
-        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-        .unwrap();
+    let n = stored_count(
+        &server,
+        &format!("SELECT count(*) FROM meetings WHERE pin = '{pin}'"),
+    );
+    let e = stored_count(&server, "SELECT count(*) FROM events");
     assert_eq!((n, e), (0, 0));
     // Its PIN is held back from new meetings for a day.
-    let held: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM deleted_pins WHERE pin = ?1",
-            [&pin],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let held = stored_count(
+        &server,
+        &format!("SELECT count(*) FROM deleted_pins WHERE pin = '{pin}'"),
+    );
     assert_eq!(held, 1);
 }
 

@@ -117,11 +117,12 @@ fn read_state(image: &[u8], work: &Path, motion: u64) -> Option<Ballots> {
     }
     // `deleted_pins` (schema 2) holds PINs only; `banks` (a later
     // migration) holds uploaded question banks, written from the host
-    // console, never by a member.
+    // console, never by a member; `meeting_leases` (schema 5) a meeting,
+    // a node name, an epoch and a time.
     let tables: Vec<&str> = tables
         .iter()
         .map(String::as_str)
-        .filter(|t| *t != "deleted_pins" && *t != "banks")
+        .filter(|t| *t != "deleted_pins" && *t != "banks" && *t != "meeting_leases")
         .collect();
     assert_eq!(
         tables,
@@ -427,5 +428,201 @@ async fn the_attack_links_voters_when_ballots_are_written_one_by_one() {
     assert!(
         right >= VOTERS - 1,
         "the attack links {right} of {VOTERS} voters to their choice: {a:?}"
+    );
+}
+
+/// What PostgreSQL's write-ahead log tells of one secret ballot: per
+/// transaction that changed the secret counts, the ballots (ballot_cast
+/// rows) it inserted, and whether a count changed before the transaction's
+/// last event row (an order that could tie a count to a ballot).
+#[derive(Debug)]
+struct WalTx {
+    ballots: usize,
+    count_changes: usize,
+    count_before_an_event: bool,
+}
+
+/// Reads the test cluster's WAL between two positions with `pg_waldump`,
+/// as an attacker with a copy of the PostgreSQL data directory would, and
+/// finds, for every transaction that touched `secret_counts`, which event
+/// rows it inserted (looked up by their position in the `events` table).
+fn wal_transactions(url: &str, from: &str, to: &str, counts_files: &[String]) -> Vec<WalTx> {
+    let q = |sql: &str| crate::pg::query(url, sql)[0][0].clone();
+    let db_oid = q("SELECT oid FROM pg_database WHERE datname = current_database()");
+    let events_file = q("SELECT pg_relation_filenode('events')");
+    let out = std::process::Command::new(crate::pg::program("pg_waldump"))
+        .arg("-p")
+        .arg(crate::pg::data_dir().join("pg_wal"))
+        .args(["-s", from, "-e", to, "-r", "Heap"])
+        .output()
+        .expect("pg_waldump runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.is_empty(),
+        "pg_waldump printed nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // tx → (events inserted at (block, offset), count changes, a count
+    // changed before an event row).
+    type Rows = Vec<(String, String)>;
+    let mut txs: BTreeMap<String, (Rows, usize, bool)> = BTreeMap::new();
+    for line in text.lines() {
+        let field = |name: &str| {
+            line.split(name)
+                .nth(1)
+                .map(|r| r.split([',', ' ']).find(|s| !s.is_empty()).unwrap_or(""))
+        };
+        let (Some(tx), Some(rel)) = (field("tx:"), field("rel ")) else {
+            continue;
+        };
+        let mut rel = rel.split('/');
+        let (_, db, file) = (rel.next(), rel.next(), rel.next());
+        if db != Some(db_oid.as_str()) {
+            continue;
+        }
+        let file = file.unwrap_or_default().to_string();
+        let desc = line.split("desc: ").nth(1).unwrap_or("");
+        let t = txs.entry(tx.to_string()).or_default();
+        if file == events_file && desc.starts_with("INSERT") {
+            let off = desc
+                .split("off ")
+                .nth(1)
+                .and_then(|r| r.split([',', ' ']).next())
+                .unwrap_or("")
+                .to_string();
+            let blk = field(" blk ").unwrap_or("").to_string();
+            if t.1 > 0 {
+                t.2 = true;
+            }
+            t.0.push((blk, off));
+        } else if counts_files.contains(&file)
+            && (desc.starts_with("INSERT") || desc.contains("UPDATE"))
+        {
+            t.1 += 1;
+        }
+    }
+    txs.into_values()
+        .filter(|t| t.1 > 0)
+        .map(|(rows, count_changes, count_before_an_event)| {
+            let ballots = rows
+                .iter()
+                .filter(|(blk, off)| {
+                    q(&format!(
+                        "SELECT count(*) FROM events WHERE ctid = '({blk},{off})' AND body LIKE '%\"ballot_cast\"%'"
+                    )) == "1"
+                })
+                .count();
+            WalTx {
+                ballots,
+                count_changes,
+                count_before_an_event,
+            }
+        })
+        .collect()
+}
+
+/// Casts `voters` secret ballots one after the other on a server on
+/// PostgreSQL (groups of `group`), closes the motion, and returns the
+/// database URL, the WAL positions around the ballot and the files the
+/// secret counts were kept in.
+async fn ballot_on_postgres(group: usize, voters: usize) -> (String, String, String, Vec<String>) {
+    let url = crate::pg::database();
+    let u = url.clone();
+    let server = TestServer::start_with(move |c| {
+        c.database = Some(u);
+        c.secret_group = group;
+    })
+    .await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    secret_motion(&mut host).await;
+    let q = |sql: &str| crate::pg::query(&url, sql)[0][0].clone();
+    let mut files = vec![q("SELECT pg_relation_filenode('secret_counts')")];
+    let from = q("SELECT pg_current_wal_lsn()");
+    let mut phones = Vec::new();
+    for i in 0..voters {
+        let mut c = Client::member(&server, &pin, &format!("Voter {i}")).await;
+        c.ballot(json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": i * 7 % 3}))
+            .await
+            .unwrap();
+        phones.push(c);
+    }
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    host.wait("closed", |v| {
+        v["type"] == "state" && v["motion"]["status"] == "closed"
+    })
+    .await;
+    for (i, c) in phones.iter_mut().enumerate() {
+        c.wait_ack(&format!("b{i}")).await;
+    }
+    files.push(q("SELECT pg_relation_filenode('secret_counts')"));
+    let to = q("SELECT pg_current_wal_lsn()");
+    (url, from, to, files)
+}
+
+/// On PostgreSQL, an attacker with a copy of the data directory reads the
+/// write-ahead log: every transaction that moved the secret counts wrote
+/// at least five ballots, wrote the counts after every event row (so the
+/// log's order ties no count to a ballot), and once the motion is closed
+/// the counts' table holds no earlier version of a count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_write_ahead_log_links_no_voter_to_a_choice() {
+    const VOTERS: usize = 13;
+    let (url, from, to, files) = ballot_on_postgres(GROUP, VOTERS).await;
+    let txs = wal_transactions(&url, &from, &to, &files);
+    eprintln!("transactions that moved the counts: {txs:?}");
+    assert!(!txs.is_empty(), "the counts were written");
+    assert_eq!(
+        txs.iter().map(|t| t.ballots).sum::<usize>(),
+        VOTERS,
+        "every ballot found in the log: {txs:?}"
+    );
+    for t in &txs {
+        assert!(
+            t.ballots >= GROUP,
+            "a transaction wrote {} ballots with the counts: {txs:?}",
+            t.ballots
+        );
+        assert!(
+            !t.count_before_an_event,
+            "a count changed between ballots: {txs:?}"
+        );
+        assert!(t.count_changes <= 3, "one change per option: {txs:?}");
+    }
+    // After the close the table was rewritten: only the live rows remain
+    // in its pages, no dead version holding an earlier count.
+    crate::pg::admin(
+        url.rsplit('/').next().unwrap(),
+        "CREATE EXTENSION IF NOT EXISTS pageinspect",
+    );
+    let items = crate::pg::query(
+        &url,
+        "SELECT count(*) FROM heap_page_items(get_raw_page('secret_counts', 0))",
+    );
+    let live = crate::pg::query(&url, "SELECT count(*) FROM secret_counts");
+    assert_eq!(items, live, "no dead versions of the counts");
+    assert_eq!(live[0][0], "3");
+}
+
+/// The control: ballots written one by one (a group of one) show in the
+/// log as transactions of a single ballot each, which the attack above
+/// would catch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_log_attack_sees_ballots_written_one_by_one() {
+    const VOTERS: usize = 6;
+    let (url, from, to, files) = ballot_on_postgres(1, VOTERS).await;
+    let txs = wal_transactions(&url, &from, &to, &files);
+    assert_eq!(
+        txs.iter().map(|t| t.ballots).sum::<usize>(),
+        VOTERS,
+        "{txs:?}"
+    );
+    // Group commit may merge two writes that arrive together; most stay
+    // alone, and each such transaction ties one voter to one count.
+    assert!(
+        txs.iter().filter(|t| t.ballots == 1).count() >= VOTERS / 2,
+        "single-ballot transactions: {txs:?}"
     );
 }

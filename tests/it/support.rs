@@ -26,6 +26,8 @@ pub fn test_banks_dir() -> PathBuf {
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
     pub dir: PathBuf,
+    /// The PostgreSQL database it keeps meetings in (none: SQLite in `dir`).
+    pub database: Option<String>,
     _tmp: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -54,6 +56,14 @@ impl TestServer {
         s
     }
 
+    /// Starts in a new temporary directory on the given store (a fresh
+    /// PostgreSQL database, or SQLite).
+    #[allow(dead_code)]
+    pub async fn start_on(db: crate::pg::Db) -> TestServer {
+        let url = db.url();
+        Self::start_with(move |c| c.database = url).await
+    }
+
     /// Starts with limits of its own (`docs/SECURITY.md`), e.g. short
     /// timeouts or caps that apply to loopback.
     #[allow(dead_code)]
@@ -64,6 +74,21 @@ impl TestServer {
     /// Starts on an existing data directory, optionally with a given clock.
     pub async fn start_in(dir: &Path, clock: Option<Arc<dyn Clock>>) -> TestServer {
         Self::try_start_in(dir, clock).await.expect("server starts")
+    }
+
+    /// Starts on an existing data directory, keeping meetings in the
+    /// PostgreSQL database `database` (or, with `None`, SQLite in `dir`).
+    #[allow(dead_code)]
+    pub async fn start_in_db(
+        dir: &Path,
+        clock: Option<Arc<dyn Clock>>,
+        database: Option<String>,
+    ) -> TestServer {
+        Self::try_start_at("127.0.0.1:0".parse().unwrap(), dir, clock, move |c| {
+            c.database = database
+        })
+        .await
+        .expect("server starts")
     }
 
     /// Stops gracefully and starts again on the same address and data, as
@@ -77,9 +102,10 @@ impl TestServer {
     pub async fn restart_with(mut self, clock: Option<Arc<dyn Clock>>) -> TestServer {
         let addr = self.addr;
         let dir = self.dir.clone();
+        let database = self.database.clone();
         let tmp = self._tmp.take();
         self.stop().await;
-        let mut s = Self::try_start_at(addr, &dir, clock, |_| {})
+        let mut s = Self::try_start_at(addr, &dir, clock, move |c| c.database = database)
             .await
             .expect("server restarts on the same port");
         s._tmp = tmp;
@@ -91,6 +117,15 @@ impl TestServer {
         clock: Option<Arc<dyn Clock>>,
     ) -> anyhow::Result<TestServer> {
         Self::try_start_at("127.0.0.1:0".parse().unwrap(), dir, clock, |_| {}).await
+    }
+
+    /// Tries to start in `dir` with a configuration changed by `tweak`.
+    #[allow(dead_code)]
+    pub async fn try_start_at_with(
+        dir: &Path,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<TestServer> {
+        Self::try_start_at("127.0.0.1:0".parse().unwrap(), dir, None, tweak).await
     }
 
     async fn try_start_at(
@@ -115,6 +150,7 @@ impl TestServer {
             config.clock = c;
         }
         tweak(&mut config);
+        let database = config.database.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
@@ -140,6 +176,7 @@ impl TestServer {
         Ok(TestServer {
             addr,
             dir: dir.to_path_buf(),
+            database,
             _tmp: None,
             stop: Some(stop),
             task: Some(task),
@@ -279,6 +316,16 @@ impl Binary {
         Err(logs.lock().unwrap().clone())
     }
 
+    /// Starts with meetings in the PostgreSQL database at `database` (the
+    /// environment variable `HANDSUP_DATABASE_URL`), or in SQLite in `dir`.
+    #[allow(dead_code)]
+    pub fn start_db(dir: &Path, database: Option<&str>) -> Result<Binary, String> {
+        match database {
+            None => Self::start(dir, ""),
+            Some(url) => Self::start(dir, &format!("export HANDSUP_DATABASE_URL='{url}';")),
+        }
+    }
+
     /// Creates a meeting through the HTTP API; returns its PIN.
     pub async fn create_meeting(&self, bank: &str) -> String {
         create_meeting_at(&reqwest::Client::new(), self.addr, bank).await
@@ -295,6 +342,19 @@ impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A number the server's database answers to `sql` (no parameters), on
+/// SQLite or PostgreSQL alike.
+#[allow(dead_code)]
+pub fn stored_count(server: &TestServer, sql: &str) -> i64 {
+    match &server.database {
+        None => rusqlite::Connection::open(server.dir.join("handsup.db"))
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap(),
+        Some(url) => crate::pg::query(url, sql)[0][0].parse().unwrap(),
     }
 }
 

@@ -733,9 +733,10 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
             "events",
             "secret_counts",
             "deleted_pins",
-            "banks"
+            "banks",
+            "meeting_leases"
         ],
-        "no other place to hide a link (deleted_pins holds PINs, banks the host's uploads)"
+        "no other place to hide a link (deleted_pins holds PINs, banks the host's uploads, meeting_leases nodes and epochs)"
     );
 
     // The logs: full tracing output mentions no vote and no choice.

@@ -1,37 +1,28 @@
-//! Durable storage of meetings: the `Store` interface and its embedded
-//! SQLite implementation.
+//! The embedded SQLite store: one file in the data directory, in WAL mode,
+//! with `synchronous=FULL` and `secure_delete`.
 //!
-//! Rooms never wait on the disk: they hand a `Write` to `Store::submit` and go
-//! on. One writer thread drains every write queued meanwhile into a single
-//! transaction (group commit), commits it, and only then advances each room's
-//! `Commit` watch; rooms release acknowledgements up to that sequence number.
-//! So nothing is acknowledged before it is on disk, and a burst of thousands
-//! of votes costs a handful of fsyncs. The write-ahead log is copied into
-//! the database by a second thread (checkpoints), never by a commit: a
-//! checkpoint writes and syncs the whole database file, and done inside a
-//! commit (SQLite's default) it held every acknowledgement behind it. A server database (SPEC §7) would
-//! implement the same trait.
+//! The write-ahead log is copied into the database by a second thread
+//! (checkpoints), never by a commit: a checkpoint writes and syncs the whole
+//! database file, and done inside a commit (SQLite's default) it held every
+//! acknowledgement behind it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use rusqlite::{Connection, OptionalExtension, params};
-use tokio::sync::{oneshot, watch};
 
+use super::{
+    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Loaded, MeetingId, Op, SCHEMA_VERSION, Store,
+    StoreError, StoredBank, StoredMeeting, Write, Writer, now_ms,
+};
 use crate::quiz::Millis;
 use crate::room::event::Envelope;
 use crate::room::state::MeetingConfig;
-
-pub type MeetingId = i64;
 
 /// Marks a database as Handsup's ("HSUP").
 const APPLICATION_ID: i32 = 0x4853_5550;
 /// Database file inside the data directory.
 pub const DB_FILE: &str = "handsup.db";
-/// Most writes the writer folds into one transaction.
-const MAX_BATCH: usize = 20_000;
 /// How often, at most, the checkpoint thread copies the log into the database
 /// (each copy syncs the database file once).
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -85,151 +76,25 @@ const MIGRATIONS: &[&str] = &[
         uploaded_at INTEGER NOT NULL
     );
 ",
+    "
+    -- Which node owns a meeting, until when, and the epoch its writes
+    -- carry (several servers on one PostgreSQL database; on SQLite a
+    -- single server, so the table stays empty unless leases are taken).
+    CREATE TABLE meeting_leases (
+        meeting INTEGER PRIMARY KEY,
+        node TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+",
 ];
 
-/// How long a deleted meeting's PIN is not handed out again.
-pub const DELETED_PIN_HOLD_MS: Millis = 24 * 60 * 60 * 1000;
-
-/// How far a meeting's events are durable.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Commit {
-    /// Highest sequence number committed.
-    pub seq: u64,
-    /// The store failed; nothing more will be committed.
-    pub failed: bool,
-}
-
-/// One operation of a write.
-#[derive(Debug)]
-pub enum Op {
-    CreateMeeting {
-        id: MeetingId,
-        config: Box<MeetingConfig>,
-    },
-    Event {
-        meeting: MeetingId,
-        env: Box<Envelope>,
-    },
-    /// Adds one to a secret ballot's count.
-    SecretCount {
-        meeting: MeetingId,
-        motion: u32,
-        option: u32,
-    },
-    MarkEnded {
-        meeting: MeetingId,
-        at: Millis,
-    },
-    /// The meeting is alive at `at` (written every second while a question
-    /// is open).
-    Alive {
-        meeting: MeetingId,
-        at: Millis,
-    },
-    /// Stores an uploaded bank, replacing one with the same id.
-    SaveBank(Box<StoredBank>),
-    /// Deletes an uploaded bank (meetings keep their copy).
-    DeleteBank {
-        id: String,
-    },
-    /// Moves the write-ahead log into the database and truncates it, so the
-    /// log's history of page changes does not outlive a secret ballot.
-    Checkpoint,
-}
-
-/// Operations committed together, and whom to tell.
-pub struct Write {
-    pub ops: Vec<Op>,
-    /// The room's commit watch and the sequence number this write reaches.
-    pub notify: Option<(Arc<watch::Sender<Commit>>, u64)>,
-    pub reply: Option<oneshot::Sender<Result<(), String>>>,
-}
-
-/// An uploaded bank as stored: `bank` is the parsed bank, already encoded
-/// (JSON), so the store needs nothing of the bank module.
-#[derive(Debug, Clone)]
-pub struct StoredBank {
-    pub id: String,
-    pub filename: String,
-    pub bank: String,
-    pub original: Vec<u8>,
-    pub uploaded_at: Millis,
-}
-
-/// A meeting as loaded at start.
-pub struct Loaded {
-    pub id: MeetingId,
-    pub config: MeetingConfig,
-    pub events: Vec<Envelope>,
-    /// (motion, option, count) of secret ballots.
-    pub secret_counts: Vec<(u32, u32, u64)>,
-    /// The last heartbeat written while a question was open.
-    pub alive_at: Option<Millis>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("the store has stopped after a write failure; restart the server")]
-    Failed,
-    #[error("{0}")]
-    Open(String),
-    #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
-}
-
-/// A stored meeting as the archive lists it.
-#[derive(Clone, Debug)]
-pub struct StoredMeeting {
-    pub id: MeetingId,
-    pub pin: String,
-    pub title: String,
-    pub created_at: Millis,
-    pub ended_at: Option<Millis>,
-}
-
-/// What rooms and the HTTP layer need from storage.
-pub trait Store: Send + Sync + 'static {
-    /// Queues a write; never blocks on the disk.
-    fn submit(&self, w: Write) -> Result<(), StoreError>;
-    /// Writes queued and not yet committed (for back-pressure).
-    fn backlog(&self) -> usize;
-    /// Meetings that have not ended, with their events.
-    fn load(&self) -> Result<Vec<Loaded>, StoreError>;
-    /// Highest meeting id in use.
-    fn max_meeting_id(&self) -> Result<MeetingId, StoreError>;
-    /// Whether a PIN belongs to a stored meeting that has not ended.
-    fn pin_in_use(&self, pin: &str) -> Result<bool, StoreError>;
-    /// Uploaded banks, by id.
-    fn load_banks(&self) -> Result<Vec<StoredBank>, StoreError>;
-    /// Commits everything queued and stops the writer.
-    fn close(&self);
-    /// Every stored meeting, ended or not, newest first.
-    fn meetings(&self) -> Result<Vec<StoredMeeting>, StoreError>;
-    /// The newest meeting with this PIN, ended or not, with its events
-    /// (committed so far) and secret counts; with `ended_at`.
-    fn load_meeting(&self, pin: &str) -> Result<Option<(Loaded, Option<Millis>)>, StoreError>;
-    /// Appends one event to an ended meeting no room runs (the minutes'
-    /// details set after a restart): the next sequence number, in one
-    /// transaction of its own.
-    fn append_ended(&self, meeting: MeetingId, env: &Envelope) -> Result<u64, StoreError>;
-    /// Deletes a meeting and all its data, and holds its PIN for a day.
-    fn delete_meeting(&self, meeting: MeetingId, pin: &str, at: Millis) -> Result<(), StoreError>;
-}
-
-fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or_default()
-}
+const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION);
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
     path: PathBuf,
-    tx: std::sync::Mutex<Option<mpsc::Sender<Write>>>,
-    backlog: Arc<AtomicUsize>,
-    failed: Arc<AtomicBool>,
-    writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    writer: Writer,
     checkpointer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     /// Held by whoever checkpoints: a `TRUNCATE` (erasing deleted pages from
     /// the log) must not find the background copy running and give up.
@@ -304,9 +169,6 @@ impl SqliteStore {
             e => e,
         })?;
 
-        let (tx, rx) = mpsc::channel::<Write>();
-        let backlog = Arc::new(AtomicUsize::new(0));
-        let failed = Arc::new(AtomicBool::new(false));
         let checkpointing = Arc::new(std::sync::Mutex::new(()));
         let (nudge, nudged) = mpsc::sync_channel::<()>(1);
         let checkpointer = {
@@ -318,19 +180,14 @@ impl SqliteStore {
                 .spawn(move || checkpoint_loop(&conn, &nudged, &lock))
                 .expect("spawn checkpoint thread")
         };
-        let writer = {
-            let (backlog, failed, lock) = (backlog.clone(), failed.clone(), checkpointing.clone());
-            std::thread::Builder::new()
-                .name("handsup-writer".into())
-                .spawn(move || writer_loop(conn, rx, &backlog, &failed, &nudge, &lock))
-                .expect("spawn writer thread")
-        };
+        let writer = Writer::spawn(SqliteWriter {
+            conn,
+            nudge,
+            lock: checkpointing.clone(),
+        });
         Ok(SqliteStore {
             path,
-            tx: std::sync::Mutex::new(Some(tx)),
-            backlog,
-            failed,
-            writer: std::sync::Mutex::new(Some(writer)),
+            writer,
             checkpointer: std::sync::Mutex::new(Some(checkpointer)),
             checkpointing,
         })
@@ -354,9 +211,35 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite::Error> {
+/// Per write, whether its fence is stale: its meeting's lease has another
+/// epoch (or none) inside the batch's transaction.
+fn fenced(tx: &rusqlite::Transaction<'_>, batch: &[Write]) -> Result<Vec<bool>, rusqlite::Error> {
+    let mut out = Vec::with_capacity(batch.len());
+    for w in batch {
+        out.push(match w.fence {
+            None => false,
+            Some(Fence { meeting, epoch }) => {
+                let now: Option<i64> = tx
+                    .query_row(
+                        "SELECT epoch FROM meeting_leases WHERE meeting = ?1",
+                        [meeting],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                now != Some(epoch as i64)
+            }
+        });
+    }
+    Ok(out)
+}
+
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[Write],
+) -> Result<(bool, Vec<bool>), rusqlite::Error> {
     let tx = conn.transaction()?;
     let mut checkpoint = false;
+    let stale = fenced(&tx, batch)?;
     {
         let mut ins_event =
             tx.prepare_cached("INSERT INTO events (meeting, seq, body) VALUES (?1, ?2, ?3)")?;
@@ -364,7 +247,7 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
             "INSERT INTO secret_counts (meeting, motion, option, count) VALUES (?1, ?2, ?3, 1)
              ON CONFLICT (meeting, motion, option) DO UPDATE SET count = count + 1",
         )?;
-        for w in batch {
+        for (w, _) in batch.iter().zip(&stale).filter(|(_, s)| !**s) {
             for op in &w.ops {
                 match op {
                     Op::CreateMeeting { id, config } => {
@@ -417,7 +300,34 @@ fn write_batch(conn: &mut Connection, batch: &[Write]) -> Result<bool, rusqlite:
         }
     }
     tx.commit()?;
-    Ok(checkpoint)
+    Ok((checkpoint, stale))
+}
+
+struct SqliteWriter {
+    conn: Connection,
+    /// Tells the checkpoint thread a commit is waiting to be copied; the
+    /// thread ends when this (with the writer) is dropped.
+    nudge: mpsc::SyncSender<()>,
+    lock: Arc<std::sync::Mutex<()>>,
+}
+
+impl BatchWriter for SqliteWriter {
+    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String> {
+        let (checkpoint, stale) = write_batch(&mut self.conn, batch).map_err(|e| e.to_string())?;
+        if checkpoint {
+            let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            {
+                tracing::warn!("checkpoint failed: {e}");
+            }
+        } else {
+            // Full: a copy is already due.
+            let _ = self.nudge.try_send(());
+        }
+        Ok(stale)
+    }
 }
 
 /// Copies the log into the database after commits, at most once every
@@ -452,92 +362,13 @@ fn checkpoint_loop(conn: &Connection, nudged: &mpsc::Receiver<()>, lock: &std::s
     }
 }
 
-fn writer_loop(
-    mut conn: Connection,
-    rx: mpsc::Receiver<Write>,
-    backlog: &AtomicUsize,
-    failed: &AtomicBool,
-    nudge: &mpsc::SyncSender<()>,
-    lock: &std::sync::Mutex<()>,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => break,
-            }
-        }
-        let n = batch.len();
-        let started = std::time::Instant::now();
-        let result = if failed.load(Ordering::Acquire) {
-            Err("an earlier write failed".to_string())
-        } else {
-            write_batch(&mut conn, &batch).map_err(|e| e.to_string())
-        };
-        tracing::debug!(
-            writes = n,
-            ms = started.elapsed().as_secs_f64() * 1000.0,
-            "group commit"
-        );
-        match &result {
-            Ok(true) => {
-                let _held = lock.lock().unwrap_or_else(|e| e.into_inner());
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
-                    tracing::warn!("checkpoint failed: {e}");
-                }
-            }
-            Ok(false) => {
-                // Full: a copy is already due.
-                let _ = nudge.try_send(());
-            }
-            Err(e) => {
-                if !failed.swap(true, Ordering::AcqRel) {
-                    tracing::error!(
-                        "storage write failed: {e}. Meetings stop accepting input; free disk space and restart Handsup — everything acknowledged so far is safe."
-                    );
-                }
-            }
-        }
-        for w in batch {
-            if let Some((notify, seq)) = &w.notify {
-                notify.send_if_modified(|c| match &result {
-                    Ok(_) if *seq > c.seq => {
-                        c.seq = *seq;
-                        true
-                    }
-                    Ok(_) => false,
-                    Err(_) => {
-                        let changed = !c.failed;
-                        c.failed = true;
-                        changed
-                    }
-                });
-            }
-            if let Some(reply) = w.reply {
-                let _ = reply.send(result.clone().map(|_| ()));
-            }
-        }
-        backlog.fetch_sub(n, Ordering::AcqRel);
-    }
-}
-
 impl Store for SqliteStore {
     fn submit(&self, w: Write) -> Result<(), StoreError> {
-        if self.failed.load(Ordering::Acquire) {
-            return Err(StoreError::Failed);
-        }
-        let guard = self.tx.lock().expect("store sender lock");
-        let tx = guard.as_ref().ok_or(StoreError::Failed)?;
-        self.backlog.fetch_add(1, Ordering::AcqRel);
-        tx.send(w).map_err(|_| {
-            self.backlog.fetch_sub(1, Ordering::AcqRel);
-            StoreError::Failed
-        })
+        self.writer.submit(w)
     }
 
     fn backlog(&self) -> usize {
-        self.backlog.load(Ordering::Acquire)
+        self.writer.backlog()
     }
 
     fn load(&self) -> Result<Vec<Loaded>, StoreError> {
@@ -685,13 +516,35 @@ impl Store for SqliteStore {
     }
 
     fn close(&self) {
-        drop(self.tx.lock().expect("store sender lock").take());
-        if let Some(h) = self.writer.lock().expect("writer lock").take() {
-            let _ = h.join();
-        }
+        self.writer.close();
         if let Some(h) = self.checkpointer.lock().expect("checkpointer lock").take() {
             let _ = h.join();
         }
+    }
+
+    fn take_lease(
+        &self,
+        meeting: MeetingId,
+        node: &str,
+        now: Millis,
+        ttl: Millis,
+    ) -> Result<Option<u64>, StoreError> {
+        let conn = self.reader()?;
+        Ok(conn
+            .query_row(
+                "INSERT INTO meeting_leases (meeting, node, epoch, expires_at) VALUES (?1, ?2, 1, ?4)
+                 ON CONFLICT (meeting) DO UPDATE SET
+                    epoch = CASE WHEN node = excluded.node AND expires_at > ?3
+                                 THEN epoch ELSE epoch + 1 END,
+                    node = excluded.node,
+                    expires_at = excluded.expires_at
+                 WHERE node = excluded.node OR expires_at <= ?3
+                 RETURNING epoch",
+                params![meeting, node, now as i64, now.saturating_add(ttl) as i64],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|e| e as u64))
     }
 }
 
