@@ -442,7 +442,7 @@ async fn a_bank_file_with_problems_is_shown_by_sheet_row_and_column() {
     host.wait_for_text("#pv-phone .options.tf", "Đúng").await;
     host.wait_for_text("#pv-screen .tiles.tf", "Sai").await;
     host.click("#ed-qlist li[data-index='1'] .eq-del").await;
-    host.wait_for_text("#confirm-text", "Xoá câu 2").await;
+    host.wait_for_text("#confirm-text", "Xóa câu 2").await;
     host.click("#confirm-ok").await;
     host.wait_for_text("#ed-qs-title", "Câu hỏi (2)").await;
     let order: Vec<String> = serde_json::from_value(
