@@ -539,8 +539,11 @@ pub fn detect_delimiter<K: Ord>(
         let recognised = sample
             .iter()
             .map(|line| {
+                // Past the column limit nothing is a header (the reader
+                // refuses such a row), so a sheet-wide line costs no more.
                 let mut fields: Vec<K> = line
                     .split(d)
+                    .take(MAX_COLUMNS as usize + 1)
                     .filter_map(|cell| header(cell.trim().trim_matches('"')))
                     .collect();
                 fields.sort();
