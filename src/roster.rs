@@ -65,6 +65,15 @@ impl Status {
         }
     }
 
+    /// The term in a meeting's wording: a neutral meeting says "đơn vị",
+    /// not "chi bộ" (issue 14); the Party wording is [`Status::label_vi`].
+    pub fn label_vi_worded(self, party: bool) -> &'static str {
+        match self {
+            Status::Visiting if !party => "Tham dự tạm thời tại đơn vị",
+            _ => self.label_vi(),
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             Status::Official => "Official",
@@ -114,6 +123,10 @@ fn status_from_key(k: &str) -> Option<Status> {
         | "sinhhoattamthoinoikhac" => Status::Attached,
         "visiting"
         | "temporary"
+        | "attendingheretemporarily"
+        | "attendinghere"
+        | "thamdutamthoi"
+        | "thamdutamthoitaidonvi"
         | "sinhhoattamthoitaichibo"
         | "sinhhoattamthoitaiday"
         | "tamthoitaichibo"
@@ -1048,6 +1061,8 @@ mod tests {
         assert_eq!(Status::parse(""), None);
         for s in Status::ALL {
             assert_eq!(Status::parse(s.label_vi()), Some(s));
+            // The neutral words a page shows are accepted back (issue 14).
+            assert_eq!(Status::parse(s.label_vi_worded(false)), Some(s));
             assert_eq!(Status::parse(s.label_en()), Some(s));
         }
     }

@@ -651,7 +651,7 @@ const vi = {
   'err.unknown_roster_entry.party': 'Không có ai với mã đảng viên này trong danh sách.',
   'err.invalid_roster': 'Thông tin thành viên chưa hợp lệ; hãy kiểm tra họ tên, mã và loại.',
   'err.invalid_roster.party': 'Thông tin đảng viên chưa hợp lệ; hãy kiểm tra họ tên, mã và loại.',
-  'err.invalid_roster.unknown_status': 'Không hiểu tình trạng “{value}”; hãy dùng một trong: {accepted_vi}.',
+  'err.invalid_roster.unknown_status': 'Không hiểu tình trạng “{value}”; hãy dùng một trong: {accepted}.',
 
   // Elections, discipline, congress (issue 8).
   'err.invalid_ballot': 'Phiếu chưa hợp lệ; hãy kiểm tra lại rồi gửi.',
@@ -1610,6 +1610,11 @@ export function errorText(err) {
     const values = {};
     for (const [k, v] of Object.entries(params)) {
       if (['string', 'number'].includes(typeof v)) values[k] = typeof v === 'number' ? num(v) : v;
+      // Roster statuses arrive as codes: worded here, in the meeting's
+      // wording and the page's language (issue 14).
+      else if (Array.isArray(v) && params.problem === 'unknown_status' && k === 'accepted') {
+        values[k] = v.map((s) => (has('st.' + s) ? t('st.' + s).toLocaleLowerCase(lang) : String(s))).join(', ');
+      }
       // A list of accepted words, as the server spells them.
       else if (Array.isArray(v)) values[k] = v.map(String).join(', ');
     }

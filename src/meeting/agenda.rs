@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Detail, MeetingError};
+use super::{Detail, MeetingError, Wording};
 use crate::quiz::Millis;
 
 /// Shortest meeting, in minutes (Guidance 12-HD/BTCTW).
@@ -70,8 +70,65 @@ impl ItemSpec {
     }
 }
 
-/// The items of a shipped agenda (editable before the meeting).
-pub fn template_items(t: AgendaTemplate) -> Vec<ItemSpec> {
+/// Words of the shipped agendas that differ between Party and neutral
+/// wording: (Party, neutral). Titles and presenters are both looked up here.
+const NEUTRAL_WORDS: [(&str, &str); 6] = [
+    ("Bí thư chi bộ", "Chủ trì"),
+    ("Đảng viên", "Thành viên"),
+    (
+        "Báo cáo tình hình đảng viên dự họp",
+        "Báo cáo tình hình thành viên dự họp",
+    ),
+    (
+        "Thông qua chương trình sinh hoạt",
+        "Thông qua chương trình cuộc họp",
+    ),
+    (
+        "Kết nạp, công nhận chính thức, kỷ luật (nếu có)",
+        "Kết nạp, công nhận, kỷ luật thành viên (nếu có)",
+    ),
+    (
+        "Chấm điểm chất lượng sinh hoạt",
+        "Chấm điểm chất lượng cuộc họp",
+    ),
+];
+
+/// A shipped agenda's text in `wording`: the Party text as it is, or its
+/// neutral counterpart; other text (typed by the chair) is left as typed.
+pub fn worded(text: &str, wording: Wording) -> &str {
+    for (party, neutral) in NEUTRAL_WORDS {
+        match wording {
+            Wording::Neutral if text == party => return neutral,
+            Wording::Party if text == neutral => return party,
+            _ => {}
+        }
+    }
+    text
+}
+
+/// Rewords the shipped agenda's titles and presenters when the meeting's
+/// wording changes; items the chair typed stay as typed.
+pub fn reword(items: &mut [Item], wording: Wording) {
+    for it in items {
+        let title = worded(&it.spec.title, wording).to_string();
+        let presenter = worded(&it.spec.presenter, wording).to_string();
+        it.spec.title = title;
+        it.spec.presenter = presenter;
+    }
+}
+
+/// The items of a shipped agenda (editable before the meeting), in the
+/// meeting's wording.
+pub fn template_items(t: AgendaTemplate, wording: Wording) -> Vec<ItemSpec> {
+    let mut items = party_template_items(t);
+    for it in &mut items {
+        it.title = worded(&it.title, wording).to_string();
+        it.presenter = worded(&it.presenter, wording).to_string();
+    }
+    items
+}
+
+fn party_template_items(t: AgendaTemplate) -> Vec<ItemSpec> {
     use ItemKind::*;
     let i = ItemSpec::new;
     match t {
@@ -348,22 +405,62 @@ mod tests {
 
     fn regular() -> Agenda {
         let mut a = Agenda::default();
-        let items = template_items(AgendaTemplate::Regular);
+        let items = template_items(AgendaTemplate::Regular, Wording::Party);
         a.set(AgendaTemplate::Regular, false, &items).unwrap();
         a
     }
 
     #[test]
     fn the_regular_template_follows_guidance_12() {
-        let items = template_items(AgendaTemplate::Regular);
+        let items = template_items(AgendaTemplate::Regular, Wording::Party);
         assert_eq!(items.len(), 12);
         assert_eq!(items[1].kind, ItemKind::Attendance);
         assert_eq!(items[9].kind, ItemKind::Evaluation);
         assert_eq!(items[10].kind, ItemKind::Minutes);
         validate(&items).unwrap();
-        let topical = template_items(AgendaTemplate::Topical);
+        let topical = template_items(AgendaTemplate::Topical, Wording::Party);
         assert!(topical.iter().any(|i| i.kind == ItemKind::Quiz));
         validate(&topical).unwrap();
+    }
+
+    /// Issue 14: a neutral meeting's shipped agenda has no Party word; a
+    /// change of wording rewords it and leaves the chair's own items.
+    #[test]
+    fn the_shipped_agendas_follow_the_wording() {
+        let party_words = ["đồng chí", "đảng", "chi bộ", "sinh hoạt"];
+        for t in [AgendaTemplate::Regular, AgendaTemplate::Topical] {
+            for it in template_items(t, Wording::Neutral) {
+                let text = format!("{} {}", it.title, it.presenter).to_lowercase();
+                for w in party_words {
+                    assert!(!text.contains(w), "{w} in {text}");
+                }
+            }
+            let party = template_items(t, Wording::Party);
+            assert!(party.iter().any(|i| i.presenter == "Bí thư chi bộ"));
+            let mut a = Agenda::default();
+            let mut items = party.clone();
+            items.push(ItemSpec::new(
+                "Đảng viên phát biểu",
+                ItemKind::Opinions,
+                "Đảng viên",
+                5,
+            ));
+            a.set(t, false, &items).unwrap();
+            reword(&mut a.items, Wording::Neutral);
+            let neutral = template_items(t, Wording::Neutral);
+            for (i, n) in a.items.iter().zip(&neutral) {
+                assert_eq!(i.spec, *n);
+            }
+            let own = &a.items.last().unwrap().spec;
+            assert_eq!(
+                own.title, "Đảng viên phát biểu",
+                "typed text stays as typed"
+            );
+            reword(&mut a.items, Wording::Party);
+            for (i, p) in a.items.iter().zip(&party) {
+                assert_eq!(i.spec, *p);
+            }
+        }
     }
 
     #[test]

@@ -81,7 +81,42 @@ pub fn sample_form() -> Form {
     }
 }
 
+/// The sample's criteria that speak of the Party: (Party, neutral).
+const NEUTRAL_CRITERIA: [(&str, &str); 4] = [
+    (
+        "Đảng viên dự họp trên 85%, không ai vắng không lý do",
+        "Thành viên dự họp trên 85%, không ai vắng không lý do",
+    ),
+    (
+        "Chuẩn bị: bí thư chuẩn bị, cấp ủy họp trước, nội dung trọng tâm, có dự thảo nghị quyết",
+        "Chuẩn bị: chủ trì chuẩn bị, nội dung trọng tâm, có dự thảo nghị quyết",
+    ),
+    (
+        "Tiến hành: đúng giờ, đủ chương trình, chủ trì điều hành linh hoạt, nhiều đảng viên phát biểu, đủ thời lượng, biên bản đầy đủ",
+        "Tiến hành: đúng giờ, đủ chương trình, chủ trì điều hành linh hoạt, nhiều thành viên phát biểu, đủ thời lượng, biên bản đầy đủ",
+    ),
+    (
+        "Kết quả thực hiện nghị quyết của chi bộ",
+        "Kết quả thực hiện nghị quyết của cuộc họp trước",
+    ),
+];
+
 impl Form {
+    /// The form as a meeting in `wording` shows it: the shipped sample's
+    /// Party criteria read neutrally in a neutral meeting (issue 14); a
+    /// form the chair wrote is shown as written.
+    pub fn worded(&self, wording: super::Wording) -> Form {
+        let mut f = self.clone();
+        if f.sample && !wording.is_party() {
+            for c in &mut f.criteria {
+                if let Some((_, n)) = NEUTRAL_CRITERIA.iter().find(|(p, _)| *p == c.title) {
+                    c.title = (*n).to_string();
+                }
+            }
+        }
+        f
+    }
+
     pub fn total_max(&self) -> u32 {
         self.criteria.iter().map(|c| c.max).sum()
     }
@@ -420,6 +455,24 @@ mod tests {
     }
 
     /// The Bình Thuận bands (domain/RULES.md, "Evaluating a meeting").
+    #[test]
+    fn the_sample_form_reads_neutrally_in_a_neutral_meeting() {
+        let f = sample_form().worded(crate::meeting::Wording::Neutral);
+        for c in &f.criteria {
+            let t = c.title.to_lowercase();
+            for w in ["đảng", "chi bộ", "đồng chí", "cấp ủy"] {
+                assert!(!t.contains(w), "{w} in {t}");
+            }
+        }
+        assert_eq!(
+            sample_form().worded(crate::meeting::Wording::Party),
+            sample_form()
+        );
+        let mut own = sample_form();
+        own.sample = false;
+        assert_eq!(own.worded(crate::meeting::Wording::Neutral), own);
+    }
+
     #[test]
     fn bands_follow_the_provincial_example() {
         let table = [

@@ -125,9 +125,15 @@ fn overview(r: &Record) -> Vec<Vec<Cell>> {
         row!["Tạo lúc", Cell::Time(r.created_at)],
         row!["Kết thúc lúc", r.ended_at.map(Cell::Time)],
     ];
+    // A neutral meeting's record says nothing of the Party (issue 14).
+    let (committee, cell) = if r.party {
+        ("Đảng bộ / Cơ quan", "Chi bộ / Đơn vị")
+    } else {
+        ("Cơ quan", "Đơn vị")
+    };
     for (k, v) in [
-        ("Đảng bộ / Cơ quan", &d.committee),
-        ("Chi bộ / Đơn vị", &d.cell),
+        (committee, &d.committee),
+        (cell, &d.cell),
         ("Địa điểm", &d.place),
         ("Chủ trì", &d.chair),
         ("Thư ký", &d.secretary),

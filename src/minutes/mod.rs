@@ -255,7 +255,10 @@ pub fn build(loaded: &Loaded, info: &MeetingInfo, ended_at: Option<Millis>, now:
             code: r.entry.code.clone(),
             name: r.entry.name.clone(),
             status: r.entry.status,
-            status_vi: r.entry.status.label_vi(),
+            status_vi: r
+                .entry
+                .status
+                .label_vi_worded(s.settings.wording.is_party()),
             group: r.entry.group.clone(),
             present: r.member.is_some_and(|m| s.is_present(m)),
             excused: r.excused,

@@ -117,13 +117,11 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
         }
     }
     let status = Status::parse(&i.status).ok_or_else(|| {
+        // The statuses as codes: the page words them from its catalogue in
+        // the meeting's wording and language (issue 14), never the server.
         let keys: Vec<String> = Status::ALL
             .iter()
             .map(|s| s.label_en().to_lowercase())
-            .collect();
-        let words: Vec<String> = Status::ALL
-            .iter()
-            .map(|s| s.label_vi().to_lowercase())
             .collect();
         bad(format!(
             "unknown status \"{}\"; use one of: {}",
@@ -133,8 +131,7 @@ fn roster_entry(i: &RosterInput) -> Result<RosterEntry, Refusal> {
         .with_params(serde_json::json!({
             "problem": "unknown_status",
             "value": i.status,
-            "accepted": keys.join(", "),
-            "accepted_vi": words.join(", "),
+            "accepted": keys,
         }))
     })?;
     Ok(RosterEntry {

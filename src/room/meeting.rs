@@ -366,7 +366,16 @@ impl Actor {
                             })
                             .collect()
                     })
-                    .unwrap_or_else(|| agenda::template_items(*template));
+                    .unwrap_or_else(|| {
+                        // The shipped agenda in the meeting's wording (or
+                        // the wording this message names).
+                        let wording = match party {
+                            Some(true) => crate::meeting::Wording::Party,
+                            Some(false) => crate::meeting::Wording::Neutral,
+                            None => self.state.settings.wording,
+                        };
+                        agenda::template_items(*template, wording)
+                    });
                 MeetingEvent::AgendaSet {
                     template: *template,
                     party: *party,
@@ -603,7 +612,7 @@ pub fn evaluation_view(s: &MeetingState, role: Role, now: Millis) -> Option<Eval
     };
     let a = &s.activities.agenda;
     Some(EvaluationView {
-        form: e.form.clone(),
+        form: e.form.worded(s.settings.wording),
         total_max: e.form.total_max(),
         mode: e.mode,
         status: e.status,

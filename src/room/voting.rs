@@ -504,7 +504,11 @@ impl MeetingState {
                     })));
                 }
             }
-            Event::WordingSet { wording } => self.settings.wording = *wording,
+            Event::WordingSet { wording } => {
+                self.settings.wording = *wording;
+                // The shipped agenda's words follow (issue 14).
+                crate::meeting::agenda::reword(&mut self.activities.agenda.items, *wording);
+            }
             Event::MotionCreated { motion, spec } => {
                 if *motion != self.next_motion_id() {
                     return Err(Refusal::new(

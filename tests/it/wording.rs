@@ -151,6 +151,22 @@ async fn run_meeting(wording: &str) -> Vec<(String, String)> {
     an.wait_for_text("#decision", "THÔNG QUA").await;
     record!("vote result");
 
+    // The shipped agenda and the sample evaluation form, on the projector
+    // and the console: worded as the meeting speaks.
+    host_do(
+        &mut host,
+        json!({"type": "agenda_set", "template": "regular"}),
+    )
+    .await;
+    host_do(&mut host, json!({"type": "screen", "screen": "agenda"})).await;
+    screen.wait_for("#sa-items li").await;
+    console.click("#tab-agenda").await;
+    console.wait_for("#ag-items li").await;
+    record!("agenda");
+    host_do(&mut host, json!({"type": "screen", "screen": "evaluation"})).await;
+    screen.wait_for("#se-rows tr").await;
+    record!("evaluation");
+
     // Attendance: the projector's table, the host's roster tab.
     host_do(&mut host, json!({"type": "screen", "screen": "attendance"})).await;
     screen
@@ -243,6 +259,16 @@ async fn a_party_meeting_speaks_as_a_cell_on_every_page() {
             "{p}: {t}"
         );
     }
+    assert!(
+        page("agenda — projector").contains("bí thư chi bộ"),
+        "{}",
+        page("agenda — projector")
+    );
+    assert!(
+        page("evaluation — projector").contains("nghị quyết của chi bộ"),
+        "{}",
+        page("evaluation — projector")
+    );
     assert!(
         page("attendance — host").contains("danh sách đảng viên"),
         "{}",
@@ -358,31 +384,72 @@ async fn the_wording_is_chosen_changed_kept_and_checked() {
 }
 
 /// Bad input (issue 14): a roster status the server does not know is
-/// refused with the accepted words, in both languages' spelling; nothing
-/// is added.
+/// refused with the accepted statuses as codes; the page words them in the
+/// meeting's wording (no "chi bộ" in a neutral meeting) and language.
+/// Nothing is added.
 #[tokio::test]
 async fn an_unknown_roster_status_lists_the_accepted_words() {
     let server = TestServer::start().await;
-    let pin = server.create_meeting("alltypes").await;
-    let mut host = Client::host(&server, &pin).await;
-    let e = host
-        .refused(
-            json!({"type": "roster_add", "name": "Nguyễn Văn An", "code": "DV01", "status": "cán bộ"}),
-            "invalid_roster",
-        )
-        .await;
-    let p = &e["params"];
-    assert_eq!(p["problem"], "unknown_status", "{e}");
-    assert_eq!(p["value"], "cán bộ");
-    let accepted_vi = p["accepted_vi"].as_str().unwrap();
-    for word in [
-        "chính thức",
-        "dự bị",
-        "miễn sinh hoạt",
-        "sinh hoạt tạm thời tại chi bộ",
-    ] {
-        assert!(accepted_vi.contains(word), "{word} in {accepted_vi}");
+    let browser = Browser::launch().await;
+    for wording in ["neutral", "party"] {
+        let pin = server
+            .create_meeting_worded("alltypes", "Họp tháng 11", wording)
+            .await;
+        let mut host = Client::host(&server, &pin).await;
+        let e = host
+            .refused(
+                json!({"type": "roster_add", "name": "Nguyễn Văn An", "code": "DV01", "status": "cán bộ"}),
+                "invalid_roster",
+            )
+            .await;
+        let p = &e["params"];
+        assert_eq!(p["problem"], "unknown_status", "{e}");
+        assert_eq!(p["value"], "cán bộ");
+        assert_eq!(
+            p["accepted"],
+            json!([
+                "official",
+                "probationary",
+                "exempt",
+                "suspended",
+                "attached",
+                "visiting"
+            ]),
+            "{e}"
+        );
+        assert!(
+            p.get("accepted_vi").is_none(),
+            "no words built by the server: {e}"
+        );
+        assert!(server.roster(&pin).await.is_empty(), "nothing was added");
+
+        // The projector page's catalogue words the refusal.
+        let page = browser.open(&server.url(&format!("/screen/{pin}"))).await;
+        let js = format!(
+            "const m = await import('/assets/i18n.js'); \
+             for (let i = 0; i < 400 && m.getWording() !== {wording:?}; i++) \
+               await new Promise((r) => setTimeout(r, 25)); \
+             const err = {e}; \
+             m.setLang('vi'); const vi = m.errorText(err); \
+             m.setLang('en'); const en = m.errorText(err); m.setLang('vi'); \
+             return [m.getWording(), vi, en];"
+        );
+        let v = page.eval(&js).await;
+        assert_eq!(v[0], wording, "{v}");
+        let (vi, en) = (v[1].as_str().unwrap(), v[2].as_str().unwrap());
+        for word in ["cán bộ", "chính thức", "dự bị", "miễn sinh hoạt"] {
+            assert!(vi.contains(word), "{word} in {vi}");
+        }
+        assert!(
+            en.contains("official") && en.contains("attending here temporarily"),
+            "{en}"
+        );
+        if wording == "neutral" {
+            let found = party_words_in(&vi.to_lowercase());
+            assert!(found.is_empty(), "{found:?} in {vi}");
+            assert!(vi.contains("tham dự tạm thời tại đơn vị"), "{vi}");
+        } else {
+            assert!(vi.contains("sinh hoạt tạm thời tại chi bộ"), "{vi}");
+        }
     }
-    assert!(p["accepted"].as_str().unwrap().contains("official"), "{e}");
-    assert!(server.roster(&pin).await.is_empty(), "nothing was added");
 }
