@@ -39,6 +39,45 @@ pub async fn set_details(server: &TestServer, pin: &str, details: Value) -> reqw
         .expect("PUT minutes")
 }
 
+/// Words only a Party meeting's record may hold (compared lower-cased).
+const PARTY_WORDS: [&str; 4] = ["đồng chí", "đảng viên", "chi bộ", "đảng"];
+
+/// Every text cell of the exported workbook and of every sheet's CSV,
+/// lower-cased, one cell a line.
+async fn exported_text(server: &TestServer, pin: &str) -> String {
+    let r = get(server, &format!("/api/meetings/{pin}/export.xlsx")).await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a workbook");
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        out.push_str(&name);
+        out.push('\n');
+        let range = book.worksheet_range(&name).expect("a sheet");
+        for cell in range.used_cells() {
+            if let Data::String(s) = cell.2 {
+                out.push_str(s);
+                out.push('\n');
+            }
+        }
+    }
+    for slug in [
+        "tong-quan",
+        "diem-danh",
+        "trac-nghiem",
+        "xep-hang",
+        "y-kien",
+        "bieu-quyet",
+        "danh-gia",
+    ] {
+        let r = get(server, &format!("/api/meetings/{pin}/export/{slug}.csv")).await;
+        assert_eq!(r.status(), 200, "{slug}");
+        out.push_str(&r.text().await.unwrap());
+        out.push('\n');
+    }
+    out.to_lowercase()
+}
+
 /// A scripted meeting: an agenda with a discussion, a one-question quiz,
 /// an open and a secret ballot, a reservation. Returns the PIN and the
 /// host (still connected; the meeting is not ended).
@@ -421,6 +460,51 @@ async fn the_workbook_holds_the_scripted_meeting_cell_by_cell() {
     assert_eq!(j["motions"][0]["voters"].as_array().unwrap().len(), 3);
 }
 
+/// Issue 14: a roster written in the Party's words is accepted in any
+/// meeting; the attendance sheet words the statuses as the meeting speaks.
+#[tokio::test]
+async fn the_attendance_sheet_words_statuses_as_the_meeting_speaks() {
+    let server = TestServer::start().await;
+    for (wording, visiting) in [
+        ("neutral", "Tham dự tạm thời tại đơn vị"),
+        ("party", "Sinh hoạt tạm thời tại chi bộ"),
+    ] {
+        let pin = server
+            .create_meeting_worded("alltypes", "Họp tháng 12", wording)
+            .await;
+        let r = server
+            .upload_roster(
+                &pin,
+                "Họ và tên;Mã;Loại\n\
+                 Nguyễn Văn An;DV01;Đảng viên chính thức\n\
+                 Vũ Văn Giang;DV06;Sinh hoạt tạm thời tại chi bộ\n",
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{wording}");
+        let r = get(
+            &server,
+            &format!("/api/meetings/{pin}/export/diem-danh.csv"),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let csv = r.text().await.unwrap();
+        assert!(
+            csv.contains(&format!("DV06,Vũ Văn Giang,{visiting},")),
+            "{wording}: {csv}"
+        );
+        assert!(csv.contains("DV01,Nguyễn Văn An,Chính thức,"), "{csv}");
+        if wording == "neutral" {
+            let all = exported_text(&server, &pin).await;
+            for w in PARTY_WORDS {
+                assert!(
+                    !all.contains(w),
+                    "{w:?} in a neutral meeting's exports:\n{all}"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn exports_need_the_secret_a_known_pin_and_deleting_removes_everything() {
     exports_and_deletion(Db::Sqlite).await;
@@ -637,6 +721,35 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
         .command(json!({"type": "excuse", "code": "DV03", "excused": true}))
         .await
         .unwrap();
+    // The shipped agenda and a closed vote, in the meeting's words.
+    for cmd in [
+        json!({"type": "agenda_set", "template": "regular"}),
+        json!({"type": "motion_create", "text": "Thông qua kế hoạch tháng 12"}),
+        json!({"type": "motion_open", "motion": 1}),
+        json!({"type": "motion_close", "motion": 1}),
+    ] {
+        plain_host.command(cmd).await.unwrap();
+    }
+
+    // The exports (issue 14): a neutral meeting's workbook and CSVs say
+    // nothing of the Party; a Party meeting's do.
+    let neutral = exported_text(&server, &plain).await;
+    for w in PARTY_WORDS {
+        assert!(
+            !neutral.contains(w),
+            "{w:?} in a neutral meeting's exports:\n{neutral}"
+        );
+    }
+    for needle in ["cơ quan", "đơn vị", "thành viên"] {
+        assert!(neutral.contains(needle), "{needle:?} missing:\n{neutral}");
+    }
+    let party = exported_text(&server, &pin).await;
+    for needle in ["đảng bộ / cơ quan", "chi bộ / đơn vị", "đảng viên"] {
+        assert!(
+            party.contains(needle),
+            "{needle:?} missing in a Party meeting's exports:\n{party}"
+        );
+    }
 
     let browser = Browser::launch().await;
     let page = browser
@@ -706,7 +819,13 @@ async fn the_minutes_print_to_pdf_with_headings_counts_and_vietnamese() {
     page.wait_for_text("#doc", "BIÊN BẢN CUỘC HỌP").await;
     let doc = page.text("#doc").await;
     assert!(!doc.contains("ĐẢNG CỘNG SẢN"), "{doc}");
-    assert!(!doc.contains("đồng chí"), "{doc}");
+    let lower = doc.to_lowercase();
+    for w in PARTY_WORDS {
+        assert!(
+            !lower.contains(w),
+            "{w:?} in a neutral meeting's minutes:\n{doc}"
+        );
+    }
     for needle in [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Bản tạm: cuộc họp đang diễn ra",
