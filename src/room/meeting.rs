@@ -506,9 +506,11 @@ pub fn agenda_view(s: &MeetingState, now: Millis) -> AgendaView {
             .enumerate()
             .map(|(index, i)| AgendaItemView {
                 index,
-                title: i.spec.title.clone(),
+                // In the meeting's wording, also for records stored before
+                // a change of wording reworded the items.
+                title: agenda::worded(&i.spec.title, s.settings.wording).to_string(),
                 kind: i.spec.kind,
-                presenter: i.spec.presenter.clone(),
+                presenter: agenda::worded(&i.spec.presenter, s.settings.wording).to_string(),
                 minutes: i.spec.minutes,
                 started_at: i.started_at,
                 ended_at: i.ended_at,
