@@ -193,10 +193,21 @@ function attendance() {
     out.push(el('p', { text: D('mn.d.attendees', { n: present }) }));
     return out;
   }
-  const present = rec.roster.filter((r) => r.present);
-  out.push(el('p', { text: P('mn.d.total', { n: rec.roster.length, detail: byStatus(rec.roster) }) }));
+  // Only the convened are counted absent: official and probationary
+  // members, and exempt members who came (RULES.md; `Attendance` in
+  // docs/PROTOCOL.md). The others each have their own line.
+  const convened = (r) => r.status === 'official' || r.status === 'probationary' || (r.status === 'exempt' && r.present);
+  const a = rec.attendance;
+  const members = rec.roster.filter((r) => r.status !== 'visiting');
+  const present = members.filter((r) => r.present);
+  out.push(el('p', { text: P('mn.d.total', { n: members.length, detail: byStatus(members) }) }));
   out.push(el('p', { text: P('mn.d.present', { n: present.length, detail: byStatus(present) }) }));
-  const absent = rec.roster.filter((r) => !r.present);
+  if (a && a.convened) out.push(el('p', { text: P('mn.d.rate', { pct: a.rate.toLocaleString(DOC_LANG), base: a.convened }) }));
+  const visiting = rec.roster.filter((r) => r.status === 'visiting' && r.present);
+  if (visiting.length) {
+    out.push(el('p', { text: P('mn.d.visiting', { n: visiting.length, names: visiting.map((r) => r.name).join(', ') }) }));
+  }
+  const absent = rec.roster.filter((r) => !r.present && convened(r));
   const excused = absent.filter((r) => r.excused || r.reason);
   const unexcused = absent.filter((r) => !r.excused && !r.reason);
   if (!absent.length) out.push(el('p', { text: D('mn.d.absentNone') }));
@@ -206,6 +217,17 @@ function attendance() {
   }
   if (unexcused.length) {
     out.push(el('p', { text: D('mn.d.absentNoReason', { n: unexcused.length, names: unexcused.map((r) => r.name).join(', ') }) }));
+  }
+  // Not convened and not here: exempt, attending elsewhere, suspended,
+  // visiting members who did not come. Never absent.
+  const away = rec.roster.filter((r) => !r.present && !convened(r));
+  if (away.length) {
+    const names = away.map((r) => {
+      const status = r.status === 'visiting' && rec.party ? D('st.visiting.party') : D(`st.${r.status}`);
+      const why = r.reason ? `${status.toLocaleLowerCase('vi')}; ${r.reason}` : status.toLocaleLowerCase('vi');
+      return D('mn.d.absentWith', { name: r.name, reason: why });
+    });
+    out.push(el('p', { text: D('mn.d.notCounted', { n: away.length, names: names.join(', ') }) }));
   }
   return out;
 }
