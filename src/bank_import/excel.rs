@@ -138,6 +138,24 @@ const INSTRUCTIONS: [&str; 15] = [
 
 /// The template workbook.
 pub fn template_xlsx() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let rows = EXAMPLES
+        .iter()
+        .map(|(q, kind, options, correct, time, explanation, source)| {
+            [*q, *kind]
+                .into_iter()
+                .chain(options.iter().copied())
+                .chain([*correct, *time, *explanation, *source])
+                .map(str::to_string)
+                .collect()
+        });
+    workbook(rows)
+}
+
+/// A workbook in the template's form: the «Câu hỏi» sheet (header row, then
+/// one row of cells per question) and the instructions sheet.
+fn workbook(
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -147,15 +165,10 @@ pub fn template_xlsx() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
         ws.set_column_width(c as u16, if c == 0 || c == 10 || c == 11 { 40 } else { 16 })?;
     }
-    for (i, (q, kind, options, correct, time, explanation, source)) in EXAMPLES.iter().enumerate() {
-        let r = i as u32 + 1;
-        let cells = [*q, *kind]
-            .into_iter()
-            .chain(options.iter().copied())
-            .chain([*correct, *time, *explanation, *source]);
-        for (c, v) in cells.enumerate() {
+    for (i, cells) in rows.enumerate() {
+        for (c, v) in cells.iter().enumerate() {
             if !v.is_empty() {
-                ws.write_string(r, c as u16, v)?;
+                ws.write_string(i as u32 + 1, c as u16, v)?;
             }
         }
     }
@@ -187,17 +200,7 @@ fn kind_label(kind: Kind) -> &'static str {
 /// row per question with every field the template holds, and the
 /// instructions sheet. Uploading it gives the same questions back.
 pub fn bank_xlsx(b: &bank::Bank) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet();
-    ws.set_name("Câu hỏi")?;
-    for (c, h) in HEADERS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
-        ws.set_column_width(c as u16, if c == 0 || c == 10 || c == 11 { 40 } else { 16 })?;
-    }
-    for (i, q) in b.questions.iter().enumerate() {
-        let r = i as u32 + 1;
+    let rows = b.questions.iter().map(|q| {
         let mut cells: Vec<String> = vec![String::new(); HEADERS.len()];
         cells[0] = q.text.clone();
         cells[1] = kind_label(q.kind).to_string();
@@ -233,23 +236,9 @@ pub fn bank_xlsx(b: &bank::Bank) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> 
         if q.exact_diacritics {
             cells[DIACRITICS] = "chính xác".into();
         }
-        for (c, v) in cells.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string(r, c as u16, v)?;
-            }
-        }
-    }
-    let help = wb.add_worksheet();
-    help.set_name("Hướng dẫn")?;
-    help.set_column_width(0, 120)?;
-    for (i, line) in INSTRUCTIONS.iter().enumerate() {
-        if i == 0 {
-            help.write_string_with_format(0, 0, *line, &bold)?;
-        } else {
-            help.write_string(i as u32, 0, *line)?;
-        }
-    }
-    wb.save_to_buffer()
+        cells
+    });
+    workbook(rows)
 }
 
 fn text(cell: Option<&Cell>) -> String {
