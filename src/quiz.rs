@@ -176,8 +176,10 @@ pub struct Quiz {
     frontier: usize,
     /// Questions shown at least once (only those can be asked again).
     asked: Vec<bool>,
-    /// Each closed question's results, so asking it again takes its points back.
-    scored: HashMap<usize, HashMap<MemberId, MemberResult>>,
+    /// Each closed question's points and correct answers per member, so
+    /// asking it again takes them back: 12 bytes a member, not the whole
+    /// result, so a long meeting's memory stays nearly flat.
+    scored: HashMap<usize, Box<[(MemberId, u32, bool)]>>,
     /// The last question skipped and who had answered it (they are told),
     /// until the next question closes.
     skipped: Option<(usize, Vec<MemberId>)>,
@@ -364,10 +366,10 @@ impl Quiz {
             self.phase = Phase::Reveal;
         }
         if let Some(results) = self.scored.remove(&index) {
-            for (m, res) in results {
+            for &(m, points, correct) in &results {
                 if let Some(s) = self.scores.get_mut(&m) {
-                    s.total = s.total.saturating_sub(u64::from(res.points));
-                    if res.correct {
+                    s.total = s.total.saturating_sub(u64::from(points));
+                    if correct {
                         s.correct = s.correct.saturating_sub(1);
                     }
                 }
@@ -528,7 +530,13 @@ impl Quiz {
             );
         }
         typed.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-        self.scored.insert(r.index, results.clone());
+        self.scored.insert(
+            r.index,
+            results
+                .iter()
+                .map(|(&m, res)| (m, res.points, res.correct))
+                .collect(),
+        );
         self.skipped = None;
         r.outcome = Some(Outcome {
             reason,

@@ -101,9 +101,16 @@ pub struct SqliteStore {
     checkpointing: Arc<std::sync::Mutex<()>>,
 }
 
+/// Page cache per connection, in KiB (see `open_conn`).
+const CACHE_KIB: i64 = -256;
+
 fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A small page cache (negative: KiB). Writes append at the end of the
+    // log and reads scan it once; SQLite's default of 2 MiB a connection
+    // only grew the server's memory as the meeting's database grew.
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     Ok(conn)
 }
 
