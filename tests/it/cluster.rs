@@ -288,7 +288,7 @@ async fn three_nodes_serve_one_meeting_from_any_node() {
 }
 
 /// Members of the failover burst.
-const BURST: usize = 60;
+const BURST: usize = 150;
 
 /// `kill -9` of the node that owns the meeting in the middle of a vote
 /// burst: another node owns it within the lease and 5 seconds, the
@@ -325,10 +325,14 @@ async fn killing_the_owner_mid_burst_moves_the_meeting_and_loses_no_vote() {
 
     // Every member votes at once; the owner dies once half are acknowledged.
     let acked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let half = Arc::new(tokio::sync::Notify::new());
     let mut tasks = Vec::new();
     for (i, mut c) in members.into_iter().enumerate() {
-        let acked = acked.clone();
+        let (acked, half) = (acked.clone(), half.clone());
         tasks.push(tokio::spawn(async move {
+            // A burst spread over a second and a half, so that the kill
+            // falls in its middle.
+            tokio::time::sleep(Duration::from_millis(10 * i as u64)).await;
             c.send(json!({"type": "vote", "cid": format!("v-{i}"), "motion": 1, "option": i % 3}))
                 .await;
             loop {
@@ -339,14 +343,15 @@ async fn killing_the_owner_mid_burst_moves_the_meeting_and_loses_no_vote() {
                     None => return false,
                 }
             }
-            acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == BURST / 2 {
+                half.notify_one();
+            }
             true
         }));
     }
-    until("half the votes acknowledged", async || {
-        (acked.load(std::sync::atomic::Ordering::SeqCst) >= BURST / 2).then_some(())
-    })
-    .await;
+    tokio::time::timeout(BOUND, half.notified())
+        .await
+        .expect("half the votes acknowledged");
     nodes[0].kill();
     let killed = Instant::now();
     let mut was_acked = Vec::new();
@@ -358,6 +363,10 @@ async fn killing_the_owner_mid_burst_moves_the_meeting_and_loses_no_vote() {
                 .unwrap(),
         );
     }
+    eprintln!(
+        "every phone's vote settled {:?} after the SIGKILL",
+        killed.elapsed()
+    );
     let n_acked = was_acked.iter().filter(|a| **a).count();
     eprintln!("{n_acked} of {BURST} votes acknowledged before the SIGKILL");
 
