@@ -26,7 +26,6 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::protocol::{ErrorCode, error_json};
 use crate::room::{MOVED_CLOSE, MOVED_REASON, Outbound, RoomHandle};
 use crate::store::{ClusterDb, Loaded, MeetingId, NodeRow, StoreError};
 
@@ -89,6 +88,8 @@ pub enum Found {
     Local(RoomHandle),
     /// By the node at this URL.
     Remote(String),
+    /// By another node, reached over this websocket (`ws::Conn::find`).
+    Relay(OwnerSocket),
     /// It exists, but is changing owner: try again shortly.
     Busy,
 }
@@ -391,55 +392,53 @@ pub async fn sweep(app: &App) -> usize {
     n
 }
 
-/// Relays one client connection to the node that owns its meeting: `hello`
-/// (the client's first frame, as sent) and every later frame go to the
-/// owner over a websocket of their own; every frame of the owner comes
-/// back. Returns the sender of the client's frames. When the owner goes
-/// (it died, or lost the meeting), the client is closed with
-/// `MOVED_CLOSE`, and reconnects like after any drop.
-pub fn relay(
-    cluster: Arc<Cluster>,
-    url: String,
+/// A websocket to the node that owns a meeting, for one client.
+pub type OwnerSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a websocket to the node at `url` for the client at `client`,
+/// authenticated with the node token.
+pub async fn connect_owner(
+    cluster: &Cluster,
+    url: &str,
     client: IpAddr,
+) -> Result<OwnerSocket, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let ws_url = format!("ws://{}/ws", url.trim_start_matches("http://"));
+    let connected = async {
+        let mut req = ws_url.as_str().into_client_request()?;
+        let h = req.headers_mut();
+        h.insert(NODE_HEADER, cluster.token().parse().expect("hex"));
+        h.insert(
+            CLIENT_HEADER,
+            client.to_string().parse().expect("an address"),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok::<_, tokio_tungstenite::tungstenite::Error>(ws)
+    };
+    match tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connected).await {
+        Ok(Ok(ws)) => Ok(ws),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("timed out".into()),
+    }
+}
+
+/// Relays one client connection to the node that owns its meeting, over
+/// `ws` (`connect_owner`): `hello` (the client's first frame, as sent) and
+/// every later frame go to the owner; every frame of the owner comes back.
+/// Returns the sender of the client's frames. When the owner goes (it
+/// died, or lost the meeting), the client is closed with `MOVED_CLOSE`,
+/// and reconnects like after any drop.
+pub fn relay(
+    ws: OwnerSocket,
     hello: String,
-    cid: String,
     out: mpsc::Sender<Outbound>,
     joined: Arc<AtomicBool>,
     host: Arc<AtomicBool>,
 ) -> mpsc::Sender<String> {
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let (tx, mut rx) = mpsc::channel::<String>(64);
     tokio::spawn(async move {
-        let ws_url = format!("ws://{}/ws", url.trim_start_matches("http://"));
-        let connected = async {
-            let mut req = ws_url.as_str().into_client_request()?;
-            let h = req.headers_mut();
-            h.insert(NODE_HEADER, cluster.token().parse().expect("hex"));
-            h.insert(
-                CLIENT_HEADER,
-                client.to_string().parse().expect("an address"),
-            );
-            let (ws, _) = tokio_tungstenite::connect_async(req).await?;
-            Ok::<_, tokio_tungstenite::tungstenite::Error>(ws)
-        };
-        let ws = match tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connected).await {
-            Ok(Ok(ws)) => ws,
-            failed => {
-                let why = match failed {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "timed out".into(),
-                };
-                tracing::info!(owner = %url, "cannot reach the meeting's owner ({why}); the client will retry");
-                let busy = error_json(
-                    Some(&cid),
-                    ErrorCode::ServerBusy,
-                    "the meeting is moving to another server; trying again",
-                );
-                let _ = out.send(Outbound::Frame(busy.into())).await;
-                return;
-            }
-        };
         let (mut sink, mut stream) = ws.split();
         if sink.send(Message::Text(hello.into())).await.is_err() {
             let _ = out

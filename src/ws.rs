@@ -315,6 +315,43 @@ impl Conn {
         end
     }
 
+    /// Where a `hello` to `pin` goes: a room here, or (a cluster) a
+    /// websocket to the node that owns the meeting. While the owner cannot
+    /// be reached (it died, and its lease has not run out yet) the hello
+    /// waits, up to a lease and two seconds, for a node to take the
+    /// meeting over, so that the phone comes back as soon as it can.
+    async fn find(
+        &mut self,
+        pin: &str,
+    ) -> Result<Option<crate::cluster::Found>, crate::guard::TooManyGuesses> {
+        use crate::cluster::Found;
+        let Some(cluster) = self.app.cluster.clone() else {
+            return crate::http::find_meeting(&self.app, self.client, pin).await;
+        };
+        let until = tokio::time::Instant::now() + cluster.lease + Duration::from_secs(2);
+        loop {
+            let found = crate::http::find_meeting(&self.app, self.client, pin).await?;
+            let retry = match found {
+                // A node relaying a client never relays it further.
+                Some(Found::Remote(url)) if !self.relayed => {
+                    match crate::cluster::connect_owner(&cluster, &url, self.client.ip()).await {
+                        Ok(ws) => return Ok(Some(Found::Relay(ws))),
+                        Err(e) => {
+                            tracing::debug!(owner = %url, "cannot reach the meeting's owner: {e}");
+                            true
+                        }
+                    }
+                }
+                Some(Found::Remote(_)) | Some(Found::Busy) => true,
+                found => return Ok(found),
+            };
+            if !retry || tokio::time::Instant::now() >= until {
+                return Ok(Some(Found::Busy));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Handles one text frame; `Some` ends the connection.
     async fn incoming(&mut self, text: &str) -> Option<End> {
         // Set by the room when it welcomes a host, never by a hello alone.
@@ -390,7 +427,7 @@ impl Conn {
         }
         match msg {
             ClientMsg::Hello(hello) => {
-                let found = crate::http::find_meeting(&self.app, self.client, &hello.pin).await;
+                let found = self.find(&hello.pin).await;
                 let found = match found {
                     Ok(f) => f,
                     Err(wait) => {
@@ -407,17 +444,13 @@ impl Conn {
                 };
                 let room = match found {
                     Some(crate::cluster::Found::Local(room)) => room,
-                    Some(crate::cluster::Found::Remote(url)) if !self.relayed => {
+                    Some(crate::cluster::Found::Relay(ws)) => {
                         if let Some(current) = self.room.take() {
                             let _ = current.tx.send(RoomMsg::Gone { conn: self.conn.id }).await;
                         }
-                        let cluster = self.app.cluster.clone().expect("a cluster");
                         let tx = crate::cluster::relay(
-                            cluster,
-                            url,
-                            self.client.ip(),
+                            ws,
                             text.to_string(),
-                            hello.cid.clone(),
                             self.conn.tx.clone(),
                             self.conn.joined.clone(),
                             self.conn.host.clone(),
