@@ -601,3 +601,51 @@ async fn a_node_with_another_host_secret_or_without_postgres_is_refused() {
     .expect("refused: too short a lease");
     assert!(e.contains("lease-seconds"), "{e}");
 }
+
+/// What a relay costs: the host's durable commands (`motion_create`,
+/// acknowledged once committed) sent one after the other, straight to the
+/// owner and through another node, taking turns. Prints the figures
+/// docs/ARCHITECTURE.md quotes ("Cluster").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_adds_little_to_an_acknowledgement() {
+    const ROUNDS: usize = 200;
+    let db = crate::pg::database();
+    let (a, b) = (Node::start(&db), Node::start(&db));
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, a.addr, "alltypes").await;
+    let mut direct = host_at(a.addr, &pin).await;
+    let mut relayed = host_at(b.addr, &pin).await;
+    let (mut d, mut r) = (Vec::new(), Vec::new());
+    for i in 0..ROUNDS {
+        for (c, times) in [(&mut direct, &mut d), (&mut relayed, &mut r)] {
+            let t = Instant::now();
+            c.command(json!({"type": "motion_create", "text": format!("Nghị quyết {i}")}))
+                .await
+                .expect("acknowledged");
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        v[((v.len() as f64 * p) as usize).min(v.len() - 1)]
+    };
+    let (d50, d99, r50, r99) = (
+        pct(&mut d, 0.5),
+        pct(&mut d, 0.99),
+        pct(&mut r, 0.5),
+        pct(&mut r, 0.99),
+    );
+    eprintln!(
+        "ack latency over {ROUNDS} commands: direct p50 {d50:.2} ms p99 {d99:.2} ms; \
+         relayed p50 {r50:.2} ms p99 {r99:.2} ms; the relay adds {:.2} ms at the median",
+        r50 - d50
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM events WHERE body LIKE '%\"kind\":\"motion_created\"%'"
+        ),
+        2 * ROUNDS as i64,
+        "every command stored once"
+    );
+}
