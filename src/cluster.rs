@@ -89,7 +89,7 @@ pub enum Found {
     /// By the node at this URL.
     Remote(String),
     /// By another node, reached over this websocket (`ws::Conn::find`).
-    Relay(OwnerSocket),
+    Relay(Box<OwnerSocket>),
     /// It exists, but is changing owner: try again shortly.
     Busy,
 }
@@ -430,7 +430,7 @@ pub async fn connect_owner(
 /// died, or lost the meeting), the client is closed with `MOVED_CLOSE`,
 /// and reconnects like after any drop.
 pub fn relay(
-    ws: OwnerSocket,
+    ws: Box<OwnerSocket>,
     hello: String,
     out: mpsc::Sender<Outbound>,
     joined: Arc<AtomicBool>,

@@ -335,7 +335,7 @@ impl Conn {
                 // A node relaying a client never relays it further.
                 Some(Found::Remote(url)) if !self.relayed => {
                     match crate::cluster::connect_owner(&cluster, &url, self.client.ip()).await {
-                        Ok(ws) => return Ok(Some(Found::Relay(ws))),
+                        Ok(ws) => return Ok(Some(Found::Relay(Box::new(ws)))),
                         Err(e) => {
                             tracing::debug!(owner = %url, "cannot reach the meeting's owner: {e}");
                             true

@@ -298,7 +298,7 @@ const BURST: usize = 150;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_owner_mid_burst_moves_the_meeting_and_loses_no_vote() {
     let db = crate::pg::database();
-    let mut nodes = vec![Node::start(&db), Node::start(&db), Node::start(&db)];
+    let mut nodes = [Node::start(&db), Node::start(&db), Node::start(&db)];
     let http = reqwest::Client::new();
     let pin = create_meeting_at(&http, nodes[0].addr, "alltypes").await;
     let (first_owner, _) = lease(&db, &pin).expect("a lease");
