@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
+use crate::room::state::MeetingState;
 use crate::room::{MOVED_CLOSE, MOVED_REASON, Outbound, RoomHandle};
 use crate::store::{ClusterDb, Loaded, MeetingId, NodeRow, StoreError};
 
@@ -163,6 +164,13 @@ impl Cluster {
     }
 }
 
+/// A loaded meeting's state, rebuilt from its events.
+fn replay(loaded: Loaded) -> MeetingState {
+    let mut state = crate::room::replay(loaded.config, &loaded.events, &loaded.secret_counts);
+    state.alive_at = loaded.alive_at;
+    state
+}
+
 /// Checks `--node-url`: an http URL with a host and a port.
 pub fn check_node_url(url: &str) -> anyhow::Result<()> {
     let ok = url
@@ -184,12 +192,15 @@ pub fn check_node_url(url: &str) -> anyhow::Result<()> {
 impl App {
     /// Starts the room of a meeting whose lease this node holds (`epoch`).
     pub fn start_room(&self, loaded: Loaded, epoch: u64) -> RoomHandle {
-        let cluster = self.cluster.clone().expect("a cluster");
-        let pin = loaded.config.pin.clone();
-        let info = self.meeting_info(&pin, &loaded.config.title);
         let id = loaded.id;
-        let mut state = crate::room::replay(loaded.config, &loaded.events, &loaded.secret_counts);
-        state.alive_at = loaded.alive_at;
+        self.start_replayed(id, replay(loaded), epoch)
+    }
+
+    /// Starts the room of meeting `id`, rebuilt as `state`, under `epoch`.
+    fn start_replayed(&self, id: MeetingId, state: MeetingState, epoch: u64) -> RoomHandle {
+        let cluster = self.cluster.clone().expect("a cluster");
+        let pin = state.config.pin.clone();
+        let info = self.meeting_info(&pin, &state.config.title);
         let handle = crate::room::spawn(
             self.ctx.clone(),
             &self.tracker,
@@ -237,7 +248,11 @@ impl App {
             return Ok(false);
         };
         tracing::info!(pin = %loaded.config.pin, epoch, events = loaded.events.len(), "taking the meeting over");
-        self.start_room(loaded, epoch);
+        // Replaying a large meeting takes a while: off the async workers.
+        let state = tokio::task::spawn_blocking(move || replay(loaded))
+            .await
+            .map_err(|e| StoreError::Open(format!("replaying the meeting failed: {e}")))?;
+        self.start_replayed(meeting, state, epoch);
         Ok(true)
     }
 

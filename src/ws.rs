@@ -331,21 +331,22 @@ impl Conn {
         let until = tokio::time::Instant::now() + cluster.lease + Duration::from_secs(2);
         loop {
             let found = crate::http::find_meeting(&self.app, self.client, pin).await?;
-            let retry = match found {
-                // A node relaying a client never relays it further.
-                Some(Found::Remote(url)) if !self.relayed => {
+            match found {
+                // A node relaying a client never relays it further: the
+                // meeting moved meanwhile, and the client tries again.
+                Some(Found::Remote(_)) if self.relayed => return Ok(Some(Found::Busy)),
+                Some(Found::Remote(url)) => {
                     match crate::cluster::connect_owner(&cluster, &url, self.client.ip()).await {
                         Ok(ws) => return Ok(Some(Found::Relay(Box::new(ws)))),
                         Err(e) => {
                             tracing::debug!(owner = %url, "cannot reach the meeting's owner: {e}");
-                            true
                         }
                     }
                 }
-                Some(Found::Remote(_)) | Some(Found::Busy) => true,
+                Some(Found::Busy) => {}
                 found => return Ok(found),
-            };
-            if !retry || tokio::time::Instant::now() >= until {
+            }
+            if tokio::time::Instant::now() >= until {
                 return Ok(Some(Found::Busy));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

@@ -74,6 +74,10 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        // A failing test shows what each node logged.
+        if std::thread::panicking() {
+            eprintln!("--- node {} ---\n{}", self.addr, self.logs());
+        }
         // A paused node must be able to die.
         if self.bin.is_some() {
             self.signal(libc::SIGCONT);
