@@ -493,12 +493,16 @@ impl Conn {
                 }
                 let tx = room.tx.clone();
                 self.room = Some(room);
-                let _ = tx
+                if tx
                     .send(RoomMsg::Hello {
                         hello,
                         conn: self.conn.clone(),
                     })
-                    .await;
+                    .await
+                    .is_err()
+                {
+                    return Some(room_gone());
+                }
             }
             msg => {
                 let Some(room) = &self.room else {
@@ -506,16 +510,30 @@ impl Conn {
                     return None;
                 };
                 let tx = room.tx.clone();
-                let _ = tx
+                if tx
                     .send(RoomMsg::Command {
                         conn: self.conn.id,
                         msg,
                     })
-                    .await;
+                    .await
+                    .is_err()
+                {
+                    return Some(room_gone());
+                }
             }
         }
         None
     }
+}
+
+/// The room this connection talks to has stopped (its node no longer owns
+/// the meeting, or the server is stopping): the client reconnects and
+/// finds the meeting where it is now.
+fn room_gone() -> End {
+    End::Close(
+        crate::room::MOVED_CLOSE,
+        crate::room::MOVED_REASON.to_string(),
+    )
 }
 
 /// Turns a read error into the close the peer should see.
