@@ -386,18 +386,37 @@ pub async fn sweeper(app: Arc<App>, stop: CancellationToken) {
     }
 }
 
-/// Takes over every open meeting nobody owns; how many.
+/// Takes over open meetings nobody owns; how many. Each node takes its
+/// share (the orphans divided by the live nodes, in an order of its own),
+/// so the meetings of a node that died spread over the others; what is
+/// left goes at the next sweep, a second later.
 pub async fn sweep(app: &App) -> usize {
     let cluster = app.cluster.clone().expect("a cluster");
-    let orphans = match cluster.db.orphans().await {
+    let mut orphans = match cluster.db.orphans().await {
         Ok(o) => o,
         Err(e) => {
             tracing::debug!("cannot look for meetings without an owner: {e}");
             return 0;
         }
     };
+    if orphans.is_empty() {
+        return 0;
+    }
+    let nodes = cluster
+        .db
+        .live_nodes(&cluster.node, cluster.lease_ms())
+        .await
+        .map_or(1, |others| others.len() + 1);
+    let share = orphans.len().div_ceil(nodes);
+    // A start order of this node's own: the nodes do not all race for the
+    // same meetings first.
+    let turn = (uuid::Uuid::new_v4().as_u128() % orphans.len() as u128) as usize;
+    orphans.rotate_left(turn);
     let mut n = 0;
     for meeting in orphans {
+        if n >= share {
+            break;
+        }
         match app.take_over(meeting).await {
             Ok(true) => n += 1,
             Ok(false) => {}

@@ -259,6 +259,43 @@ async fn three_nodes_serve_one_meeting_from_any_node() {
             .unwrap();
         assert_eq!(page.status(), 200, "the join page on every node");
     }
+    // A file sent to another node reaches the owner, and its answer comes
+    // back as it is: created, or every problem with its line.
+    let motions = |node: std::net::SocketAddr, body: &str| {
+        http.post(format!("http://{node}/api/meetings/{pin}/motions"))
+            .bearer_auth(SECRET)
+            .body(body.to_string())
+            .send()
+    };
+    let r = motions(
+        c.addr,
+        "## Nghị quyết tháng 11\n\n## Kỷ luật\ntemplate: discipline\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["created"], json!([2, 3]));
+    let r = motions(b.addr, "## Nghị quyết\ntemplate: vote\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["problems"][0]["line"], 2);
+    // Without the host secret nothing is forwarded.
+    let r = http
+        .get(format!("http://{}/api/meetings/{pin}/roster", b.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A node's token is no host secret.
+    let r = http
+        .get(format!("http://{}/api/meetings/{pin}/roster", b.addr))
+        .header("x-handsup-node", handsup::cluster::node_token(SECRET))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
     // The node that created it owns it, and only it.
     let (owner, epoch) = lease(&db, &pin).expect("a live lease");
     assert_eq!(epoch, 1);
