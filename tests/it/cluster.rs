@@ -29,6 +29,10 @@ impl Node {
     }
 
     fn try_start(db: &str, secret: &str) -> Result<Node, String> {
+        Self::try_start_lease(db, secret, LEASE_S)
+    }
+
+    fn try_start_lease(db: &str, secret: &str, lease: u64) -> Result<Node, String> {
         let dir = tempfile::tempdir().unwrap();
         // The node's own address must be known before it starts: a free
         // port, taken again at once by the node.
@@ -41,7 +45,7 @@ impl Node {
             dir.path(),
             &format!("export HANDSUP_DATABASE_URL='{db}';"),
             &format!(
-                "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {LEASE_S}"
+                "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {lease}"
             ),
         )?;
         Ok(Node {
@@ -599,6 +603,44 @@ async fn a_paused_owner_is_fenced_off_and_its_phones_move() {
             || a.logs().contains("another node took this meeting over"),
         "the old owner says why it stopped: {}",
         a.logs()
+    );
+}
+
+/// A node stopped cleanly (SIGTERM) hands its meetings over at once, not
+/// when their lease runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_stops_cleanly_hands_its_meetings_over_at_once() {
+    const LONG: u64 = 30;
+    let db = crate::pg::database();
+    let a = Node::try_start_lease(&db, SECRET, LONG).unwrap();
+    let b = Node::try_start_lease(&db, SECRET, LONG).unwrap();
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, a.addr, "alltypes").await;
+    let mut lan = join(b.addr, "member", &pin, json!({"name": "Lan"})).await;
+    let token = lan.token.clone().unwrap();
+    let (first, _) = lease(&db, &pin).unwrap();
+    a.signal(libc::SIGTERM);
+    let stopped = Instant::now();
+    let (code, reason) = lan.until_closed().await;
+    assert_eq!((code, reason.as_str()), (1001, "server shutting down"));
+    until("the other node owns the meeting", async || {
+        lease(&db, &pin).filter(|(n, _)| *n != first)
+    })
+    .await;
+    let took = stopped.elapsed();
+    assert!(
+        took < Duration::from_secs(LONG / 2),
+        "handed over after {took:?}, not at the end of its {LONG} s lease"
+    );
+    let mut lan = join(b.addr, "member", &pin, json!({"token": token})).await;
+    assert_eq!(lan.wait_type("state").await["phase"], "lobby");
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT count(*) FROM nodes WHERE id = '{first}'")
+        ),
+        0,
+        "the stopped node left the cluster"
     );
 }
 
