@@ -606,6 +606,61 @@ async fn a_paused_owner_is_fenced_off_and_its_phones_move() {
     );
 }
 
+/// A bank uploaded on one node is listed and used on the others at once,
+/// and deleted on all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bank_uploaded_on_one_node_serves_every_node() {
+    const BANK: &str = "# Ôn tập tháng 11\nlanguage: vi\n\n\
+        ## Chi bộ họp thường lệ bao lâu một lần?\n- [ ] Mỗi tuần\n- [x] Mỗi tháng\n\
+        explanation: Điều lệ Đảng, Điều 24.\n";
+    let db = crate::pg::database();
+    let (a, b) = (Node::start(&db), Node::start(&db));
+    let http = reqwest::Client::new();
+    let listed = async |node: &Node| -> bool {
+        let list: Value = http
+            .get(format!("http://{}/api/banks", node.addr))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "on-tap-11")
+    };
+    assert!(!listed(&b).await);
+    let r = http
+        .post(format!(
+            "http://{}/api/banks?filename=on-tap-11.bank.md",
+            a.addr
+        ))
+        .bearer_auth(SECRET)
+        .body(BANK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(listed(&b).await, "listed on the other node at once");
+    let pin = create_meeting_at(&http, b.addr, "on-tap-11").await;
+    let mut screen = join(a.addr, "screen", &pin, json!({})).await;
+    let st = screen.wait_type("state").await;
+    assert_eq!(st["question_count"], 1, "the uploaded bank's questions");
+    let r = http
+        .delete(format!("http://{}/api/banks/on-tap-11", b.addr))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "deleted on the other node: {}",
+        r.status()
+    );
+    assert!(!listed(&a).await, "and gone from the first");
+}
+
 /// A node stopped cleanly (SIGTERM) hands its meetings over at once, not
 /// when their lease runs out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
