@@ -624,13 +624,16 @@ async fn asset(Path(path): Path<String>) -> Response {
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {
-    Json(json!({
+    let mut health = json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "protocol": crate::protocol::PROTOCOL_VERSION,
         "meetings": app.rooms.len(),
-    }))
-    .into_response()
+    });
+    if let Some(c) = &app.cluster {
+        health["node"] = json!({"id": c.node, "url": c.url});
+    }
+    Json(health).into_response()
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,10 @@ struct Node {
     bin: Option<Binary>,
     addr: std::net::SocketAddr,
     pid: i32,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    /// The command line after the common options.
+    args: String,
+    env: String,
 }
 
 impl Node {
@@ -41,19 +44,26 @@ impl Node {
             .local_addr()
             .unwrap()
             .port();
-        let bin = Binary::start_args(
-            dir.path(),
-            &format!("export HANDSUP_DATABASE_URL='{db}';"),
-            &format!(
-                "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {lease}"
-            ),
-        )?;
+        let env = format!("export HANDSUP_DATABASE_URL='{db}';");
+        let args = format!(
+            "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {lease}"
+        );
+        let bin = Binary::start_args(dir.path(), &env, &args)?;
         Ok(Node {
             addr: bin.addr,
             pid: bin.child.id() as i32,
             bin: Some(bin),
-            _dir: dir,
+            dir,
+            args,
+            env,
         })
+    }
+
+    /// Starts the node again, on the same address (a new node id).
+    fn restart(&mut self) {
+        let bin = Binary::start_args(self.dir.path(), &self.env, &self.args).expect("restarts");
+        self.pid = bin.child.id() as i32;
+        self.bin = Some(bin);
     }
 
     /// SIGKILL: no chance to hand anything over.
@@ -603,6 +613,34 @@ async fn a_paused_owner_is_fenced_off_and_its_phones_move() {
             || a.logs().contains("another node took this meeting over"),
         "the old owner says why it stopped: {}",
         a.logs()
+    );
+}
+
+/// The only node dies and comes back at the same address at once: its
+/// earlier life's lease runs out, the new node takes the meeting over, and
+/// the member resumes there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_at_once_gets_its_meetings_back_when_the_lease_runs_out() {
+    let db = crate::pg::database();
+    let mut a = Node::start(&db);
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, a.addr, "alltypes").await;
+    let mut lan = join(a.addr, "member", &pin, json!({"name": "Lan"})).await;
+    let token = lan.token.clone().unwrap();
+    lan.wait_type("state").await;
+    let (first, _) = lease(&db, &pin).unwrap();
+    a.kill();
+    let killed = Instant::now();
+    a.restart();
+    let mut lan = join(a.addr, "member", &pin, json!({"token": token})).await;
+    let back = killed.elapsed();
+    assert_eq!(lan.wait_type("state").await["phase"], "lobby");
+    let (now, epoch) = lease(&db, &pin).unwrap();
+    assert_ne!(now, first, "the new life of the node owns it");
+    assert_eq!(epoch, 2);
+    assert!(
+        back <= Duration::from_secs(LEASE_S + 5),
+        "back after {back:?}"
     );
 }
 
