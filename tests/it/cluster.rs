@@ -825,3 +825,78 @@ async fn a_relay_adds_little_to_an_acknowledgement() {
         "every command stored once"
     );
 }
+
+/// The real pages: a phone on one node and the projector on another, the
+/// meeting owned by a third that is killed. The pages reconnect by
+/// themselves (web/net.js, no reload) and follow the new owner with the
+/// member's score.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_follow_their_meeting_when_its_owner_dies() {
+    use crate::browser::Browser;
+    let db = crate::pg::database();
+    let mut nodes = [Node::start(&db), Node::start(&db), Node::start(&db)];
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, nodes[0].addr, "alltypes").await;
+    let (screen_browser, member_browser) = tokio::join!(Browser::launch(), Browser::launch());
+    let mut member = member_browser
+        .open_sized(&format!("http://{}/j/{pin}", nodes[1].addr), 390, 844)
+        .await;
+    let mut screen = screen_browser
+        .open_sized(
+            &format!("http://{}/screen/{pin}", nodes[2].addr),
+            1920,
+            1080,
+        )
+        .await;
+    // Reconnecting takes the lease and a backoff: more than the pages'
+    // default wait.
+    member.set_timeout(BOUND);
+    screen.set_timeout(BOUND);
+    member.fill("#name", "Trần Văn Hùng").await;
+    member.click("#join:not(:disabled)").await;
+    member.wait_for("#lobby-hello").await;
+    screen.wait_for_text("#joined-count", "1").await;
+    let mut host = host_at(nodes[2].addr, &pin).await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    member
+        .click("#options .option[data-index='1']:not(:disabled)")
+        .await;
+    member.wait_for_text("#result-title", "Đúng rồi!").await;
+    let score: u64 = member
+        .text("#score")
+        .await
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!(score > 0);
+    member.eval("window.__sameLoad = true; return true;").await;
+    drop(host);
+
+    nodes[0].kill();
+    // The host, reconnected to a live node, moves on once a node owns the
+    // meeting; the pages follow.
+    let mut host = host_at(nodes[2].addr, &pin).await;
+    host.command(json!({"type": "next"})).await.unwrap();
+    member
+        .wait_for_text("#lb-list .mine", "Trần Văn Hùng")
+        .await;
+    let shown: u64 = member
+        .text("#lb-list .mine .s")
+        .await
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert_eq!(shown, score, "the same score on the new owner");
+    assert_eq!(
+        member.eval("return window.__sameLoad === true;").await,
+        true,
+        "the page reconnected without a reload"
+    );
+    screen
+        .wait_for_text("#leaderboard .row", "Trần Văn Hùng")
+        .await;
+}
