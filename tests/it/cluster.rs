@@ -748,6 +748,18 @@ async fn a_node_with_another_host_secret_or_without_postgres_is_refused() {
         .expect("refused");
     assert!(e.contains("host secret differs"), "{e}");
     assert!(e.contains("HANDSUP_HOST_SECRET"), "says what to do: {e}");
+    // ... and exits with a failure status (a service manager sees it).
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handsup"))
+        .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--data"])
+        .arg(dir.path())
+        .args(["--host-secret", "another-secret"])
+        .args(["--node-url", "http://127.0.0.1:9"])
+        .env("HANDSUP_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a refused node exits non-zero");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("host secret differs"));
     // The same secret joins.
     let _b = Node::start(&db);
 
