@@ -52,8 +52,13 @@ pub struct App {
     uploaded: std::sync::RwLock<Vec<Arc<Bank>>>,
     /// Serialises uploads, so the stored and the listed bank of an id agree.
     uploading: tokio::sync::Mutex<()>,
+    /// A cluster: the uploaded banks' signature when last read from the
+    /// database (`sync_banks`).
+    banks_seen: std::sync::Mutex<Option<(i64, i64, i64)>>,
     /// PIN → room. Guards are never held across an `.await`.
-    pub rooms: DashMap<String, RoomHandle>,
+    pub rooms: Arc<DashMap<String, RoomHandle>>,
+    /// This node of a cluster (`--node-url`), or `None`: a single server.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     pub store: Arc<dyn Store>,
     pub ctx: RoomCtx,
     pub tracker: TaskTracker,
@@ -141,7 +146,9 @@ impl App {
             banks,
             uploaded: std::sync::RwLock::new(uploaded),
             uploading: tokio::sync::Mutex::new(()),
-            rooms: DashMap::new(),
+            banks_seen: std::sync::Mutex::new(None),
+            rooms: Arc::new(DashMap::new()),
+            cluster: None,
             store,
             ctx,
             tracker,
@@ -150,6 +157,36 @@ impl App {
             next_conn: AtomicU64::new(0),
             reserved: std::sync::Mutex::new(HashSet::new()),
         })
+    }
+
+    /// A cluster: reads the uploaded banks again when another node
+    /// uploaded, replaced or deleted one since (one quick query when
+    /// nothing changed).
+    pub async fn sync_banks(&self) {
+        let Some(cluster) = &self.cluster else {
+            return;
+        };
+        let _one_at_a_time = self.uploading.lock().await;
+        let Ok(sig) = cluster.db.banks_signature().await else {
+            return;
+        };
+        if *self.banks_seen.lock().expect("banks lock") == Some(sig) {
+            return;
+        }
+        let store = self.store.clone();
+        let Ok(Ok(stored)) = tokio::task::spawn_blocking(move || store.load_banks()).await else {
+            return;
+        };
+        let parsed = tokio::task::spawn_blocking(move || {
+            stored
+                .iter()
+                .filter_map(|b| serde_json::from_str::<Bank>(&b.bank).ok().map(Arc::new))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        *self.uploaded.write().expect("banks lock") = parsed;
+        *self.banks_seen.lock().expect("banks lock") = Some(sig);
     }
 
     pub fn bank(&self, id: &str) -> Option<Arc<Bank>> {
@@ -208,6 +245,8 @@ impl App {
             .write()
             .expect("banks lock")
             .retain(|b| b.id != id);
+        // What this node holds is no longer what it read last.
+        *self.banks_seen.lock().expect("banks lock") = None;
         Ok(true)
     }
 
@@ -243,11 +282,15 @@ impl App {
         uploaded.retain(|b| b.id != bank.id);
         let replaced = uploaded.len() != before;
         uploaded.push(Arc::new(bank));
+        *self.banks_seen.lock().expect("banks lock") = None;
         Ok(replaced)
     }
 
     pub fn room(&self, pin: &str) -> Option<RoomHandle> {
-        self.rooms.get(pin).map(|r| r.clone())
+        self.rooms
+            .get(pin)
+            .map(|r| r.clone())
+            .filter(|r| !r.stop.is_cancelled())
     }
 
     pub fn next_conn_id(&self) -> u64 {
@@ -272,7 +315,7 @@ impl App {
             let info = self.meeting_info(&pin, &l.config.title);
             let mut state = room::replay(l.config, &l.events, &l.secret_counts);
             state.alive_at = l.alive_at;
-            let handle = room::spawn(self.ctx.clone(), &self.tracker, l.id, state, info);
+            let handle = room::spawn(self.ctx.clone(), &self.tracker, l.id, state, info, None);
             self.rooms.insert(pin, handle);
         }
         Ok(n)
@@ -323,10 +366,49 @@ impl App {
         {
             return Err(CreateError::BadTitle);
         }
+        if let Some(cluster) = self.cluster.clone() {
+            return self.create_in_cluster(&cluster, title, bank, choice).await;
+        }
         let pin = self.reserve_pin()?;
         let result = self.save_and_start(pin.clone(), title, bank, choice).await;
         self.reserved.lock().expect("pin lock").remove(&pin);
         result
+    }
+
+    /// Creates a meeting in the cluster's database, which chooses its id
+    /// and a PIN no other node uses, and gives this node its lease.
+    async fn create_in_cluster(
+        &self,
+        cluster: &crate::cluster::Cluster,
+        title: String,
+        bank: Bank,
+        choice: crate::choice::Choice,
+    ) -> Result<RoomHandle, CreateError> {
+        let config = MeetingConfig {
+            pin: String::new(),
+            title,
+            created_at: self.ctx.clock.now(),
+            bank,
+            quiz: Settings::default(),
+            choice,
+        };
+        let (id, epoch, config) = cluster
+            .db
+            .create(config, &cluster.node, cluster.lease_ms(), || {
+                ((uuid::Uuid::new_v4().as_u128() % 900_000) as u32 + 100_000).to_string()
+            })
+            .await
+            .map_err(|e| CreateError::Storage(e.to_string()))?;
+        Ok(self.start_room(
+            crate::store::Loaded {
+                id,
+                config,
+                events: Vec::new(),
+                secret_counts: Vec::new(),
+                alive_at: None,
+            },
+            epoch,
+        ))
     }
 
     async fn save_and_start(
@@ -367,6 +449,7 @@ impl App {
             id,
             MeetingState::new(config),
             info,
+            None,
         );
         self.rooms.insert(pin, handle.clone());
         Ok(handle)

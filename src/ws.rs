@@ -57,8 +57,21 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(app): State<Arc<App>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     slot: Option<Extension<Arc<ConnSlot>>>,
 ) -> Response {
+    // Another node relaying a client: the client's address is the one the
+    // node names (caps and PIN guessing count per client, not per node).
+    let relayed = app.cluster.as_ref().is_some_and(|c| c.from_node(&headers));
+    let client = if relayed {
+        headers
+            .get(crate::cluster::CLIENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+            .map_or(client, |ip| SocketAddr::new(ip, 0))
+    } else {
+        client
+    };
     // The connection's slot stays taken while the websocket is open.
     let slot = slot.map(|Extension(s)| s);
     ws.read_buffer_size(4 * 1024)
@@ -72,7 +85,7 @@ pub async fn upgrade(
         .max_write_buffer_size(64 << 20)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(app, socket, client, slot))
+        .on_upgrade(move |socket| serve(app, socket, client, relayed, slot))
 }
 
 #[derive(Clone, Copy)]
@@ -111,7 +124,13 @@ enum End {
     Close(u16, String),
 }
 
-async fn serve(app: Arc<App>, socket: WebSocket, client: SocketAddr, _slot: Option<Arc<ConnSlot>>) {
+async fn serve(
+    app: Arc<App>,
+    socket: WebSocket,
+    client: SocketAddr,
+    relayed: bool,
+    _slot: Option<Arc<ConnSlot>>,
+) {
     // Counted by the tracker so shutdown waits for this socket to close.
     let _guard = app.tracker.token();
     let (tx, rx) = mpsc::channel(crate::room::QUEUE);
@@ -144,6 +163,8 @@ async fn serve(app: Arc<App>, socket: WebSocket, client: SocketAddr, _slot: Opti
             at: Instant::now(),
         },
         client,
+        relayed,
+        relay: None,
     };
     let end = c.run(socket, rx).await;
     if let Some(room) = c.room.take() {
@@ -163,6 +184,12 @@ struct Conn {
     refused: Bucket,
     /// The peer's address, for the PIN-guessing limit.
     client: SocketAddr,
+    /// The connection comes from another node of the cluster, which relays
+    /// a client: it is never relayed further.
+    relayed: bool,
+    /// A meeting another node owns: its PIN, and where the client's frames
+    /// go to be relayed to the owner (`cluster::relay`).
+    relay: Option<(String, mpsc::Sender<String>)>,
 }
 
 impl Conn {
@@ -288,6 +315,44 @@ impl Conn {
         end
     }
 
+    /// Where a `hello` to `pin` goes: a room here, or (a cluster) a
+    /// websocket to the node that owns the meeting. While the owner cannot
+    /// be reached (it died, and its lease has not run out yet) the hello
+    /// waits, up to a lease and two seconds, for a node to take the
+    /// meeting over, so that the phone comes back as soon as it can.
+    async fn find(
+        &mut self,
+        pin: &str,
+    ) -> Result<Option<crate::cluster::Found>, crate::guard::TooManyGuesses> {
+        use crate::cluster::Found;
+        let Some(cluster) = self.app.cluster.clone() else {
+            return crate::http::find_meeting(&self.app, self.client, pin).await;
+        };
+        let until = tokio::time::Instant::now() + cluster.lease + Duration::from_secs(2);
+        loop {
+            let found = crate::http::find_meeting(&self.app, self.client, pin).await?;
+            match found {
+                // A node relaying a client never relays it further: the
+                // meeting moved meanwhile, and the client tries again.
+                Some(Found::Remote(_)) if self.relayed => return Ok(Some(Found::Busy)),
+                Some(Found::Remote(url)) => {
+                    match crate::cluster::connect_owner(&cluster, &url, self.client.ip()).await {
+                        Ok(ws) => return Ok(Some(Found::Relay(Box::new(ws)))),
+                        Err(e) => {
+                            tracing::debug!(owner = %url, "cannot reach the meeting's owner: {e}");
+                        }
+                    }
+                }
+                Some(Found::Busy) => {}
+                found => return Ok(found),
+            }
+            if tokio::time::Instant::now() >= until {
+                return Ok(Some(Found::Busy));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Handles one text frame; `Some` ends the connection.
     async fn incoming(&mut self, text: &str) -> Option<End> {
         // Set by the room when it welcomes a host, never by a hello alone.
@@ -351,9 +416,19 @@ impl Conn {
             );
             return None;
         }
+        if let Some((pin, tx)) = &self.relay {
+            let elsewhere = matches!(&msg, ClientMsg::Hello(h) if h.pin != *pin)
+                && !self.conn.joined.load(Ordering::Acquire);
+            if tx.is_closed() || elsewhere {
+                self.relay = None;
+            } else {
+                let _ = tx.send(text.to_string()).await;
+                return None;
+            }
+        }
         match msg {
             ClientMsg::Hello(hello) => {
-                let found = crate::http::find_room(&self.app, self.client, &hello.pin);
+                let found = self.find(&hello.pin).await;
                 let found = match found {
                     Ok(f) => f,
                     Err(wait) => {
@@ -368,14 +443,39 @@ impl Conn {
                         return None;
                     }
                 };
-                let Some(room) = found else {
-                    let pin = hello.pin.chars().take(12).collect::<String>();
-                    self.error(
-                        Some(&hello.cid),
-                        ErrorCode::UnknownMeeting,
-                        format!("no meeting with PIN {pin}; check the PIN on the projector"),
-                    );
-                    return None;
+                let room = match found {
+                    Some(crate::cluster::Found::Local(room)) => room,
+                    Some(crate::cluster::Found::Relay(ws)) => {
+                        if let Some(current) = self.room.take() {
+                            let _ = current.tx.send(RoomMsg::Gone { conn: self.conn.id }).await;
+                        }
+                        let tx = crate::cluster::relay(
+                            ws,
+                            text.to_string(),
+                            self.conn.tx.clone(),
+                            self.conn.joined.clone(),
+                            self.conn.host.clone(),
+                        );
+                        self.relay = Some((hello.pin.clone(), tx));
+                        return None;
+                    }
+                    Some(_) => {
+                        self.error(
+                            Some(&hello.cid),
+                            ErrorCode::ServerBusy,
+                            "the meeting is moving to another server; trying again",
+                        );
+                        return None;
+                    }
+                    None => {
+                        let pin = hello.pin.chars().take(12).collect::<String>();
+                        self.error(
+                            Some(&hello.cid),
+                            ErrorCode::UnknownMeeting,
+                            format!("no meeting with PIN {pin}; check the PIN on the projector"),
+                        );
+                        return None;
+                    }
                 };
                 if let Some(current) = &self.room
                     && current.info.pin != room.info.pin
@@ -393,12 +493,16 @@ impl Conn {
                 }
                 let tx = room.tx.clone();
                 self.room = Some(room);
-                let _ = tx
+                if tx
                     .send(RoomMsg::Hello {
                         hello,
                         conn: self.conn.clone(),
                     })
-                    .await;
+                    .await
+                    .is_err()
+                {
+                    return Some(room_gone());
+                }
             }
             msg => {
                 let Some(room) = &self.room else {
@@ -406,16 +510,30 @@ impl Conn {
                     return None;
                 };
                 let tx = room.tx.clone();
-                let _ = tx
+                if tx
                     .send(RoomMsg::Command {
                         conn: self.conn.id,
                         msg,
                     })
-                    .await;
+                    .await
+                    .is_err()
+                {
+                    return Some(room_gone());
+                }
             }
         }
         None
     }
+}
+
+/// The room this connection talks to has stopped (its node no longer owns
+/// the meeting, or the server is stopping): the client reconnects and
+/// finds the meeting where it is now.
+fn room_gone() -> End {
+    End::Close(
+        crate::room::MOVED_CLOSE,
+        crate::room::MOVED_REASON.to_string(),
+    )
 }
 
 /// Turns a read error into the close the peer should see.
