@@ -123,7 +123,9 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     // A small page cache (negative: KiB). Writes append at the end of the
     // log and reads scan it once; SQLite's default of 2 MiB a connection
     // only grew the server's memory as the meeting's database grew.
-    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+    // (On a file that is not a database this fails; the checks that follow
+    // say so with what to do.)
+    let _ = conn.pragma_update(None, "cache_size", CACHE_KIB);
     Ok(conn)
 }
 
