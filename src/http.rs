@@ -308,6 +308,13 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { .. } | ApiError::Invalid { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
+            ApiError::Refused {
+                code: ErrorCode::DatabaseUnavailable,
+                ..
+            } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::DatabaseUnavailable.name(),
+            ),
             ApiError::Refused { code, .. } => (StatusCode::BAD_REQUEST, code.name()),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Coded { status, code, .. } => (*status, *code),

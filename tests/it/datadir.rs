@@ -83,29 +83,76 @@ fn a_full_disk_at_start_is_refused_with_advice() {
 }
 
 #[tokio::test]
-async fn a_disk_that_fills_up_stops_input_but_keeps_what_was_acknowledged() {
+async fn a_disk_that_fills_up_stops_input_and_resumes_when_there_is_room() {
     let tmp = tempfile::tempdir().unwrap();
-    let bin = Binary::start(tmp.path(), "trap '' XFSZ; ulimit -f 600;").expect("starts");
+    // A soft limit on file size, raised later as an administrator freeing
+    // space would.
+    let bin = Binary::start(tmp.path(), "trap '' XFSZ; ulimit -S -f 600;").expect("starts");
     let pin = bin.create_meeting("alltypes").await;
     // Join until the disk is full; remember who was acknowledged.
     let mut joined = Vec::new();
-    let mut refusal = None;
+    let mut waiting = None;
     for i in 0..20_000 {
         let mut c = Client::connect_addr(bin.addr).await;
         let name = format!("Thành viên số {i}");
-        match c.hello("member", &pin, json!({"name": name})).await {
-            Ok(w) => joined.push((w["member"]["token"].as_str().unwrap().to_string(), name)),
-            Err(e) => {
-                refusal = Some(e);
+        let hello = c.hello("member", &pin, json!({"name": name}));
+        match tokio::time::timeout(std::time::Duration::from_secs(3), hello).await {
+            Ok(Ok(w)) => joined.push((w["member"]["token"].as_str().unwrap().to_string(), name)),
+            Ok(Err(e)) => {
+                assert_eq!(e["code"], "database_unavailable", "{e}");
+                break;
+            }
+            // Its write is the one that found the disk full: it waits.
+            Err(_) => {
+                waiting = Some((c, name));
                 break;
             }
         }
     }
-    let e = refusal.expect("the disk filled up");
-    assert_eq!(e["code"], "storage_unavailable", "{e}");
+    assert!(!joined.is_empty());
+    // Nothing more is taken while the disk is full.
+    let mut c = Client::connect_addr(bin.addr).await;
+    let e = c
+        .hello("member", &pin, json!({"name": "Không còn chỗ"}))
+        .await
+        .expect_err("refused while the disk is full");
+    assert_eq!(e["code"], "database_unavailable", "{e}");
+    assert!(
+        bin.logs.lock().unwrap().contains("cannot be reached"),
+        "logged once: {}",
+        bin.logs.lock().unwrap()
+    );
+
+    // Room again: the waiting join is acknowledged, and input is taken.
+    let out = std::process::Command::new("prlimit")
+        .args(["--pid", &bin.child.id().to_string(), "--fsize=unlimited"])
+        .output()
+        .expect("prlimit");
+    assert!(out.status.success(), "{out:?}");
+    if let Some((mut c, name)) = waiting {
+        let w = c
+            .wait("the waiting welcome", |v| v["type"] == "welcome")
+            .await;
+        joined.push((w["member"]["token"].as_str().unwrap().to_string(), name));
+    }
+    let mut c = Client::connect_addr(bin.addr).await;
+    let w = loop {
+        // Until the writer, trying again, finds room.
+        match c.hello("member", &pin, json!({"name": "Có chỗ rồi"})).await {
+            Ok(w) => break w,
+            Err(e) => {
+                assert_eq!(e["code"], "database_unavailable", "{e}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    joined.push((
+        w["member"]["token"].as_str().unwrap().to_string(),
+        "Có chỗ rồi".to_string(),
+    ));
     drop(bin);
 
-    // With room again, every acknowledged member is still there.
+    // After a restart, every acknowledged member is still there.
     let bin = Binary::start(tmp.path(), "").expect("restarts");
     for (token, name) in joined.iter().rev().take(50) {
         let mut c = Client::connect_addr(bin.addr).await;
