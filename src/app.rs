@@ -53,7 +53,9 @@ pub struct App {
     /// Serialises uploads, so the stored and the listed bank of an id agree.
     uploading: tokio::sync::Mutex<()>,
     /// PIN → room. Guards are never held across an `.await`.
-    pub rooms: DashMap<String, RoomHandle>,
+    pub rooms: Arc<DashMap<String, RoomHandle>>,
+    /// This node of a cluster (`--node-url`), or `None`: a single server.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     pub store: Arc<dyn Store>,
     pub ctx: RoomCtx,
     pub tracker: TaskTracker,
@@ -123,6 +125,7 @@ impl App {
         ctx: RoomCtx,
         tracker: TaskTracker,
         guard: Arc<crate::guard::Guard>,
+        cluster: Option<Arc<crate::cluster::Cluster>>,
     ) -> anyhow::Result<App> {
         let max = store.max_meeting_id()?;
         let mut uploaded = Vec::new();
@@ -141,7 +144,8 @@ impl App {
             banks,
             uploaded: std::sync::RwLock::new(uploaded),
             uploading: tokio::sync::Mutex::new(()),
-            rooms: DashMap::new(),
+            rooms: Arc::new(DashMap::new()),
+            cluster,
             store,
             ctx,
             tracker,
@@ -247,7 +251,10 @@ impl App {
     }
 
     pub fn room(&self, pin: &str) -> Option<RoomHandle> {
-        self.rooms.get(pin).map(|r| r.clone())
+        self.rooms
+            .get(pin)
+            .map(|r| r.clone())
+            .filter(|r| !r.stop.is_cancelled())
     }
 
     pub fn next_conn_id(&self) -> u64 {
@@ -272,7 +279,7 @@ impl App {
             let info = self.meeting_info(&pin, &l.config.title);
             let mut state = room::replay(l.config, &l.events, &l.secret_counts);
             state.alive_at = l.alive_at;
-            let handle = room::spawn(self.ctx.clone(), &self.tracker, l.id, state, info);
+            let handle = room::spawn(self.ctx.clone(), &self.tracker, l.id, state, info, None);
             self.rooms.insert(pin, handle);
         }
         Ok(n)
@@ -323,10 +330,49 @@ impl App {
         {
             return Err(CreateError::BadTitle);
         }
+        if let Some(cluster) = self.cluster.clone() {
+            return self.create_in_cluster(&cluster, title, bank, choice).await;
+        }
         let pin = self.reserve_pin()?;
         let result = self.save_and_start(pin.clone(), title, bank, choice).await;
         self.reserved.lock().expect("pin lock").remove(&pin);
         result
+    }
+
+    /// Creates a meeting in the cluster's database, which chooses its id
+    /// and a PIN no other node uses, and gives this node its lease.
+    async fn create_in_cluster(
+        &self,
+        cluster: &crate::cluster::Cluster,
+        title: String,
+        bank: Bank,
+        choice: crate::choice::Choice,
+    ) -> Result<RoomHandle, CreateError> {
+        let config = MeetingConfig {
+            pin: String::new(),
+            title,
+            created_at: self.ctx.clock.now(),
+            bank,
+            quiz: Settings::default(),
+            choice,
+        };
+        let (id, epoch, config) = cluster
+            .db
+            .create(config, &cluster.node, cluster.lease_ms(), || {
+                ((uuid::Uuid::new_v4().as_u128() % 900_000) as u32 + 100_000).to_string()
+            })
+            .await
+            .map_err(|e| CreateError::Storage(e.to_string()))?;
+        Ok(self.start_room(
+            crate::store::Loaded {
+                id,
+                config,
+                events: Vec::new(),
+                secret_counts: Vec::new(),
+                alive_at: None,
+            },
+            epoch,
+        ))
     }
 
     async fn save_and_start(
@@ -367,6 +413,7 @@ impl App {
             id,
             MeetingState::new(config),
             info,
+            None,
         );
         self.rooms.insert(pin, handle.clone());
         Ok(handle)

@@ -53,6 +53,18 @@ pub struct ServeArgs {
         value_name = "URL"
     )]
     pub database: Option<String>,
+    /// Join a cluster: several servers on the same --database (PostgreSQL) serve every meeting together, and take over the meetings of one that stops. This node's address for the other nodes, e.g. http://10.0.0.11:8080 (plain http, on a private network).
+    #[arg(long, env = "HANDSUP_NODE_URL", value_name = "URL")]
+    pub node_url: Option<String>,
+    /// In a cluster: seconds a node owns a meeting without renewing (renewed every third of it); a meeting of a node that died moves to another node within this and 5 more seconds. At least 2.
+    #[arg(
+        long,
+        env = "HANDSUP_LEASE_SECONDS",
+        default_value_t = 10,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(2..)
+    )]
+    pub lease_seconds: u64,
     /// Secret for the host console (default: generated once and kept in the data directory).
     #[arg(long, env = "HANDSUP_HOST_SECRET", hide_env_values = true)]
     pub host_secret: Option<String>,
@@ -89,6 +101,11 @@ pub struct Config {
     pub secret_group: usize,
     /// Rate limits, per-address caps and timeouts (`docs/SECURITY.md`).
     pub guard: crate::guard::GuardConfig,
+    /// This node's address for the other nodes of a cluster (`--node-url`);
+    /// `None`: a single server.
+    pub node_url: Option<String>,
+    /// How long a node owns a meeting without renewing (`--lease-seconds`).
+    pub lease: std::time::Duration,
 }
 
 impl Config {
@@ -103,6 +120,8 @@ impl Config {
             clock: Arc::new(SystemClock),
             secret_group: crate::room::ballot_box::SECRET_GROUP,
             guard: crate::guard::GuardConfig::default(),
+            node_url: None,
+            lease: std::time::Duration::from_secs(10),
         }
     }
 }

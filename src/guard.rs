@@ -141,6 +141,9 @@ pub struct Guard {
     pub config: GuardConfig,
     pins: Mutex<PinState>,
     connections: Mutex<HashMap<IpAddr, usize>>,
+    /// The other nodes of a cluster: they relay many clients each, so no
+    /// per-address cap applies to them.
+    nodes: std::sync::RwLock<Vec<IpAddr>>,
 }
 
 impl Guard {
@@ -149,7 +152,49 @@ impl Guard {
             config,
             pins: Mutex::new(PinState::default()),
             connections: Mutex::new(HashMap::new()),
+            nodes: std::sync::RwLock::new(Vec::new()),
         }
+    }
+
+    /// Sets the addresses of the cluster's other nodes.
+    pub fn trust(&self, nodes: Vec<IpAddr>) {
+        *self.nodes.write().unwrap_or_else(|e| e.into_inner()) = nodes;
+    }
+
+    /// Whether `ip` may look a PIN up now, without counting anything: for
+    /// a lookup that must wait (the cluster's database) before
+    /// `pin_lookup` counts it.
+    pub fn pin_check(&self, ip: IpAddr) -> Result<(), TooManyGuesses> {
+        let now = Instant::now();
+        let key = client_key(ip);
+        let (per, glob) = (
+            self.config.pin_failures_per_address,
+            self.config.pin_failures_global,
+        );
+        let s = self.pins.lock().unwrap_or_else(|e| e.into_inner());
+        let mut mine = s
+            .per_address
+            .get(&key)
+            .copied()
+            .unwrap_or_else(|| Bucket::full(per, now));
+        mine.refill(per, now);
+        if mine.tokens < 1.0 {
+            return Err(TooManyGuesses {
+                retry_after: mine.wait(per),
+            });
+        }
+        let mut global = s.global.unwrap_or_else(|| Bucket::full(glob, now));
+        global.refill(glob, now);
+        let trusted = s
+            .good
+            .get(&key)
+            .is_some_and(|t| now.saturating_duration_since(*t) < GOOD_FOR);
+        if global.tokens < 1.0 && !trusted {
+            return Err(TooManyGuesses {
+                retry_after: global.wait(glob),
+            });
+        }
+        Ok(())
     }
 
     /// Looks a PIN up for `ip` through `find`, counting a miss as a guess.
@@ -231,6 +276,11 @@ impl Guard {
     /// Whether the per-address caps apply to `ip`.
     pub fn capped(&self, ip: IpAddr) -> bool {
         !(self.config.trust_loopback && ip.is_loopback())
+            && !self
+                .nodes
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&ip)
     }
 
     /// Takes a connection slot for `ip`; `None` when the address has its

@@ -77,6 +77,8 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/meetings/{pin}/export/{file}",
             get(crate::minutes::routes::export_csv),
         )
+        // Runs after `host_only`: only the host's requests are forwarded.
+        .route_layer(middleware::from_fn_with_state(app.clone(), to_owner))
         .route_layer(middleware::from_fn_with_state(app.clone(), host_only));
     Router::new()
         .route("/", get(|| async { page("index.html") }))
@@ -152,6 +154,105 @@ async fn host_only(State(app): State<Arc<App>>, req: Request, next: Next) -> Res
     }
 }
 
+/// A cluster: a request about a meeting another node owns goes to that
+/// node, with the node token; its answer comes back as it is. A request
+/// from a node is never forwarded again.
+async fn to_owner(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let Some(cluster) = app.cluster.clone() else {
+        return next.run(req).await;
+    };
+    if cluster.from_node(req.headers()) {
+        return next.run(req).await;
+    }
+    let pin = req
+        .uri()
+        .path()
+        .strip_prefix("/api/meetings/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("")
+        .to_string();
+    if pin.is_empty() || app.room(&pin).is_some() {
+        return next.run(req).await;
+    }
+    match app.locate(&pin).await {
+        Some(crate::cluster::Found::Remote(url)) => forward(&app, &cluster, &url, req)
+            .await
+            .unwrap_or_else(|e| e.into_response()),
+        Some(crate::cluster::Found::Busy) => moving().into_response(),
+        _ => next.run(req).await,
+    }
+}
+
+/// A meeting changing owner (a cluster): try again in a second.
+fn moving() -> Response {
+    let mut resp = ApiError::Coded {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code: "server_busy",
+        params: json!({}),
+        message: "the meeting is moving to another server; try again in a second".into(),
+    }
+    .into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
+}
+
+/// Sends a request on to the node at `url` and returns its answer.
+async fn forward(
+    app: &App,
+    cluster: &crate::cluster::Cluster,
+    url: &str,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (parts, body) = req.into_parts();
+    let body = read_body(app, &parts.headers, body, MAX_UPLOAD).await?;
+    let target = format!(
+        "{url}{}",
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let mut out = cluster
+        .http
+        .request(parts.method.clone(), target)
+        .header(crate::cluster::NODE_HEADER, cluster.token())
+        .timeout(Duration::from_secs(120))
+        .body(body);
+    for name in [header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT] {
+        if let Some(v) = parts.headers.get(&name) {
+            out = out.header(name, v.clone());
+        }
+    }
+    let resp = match out.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::info!(owner = %url, "cannot forward a request to the meeting's owner: {e}");
+            return Ok(moving());
+        }
+    };
+    let status = resp.status();
+    let mut headers = HeaderMap::new();
+    for name in [
+        header::CONTENT_TYPE,
+        header::CONTENT_DISPOSITION,
+        header::RETRY_AFTER,
+        header::WWW_AUTHENTICATE,
+    ] {
+        if let Some(v) = resp.headers().get(&name) {
+            headers.insert(name, v.clone());
+        }
+    }
+    let bytes = match resp.bytes().await {
+        Ok(b) => b,
+        Err(_) => return Ok(moving()),
+    };
+    let mut r = (status, bytes).into_response();
+    r.headers_mut().extend(headers);
+    Ok(r)
+}
+
 /// Reads a request body of at most `max` bytes within the body timeout.
 pub(crate) async fn read_body(
     app: &App,
@@ -212,6 +313,28 @@ pub fn find_room(
     pin: &str,
 ) -> Result<Option<crate::room::RoomHandle>, crate::guard::TooManyGuesses> {
     app.guard.pin_lookup(client.ip(), || app.room(pin))
+}
+
+/// Looks a PIN up for a client like `find_room`, on this node or (a
+/// cluster) on the node that owns the meeting, taking over a meeting
+/// nobody owns.
+pub async fn find_meeting(
+    app: &App,
+    client: SocketAddr,
+    pin: &str,
+) -> Result<Option<crate::cluster::Found>, crate::guard::TooManyGuesses> {
+    use crate::cluster::Found;
+    if app.cluster.is_none() {
+        return find_room(app, client, pin).map(|r| r.map(Found::Local));
+    }
+    if let Some(room) = app.room(pin) {
+        return app
+            .guard
+            .pin_lookup(client.ip(), || Some(Found::Local(room)));
+    }
+    app.guard.pin_check(client.ip())?;
+    let found = app.locate(pin).await;
+    app.guard.pin_lookup(client.ip(), || found)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -457,7 +580,7 @@ async fn member_page(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(pin): Path<String>,
 ) -> Response {
-    pin_page(&app, client, &pin, "member.html")
+    pin_page(&app, client, &pin, "member.html").await
 }
 
 async fn screen_page(
@@ -465,13 +588,13 @@ async fn screen_page(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(pin): Path<String>,
 ) -> Response {
-    pin_page(&app, client, &pin, "screen.html")
+    pin_page(&app, client, &pin, "screen.html").await
 }
 
 /// A meeting's page, the friendly 404, or (too many wrong PINs) the 404
 /// page saying to wait, with status 429.
-fn pin_page(app: &App, client: SocketAddr, pin: &str, name: &str) -> Response {
-    match find_room(app, client, pin) {
+async fn pin_page(app: &App, client: SocketAddr, pin: &str, name: &str) -> Response {
+    match find_meeting(app, client, pin).await {
         Ok(Some(_)) => page(name),
         Ok(None) => not_found_page(Some(pin)),
         Err(wait) => {
@@ -517,13 +640,16 @@ async fn qr(
     let pin = file
         .strip_suffix(".svg")
         .ok_or_else(|| ApiError::NotFound("QR codes are at /qr/{PIN}.svg".into()))?;
-    let room = find_room(&app, client, pin)
+    find_meeting(&app, client, pin)
+        .await
         .map_err(|w| ApiError::TooManyGuesses {
             retry_after: w.retry_after,
         })?
         .ok_or_else(|| ApiError::NotFound(format!("no meeting with PIN {}", html_escape(pin))))?;
+    // Every node of a cluster has the same join address.
+    let join_url = app.meeting_info(pin, "").join_url;
     let url = match q.k {
-        Some(k) if crate::auth::token_is_strong(&k) => format!("{}?k={k}", room.info.join_url),
+        Some(k) if crate::auth::token_is_strong(&k) => format!("{join_url}?k={k}"),
         Some(_) => {
             return Err(ApiError::bad(
                 "bad_join_key",
@@ -531,7 +657,7 @@ async fn qr(
                 "not a personal join key",
             ));
         }
-        None => room.info.join_url.clone(),
+        None => join_url,
     };
     let svg = crate::qr::svg(&url);
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
@@ -646,6 +772,41 @@ async fn list_meetings(
             })
         })
         .collect();
+    // A cluster: every node's meetings (a node asked by another answers
+    // with its own).
+    if let Some(cluster) = app.cluster.clone()
+        && !cluster.from_node(&headers)
+    {
+        let nodes = cluster
+            .db
+            .live_nodes(&cluster.node, cluster.lease_ms())
+            .await
+            .unwrap_or_default();
+        let asks = nodes.into_iter().map(|(_, url)| {
+            let req = cluster
+                .http
+                .get(format!("{url}/api/meetings"))
+                .header(crate::cluster::NODE_HEADER, cluster.token())
+                .bearer_auth(&*app.host_secret)
+                .timeout(Duration::from_secs(3))
+                .send();
+            async move {
+                match req.await {
+                    Ok(r) if r.status().is_success() => {
+                        r.json::<Vec<serde_json::Value>>().await.unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+        });
+        for theirs in futures_util::future::join_all(asks).await {
+            for m in theirs {
+                if !list.iter().any(|x| x["pin"] == m["pin"]) {
+                    list.push(m);
+                }
+            }
+        }
+    }
     // Newest first.
     list.sort_by_key(|m| std::cmp::Reverse(m["created_at"].as_u64()));
     Ok(Json(list).into_response())

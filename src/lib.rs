@@ -43,6 +43,7 @@ pub mod bank;
 pub mod bank_import;
 pub mod choice;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -271,8 +272,25 @@ pub async fn run(
     on_start: impl FnOnce(&Started),
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    if let Some(node_url) = config.node_url.as_deref() {
+        match config.database.as_deref() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {}
+            _ => anyhow::bail!(
+                "--node-url needs --database postgres://... (or HANDSUP_DATABASE_URL): the nodes of a cluster share one PostgreSQL database. Without a cluster, leave --node-url out."
+            ),
+        }
+        cluster::check_node_url(node_url)?;
+        if config.lease < std::time::Duration::from_secs(2) {
+            anyhow::bail!("--lease-seconds must be at least 2");
+        }
+    }
     let _lock = open_data_dir(&config.data_dir)?;
     let store: Arc<dyn Store> = match config.database.as_deref() {
+        // A cluster's nodes share the database: each meeting is owned by
+        // lease (src/cluster.rs) instead of the one-server lock.
+        Some(url) if config.node_url.is_some() => {
+            Arc::new(PgStore::open_shared(url).map_err(|e| anyhow::anyhow!("{e}"))?)
+        }
         Some(url) => Arc::new(PgStore::open(url).map_err(|e| anyhow::anyhow!("{e}"))?),
         None => {
             create_private(&config.data_dir.join(store::DB_FILE));
@@ -296,6 +314,12 @@ pub async fn run(
         secret_group: config.secret_group,
         members_per_client: config.guard.members_per_address,
     };
+    let cluster = match (config.node_url.as_deref(), config.database.as_deref()) {
+        (Some(node_url), Some(url)) => Some(Arc::new(
+            cluster::Cluster::join(url, node_url, &config.host_secret, config.lease).await?,
+        )),
+        _ => None,
+    };
     let app = Arc::new(App::new(
         config.host_secret.clone(),
         public_url.clone(),
@@ -304,8 +328,20 @@ pub async fn run(
         ctx,
         tracker.clone(),
         Arc::new(guard::Guard::new(config.guard.clone())),
+        cluster.clone(),
     )?);
-    let resumed = app.resume_meetings()?;
+    // A single server resumes every open meeting; a node those nobody
+    // owns (the others keep theirs), then every second (`sweeper`).
+    let cluster_stop = CancellationToken::new();
+    let resumed = match &cluster {
+        None => app.resume_meetings()?,
+        Some(_) => {
+            let n = cluster::sweep(&app).await;
+            tokio::spawn(cluster::keeper(app.clone(), cluster_stop.clone()));
+            tokio::spawn(cluster::sweeper(app.clone(), token.clone()));
+            n
+        }
+    };
     on_start(&Started {
         addr,
         public_url,
@@ -340,5 +376,15 @@ pub async fn run(
     }
     drop(app);
     store.close();
+    if let Some(c) = cluster {
+        // Everything is written: the meetings of this node may move now.
+        cluster_stop.cancel();
+        if let Err(e) = c.db.leave(&c.node).await {
+            tracing::warn!(
+                "could not hand this node's meetings over: {e}; other nodes take them once their leases run out"
+            );
+        }
+        c.db.close();
+    }
     Ok(())
 }

@@ -107,6 +107,12 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|p| p.is_dir())
         .chain(args.banks.iter().cloned())
         .collect();
+    config.node_url = args
+        .node_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim().trim_end_matches('/').to_string());
+    config.lease = std::time::Duration::from_secs(args.lease_seconds);
     config.guard.connections_per_address = args.connections_per_address;
     config.guard.members_per_address = args.members_per_address;
     let database = config.database.as_deref().map(handsup::store::redact_url);

@@ -57,8 +57,21 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(app): State<Arc<App>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     slot: Option<Extension<Arc<ConnSlot>>>,
 ) -> Response {
+    // Another node relaying a client: the client's address is the one the
+    // node names (caps and PIN guessing count per client, not per node).
+    let relayed = app.cluster.as_ref().is_some_and(|c| c.from_node(&headers));
+    let client = if relayed {
+        headers
+            .get(crate::cluster::CLIENT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+            .map_or(client, |ip| SocketAddr::new(ip, 0))
+    } else {
+        client
+    };
     // The connection's slot stays taken while the websocket is open.
     let slot = slot.map(|Extension(s)| s);
     ws.read_buffer_size(4 * 1024)
@@ -72,7 +85,7 @@ pub async fn upgrade(
         .max_write_buffer_size(64 << 20)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(app, socket, client, slot))
+        .on_upgrade(move |socket| serve(app, socket, client, relayed, slot))
 }
 
 #[derive(Clone, Copy)]
@@ -111,7 +124,13 @@ enum End {
     Close(u16, String),
 }
 
-async fn serve(app: Arc<App>, socket: WebSocket, client: SocketAddr, _slot: Option<Arc<ConnSlot>>) {
+async fn serve(
+    app: Arc<App>,
+    socket: WebSocket,
+    client: SocketAddr,
+    relayed: bool,
+    _slot: Option<Arc<ConnSlot>>,
+) {
     // Counted by the tracker so shutdown waits for this socket to close.
     let _guard = app.tracker.token();
     let (tx, rx) = mpsc::channel(crate::room::QUEUE);
@@ -144,6 +163,8 @@ async fn serve(app: Arc<App>, socket: WebSocket, client: SocketAddr, _slot: Opti
             at: Instant::now(),
         },
         client,
+        relayed,
+        relay: None,
     };
     let end = c.run(socket, rx).await;
     if let Some(room) = c.room.take() {
@@ -163,6 +184,12 @@ struct Conn {
     refused: Bucket,
     /// The peer's address, for the PIN-guessing limit.
     client: SocketAddr,
+    /// The connection comes from another node of the cluster, which relays
+    /// a client: it is never relayed further.
+    relayed: bool,
+    /// A meeting another node owns: its PIN, and where the client's frames
+    /// go to be relayed to the owner (`cluster::relay`).
+    relay: Option<(String, mpsc::Sender<String>)>,
 }
 
 impl Conn {
@@ -351,9 +378,19 @@ impl Conn {
             );
             return None;
         }
+        if let Some((pin, tx)) = &self.relay {
+            let elsewhere = matches!(&msg, ClientMsg::Hello(h) if h.pin != *pin)
+                && !self.conn.joined.load(Ordering::Acquire);
+            if tx.is_closed() || elsewhere {
+                self.relay = None;
+            } else {
+                let _ = tx.send(text.to_string()).await;
+                return None;
+            }
+        }
         match msg {
             ClientMsg::Hello(hello) => {
-                let found = crate::http::find_room(&self.app, self.client, &hello.pin);
+                let found = crate::http::find_meeting(&self.app, self.client, &hello.pin).await;
                 let found = match found {
                     Ok(f) => f,
                     Err(wait) => {
@@ -368,14 +405,43 @@ impl Conn {
                         return None;
                     }
                 };
-                let Some(room) = found else {
-                    let pin = hello.pin.chars().take(12).collect::<String>();
-                    self.error(
-                        Some(&hello.cid),
-                        ErrorCode::UnknownMeeting,
-                        format!("no meeting with PIN {pin}; check the PIN on the projector"),
-                    );
-                    return None;
+                let room = match found {
+                    Some(crate::cluster::Found::Local(room)) => room,
+                    Some(crate::cluster::Found::Remote(url)) if !self.relayed => {
+                        if let Some(current) = self.room.take() {
+                            let _ = current.tx.send(RoomMsg::Gone { conn: self.conn.id }).await;
+                        }
+                        let cluster = self.app.cluster.clone().expect("a cluster");
+                        let tx = crate::cluster::relay(
+                            cluster,
+                            url,
+                            self.client.ip(),
+                            text.to_string(),
+                            hello.cid.clone(),
+                            self.conn.tx.clone(),
+                            self.conn.joined.clone(),
+                            self.conn.host.clone(),
+                        );
+                        self.relay = Some((hello.pin.clone(), tx));
+                        return None;
+                    }
+                    Some(_) => {
+                        self.error(
+                            Some(&hello.cid),
+                            ErrorCode::ServerBusy,
+                            "the meeting is moving to another server; trying again",
+                        );
+                        return None;
+                    }
+                    None => {
+                        let pin = hello.pin.chars().take(12).collect::<String>();
+                        self.error(
+                            Some(&hello.cid),
+                            ErrorCode::UnknownMeeting,
+                            format!("no meeting with PIN {pin}; check the PIN on the projector"),
+                        );
+                        return None;
+                    }
                 };
                 if let Some(current) = &self.room
                     && current.info.pin != room.info.pin

@@ -32,7 +32,7 @@ use self::state::{MeetingState, Refusal, clean_name, hash_token};
 use crate::clock::Clock;
 use crate::protocol::*;
 use crate::quiz::{CloseReason, MemberId};
-use crate::store::{Commit, MeetingId, Op, Store, Write};
+use crate::store::{Commit, Fence, MeetingId, Op, Store, Write};
 
 /// Commands a room can hold before senders wait.
 const ROOM_QUEUE: usize = 8192;
@@ -57,6 +57,11 @@ const ALIVE_EVERY: Duration = Duration::from_secs(1);
 /// After a restart an open question waits this long ("Tiếp tục") so that
 /// phones reconnect before the time it had left runs again.
 pub const RESUME_COUNTDOWN_MS: u64 = 5_000;
+/// The close code of a room that stopped because another node owns its
+/// meeting now (a cluster): the page reconnects and finds the new owner.
+pub const MOVED_CLOSE: u16 = 1012;
+/// Its reason.
+pub const MOVED_REASON: &str = "meeting moved; reconnect";
 /// Names shown as "just joined" on the projector.
 const RECENT_NAMES: usize = 12;
 
@@ -136,6 +141,10 @@ pub struct RoomHandle {
     pub tx: mpsc::Sender<RoomMsg>,
     pub info: Arc<MeetingInfo>,
     pub summary: Arc<Summary>,
+    /// Cancelled when the room stops because its node lost the meeting's
+    /// lease (a cluster): it then acknowledges nothing more and closes
+    /// every connection (`MOVED_CLOSE`).
+    pub stop: CancellationToken,
 }
 
 /// Figures the meeting list shows, kept current by the room.
@@ -237,6 +246,10 @@ struct Actor {
     summary: Arc<Summary>,
     /// Guest members created per client address (since the room started).
     members_by_client: HashMap<std::net::IpAddr, u32>,
+    /// The lease every write is made under (a cluster), or `None`.
+    fence: Option<Fence>,
+    /// See `RoomHandle::stop`.
+    stop: CancellationToken,
 }
 
 /// Starts the actor of a meeting whose state is already rebuilt.
@@ -246,12 +259,14 @@ pub fn spawn(
     id: MeetingId,
     state: MeetingState,
     info: MeetingInfo,
+    fence: Option<Fence>,
 ) -> RoomHandle {
     let (tx, rx) = mpsc::channel(ROOM_QUEUE);
     let (notify, committed) = watch::channel(Commit {
         seq: state.seq,
-        failed: false,
+        ..Commit::default()
     });
+    let stop = CancellationToken::new();
     let info = Arc::new(info);
     let summary = Arc::new(Summary {
         created_at: state.config.created_at,
@@ -297,10 +312,17 @@ pub fn spawn(
         last_state: HashMap::new(),
         summary: summary.clone(),
         members_by_client: HashMap::new(),
+        fence,
+        stop: stop.clone(),
     };
     actor.publish_summary();
     tracker.spawn(actor.run(rx));
-    RoomHandle { tx, info, summary }
+    RoomHandle {
+        tx,
+        info,
+        summary,
+        stop,
+    }
 }
 
 fn frame(s: String) -> Utf8Bytes {
@@ -353,9 +375,17 @@ impl Actor {
             tokio::select! {
                 biased;
                 _ = self.ctx.shutdown.cancelled() => break,
+                _ = self.stop.cancelled() => {
+                    self.moved();
+                    return;
+                }
                 changed = self.committed.changed() => {
                     if changed.is_err() { break; }
                     self.on_commit();
+                    if self.stop.is_cancelled() {
+                        self.moved();
+                        return;
+                    }
                 }
                 changed = self.available.changed(), if self.watch_available => {
                     match changed {
@@ -537,12 +567,32 @@ impl Actor {
         }
     }
 
+    /// The meeting's lease passed to another node (a write was fenced off,
+    /// or renewing failed): acknowledge nothing more, and close every
+    /// connection so that the phones reconnect and reach the new owner,
+    /// which replays what was durable and takes their unacknowledged
+    /// commands again (same `cid`s: applied once).
+    fn moved(&mut self) {
+        self.failed = true;
+        self.ops.clear();
+        self.pending.clear();
+        tracing::warn!(pin = %self.info.pin, "this node no longer owns the meeting: closing its connections");
+        for p in self.peers.values() {
+            let _ = p.conn.tx.try_send(Outbound::Close {
+                code: MOVED_CLOSE,
+                reason: MOVED_REASON.to_string(),
+            });
+        }
+        self.peers.clear();
+        self.member_conn.clear();
+    }
+
     fn submit(&mut self) {
-        if self.ops.is_empty() {
+        if self.ops.is_empty() || self.stop.is_cancelled() {
             return;
         }
         let w = Write {
-            fence: None,
+            fence: self.fence,
             ops: std::mem::take(&mut self.ops),
             notify: Some((self.notify.clone(), self.queued)),
             reply: None,
@@ -563,6 +613,10 @@ impl Actor {
 
     fn on_commit(&mut self) {
         let c = *self.committed.borrow_and_update();
+        if c.fenced {
+            self.stop.cancel();
+            return;
+        }
         if c.failed {
             self.fail_pending();
             return;

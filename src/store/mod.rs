@@ -20,9 +20,11 @@ use crate::quiz::Millis;
 use crate::room::event::Envelope;
 use crate::room::state::MeetingConfig;
 
+mod cluster_db;
 mod pg;
 mod sqlite;
 
+pub use self::cluster_db::{ClusterDb, Located, NodeRow};
 pub use self::pg::{PgStore, redact_url};
 pub use self::sqlite::{DB_FILE, SqliteStore};
 
@@ -33,7 +35,7 @@ const MAX_BATCH: usize = 20_000;
 
 /// Schema versions both backends know: migration `n` has the same meaning
 /// on SQLite and on PostgreSQL.
-pub const SCHEMA_VERSION: usize = 5;
+pub const SCHEMA_VERSION: usize = 6;
 
 /// How long a deleted meeting's PIN is not handed out again.
 pub const DELETED_PIN_HOLD_MS: Millis = 24 * 60 * 60 * 1000;
@@ -45,6 +47,9 @@ pub struct Commit {
     pub seq: u64,
     /// The store failed; nothing more will be committed.
     pub failed: bool,
+    /// A write was refused because the meeting's lease has passed to
+    /// another node (`FENCED`): the room must stop.
+    pub fenced: bool,
 }
 
 /// One operation of a write.
@@ -417,8 +422,9 @@ fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Write>, shared: 
         }
         let fenced = result.as_ref().ok().cloned().unwrap_or_default();
         for (i, w) in batch.into_iter().enumerate() {
+            let was_fenced = fenced.get(i).copied().unwrap_or(false);
             let result = match &result {
-                Ok(_) if fenced.get(i).copied().unwrap_or(false) => Err(FENCED.to_string()),
+                Ok(_) if was_fenced => Err(FENCED.to_string()),
                 Ok(_) => Ok(()),
                 Err(e) => Err(e.clone()),
             };
@@ -429,6 +435,11 @@ fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Write>, shared: 
                         true
                     }
                     Ok(_) => false,
+                    Err(_) if was_fenced => {
+                        let changed = !c.fenced;
+                        c.fenced = true;
+                        changed
+                    }
                     Err(_) => {
                         let changed = !c.failed;
                         c.failed = true;

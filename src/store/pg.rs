@@ -102,6 +102,21 @@ const MIGRATIONS: &[&str] = &[
         expires_at BIGINT NOT NULL
     );
 ",
+    "
+    -- The nodes of a cluster (several servers on one database): where
+    -- the others reach each one, a check value of its host secret (never
+    -- the secret), and its last sign of life.
+    CREATE TABLE nodes (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret_check TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        heartbeat_at BIGINT NOT NULL
+    );
+    -- Two meetings running at once never share a PIN, whichever node
+    -- created them.
+    CREATE UNIQUE INDEX meetings_open_pin ON meetings (pin) WHERE ended_at IS NULL;
+",
 ];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION);
@@ -117,7 +132,7 @@ pub struct PgStore {
 }
 
 /// The URL without its password, for messages.
-fn describe(config: &postgres::Config) -> String {
+pub(super) fn describe(config: &postgres::Config) -> String {
     let user = config.get_user().unwrap_or("");
     let host = match config.get_hosts().first() {
         Some(postgres::config::Host::Tcp(h)) => h.clone(),
@@ -138,7 +153,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn connect(config: &postgres::Config) -> Result<Client, postgres::Error> {
+pub(super) fn connect(config: &postgres::Config) -> Result<Client, postgres::Error> {
     config.connect(NoTls)
 }
 
@@ -775,6 +790,7 @@ impl Store for PgStore {
             tx.execute("DELETE FROM events WHERE meeting = $1", &[&meeting])?;
             tx.execute("DELETE FROM secret_counts WHERE meeting = $1", &[&meeting])?;
             tx.execute("DELETE FROM meetings WHERE id = $1", &[&meeting])?;
+            tx.execute("DELETE FROM meeting_leases WHERE meeting = $1", &[&meeting])?;
             tx.execute(
                 "INSERT INTO deleted_pins (pin, deleted_at) VALUES ($1, $2)
                  ON CONFLICT (pin) DO UPDATE SET deleted_at = EXCLUDED.deleted_at",
@@ -792,7 +808,7 @@ impl Store for PgStore {
 }
 
 /// One meeting's configuration, events and secret counts.
-fn load_one(c: &mut Client, id: MeetingId, config: &str) -> Result<Loaded, StoreError> {
+pub(super) fn load_one(c: &mut Client, id: MeetingId, config: &str) -> Result<Loaded, StoreError> {
     let config: MeetingConfig = serde_json::from_str(config)
         .map_err(|e| StoreError::Open(format!("meeting {id}: unreadable configuration ({e})")))?;
     let events = c

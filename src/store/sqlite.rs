@@ -87,6 +87,19 @@ const MIGRATIONS: &[&str] = &[
         expires_at INTEGER NOT NULL
     );
 ",
+    "
+    -- The nodes of a cluster (several servers on one PostgreSQL database;
+    -- on SQLite a single server, so the table stays empty).
+    CREATE TABLE nodes (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret_check TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+    );
+    -- Two meetings running at once never share a PIN.
+    CREATE UNIQUE INDEX meetings_open_pin ON meetings (pin) WHERE ended_at IS NULL;
+",
 ];
 
 const _: () = assert!(MIGRATIONS.len() == SCHEMA_VERSION);
@@ -559,6 +572,7 @@ impl Store for SqliteStore {
         tx.execute("DELETE FROM events WHERE meeting = ?1", [meeting])?;
         tx.execute("DELETE FROM secret_counts WHERE meeting = ?1", [meeting])?;
         tx.execute("DELETE FROM meetings WHERE id = ?1", [meeting])?;
+        tx.execute("DELETE FROM meeting_leases WHERE meeting = ?1", [meeting])?;
         tx.execute(
             "INSERT INTO deleted_pins (pin, deleted_at) VALUES (?1, ?2)
              ON CONFLICT (pin) DO UPDATE SET deleted_at = ?2",

@@ -16,6 +16,8 @@ mod bank_console;
 mod banks;
 /// `handsup check` on good and broken bank files.
 mod check;
+/// Several nodes on one PostgreSQL database: relays, failover, fencing.
+mod cluster;
 /// Untrustworthy data directories are refused, never overwritten.
 mod datadir;
 /// The database lost while running: input refused, then resumed; nothing lost.

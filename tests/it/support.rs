@@ -271,9 +271,15 @@ impl Binary {
     /// Starts `sh -c "<prefix> exec handsup serve ..."` and waits for its
     /// "Listening on" line. `prefix` can set limits (e.g. `ulimit -f 64;`).
     pub fn start(dir: &Path, prefix: &str) -> Result<Binary, String> {
+        Self::start_args(dir, prefix, &format!("--port 0 --host-secret {SECRET}"))
+    }
+
+    /// Starts `handsup serve` with `args` (at least `--port` and
+    /// `--host-secret`) after the common ones.
+    pub fn start_args(dir: &Path, prefix: &str, args: &str) -> Result<Binary, String> {
         use std::io::BufRead;
         let cmd = format!(
-            "{prefix} exec '{}' serve --bind 127.0.0.1 --port 0 --data '{}' --host-secret {SECRET} --banks '{}'",
+            "{prefix} exec '{}' serve --bind 127.0.0.1 --data '{}' --banks '{}' {args}",
             env!("CARGO_BIN_EXE_handsup"),
             dir.display(),
             test_banks_dir().display()
@@ -419,7 +425,7 @@ impl Client {
         Client::wrap(ws)
     }
 
-    fn wrap(ws: Ws) -> Client {
+    pub fn wrap(ws: Ws) -> Client {
         Client {
             ws,
             log: Vec::new(),
