@@ -341,3 +341,55 @@ fn phones_whose_node_is_down_go_to_the_next_url() {
     assert_eq!(r["lost"], 0, "{r}");
     assert_eq!(r["duplicated"], 0, "{r}");
 }
+
+/// Runs `handsup-load` with `args` against nodes it starts itself (the
+/// real server binary, a temporary PostgreSQL): its one JSON line.
+fn load_nodes(args: &[&str]) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handsup-load"))
+        .args(["--server-bin", env!("CARGO_BIN_EXE_handsup")])
+        .args(["--database", "temp", "--bank", "demo-en", "--json"])
+        .args(["--timeout", "60"])
+        .args(args)
+        .output()
+        .expect("run handsup-load");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "handsup-load {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("one JSON line expected ({e}): {stdout}"))
+}
+
+#[test]
+fn three_nodes_serve_phones_spread_over_all_of_them() {
+    let r = load_nodes(&["--nodes", "3", "--members", "60", "--meetings", "2"]);
+    assert_eq!(r["joined"], 60, "{r}");
+    assert_eq!(r["lost"], 0, "{r}");
+    assert_eq!(r["duplicated"], 0, "{r}");
+    assert_eq!(r["failures"], serde_json::json!([]), "{r}");
+}
+
+#[test]
+fn failover_kills_the_owner_mid_vote_and_loses_nothing() {
+    let r = load_nodes(&[
+        "--scenario",
+        "failover",
+        "--members",
+        "30",
+        "--lease-seconds",
+        "2",
+    ]);
+    assert_eq!(r["nodes"], 3, "{r}");
+    assert_eq!(r["lost"], 0, "{r}");
+    assert_eq!(r["duplicated"], 0, "{r}");
+    // Taken over within 5 s of the lease expiring.
+    let after_expiry = r["takeover_after_expiry_s"].as_f64().expect("measured");
+    assert!(after_expiry <= 5.0, "{r}");
+    let takeover = r["takeover_s"].as_f64().expect("measured");
+    assert!(takeover <= 2.0 + 5.0, "{r}");
+    // Every phone whose connection was lost came back.
+    assert!(r["dropped"].as_u64().unwrap() > 0, "{r}");
+    assert!(r["back_100_s"].as_f64().unwrap() > 0.0, "{r}");
+}

@@ -7,7 +7,8 @@
 //!
 //! Nodes are `handsup serve --database URL --node-url http://127.0.0.1:PORT
 //! --lease-seconds N`; who owns a meeting is read from the database's
-//! `meeting_leases` (node, epoch, expiry), as the nodes themselves decide it.
+//! `meeting_leases` (node, epoch, expiry; the node's URL from `nodes`), as
+//! the nodes themselves decide it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -408,8 +409,10 @@ fn leases(client: &mut postgres::Client, pins: &[String]) -> anyhow::Result<Vec<
     let pins = pins.to_vec();
     Ok(client
         .query(
-            "SELECT m.pin, l.node, l.epoch, l.expires_at FROM meeting_leases l
-             JOIN meetings m ON m.id = l.meeting WHERE m.pin = ANY($1)",
+            "SELECT m.pin, coalesce(n.url, l.node), l.epoch, l.expires_at
+             FROM meeting_leases l JOIN meetings m ON m.id = l.meeting
+             LEFT JOIN nodes n ON n.id = l.node
+             WHERE m.pin = ANY($1) AND m.ended_at IS NULL",
             &[&pins],
         )?
         .iter()
