@@ -188,7 +188,13 @@ impl PgStore {
         let (writer_client, reader_client) = std::thread::spawn(move || {
             let config = config2;
             let at = describe(&config);
+            let tls_required = config.get_ssl_mode() == postgres::config::SslMode::Require;
             let cannot = |e: postgres::Error| {
+                if tls_required {
+                    return StoreError::Open(format!(
+                        "cannot connect to the database {at} ({e}): the URL asks for sslmode=require, and Handsup connects to PostgreSQL without TLS. Remove sslmode=require and keep the link to PostgreSQL on a private network or a tunnel (docs/DEPLOY.md, \"TLS to PostgreSQL\")."
+                    ));
+                }
                 StoreError::Open(format!(
                     "cannot connect to the database {at} ({e}). Check that PostgreSQL is running there and that --database (or HANDSUP_DATABASE_URL) names the right server, user, password and database."
                 ))
