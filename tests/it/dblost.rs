@@ -33,11 +33,28 @@ async fn counts(host: &mut Client, total: u64) -> Value {
 
 #[tokio::test]
 async fn postgres_lost_while_running_stops_input_and_loses_nothing() {
+    lost_while_running(false).await;
+}
+
+/// The same on a node of a cluster (`--node-url`), for an outage shorter
+/// than its lease: the node keeps its meetings.
+#[tokio::test]
+async fn postgres_lost_briefly_under_a_cluster_node_stops_input_and_loses_nothing() {
+    lost_while_running(true).await;
+}
+
+async fn lost_while_running(cluster: bool) {
     let mut pg = Private::start();
     let url = pg.database("handsup");
     let server = TestServer::start_with({
         let url = url.clone();
-        move |c| c.database = Some(url)
+        move |c| {
+            c.database = Some(url);
+            if cluster {
+                c.node_url = c.public_url.clone();
+                c.lease = std::time::Duration::from_secs(30);
+            }
+        }
     })
     .await;
     let pin = server.create_meeting("alltypes").await;
