@@ -166,3 +166,98 @@ async fn lost_while_running(cluster: bool) {
         expected(&acked)
     );
 }
+
+/// The pages show it: the host console, the projector and a phone get the
+/// banner while the database is away, in the page's language, and lose it
+/// when it is back; a vote refused meanwhile says why.
+#[tokio::test]
+async fn the_pages_show_the_lost_database_and_clear_it_when_it_is_back() {
+    use crate::browser::{Browser, artifact_path};
+    use crate::support::SECRET;
+
+    let mut pg = Private::start();
+    let url = pg.database("handsup");
+    let server = TestServer::start_with(move |c| c.database = Some(url)).await;
+    let pin = server.create_meeting("alltypes").await;
+    let (b1, b2, b3) = tokio::join!(Browser::launch(), Browser::launch(), Browser::launch());
+    let console = b1
+        .open_sized(&server.url(&format!("/host#secret={SECRET}")), 1366, 768)
+        .await;
+    console
+        .click(&format!("#meeting-list li[data-pin='{pin}'] button"))
+        .await;
+    console.wait_for_text("#meeting-pin", &pin[..3]).await;
+    let screen = b2
+        .open_sized(&server.url(&format!("/screen/{pin}")), 1920, 1080)
+        .await;
+    let phone = b3
+        .open_sized(&server.url(&format!("/j/{pin}")), 390, 844)
+        .await;
+    phone.fill("#name", "Nguyễn Văn An").await;
+    phone.click("#join:not(:disabled)").await;
+    phone.wait_for("#lobby-hello").await;
+    screen.wait_for_text("#joined-count", "1").await;
+    let mut host = Client::host(&server, &pin).await;
+    host.command(json!({"type": "motion_create", "text": "Thông qua Nghị quyết chi bộ"}))
+        .await
+        .unwrap();
+
+    pg.stop_immediate();
+    // The first write finds it gone (it is held, or refused).
+    let cid = host.cid();
+    host.send(json!({"type": "motion_open", "cid": cid, "motion": 1}))
+        .await;
+    database_frame(&mut host, false).await;
+    for page in [&console, &screen, &phone] {
+        let text = page
+            .wait_for_text("#status", "mất kết nối với cơ sở dữ liệu")
+            .await;
+        assert!(text.contains("Tạm dừng"), "{text}");
+        assert_eq!(
+            page.eval("return document.querySelector('#status').hidden;")
+                .await,
+            false
+        );
+    }
+    screen
+        .screenshot(&artifact_path("database-lost-projector.png"))
+        .await;
+    console
+        .screenshot(&artifact_path("database-lost-console.png"))
+        .await;
+
+    pg.start_again();
+    database_frame(&mut host, true).await;
+    for page in [&console, &screen, &phone] {
+        let mut hidden = Value::Null;
+        for _ in 0..100 {
+            hidden = page
+                .eval("return document.querySelector('#status').hidden;")
+                .await;
+            if hidden == true {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(hidden, true, "the banner clears when the database is back");
+    }
+    // The held command is acknowledged now, or was refused: then input is
+    // taken again.
+    let earlier = host.log.iter().find(|v| v["cid"] == cid.as_str()).cloned();
+    let reply = match earlier {
+        Some(r) => r,
+        None => {
+            host.wait(&format!("reply to {cid}"), |v| v["cid"] == cid.as_str())
+                .await
+        }
+    };
+    if reply["type"] != "ack" {
+        assert_eq!(reply["code"], "database_unavailable", "{reply}");
+        host.command(json!({"type": "motion_open", "motion": 1}))
+            .await
+            .expect("the motion opens once the database is back");
+    }
+    phone
+        .wait_for_text("body", "Thông qua Nghị quyết chi bộ")
+        .await;
+}

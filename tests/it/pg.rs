@@ -544,6 +544,12 @@ impl Private {
             .output()
             .expect("run pg_ctl");
         if !out.status.success() {
+            eprintln!(
+                "pg_ctl stop failed ({}): {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
             let _ = child.kill();
         }
         child.wait().expect("reap postgres");
