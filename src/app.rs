@@ -125,7 +125,6 @@ impl App {
         ctx: RoomCtx,
         tracker: TaskTracker,
         guard: Arc<crate::guard::Guard>,
-        cluster: Option<Arc<crate::cluster::Cluster>>,
     ) -> anyhow::Result<App> {
         let max = store.max_meeting_id()?;
         let mut uploaded = Vec::new();
@@ -145,7 +144,7 @@ impl App {
             uploaded: std::sync::RwLock::new(uploaded),
             uploading: tokio::sync::Mutex::new(()),
             rooms: Arc::new(DashMap::new()),
-            cluster,
+            cluster: None,
             store,
             ctx,
             tracker,

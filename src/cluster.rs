@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::protocol::{ErrorCode, error_json};
+use crate::room::state::MeetingState;
 use crate::room::{MOVED_CLOSE, MOVED_REASON, Outbound, RoomHandle};
 use crate::store::{ClusterDb, Loaded, MeetingId, NodeRow, StoreError};
 
@@ -89,6 +89,8 @@ pub enum Found {
     Local(RoomHandle),
     /// By the node at this URL.
     Remote(String),
+    /// By another node, reached over this websocket (`ws::Conn::find`).
+    Relay(Box<OwnerSocket>),
     /// It exists, but is changing owner: try again shortly.
     Busy,
 }
@@ -162,6 +164,13 @@ impl Cluster {
     }
 }
 
+/// A loaded meeting's state, rebuilt from its events.
+fn replay(loaded: Loaded) -> MeetingState {
+    let mut state = crate::room::replay(loaded.config, &loaded.events, &loaded.secret_counts);
+    state.alive_at = loaded.alive_at;
+    state
+}
+
 /// Checks `--node-url`: an http URL with a host and a port.
 pub fn check_node_url(url: &str) -> anyhow::Result<()> {
     let ok = url
@@ -183,12 +192,15 @@ pub fn check_node_url(url: &str) -> anyhow::Result<()> {
 impl App {
     /// Starts the room of a meeting whose lease this node holds (`epoch`).
     pub fn start_room(&self, loaded: Loaded, epoch: u64) -> RoomHandle {
-        let cluster = self.cluster.clone().expect("a cluster");
-        let pin = loaded.config.pin.clone();
-        let info = self.meeting_info(&pin, &loaded.config.title);
         let id = loaded.id;
-        let mut state = crate::room::replay(loaded.config, &loaded.events, &loaded.secret_counts);
-        state.alive_at = loaded.alive_at;
+        self.start_replayed(id, replay(loaded), epoch)
+    }
+
+    /// Starts the room of meeting `id`, rebuilt as `state`, under `epoch`.
+    fn start_replayed(&self, id: MeetingId, state: MeetingState, epoch: u64) -> RoomHandle {
+        let cluster = self.cluster.clone().expect("a cluster");
+        let pin = state.config.pin.clone();
+        let info = self.meeting_info(&pin, &state.config.title);
         let handle = crate::room::spawn(
             self.ctx.clone(),
             &self.tracker,
@@ -236,7 +248,11 @@ impl App {
             return Ok(false);
         };
         tracing::info!(pin = %loaded.config.pin, epoch, events = loaded.events.len(), "taking the meeting over");
-        self.start_room(loaded, epoch);
+        // Replaying a large meeting takes a while: off the async workers.
+        let state = tokio::task::spawn_blocking(move || replay(loaded))
+            .await
+            .map_err(|e| StoreError::Open(format!("replaying the meeting failed: {e}")))?;
+        self.start_replayed(meeting, state, epoch);
         Ok(true)
     }
 
@@ -370,18 +386,37 @@ pub async fn sweeper(app: Arc<App>, stop: CancellationToken) {
     }
 }
 
-/// Takes over every open meeting nobody owns; how many.
+/// Takes over open meetings nobody owns; how many. Each node takes its
+/// share (the orphans divided by the live nodes, in an order of its own),
+/// so the meetings of a node that died spread over the others; what is
+/// left goes at the next sweep, a second later.
 pub async fn sweep(app: &App) -> usize {
     let cluster = app.cluster.clone().expect("a cluster");
-    let orphans = match cluster.db.orphans().await {
+    let mut orphans = match cluster.db.orphans().await {
         Ok(o) => o,
         Err(e) => {
             tracing::debug!("cannot look for meetings without an owner: {e}");
             return 0;
         }
     };
+    if orphans.is_empty() {
+        return 0;
+    }
+    let nodes = cluster
+        .db
+        .live_nodes(&cluster.node, cluster.lease_ms())
+        .await
+        .map_or(1, |others| others.len() + 1);
+    let share = orphans.len().div_ceil(nodes);
+    // A start order of this node's own: the nodes do not all race for the
+    // same meetings first.
+    let turn = (uuid::Uuid::new_v4().as_u128() % orphans.len() as u128) as usize;
+    orphans.rotate_left(turn);
     let mut n = 0;
     for meeting in orphans {
+        if n >= share {
+            break;
+        }
         match app.take_over(meeting).await {
             Ok(true) => n += 1,
             Ok(false) => {}
@@ -391,55 +426,53 @@ pub async fn sweep(app: &App) -> usize {
     n
 }
 
-/// Relays one client connection to the node that owns its meeting: `hello`
-/// (the client's first frame, as sent) and every later frame go to the
-/// owner over a websocket of their own; every frame of the owner comes
-/// back. Returns the sender of the client's frames. When the owner goes
-/// (it died, or lost the meeting), the client is closed with
-/// `MOVED_CLOSE`, and reconnects like after any drop.
-pub fn relay(
-    cluster: Arc<Cluster>,
-    url: String,
+/// A websocket to the node that owns a meeting, for one client.
+pub type OwnerSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a websocket to the node at `url` for the client at `client`,
+/// authenticated with the node token.
+pub async fn connect_owner(
+    cluster: &Cluster,
+    url: &str,
     client: IpAddr,
+) -> Result<OwnerSocket, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let ws_url = format!("ws://{}/ws", url.trim_start_matches("http://"));
+    let connected = async {
+        let mut req = ws_url.as_str().into_client_request()?;
+        let h = req.headers_mut();
+        h.insert(NODE_HEADER, cluster.token().parse().expect("hex"));
+        h.insert(
+            CLIENT_HEADER,
+            client.to_string().parse().expect("an address"),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok::<_, tokio_tungstenite::tungstenite::Error>(ws)
+    };
+    match tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connected).await {
+        Ok(Ok(ws)) => Ok(ws),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("timed out".into()),
+    }
+}
+
+/// Relays one client connection to the node that owns its meeting, over
+/// `ws` (`connect_owner`): `hello` (the client's first frame, as sent) and
+/// every later frame go to the owner; every frame of the owner comes back.
+/// Returns the sender of the client's frames. When the owner goes (it
+/// died, or lost the meeting), the client is closed with `MOVED_CLOSE`,
+/// and reconnects like after any drop.
+pub fn relay(
+    ws: Box<OwnerSocket>,
     hello: String,
-    cid: String,
     out: mpsc::Sender<Outbound>,
     joined: Arc<AtomicBool>,
     host: Arc<AtomicBool>,
 ) -> mpsc::Sender<String> {
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let (tx, mut rx) = mpsc::channel::<String>(64);
     tokio::spawn(async move {
-        let ws_url = format!("ws://{}/ws", url.trim_start_matches("http://"));
-        let connected = async {
-            let mut req = ws_url.as_str().into_client_request()?;
-            let h = req.headers_mut();
-            h.insert(NODE_HEADER, cluster.token().parse().expect("hex"));
-            h.insert(
-                CLIENT_HEADER,
-                client.to_string().parse().expect("an address"),
-            );
-            let (ws, _) = tokio_tungstenite::connect_async(req).await?;
-            Ok::<_, tokio_tungstenite::tungstenite::Error>(ws)
-        };
-        let ws = match tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connected).await {
-            Ok(Ok(ws)) => ws,
-            failed => {
-                let why = match failed {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "timed out".into(),
-                };
-                tracing::info!(owner = %url, "cannot reach the meeting's owner ({why}); the client will retry");
-                let busy = error_json(
-                    Some(&cid),
-                    ErrorCode::ServerBusy,
-                    "the meeting is moving to another server; trying again",
-                );
-                let _ = out.send(Outbound::Frame(busy.into())).await;
-                return;
-            }
-        };
         let (mut sink, mut stream) = ws.split();
         if sink.send(Message::Text(hello.into())).await.is_err() {
             let _ = out

@@ -275,12 +275,13 @@ impl Guard {
 
     /// Whether the per-address caps apply to `ip`.
     pub fn capped(&self, ip: IpAddr) -> bool {
-        !(self.config.trust_loopback && ip.is_loopback())
-            && !self
+        let trusted = (self.config.trust_loopback && ip.is_loopback())
+            || self
                 .nodes
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
-                .contains(&ip)
+                .contains(&ip);
+        !trusted
     }
 
     /// Takes a connection slot for `ip`; `None` when the address has its

@@ -320,7 +320,7 @@ pub async fn run(
         )),
         _ => None,
     };
-    let app = Arc::new(App::new(
+    let mut app = App::new(
         config.host_secret.clone(),
         public_url.clone(),
         banks,
@@ -328,8 +328,9 @@ pub async fn run(
         ctx,
         tracker.clone(),
         Arc::new(guard::Guard::new(config.guard.clone())),
-        cluster.clone(),
-    )?);
+    )?;
+    app.cluster = cluster.clone();
+    let app = Arc::new(app);
     // A single server resumes every open meeting; a node those nobody
     // owns (the others keep theirs), then every second (`sweeper`).
     let cluster_stop = CancellationToken::new();

@@ -116,6 +116,7 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
     config.guard.connections_per_address = args.connections_per_address;
     config.guard.members_per_address = args.members_per_address;
     let database = config.database.as_deref().map(handsup::store::redact_url);
+    let node_url = config.node_url.clone();
     handsup::run(listener, config, shutdown_signal(), |s| {
         let host = format!("{}/host#secret={secret}", s.public_url);
         println!();
@@ -128,6 +129,12 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
         match &database {
             Some(db) => println!("  Data:          {} (PostgreSQL)", db),
             None => println!("  Data:          {}", args.data.display()),
+        }
+        if let Some(node) = &node_url {
+            println!(
+                "  Cluster node:  {node} (meetings owned by lease, {lease} s)",
+                lease = args.lease_seconds
+            );
         }
         println!("  Listening on   {}", s.addr);
         println!(

@@ -315,6 +315,44 @@ impl Conn {
         end
     }
 
+    /// Where a `hello` to `pin` goes: a room here, or (a cluster) a
+    /// websocket to the node that owns the meeting. While the owner cannot
+    /// be reached (it died, and its lease has not run out yet) the hello
+    /// waits, up to a lease and two seconds, for a node to take the
+    /// meeting over, so that the phone comes back as soon as it can.
+    async fn find(
+        &mut self,
+        pin: &str,
+    ) -> Result<Option<crate::cluster::Found>, crate::guard::TooManyGuesses> {
+        use crate::cluster::Found;
+        let Some(cluster) = self.app.cluster.clone() else {
+            return crate::http::find_meeting(&self.app, self.client, pin).await;
+        };
+        let until = tokio::time::Instant::now() + cluster.lease + Duration::from_secs(2);
+        loop {
+            let found = crate::http::find_meeting(&self.app, self.client, pin).await?;
+            match found {
+                // A node relaying a client never relays it further: the
+                // meeting moved meanwhile, and the client tries again.
+                Some(Found::Remote(_)) if self.relayed => return Ok(Some(Found::Busy)),
+                Some(Found::Remote(url)) => {
+                    match crate::cluster::connect_owner(&cluster, &url, self.client.ip()).await {
+                        Ok(ws) => return Ok(Some(Found::Relay(Box::new(ws)))),
+                        Err(e) => {
+                            tracing::debug!(owner = %url, "cannot reach the meeting's owner: {e}");
+                        }
+                    }
+                }
+                Some(Found::Busy) => {}
+                found => return Ok(found),
+            }
+            if tokio::time::Instant::now() >= until {
+                return Ok(Some(Found::Busy));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Handles one text frame; `Some` ends the connection.
     async fn incoming(&mut self, text: &str) -> Option<End> {
         // Set by the room when it welcomes a host, never by a hello alone.
@@ -390,7 +428,7 @@ impl Conn {
         }
         match msg {
             ClientMsg::Hello(hello) => {
-                let found = crate::http::find_meeting(&self.app, self.client, &hello.pin).await;
+                let found = self.find(&hello.pin).await;
                 let found = match found {
                     Ok(f) => f,
                     Err(wait) => {
@@ -407,17 +445,13 @@ impl Conn {
                 };
                 let room = match found {
                     Some(crate::cluster::Found::Local(room)) => room,
-                    Some(crate::cluster::Found::Remote(url)) if !self.relayed => {
+                    Some(crate::cluster::Found::Relay(ws)) => {
                         if let Some(current) = self.room.take() {
                             let _ = current.tx.send(RoomMsg::Gone { conn: self.conn.id }).await;
                         }
-                        let cluster = self.app.cluster.clone().expect("a cluster");
                         let tx = crate::cluster::relay(
-                            cluster,
-                            url,
-                            self.client.ip(),
+                            ws,
                             text.to_string(),
-                            hello.cid.clone(),
                             self.conn.tx.clone(),
                             self.conn.joined.clone(),
                             self.conn.host.clone(),
@@ -459,12 +493,16 @@ impl Conn {
                 }
                 let tx = room.tx.clone();
                 self.room = Some(room);
-                let _ = tx
+                if tx
                     .send(RoomMsg::Hello {
                         hello,
                         conn: self.conn.clone(),
                     })
-                    .await;
+                    .await
+                    .is_err()
+                {
+                    return Some(room_gone());
+                }
             }
             msg => {
                 let Some(room) = &self.room else {
@@ -472,16 +510,30 @@ impl Conn {
                     return None;
                 };
                 let tx = room.tx.clone();
-                let _ = tx
+                if tx
                     .send(RoomMsg::Command {
                         conn: self.conn.id,
                         msg,
                     })
-                    .await;
+                    .await
+                    .is_err()
+                {
+                    return Some(room_gone());
+                }
             }
         }
         None
     }
+}
+
+/// The room this connection talks to has stopped (its node no longer owns
+/// the meeting, or the server is stopping): the client reconnects and
+/// finds the meeting where it is now.
+fn room_gone() -> End {
+    End::Close(
+        crate::room::MOVED_CLOSE,
+        crate::room::MOVED_REASON.to_string(),
+    )
 }
 
 /// Turns a read error into the close the peer should see.

@@ -376,14 +376,14 @@ impl Actor {
                 biased;
                 _ = self.ctx.shutdown.cancelled() => break,
                 _ = self.stop.cancelled() => {
-                    self.moved();
+                    self.moved(&mut rx);
                     return;
                 }
                 changed = self.committed.changed() => {
                     if changed.is_err() { break; }
                     self.on_commit();
                     if self.stop.is_cancelled() {
-                        self.moved();
+                        self.moved(&mut rx);
                         return;
                     }
                 }
@@ -572,19 +572,30 @@ impl Actor {
     /// connection so that the phones reconnect and reach the new owner,
     /// which replays what was durable and takes their unacknowledged
     /// commands again (same `cid`s: applied once).
-    fn moved(&mut self) {
+    fn moved(&mut self, rx: &mut mpsc::Receiver<RoomMsg>) {
         self.failed = true;
         self.ops.clear();
         self.pending.clear();
         tracing::warn!(pin = %self.info.pin, "this node no longer owns the meeting: closing its connections");
-        for p in self.peers.values() {
-            let _ = p.conn.tx.try_send(Outbound::Close {
+        let close = |conn: &ConnHandle| {
+            let _ = conn.tx.try_send(Outbound::Close {
                 code: MOVED_CLOSE,
                 reason: MOVED_REASON.to_string(),
             });
+        };
+        for p in self.peers.values() {
+            close(&p.conn);
         }
         self.peers.clear();
         self.member_conn.clear();
+        // Connections whose hello is still queued are told too; later
+        // messages find the room gone (`ws` closes them the same way).
+        rx.close();
+        while let Ok(msg) = rx.try_recv() {
+            if let RoomMsg::Hello { conn, .. } = msg {
+                close(&conn);
+            }
+        }
     }
 
     fn submit(&mut self) {

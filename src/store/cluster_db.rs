@@ -48,23 +48,15 @@ pub struct Located {
     pub owner: Option<(String, Option<String>)>,
 }
 
-/// The cluster's connection to the database.
-pub struct ClusterDb {
+/// One connection on a thread of its own, running jobs in turn.
+struct Lane {
     tx: std::sync::Mutex<Option<mpsc::Sender<Job>>>,
     thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
-impl ClusterDb {
-    /// Connects (blocking; the store has already checked and migrated the
-    /// database).
-    pub fn open(url: &str) -> Result<ClusterDb, StoreError> {
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Open(format!("--database: not a PostgreSQL URL ({e})")))?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(std::time::Duration::from_secs(10));
-        }
-        config.application_name("handsup-cluster");
+impl Lane {
+    fn open(config: &postgres::Config, name: &str) -> Result<Lane, StoreError> {
+        let config = config.clone();
         let config2 = config.clone();
         let client = std::thread::spawn(move || connect(&config2))
             .join()
@@ -77,10 +69,11 @@ impl ClusterDb {
             })?;
         let (tx, rx) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
-            .name("handsup-cluster-db".into())
+            .name(name.into())
             .spawn(move || {
                 let mut client = Some(client);
                 while let Ok(job) = rx.recv() {
+                    // A connection lost meanwhile is made again for the next job.
                     if client.as_ref().is_none_or(|c| c.is_closed()) {
                         client = connect(&config).ok();
                     }
@@ -88,13 +81,13 @@ impl ClusterDb {
                 }
             })
             .expect("spawn cluster thread");
-        Ok(ClusterDb {
+        Ok(Lane {
             tx: std::sync::Mutex::new(Some(tx)),
             thread: std::sync::Mutex::new(Some(thread)),
         })
     }
 
-    /// Runs `f` on the cluster's connection; the answer arrives without
+    /// Runs `f` on the lane's connection; the answer arrives without
     /// blocking an async worker.
     async fn call<T: Send + 'static>(
         &self,
@@ -118,6 +111,46 @@ impl ClusterDb {
             .send(job)
             .map_err(|_| StoreError::Failed)?;
         rx.await.map_err(|_| StoreError::Failed)?
+    }
+
+    fn close(&self) {
+        drop(self.tx.lock().expect("cluster lock").take());
+        if let Some(h) = self.thread.lock().expect("cluster lock").take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The cluster's connections to the database: one for the leases and the
+/// nodes (quick statements that must never wait long), one for looking
+/// meetings up and loading them (a large meeting takes a while).
+pub struct ClusterDb {
+    leases: Lane,
+    lookups: Lane,
+}
+
+impl ClusterDb {
+    /// Connects (blocking; the store has already checked and migrated the
+    /// database).
+    pub fn open(url: &str) -> Result<ClusterDb, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Open(format!("--database: not a PostgreSQL URL ({e})")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        config.application_name("handsup-cluster");
+        Ok(ClusterDb {
+            leases: Lane::open(&config, "handsup-leases")?,
+            lookups: Lane::open(&config, "handsup-lookups")?,
+        })
+    }
+
+    async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.leases.call(f).await
     }
 
     /// Joins the cluster: refused (`Ok(Err(..))`, a message saying what to
@@ -249,8 +282,11 @@ impl ClusterDb {
     }
 
     /// Takes the lease of `meeting` for `node` unless another node holds
-    /// one that has not expired: the epoch, raised on a takeover. The
-    /// UPSERT decides a race: only one node gets `Some`.
+    /// one that has not expired: the new epoch. The epoch is raised even
+    /// when the lease was already this node's: a room opened anew never
+    /// shares its epoch with an earlier room of the meeting, whose writes
+    /// still queued are then fenced off. The upsert decides a race: only
+    /// one node gets `Some`.
     pub async fn take_lease(
         &self,
         meeting: MeetingId,
@@ -264,8 +300,7 @@ impl ClusterDb {
                     "INSERT INTO meeting_leases AS l (meeting, node, epoch, expires_at)
                      VALUES ($1, $2, 1, {NOW} + $3)
                      ON CONFLICT (meeting) DO UPDATE SET
-                        epoch = CASE WHEN l.node = EXCLUDED.node AND l.expires_at > {NOW}
-                                     THEN l.epoch ELSE l.epoch + 1 END,
+                        epoch = l.epoch + 1,
                         node = EXCLUDED.node,
                         expires_at = EXCLUDED.expires_at
                      WHERE l.node = EXCLUDED.node OR l.expires_at <= {NOW}
@@ -281,26 +316,27 @@ impl ClusterDb {
     /// The newest meeting with `pin`, and who holds its lease.
     pub async fn locate(&self, pin: &str) -> Result<Option<Located>, StoreError> {
         let pin = pin.to_string();
-        self.call(move |c| {
-            Ok(c.query_opt(
-                &format!(
-                    "SELECT m.id, m.ended_at IS NOT NULL, l.node, n.url
+        self.lookups
+            .call(move |c| {
+                Ok(c.query_opt(
+                    &format!(
+                        "SELECT m.id, m.ended_at IS NOT NULL, l.node, n.url
                      FROM meetings m
                      LEFT JOIN meeting_leases l ON l.meeting = m.id AND l.expires_at > {NOW}
                      LEFT JOIN nodes n ON n.id = l.node
                      WHERE m.pin = $1 ORDER BY m.id DESC LIMIT 1"
-                ),
-                &[&pin],
-            )?
-            .map(|r| Located {
-                meeting: r.get(0),
-                ended: r.get(1),
-                owner: r
-                    .get::<_, Option<String>>(2)
-                    .map(|node| (node, r.get::<_, Option<String>>(3))),
-            }))
-        })
-        .await
+                    ),
+                    &[&pin],
+                )?
+                .map(|r| Located {
+                    meeting: r.get(0),
+                    ended: r.get(1),
+                    owner: r
+                        .get::<_, Option<String>>(2)
+                        .map(|node| (node, r.get::<_, Option<String>>(3))),
+                }))
+            })
+            .await
     }
 
     /// Meetings that have not ended and whose lease expired (or that never
@@ -325,21 +361,22 @@ impl ClusterDb {
 
     /// One meeting with its events, secret counts and last heartbeat.
     pub async fn load(&self, meeting: MeetingId) -> Result<Option<Loaded>, StoreError> {
-        self.call(move |c| {
-            let Some(r) = c.query_opt(
-                "SELECT config, alive_at FROM meetings WHERE id = $1",
-                &[&meeting],
-            )?
-            else {
-                return Ok(None);
-            };
-            let config: String = r.get(0);
-            let alive_at: Option<i64> = r.get(1);
-            let mut loaded = load_one(c, meeting, &config)?;
-            loaded.alive_at = alive_at.map(|a| a as u64);
-            Ok(Some(loaded))
-        })
-        .await
+        self.lookups
+            .call(move |c| {
+                let Some(r) = c.query_opt(
+                    "SELECT config, alive_at FROM meetings WHERE id = $1",
+                    &[&meeting],
+                )?
+                else {
+                    return Ok(None);
+                };
+                let config: String = r.get(0);
+                let alive_at: Option<i64> = r.get(1);
+                let mut loaded = load_one(c, meeting, &config)?;
+                loaded.alive_at = alive_at.map(|a| a as u64);
+                Ok(Some(loaded))
+            })
+            .await
     }
 
     /// Stores a new meeting with the next free id and a PIN no open (or
@@ -402,11 +439,9 @@ impl ClusterDb {
         .await
     }
 
-    /// Stops the thread.
+    /// Stops the threads.
     pub fn close(&self) {
-        drop(self.tx.lock().expect("cluster lock").take());
-        if let Some(h) = self.thread.lock().expect("cluster lock").take() {
-            let _ = h.join();
-        }
+        self.leases.close();
+        self.lookups.close();
     }
 }

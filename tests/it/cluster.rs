@@ -29,6 +29,10 @@ impl Node {
     }
 
     fn try_start(db: &str, secret: &str) -> Result<Node, String> {
+        Self::try_start_lease(db, secret, LEASE_S)
+    }
+
+    fn try_start_lease(db: &str, secret: &str, lease: u64) -> Result<Node, String> {
         let dir = tempfile::tempdir().unwrap();
         // The node's own address must be known before it starts: a free
         // port, taken again at once by the node.
@@ -41,7 +45,7 @@ impl Node {
             dir.path(),
             &format!("export HANDSUP_DATABASE_URL='{db}';"),
             &format!(
-                "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {LEASE_S}"
+                "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {lease}"
             ),
         )?;
         Ok(Node {
@@ -74,6 +78,10 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
+        // A failing test shows what each node logged.
+        if std::thread::panicking() {
+            eprintln!("--- node {} ---\n{}", self.addr, self.logs());
+        }
         // A paused node must be able to die.
         if self.bin.is_some() {
             self.signal(libc::SIGCONT);
@@ -255,6 +263,43 @@ async fn three_nodes_serve_one_meeting_from_any_node() {
             .unwrap();
         assert_eq!(page.status(), 200, "the join page on every node");
     }
+    // A file sent to another node reaches the owner, and its answer comes
+    // back as it is: created, or every problem with its line.
+    let motions = |node: std::net::SocketAddr, body: &str| {
+        http.post(format!("http://{node}/api/meetings/{pin}/motions"))
+            .bearer_auth(SECRET)
+            .body(body.to_string())
+            .send()
+    };
+    let r = motions(
+        c.addr,
+        "## Nghị quyết tháng 11\n\n## Kỷ luật\ntemplate: discipline\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().await.unwrap()["created"], json!([2, 3]));
+    let r = motions(b.addr, "## Nghị quyết\ntemplate: vote\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["problems"][0]["line"], 2);
+    // Without the host secret nothing is forwarded.
+    let r = http
+        .get(format!("http://{}/api/meetings/{pin}/roster", b.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A node's token is no host secret.
+    let r = http
+        .get(format!("http://{}/api/meetings/{pin}/roster", b.addr))
+        .header("x-handsup-node", handsup::cluster::node_token(SECRET))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
     // The node that created it owns it, and only it.
     let (owner, epoch) = lease(&db, &pin).expect("a live lease");
     assert_eq!(epoch, 1);
@@ -298,7 +343,7 @@ const BURST: usize = 150;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_owner_mid_burst_moves_the_meeting_and_loses_no_vote() {
     let db = crate::pg::database();
-    let mut nodes = vec![Node::start(&db), Node::start(&db), Node::start(&db)];
+    let mut nodes = [Node::start(&db), Node::start(&db), Node::start(&db)];
     let http = reqwest::Client::new();
     let pin = create_meeting_at(&http, nodes[0].addr, "alltypes").await;
     let (first_owner, _) = lease(&db, &pin).expect("a lease");
@@ -561,6 +606,44 @@ async fn a_paused_owner_is_fenced_off_and_its_phones_move() {
     );
 }
 
+/// A node stopped cleanly (SIGTERM) hands its meetings over at once, not
+/// when their lease runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_stops_cleanly_hands_its_meetings_over_at_once() {
+    const LONG: u64 = 30;
+    let db = crate::pg::database();
+    let a = Node::try_start_lease(&db, SECRET, LONG).unwrap();
+    let b = Node::try_start_lease(&db, SECRET, LONG).unwrap();
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, a.addr, "alltypes").await;
+    let mut lan = join(b.addr, "member", &pin, json!({"name": "Lan"})).await;
+    let token = lan.token.clone().unwrap();
+    let (first, _) = lease(&db, &pin).unwrap();
+    a.signal(libc::SIGTERM);
+    let stopped = Instant::now();
+    let (code, reason) = lan.until_closed().await;
+    assert_eq!((code, reason.as_str()), (1001, "server shutting down"));
+    until("the other node owns the meeting", async || {
+        lease(&db, &pin).filter(|(n, _)| *n != first)
+    })
+    .await;
+    let took = stopped.elapsed();
+    assert!(
+        took < Duration::from_secs(LONG / 2),
+        "handed over after {took:?}, not at the end of its {LONG} s lease"
+    );
+    let mut lan = join(b.addr, "member", &pin, json!({"token": token})).await;
+    assert_eq!(lan.wait_type("state").await["phase"], "lobby");
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT count(*) FROM nodes WHERE id = '{first}'")
+        ),
+        0,
+        "the stopped node left the cluster"
+    );
+}
+
 /// A node whose host secret differs from the running nodes' is refused at
 /// start, and `--node-url` needs a PostgreSQL database.
 #[tokio::test]
@@ -600,4 +683,52 @@ async fn a_node_with_another_host_secret_or_without_postgres_is_refused() {
     .err()
     .expect("refused: too short a lease");
     assert!(e.contains("lease-seconds"), "{e}");
+}
+
+/// What a relay costs: the host's durable commands (`motion_create`,
+/// acknowledged once committed) sent one after the other, straight to the
+/// owner and through another node, taking turns. Prints the figures
+/// docs/ARCHITECTURE.md quotes ("Cluster").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_adds_little_to_an_acknowledgement() {
+    const ROUNDS: usize = 200;
+    let db = crate::pg::database();
+    let (a, b) = (Node::start(&db), Node::start(&db));
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, a.addr, "alltypes").await;
+    let mut direct = host_at(a.addr, &pin).await;
+    let mut relayed = host_at(b.addr, &pin).await;
+    let (mut d, mut r) = (Vec::new(), Vec::new());
+    for i in 0..ROUNDS {
+        for (c, times) in [(&mut direct, &mut d), (&mut relayed, &mut r)] {
+            let t = Instant::now();
+            c.command(json!({"type": "motion_create", "text": format!("Nghị quyết {i}")}))
+                .await
+                .expect("acknowledged");
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        v[((v.len() as f64 * p) as usize).min(v.len() - 1)]
+    };
+    let (d50, d99, r50, r99) = (
+        pct(&mut d, 0.5),
+        pct(&mut d, 0.99),
+        pct(&mut r, 0.5),
+        pct(&mut r, 0.99),
+    );
+    eprintln!(
+        "ack latency over {ROUNDS} commands: direct p50 {d50:.2} ms p99 {d99:.2} ms; \
+         relayed p50 {r50:.2} ms p99 {r99:.2} ms; the relay adds {:.2} ms at the median",
+        r50 - d50
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM events WHERE body LIKE '%\"kind\":\"motion_created\"%'"
+        ),
+        2 * ROUNDS as i64,
+        "every command stored once"
+    );
 }

@@ -734,9 +734,10 @@ async fn a_secret_ballot_leaves_no_link_between_member_and_choice() {
             "secret_counts",
             "deleted_pins",
             "banks",
-            "meeting_leases"
+            "meeting_leases",
+            "nodes"
         ],
-        "no other place to hide a link (deleted_pins holds PINs, banks the host's uploads, meeting_leases nodes and epochs)"
+        "no other place to hide a link (deleted_pins holds PINs, banks the host's uploads, meeting_leases nodes and epochs, nodes a cluster's addresses)"
     );
 
     // The logs: full tracing output mentions no vote and no choice.
