@@ -501,7 +501,18 @@ impl From<CreateError> for ApiError {
                 e.to_string(),
             ),
             CreateError::Choice(r) => r.into(),
-            CreateError::Storage(s) => ApiError::Internal(s),
+            // Nothing was saved: the database cannot take it now (out of
+            // reach, or failing); the console says so and the organiser
+            // tries again.
+            CreateError::Storage(s) => {
+                tracing::warn!("a meeting could not be saved: {s}");
+                ApiError::Coded {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "database_unavailable",
+                    params: json!({}),
+                    message: format!("the meeting could not be saved: {s}"),
+                }
+            }
         }
     }
 }

@@ -107,6 +107,18 @@ async fn lost_while_running(cluster: bool) {
         .await
         .expect_err("refused");
     assert_eq!(e["code"], "database_unavailable", "{e}");
+    // ... nor can a new meeting be created ...
+    let resp = server
+        .http
+        .post(server.url("/api/meetings"))
+        .bearer_auth(crate::support::SECRET)
+        .json(&json!({"title": "Họp chi bộ", "bank": "alltypes"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "database_unavailable", "{body}");
     // ... and pages that reconnect are served from memory, told at once.
     let token = members[3].token.clone().unwrap();
     let mut back = Client::connect(&server).await;

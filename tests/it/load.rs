@@ -288,6 +288,10 @@ fn nodes_need_a_database_and_no_url() {
             "calm and failover scenarios",
         ),
         (
+            &["--scenario", "restart", "--url", "http://127.0.0.1:9"][..],
+            "run a server of their own",
+        ),
+        (
             &[
                 "--nodes",
                 "2",

@@ -44,6 +44,11 @@ pub fn check_args(
                 "--scenario failover kills a node and needs another to take over: --nodes 2 or more (3 by default)"
             ));
         }
+        (Scenario::Restart | Scenario::Blip | Scenario::Soak, _) if !urls.is_empty() => {
+            return Err(anyhow!(
+                "the restart, blip and soak scenarios run a server of their own (--server-bin): leave out --url"
+            ));
+        }
         (Scenario::Restart | Scenario::Blip | Scenario::Soak, Some(_)) => {
             return Err(anyhow!(
                 "--nodes runs the calm and failover scenarios; the restart, blip and soak scenarios run one server of their own"
