@@ -284,7 +284,7 @@ impl Guard {
     /// (the one that proxy added: whatever came before it, the client may
     /// have written).
     pub fn client_of(&self, peer: SocketAddr, forwarded_for: Option<&str>) -> SocketAddr {
-        if !self.config.trusted_proxies.contains(&peer.ip()) {
+        if !self.trusted_proxy(peer.ip()) {
             return peer;
         }
         forwarded_for
@@ -293,10 +293,20 @@ impl Guard {
             .map_or(peer, |ip| SocketAddr::new(ip, 0))
     }
 
+    /// Whether `ip` is a trusted proxy (an IPv4 proxy seen on an IPv6
+    /// socket as `::ffff:a.b.c.d` too).
+    fn trusted_proxy(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.config.trusted_proxies.contains(&ip)
+    }
+
     /// Whether the per-address caps apply to `ip`.
     pub fn capped(&self, ip: IpAddr) -> bool {
         let trusted = (self.config.trust_loopback && ip.is_loopback())
-            || self.config.trusted_proxies.contains(&ip)
+            || self.trusted_proxy(ip)
             || self
                 .nodes
                 .read()
@@ -446,6 +456,11 @@ mod tests {
         // Anyone else cannot pick their address.
         assert_eq!(g.client_of(other, Some("198.51.100.7")), other);
         assert!(!g.capped(ip("10.0.0.5")));
+        let mapped: SocketAddr = "[::ffff:10.0.0.5]:40000".parse().unwrap();
+        assert_eq!(
+            g.client_of(mapped, Some("198.51.100.7")).ip(),
+            ip("198.51.100.7")
+        );
         assert!(g.capped(ip("203.0.113.9")));
     }
 
