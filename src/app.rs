@@ -52,6 +52,9 @@ pub struct App {
     uploaded: std::sync::RwLock<Vec<Arc<Bank>>>,
     /// Serialises uploads, so the stored and the listed bank of an id agree.
     uploading: tokio::sync::Mutex<()>,
+    /// A cluster: the uploaded banks' signature when last read from the
+    /// database (`sync_banks`).
+    banks_seen: std::sync::Mutex<Option<(i64, i64, i64)>>,
     /// PIN → room. Guards are never held across an `.await`.
     pub rooms: Arc<DashMap<String, RoomHandle>>,
     /// This node of a cluster (`--node-url`), or `None`: a single server.
@@ -143,6 +146,7 @@ impl App {
             banks,
             uploaded: std::sync::RwLock::new(uploaded),
             uploading: tokio::sync::Mutex::new(()),
+            banks_seen: std::sync::Mutex::new(None),
             rooms: Arc::new(DashMap::new()),
             cluster: None,
             store,
@@ -153,6 +157,36 @@ impl App {
             next_conn: AtomicU64::new(0),
             reserved: std::sync::Mutex::new(HashSet::new()),
         })
+    }
+
+    /// A cluster: reads the uploaded banks again when another node
+    /// uploaded, replaced or deleted one since (one quick query when
+    /// nothing changed).
+    pub async fn sync_banks(&self) {
+        let Some(cluster) = &self.cluster else {
+            return;
+        };
+        let _one_at_a_time = self.uploading.lock().await;
+        let Ok(sig) = cluster.db.banks_signature().await else {
+            return;
+        };
+        if *self.banks_seen.lock().expect("banks lock") == Some(sig) {
+            return;
+        }
+        let store = self.store.clone();
+        let Ok(Ok(stored)) = tokio::task::spawn_blocking(move || store.load_banks()).await else {
+            return;
+        };
+        let parsed = tokio::task::spawn_blocking(move || {
+            stored
+                .iter()
+                .filter_map(|b| serde_json::from_str::<Bank>(&b.bank).ok().map(Arc::new))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        *self.uploaded.write().expect("banks lock") = parsed;
+        *self.banks_seen.lock().expect("banks lock") = Some(sig);
     }
 
     pub fn bank(&self, id: &str) -> Option<Arc<Bank>> {
@@ -211,6 +245,8 @@ impl App {
             .write()
             .expect("banks lock")
             .retain(|b| b.id != id);
+        // What this node holds is no longer what it read last.
+        *self.banks_seen.lock().expect("banks lock") = None;
         Ok(true)
     }
 
@@ -246,6 +282,7 @@ impl App {
         uploaded.retain(|b| b.id != bank.id);
         let replaced = uploaded.len() != before;
         uploaded.push(Arc::new(bank));
+        *self.banks_seen.lock().expect("banks lock") = None;
         Ok(replaced)
     }
 

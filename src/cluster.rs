@@ -276,8 +276,13 @@ impl App {
                 }
             };
             match located.owner {
+                // An earlier life of this node (same address, restarted)
+                // holds it until its lease runs out: wait for that.
                 Some((node, url)) if node != cluster.node => {
-                    return Some(url.map_or(Found::Busy, Found::Remote));
+                    return Some(match url {
+                        Some(url) if url != cluster.url => Found::Remote(url),
+                        _ => Found::Busy,
+                    });
                 }
                 None if located.ended => return None,
                 // Nobody (or this node, without a room) runs it: take it.

@@ -116,8 +116,23 @@ pub fn router(app: Arc<App>) -> Router {
             get(|| async { page("minutes.html") }),
         )
         .fallback(|| async { not_found_page(None) })
+        .layer(middleware::from_fn_with_state(app.clone(), banks_in_step))
         .layer(middleware::from_fn(security_headers))
         .with_state(app)
+}
+
+/// A cluster: the routes that read the uploaded banks see those uploaded,
+/// replaced or deleted on other nodes (`App::sync_banks`).
+async fn banks_in_step(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    if app.cluster.is_some() {
+        let path = req.uri().path();
+        if path.starts_with("/api/banks")
+            || (path == "/api/meetings" && req.method() == axum::http::Method::POST)
+        {
+            app.sync_banks().await;
+        }
+    }
+    next.run(req).await
 }
 
 /// The one layer that sets the security headers of every response.
@@ -627,13 +642,16 @@ async fn asset(Path(path): Path<String>) -> Response {
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {
-    Json(json!({
+    let mut health = json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "protocol": crate::protocol::PROTOCOL_VERSION,
         "meetings": app.rooms.len(),
-    }))
-    .into_response()
+    });
+    if let Some(c) = &app.cluster {
+        health["node"] = json!({"id": c.node, "url": c.url});
+    }
+    Json(health).into_response()
 }
 
 #[derive(Deserialize)]

@@ -313,6 +313,21 @@ impl ClusterDb {
         .await
     }
 
+    /// What changes whenever an uploaded bank is stored, replaced or
+    /// deleted (by any node): their number and upload times.
+    pub async fn banks_signature(&self) -> Result<(i64, i64, i64), StoreError> {
+        self.lookups
+            .call(|c| {
+                let r = c.query_one(
+                    "SELECT count(*), coalesce(max(uploaded_at), 0)::BIGINT,
+                            coalesce(sum(uploaded_at), 0)::BIGINT FROM banks",
+                    &[],
+                )?;
+                Ok((r.get(0), r.get(1), r.get(2)))
+            })
+            .await
+    }
+
     /// The newest meeting with `pin`, and who holds its lease.
     pub async fn locate(&self, pin: &str) -> Result<Option<Located>, StoreError> {
         let pin = pin.to_string();

@@ -19,7 +19,10 @@ struct Node {
     bin: Option<Binary>,
     addr: std::net::SocketAddr,
     pid: i32,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    /// The command line after the common options.
+    args: String,
+    env: String,
 }
 
 impl Node {
@@ -41,19 +44,26 @@ impl Node {
             .local_addr()
             .unwrap()
             .port();
-        let bin = Binary::start_args(
-            dir.path(),
-            &format!("export HANDSUP_DATABASE_URL='{db}';"),
-            &format!(
-                "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {lease}"
-            ),
-        )?;
+        let env = format!("export HANDSUP_DATABASE_URL='{db}';");
+        let args = format!(
+            "--port {port} --host-secret {secret} --node-url http://127.0.0.1:{port} --lease-seconds {lease}"
+        );
+        let bin = Binary::start_args(dir.path(), &env, &args)?;
         Ok(Node {
             addr: bin.addr,
             pid: bin.child.id() as i32,
             bin: Some(bin),
-            _dir: dir,
+            dir,
+            args,
+            env,
         })
+    }
+
+    /// Starts the node again, on the same address (a new node id).
+    fn restart(&mut self) {
+        let bin = Binary::start_args(self.dir.path(), &self.env, &self.args).expect("restarts");
+        self.pid = bin.child.id() as i32;
+        self.bin = Some(bin);
     }
 
     /// SIGKILL: no chance to hand anything over.
@@ -606,6 +616,89 @@ async fn a_paused_owner_is_fenced_off_and_its_phones_move() {
     );
 }
 
+/// The only node dies and comes back at the same address at once: its
+/// earlier life's lease runs out, the new node takes the meeting over, and
+/// the member resumes there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_at_once_gets_its_meetings_back_when_the_lease_runs_out() {
+    let db = crate::pg::database();
+    let mut a = Node::start(&db);
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, a.addr, "alltypes").await;
+    let mut lan = join(a.addr, "member", &pin, json!({"name": "Lan"})).await;
+    let token = lan.token.clone().unwrap();
+    lan.wait_type("state").await;
+    let (first, _) = lease(&db, &pin).unwrap();
+    a.kill();
+    let killed = Instant::now();
+    a.restart();
+    let mut lan = join(a.addr, "member", &pin, json!({"token": token})).await;
+    let back = killed.elapsed();
+    assert_eq!(lan.wait_type("state").await["phase"], "lobby");
+    let (now, epoch) = lease(&db, &pin).unwrap();
+    assert_ne!(now, first, "the new life of the node owns it");
+    assert_eq!(epoch, 2);
+    assert!(
+        back <= Duration::from_secs(LEASE_S + 5),
+        "back after {back:?}"
+    );
+}
+
+/// A bank uploaded on one node is listed and used on the others at once,
+/// and deleted on all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bank_uploaded_on_one_node_serves_every_node() {
+    const BANK: &str = "# Ôn tập tháng 11\nlanguage: vi\n\n\
+        ## Chi bộ họp thường lệ bao lâu một lần?\n- [ ] Mỗi tuần\n- [x] Mỗi tháng\n\
+        explanation: Điều lệ Đảng, Điều 24.\n";
+    let db = crate::pg::database();
+    let (a, b) = (Node::start(&db), Node::start(&db));
+    let http = reqwest::Client::new();
+    let listed = async |node: &Node| -> bool {
+        let list: Value = http
+            .get(format!("http://{}/api/banks", node.addr))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "on-tap-11")
+    };
+    assert!(!listed(&b).await);
+    let r = http
+        .post(format!(
+            "http://{}/api/banks?filename=on-tap-11.bank.md",
+            a.addr
+        ))
+        .bearer_auth(SECRET)
+        .body(BANK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(listed(&b).await, "listed on the other node at once");
+    let pin = create_meeting_at(&http, b.addr, "on-tap-11").await;
+    let mut screen = join(a.addr, "screen", &pin, json!({})).await;
+    let st = screen.wait_type("state").await;
+    assert_eq!(st["question_count"], 1, "the uploaded bank's questions");
+    let r = http
+        .delete(format!("http://{}/api/banks/on-tap-11", b.addr))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "deleted on the other node: {}",
+        r.status()
+    );
+    assert!(!listed(&a).await, "and gone from the first");
+}
+
 /// A node stopped cleanly (SIGTERM) hands its meetings over at once, not
 /// when their lease runs out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -655,6 +748,18 @@ async fn a_node_with_another_host_secret_or_without_postgres_is_refused() {
         .expect("refused");
     assert!(e.contains("host secret differs"), "{e}");
     assert!(e.contains("HANDSUP_HOST_SECRET"), "says what to do: {e}");
+    // ... and exits with a failure status (a service manager sees it).
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handsup"))
+        .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--data"])
+        .arg(dir.path())
+        .args(["--host-secret", "another-secret"])
+        .args(["--node-url", "http://127.0.0.1:9"])
+        .env("HANDSUP_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a refused node exits non-zero");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("host secret differs"));
     // The same secret joins.
     let _b = Node::start(&db);
 
@@ -731,4 +836,79 @@ async fn a_relay_adds_little_to_an_acknowledgement() {
         2 * ROUNDS as i64,
         "every command stored once"
     );
+}
+
+/// The real pages: a phone on one node and the projector on another, the
+/// meeting owned by a third that is killed. The pages reconnect by
+/// themselves (web/net.js, no reload) and follow the new owner with the
+/// member's score.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_follow_their_meeting_when_its_owner_dies() {
+    use crate::browser::Browser;
+    let db = crate::pg::database();
+    let mut nodes = [Node::start(&db), Node::start(&db), Node::start(&db)];
+    let http = reqwest::Client::new();
+    let pin = create_meeting_at(&http, nodes[0].addr, "alltypes").await;
+    let (screen_browser, member_browser) = tokio::join!(Browser::launch(), Browser::launch());
+    let mut member = member_browser
+        .open_sized(&format!("http://{}/j/{pin}", nodes[1].addr), 390, 844)
+        .await;
+    let mut screen = screen_browser
+        .open_sized(
+            &format!("http://{}/screen/{pin}", nodes[2].addr),
+            1920,
+            1080,
+        )
+        .await;
+    // Reconnecting takes the lease and a backoff: more than the pages'
+    // default wait.
+    member.set_timeout(BOUND);
+    screen.set_timeout(BOUND);
+    member.fill("#name", "Trần Văn Hùng").await;
+    member.click("#join:not(:disabled)").await;
+    member.wait_for("#lobby-hello").await;
+    screen.wait_for_text("#joined-count", "1").await;
+    let mut host = host_at(nodes[2].addr, &pin).await;
+    host.command(json!({"type": "start"})).await.unwrap();
+    member
+        .click("#options .option[data-index='1']:not(:disabled)")
+        .await;
+    member.wait_for_text("#result-title", "Đúng rồi!").await;
+    let score: u64 = member
+        .text("#score")
+        .await
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!(score > 0);
+    member.eval("window.__sameLoad = true; return true;").await;
+    drop(host);
+
+    nodes[0].kill();
+    // The host, reconnected to a live node, moves on once a node owns the
+    // meeting; the pages follow.
+    let mut host = host_at(nodes[2].addr, &pin).await;
+    host.command(json!({"type": "next"})).await.unwrap();
+    member
+        .wait_for_text("#lb-list .mine", "Trần Văn Hùng")
+        .await;
+    let shown: u64 = member
+        .text("#lb-list .mine .s")
+        .await
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert_eq!(shown, score, "the same score on the new owner");
+    assert_eq!(
+        member.eval("return window.__sameLoad === true;").await,
+        true,
+        "the page reconnected without a reload"
+    );
+    screen
+        .wait_for_text("#leaderboard .row", "Trần Văn Hùng")
+        .await;
 }
