@@ -369,6 +369,7 @@ fn load_nodes(args: &[&str]) -> Value {
 #[test]
 fn three_nodes_serve_phones_spread_over_all_of_them() {
     let r = load_nodes(&["--nodes", "3", "--members", "60", "--meetings", "2"]);
+    assert_eq!(r["nodes"], 3, "{r}");
     assert_eq!(r["joined"], 60, "{r}");
     assert_eq!(r["lost"], 0, "{r}");
     assert_eq!(r["duplicated"], 0, "{r}");

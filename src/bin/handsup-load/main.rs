@@ -810,6 +810,7 @@ fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
         let mut v = json!({
             "members": args.members,
             "meetings": args.meetings,
+            "nodes": args.nodes.unwrap_or(args.url.len().max(1)),
             "joined": h.joined,
             "joins_per_s": r1(joins_per_s(h)),
             "join_s": r1(h.join_s),
@@ -930,10 +931,18 @@ fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
         ),
         ("server CPU (s)", Box::new(|m| opt(m.server_cpu_s)), true),
     ];
-    println!(
-        "handsup-load: {} members over {} meeting(s)",
-        args.members, args.meetings
-    );
+    let nodes = args.nodes.unwrap_or(args.url.len().max(1));
+    if nodes > 1 {
+        println!(
+            "handsup-load: {} members over {} meeting(s), {nodes} nodes",
+            args.members, args.meetings
+        );
+    } else {
+        println!(
+            "handsup-load: {} members over {} meeting(s)",
+            args.members, args.meetings
+        );
+    }
     println!(
         "{:<36} {:>10} {:>10}",
         "",
