@@ -80,6 +80,14 @@ pub struct ServeArgs {
     /// Members one client address may create in a meeting without a roster (loopback is never capped).
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub members_per_address: u32,
+    /// The address of a reverse proxy in front of this server (repeatable, or comma-separated): its requests count for the client its X-Forwarded-For names, so the per-address limits (connections, members, PIN guesses) see each phone, not the proxy.
+    #[arg(
+        long = "trusted-proxy",
+        env = "HANDSUP_TRUSTED_PROXY",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What `run` needs; built from `ServeArgs` by `main`, directly by tests.

@@ -12,7 +12,7 @@
 //! found a meeting before.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -48,6 +48,11 @@ pub struct GuardConfig {
     /// Loopback clients (the organiser's own laptop, load tests) are not
     /// subject to the per-address connection and member caps.
     pub trust_loopback: bool,
+    /// Reverse proxies in front of the server (`--trusted-proxy`): a
+    /// request from one of them is counted for the client its
+    /// `X-Forwarded-For` names (the address the proxy saw), and the proxy
+    /// itself is not capped. Anyone else's `X-Forwarded-For` is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
     /// A request's headers must arrive within this time, and an idle
     /// keep-alive connection is closed after it.
     pub header_timeout: Duration,
@@ -65,6 +70,7 @@ impl Default for GuardConfig {
             connections_per_address: 64,
             members_per_address: 3,
             trust_loopback: true,
+            trusted_proxies: Vec::new(),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             join_within: Duration::from_secs(60),
@@ -273,9 +279,34 @@ impl Guard {
         Ok(None)
     }
 
+    /// The client a request from `peer` is for: `peer` itself, or when
+    /// `peer` is a trusted proxy, the last address of its `X-Forwarded-For`
+    /// (the one that proxy added: whatever came before it, the client may
+    /// have written).
+    pub fn client_of(&self, peer: SocketAddr, forwarded_for: Option<&str>) -> SocketAddr {
+        if !self.trusted_proxy(peer.ip()) {
+            return peer;
+        }
+        forwarded_for
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|last| last.trim().parse::<IpAddr>().ok())
+            .map_or(peer, |ip| SocketAddr::new(ip, 0))
+    }
+
+    /// Whether `ip` is a trusted proxy (an IPv4 proxy seen on an IPv6
+    /// socket as `::ffff:a.b.c.d` too).
+    fn trusted_proxy(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        self.config.trusted_proxies.contains(&ip)
+    }
+
     /// Whether the per-address caps apply to `ip`.
     pub fn capped(&self, ip: IpAddr) -> bool {
         let trusted = (self.config.trust_loopback && ip.is_loopback())
+            || self.trusted_proxy(ip)
             || self
                 .nodes
                 .read()
@@ -401,6 +432,36 @@ mod tests {
             client_key(ip("2001:db8:1:3::1"))
         );
         assert_eq!(client_key(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let g = Guard::new(GuardConfig {
+            trusted_proxies: vec![ip("10.0.0.5")],
+            ..GuardConfig::default()
+        });
+        let proxy: SocketAddr = "10.0.0.5:40000".parse().unwrap();
+        let other: SocketAddr = "203.0.113.9:40000".parse().unwrap();
+        // The last address is the one the proxy added.
+        assert_eq!(
+            g.client_of(proxy, Some("1.2.3.4, 198.51.100.7")).ip(),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            g.client_of(proxy, Some("2001:db8::1")).ip(),
+            ip("2001:db8::1")
+        );
+        assert_eq!(g.client_of(proxy, None), proxy);
+        assert_eq!(g.client_of(proxy, Some("nonsense")), proxy);
+        // Anyone else cannot pick their address.
+        assert_eq!(g.client_of(other, Some("198.51.100.7")), other);
+        assert!(!g.capped(ip("10.0.0.5")));
+        let mapped: SocketAddr = "[::ffff:10.0.0.5]:40000".parse().unwrap();
+        assert_eq!(
+            g.client_of(mapped, Some("198.51.100.7")).ip(),
+            ip("198.51.100.7")
+        );
+        assert!(g.capped(ip("203.0.113.9")));
     }
 
     #[test]

@@ -446,6 +446,13 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { .. } | ApiError::Invalid { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
+            ApiError::Refused {
+                code: ErrorCode::DatabaseUnavailable,
+                ..
+            } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::DatabaseUnavailable.name(),
+            ),
             ApiError::Refused { code, .. } => (StatusCode::BAD_REQUEST, code.name()),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Coded { status, code, .. } => (*status, *code),
@@ -509,7 +516,18 @@ impl From<CreateError> for ApiError {
                 e.to_string(),
             ),
             CreateError::Choice(r) => r.into(),
-            CreateError::Storage(s) => ApiError::Internal(s),
+            // Nothing was saved: the database cannot take it now (out of
+            // reach, or failing); the console says so and the organiser
+            // tries again.
+            CreateError::Storage(s) => {
+                tracing::warn!("a meeting could not be saved: {s}");
+                ApiError::Coded {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "database_unavailable",
+                    params: json!({}),
+                    message: format!("the meeting could not be saved: {s}"),
+                }
+            }
         }
     }
 }

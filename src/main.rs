@@ -115,6 +115,7 @@ async fn serve_async(args: ServeArgs) -> anyhow::Result<()> {
     config.lease = std::time::Duration::from_secs(args.lease_seconds);
     config.guard.connections_per_address = args.connections_per_address;
     config.guard.members_per_address = args.members_per_address;
+    config.guard.trusted_proxies = args.trusted_proxies.clone();
     let database = config.database.as_deref().map(handsup::store::redact_url);
     let node_url = config.node_url.clone();
     handsup::run(listener, config, shutdown_signal(), |s| {

@@ -456,6 +456,9 @@ pub enum ErrorCode {
     RateLimited,
     ServerBusy,
     StorageUnavailable,
+    /// The database is out of reach for now: nothing is saved, so nothing
+    /// is accepted; the server takes input again when it is back.
+    DatabaseUnavailable,
     GuestsNotAllowed,
     NotEligible,
     UnknownMotion,
@@ -949,6 +952,11 @@ pub enum ServerMsg<'a> {
     Bye {
         code: &'a str,
         message: &'a str,
+    },
+    /// The database went out of reach (`available: false`: input is
+    /// refused with `database_unavailable`) or came back.
+    Database {
+        available: bool,
     },
 }
 

@@ -3,8 +3,9 @@
 //! idle keep-alive connections, and a cap on open connections per client
 //! address (`guard::Guard::connection`).
 //!
-//! Each request carries the client's address (`ConnectInfo<SocketAddr>`)
-//! and the connection's slot (`Extension<Arc<ConnSlot>>`): a websocket
+//! Each request carries the client's address (`ConnectInfo<SocketAddr>`;
+//! from a trusted proxy, the one its `X-Forwarded-For` names, see
+//! `Guard::client_of`) and the connection's slot (`Extension<Arc<ConnSlot>>`): a websocket
 //! holds the slot for as long as it is open, so it counts against the cap.
 
 use std::sync::Arc;
@@ -58,8 +59,15 @@ pub async fn serve(
         let router = router.clone();
         let svc = {
             let slot = slot.clone();
+            let guard = guard.clone();
             hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(addr));
+                // Behind a trusted proxy, the client it names.
+                let forwarded = req
+                    .headers()
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok());
+                let client = guard.client_of(addr, forwarded);
+                req.extensions_mut().insert(ConnectInfo(client));
                 req.extensions_mut().insert(slot.clone());
                 router.clone().oneshot(req)
             })

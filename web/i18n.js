@@ -22,6 +22,7 @@ const vi = {
   'status.retryIn': 'Mất kết nối, thử lại sau {s} giây…',
   'status.online': 'Trực tuyến',
   'status.stopped': 'Đã ngắt kết nối',
+  'status.database': 'Tạm dừng: máy chủ mất kết nối với cơ sở dữ liệu. Chưa nhận trả lời, biểu quyết cho đến khi kết nối lại; những gì đã ghi nhận vẫn an toàn.',
 
   'phase.lobby': 'Phòng chờ',
   'phase.question': 'Đang hỏi',
@@ -604,6 +605,7 @@ const vi = {
   'err.rate_limited': 'Thao tác quá nhanh, vui lòng chậm lại.',
   'err.server_busy': 'Máy chủ đang bận, đang thử lại…',
   'err.storage_unavailable': 'Máy chủ không lưu được dữ liệu. Hãy báo người chủ trì kiểm tra máy chủ.',
+  'err.database_unavailable': 'Máy chủ tạm thời mất kết nối với cơ sở dữ liệu nên chưa nhận thao tác này. Hãy thử lại sau ít phút; những gì đã ghi nhận vẫn an toàn.',
   'err.network': 'Không kết nối được máy chủ.',
   'err.guests_not_allowed': 'Cuộc họp chỉ dành cho thành viên trong danh sách: hãy quét mã QR cá nhân của bạn, hoặc nhờ người chủ trì cho phép khách tham gia.',
   'err.guests_not_allowed.party': 'Cuộc họp chỉ dành cho đảng viên trong danh sách: hãy quét mã QR cá nhân của bạn, hoặc nhờ người chủ trì cho phép khách tham gia.',
@@ -761,6 +763,7 @@ const en = {
   'status.retryIn': 'Connection lost, retrying in {s} s…',
   'status.online': 'Connected',
   'status.stopped': 'Disconnected',
+  'status.database': 'Paused: the server has lost its database. Answers and votes wait until it is back; everything already recorded is safe.',
 
   'phase.lobby': 'Lobby',
   'phase.question': 'Question',
@@ -1345,6 +1348,7 @@ const en = {
   'err.rate_limited': 'Too fast: please slow down.',
   'err.server_busy': 'The server is busy; retrying…',
   'err.storage_unavailable': 'The server cannot save data. Ask the organiser to check the server.',
+  'err.database_unavailable': 'The server cannot reach its database right now, so this was not accepted. Try again in a moment; everything already recorded is safe.',
   'err.network': 'Cannot reach the server.',
   'err.guests_not_allowed': 'This meeting is for the members on its roster: scan your personal QR code, or ask the organiser to let guests in.',
   'err.guests_not_allowed.party': 'This meeting is for the members on its roster: scan your personal QR code, or ask the organiser to let guests in.',

@@ -27,7 +27,7 @@ const ACK_TIMEOUT_MS = 6000;
 const PING_EVERY_MS = 10000;
 const PONG_TIMEOUT_MS = 5000;
 /** Hello refusals worth retrying by ourselves. */
-const RETRY_HELLO = new Set(['server_busy', 'storage_unavailable', 'rate_limited']);
+const RETRY_HELLO = new Set(['server_busy', 'storage_unavailable', 'database_unavailable', 'rate_limited']);
 
 /** `bytes` random bytes as base64url (no padding). */
 export function randomId(bytes) {
@@ -69,7 +69,9 @@ class Emitter {
  *
  * Events: `welcome`, `state`, `me`, `live`, `members` (the server frames),
  * `error` (refused hello — with `hello: true` — and errors that belong to no
- * pending command), `bye`, and `status` with
+ * pending command), `bye`, `database` (`{available}`: the server lost its
+ * database and refuses input until it is back; reset to available at every
+ * welcome), and `status` with
  * `{state, attempt, retryInMs, reason}` where state is `connecting` (never
  * joined yet), `open` (socket open, not joined yet: the page may be asking
  * for a name), `online` (welcomed), `offline` (lost, reconnecting) or
@@ -103,6 +105,8 @@ export class Connection extends Emitter {
     this.pingTimer = null;
     this.pongTimer = null;
     this.status = 'connecting';
+    /** The server said it cannot reach its database (until it says otherwise). */
+    this.databaseDown = false;
     this.installListeners();
   }
 
@@ -325,6 +329,9 @@ export class Connection extends Emitter {
     clearTimeout(p.timer);
     if (!this.raw(p.frame)) return;
     const ws = this.ws;
+    // While the server cannot reach its database an ack takes as long as
+    // that lasts: no reason to reconnect (the heartbeat still watches the socket).
+    if (this.databaseDown) return;
     p.timer = setTimeout(() => {
       // No ack: the socket may be half-open. Reconnecting resends it.
       if (this.pending.has(cid) && this.ws === ws) this.reconnectNow();
@@ -355,6 +362,7 @@ export class Connection extends Emitter {
         this.attempt = 0;
         this.setStatus('online');
         this.emit('welcome', msg);
+        if (this.databaseDown) this.setDatabase(true);
         this.resendPending();
         break;
       case 'ack': {
@@ -393,6 +401,9 @@ export class Connection extends Emitter {
           this.setStatus('stopped', { reason: msg.code });
         }
         break;
+      case 'database':
+        this.setDatabase(msg.available === true);
+        break;
       case 'state':
       case 'me':
       case 'live':
@@ -402,6 +413,18 @@ export class Connection extends Emitter {
       default:
         break;
     }
+  }
+
+  /** Records whether the server can reach its database, and tells the page. */
+  setDatabase(available) {
+    this.databaseDown = !available;
+    if (this.databaseDown) {
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.timer = null;
+      }
+    }
+    this.emit('database', { available });
   }
 
   onError(err) {

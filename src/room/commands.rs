@@ -200,6 +200,10 @@ impl Actor {
             );
             return;
         }
+        // Nothing can be saved: refused rather than acknowledged late.
+        if let Err(r) = self.check_available() {
+            return self.refuse(conn, &cid, r);
+        }
         if self.ctx.store.backlog() > MAX_BACKLOG {
             return self.refuse(
                 conn,

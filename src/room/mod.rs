@@ -227,6 +227,17 @@ struct Actor {
     dirty: Dirty,
     recent: VecDeque<String>,
     failed: bool,
+    /// Whether the database takes writes (`Store::availability`).
+    available: watch::Receiver<bool>,
+    /// Whether `available` still reports (a store without one never does).
+    watch_available: bool,
+    /// Since when the database has been out of reach: input is refused,
+    /// an open question's time stands still, reads go on from memory.
+    down: Option<crate::quiz::Millis>,
+    /// Members whose join is not durable yet (sequence number, member): a
+    /// member reconnecting while the database is out of reach is welcomed
+    /// at once unless their own join is still waiting.
+    joins: VecDeque<(u64, MemberId)>,
     members_sent_at: tokio::time::Instant,
     /// The member count the phones' last `me` frames carried (`of`).
     of_sent: u32,
@@ -274,6 +285,8 @@ pub fn spawn(
         .collect();
     let ballot_box = ballot_box::BallotBox::new(ctx.secret_group);
     let queued = state.seq;
+    let mut available = ctx.store.availability();
+    available.mark_unchanged();
     let actor = Actor {
         id,
         ctx,
@@ -290,6 +303,10 @@ pub fn spawn(
         dirty: Dirty::default(),
         recent,
         failed: false,
+        available,
+        watch_available: true,
+        down: None,
+        joins: VecDeque::new(),
         members_sent_at: tokio::time::Instant::now(),
         of_sent: 0,
         last_state: HashMap::new(),
@@ -370,6 +387,12 @@ impl Actor {
                         return;
                     }
                 }
+                changed = self.available.changed(), if self.watch_available => {
+                    match changed {
+                        Ok(()) => self.on_availability(),
+                        Err(_) => self.watch_available = false,
+                    }
+                }
                 msg = rx.recv() => {
                     let Some(msg) = msg else { break };
                     self.handle(msg);
@@ -380,7 +403,7 @@ impl Actor {
                         }
                     }
                 }
-                _ = tokio::time::sleep(timer.unwrap_or_default()), if timer.is_some() => {
+                _ = tokio::time::sleep(timer.unwrap_or_default()), if timer.is_some() && self.down.is_none() => {
                     if self.state.quiz.deadline_passed(self.ctx.clock.now()) {
                         self.system(Event::Closed { reason: CloseReason::Deadline });
                     } else {
@@ -388,15 +411,57 @@ impl Actor {
                     }
                 }
                 _ = tick.tick(), if coalesced => self.flush_live(),
-                _ = alive.tick(), if open => self.alive(),
+                _ = alive.tick(), if open && self.down.is_none() => self.alive(),
             }
             self.submit();
             self.flush();
         }
-        if self.state.quiz.next_timer().is_some() {
+        if self.state.quiz.next_timer().is_some() && self.down.is_none() {
             self.alive();
         }
         self.submit();
+    }
+
+    /// The database went out of reach or came back.
+    fn on_availability(&mut self) {
+        let available = *self.available.borrow_and_update();
+        match (available, self.down) {
+            (false, None) => {
+                // Time stands still for an open question from now on
+                // (its deadline timer waits, see `run`).
+                self.down = Some(self.ctx.clock.now());
+                tracing::info!(pin = %self.info.pin, "the database is out of reach: input refused");
+            }
+            (true, Some(down_at)) => {
+                self.down = None;
+                // The open question gets back the time it had left, after
+                // the usual "Tiếp tục" countdown.
+                if self.state.quiz.next_timer().is_some() {
+                    let now = self.ctx.clock.now();
+                    self.system(Event::Resumed {
+                        down_at,
+                        resume_at: now + RESUME_COUNTDOWN_MS,
+                    });
+                }
+                self.close_if_all_answered();
+            }
+            _ => return,
+        }
+        let f = frame(ServerMsg::Database { available }.to_json());
+        for role in [Role::Member, Role::Screen, Role::Host] {
+            self.broadcast(role, &f);
+        }
+    }
+
+    /// Refuses input while the database is out of reach.
+    fn check_available(&self) -> Result<(), Refusal> {
+        match self.down {
+            None => Ok(()),
+            Some(_) => Err(Refusal::new(
+                ErrorCode::DatabaseUnavailable,
+                "the database cannot be reached right now; nothing was saved. Try again once it is back",
+            )),
+        }
     }
 
     /// Records that the meeting is alive now (a question is open).
@@ -411,6 +476,7 @@ impl Actor {
 
     /// Applies an event and queues it for the store.
     fn emit(&mut self, by: By, cid: Option<&str>, event: Event) -> Result<u64, Refusal> {
+        self.check_available()?;
         if self.failed {
             return Err(Refusal::new(
                 ErrorCode::StorageUnavailable,
@@ -444,6 +510,9 @@ impl Actor {
 
     /// Writes the ballots the box can release now, if any.
     fn seal_ready(&mut self) {
+        if self.down.is_some() {
+            return;
+        }
         if let Some((motion, held)) = self.ballot_box.ready() {
             self.seal(motion, held);
         }
@@ -451,6 +520,9 @@ impl Actor {
 
     /// Writes every ballot in the box (the motion closes, the meeting ends).
     fn seal_all(&mut self) {
+        if self.down.is_some() {
+            return;
+        }
         if let Some((motion, held)) = self.ballot_box.all() {
             self.seal(motion, held);
         }
@@ -563,6 +635,9 @@ impl Actor {
         // Before the acks: `GET /api/meetings` right after an ack (an ended
         // meeting) must already see it, not a tick later.
         self.publish_summary();
+        while self.joins.front().is_some_and(|j| j.0 <= c.seq) {
+            self.joins.pop_front();
+        }
         while self.pending.front().is_some_and(|p| p.0 <= c.seq) {
             let (_, a) = self.pending.pop_front().expect("checked");
             self.run_after(a);
@@ -938,7 +1013,7 @@ impl Actor {
         match hello.role {
             Role::Screen => {
                 self.set_role(id, Role::Screen, None);
-                let seq = self.queued;
+                let seq = self.welcome_seq(None);
                 self.after(
                     seq,
                     After::Welcome {
@@ -962,7 +1037,7 @@ impl Actor {
                     return;
                 }
                 self.set_role(id, Role::Host, None);
-                let seq = self.queued;
+                let seq = self.welcome_seq(None);
                 self.after(
                     seq,
                     After::Welcome {
@@ -1107,6 +1182,7 @@ impl Actor {
     fn join(&mut self, conn: ConnId, cid: String, member: MemberId, joined: Event, token: String) {
         match self.emit(By::System, None, joined) {
             Ok(seq) => {
+                self.joins.push_back((seq, member));
                 self.set_role(conn, Role::Member, Some(member));
                 self.after(
                     seq,
@@ -1142,7 +1218,7 @@ impl Actor {
 
     /// A known member comes back (coming back counts them present again).
     fn resume(&mut self, conn: ConnId, cid: String, member: MemberId, token: String) {
-        let mut seq = self.queued;
+        let mut seq = self.welcome_seq(Some(member));
         if !self.state.is_present(member)
             && let Ok(s) = self.emit(By::Member(member), None, Event::Returned { member })
         {
@@ -1210,6 +1286,19 @@ impl Actor {
         self.join(conn, cid, member, event, token);
     }
 
+    /// The sequence number a welcome waits for: everything queued so far;
+    /// while the database is out of reach, what is committed (the page is
+    /// served from memory), or the member's own join if it is not durable.
+    fn welcome_seq(&self, member: Option<MemberId>) -> u64 {
+        if self.down.is_none() {
+            return self.queued;
+        }
+        let committed = self.committed.borrow().seq;
+        member
+            .and_then(|m| self.joins.iter().find(|j| j.1 == m))
+            .map_or(committed, |j| j.0)
+    }
+
     /// Greets a connection whose join is durable, and starts its broadcasts.
     fn welcome(&mut self, conn: ConnId, cid: &str, token: Option<String>) {
         let Some(p) = self.peers.get(&conn) else {
@@ -1270,6 +1359,12 @@ impl Actor {
                 let f = self.members_frame();
                 self.send(conn, f);
             }
+        }
+        if self.down.is_some() {
+            self.send(
+                conn,
+                frame(ServerMsg::Database { available: false }.to_json()),
+            );
         }
         if let Some(p) = self.peers.get_mut(&conn) {
             p.live = true;

@@ -140,6 +140,10 @@ pub struct Loaded {
 pub enum StoreError {
     #[error("the store has stopped after a write failure; restart the server")]
     Failed,
+    #[error(
+        "the database cannot be reached right now; Handsup keeps trying, try again once it is back"
+    )]
+    Unavailable,
     #[error("{0}")]
     Open(String),
     #[error("database error: {0}")]
@@ -164,6 +168,12 @@ pub trait Store: Send + Sync + 'static {
     fn submit(&self, w: Write) -> Result<(), StoreError>;
     /// Writes queued and not yet committed (for back-pressure).
     fn backlog(&self) -> usize;
+    /// Whether the database takes writes now: false while it is out of
+    /// reach and the writer keeps trying (rooms refuse input meanwhile with
+    /// `database_unavailable`, and take it again when this turns true).
+    fn availability(&self) -> watch::Receiver<bool> {
+        watch::channel(true).1
+    }
     /// Meetings that have not ended, with their events.
     fn load(&self) -> Result<Vec<Loaded>, StoreError>;
     /// Highest meeting id in use.
@@ -206,45 +216,93 @@ fn now_ms() -> Millis {
         .unwrap_or_default()
 }
 
+/// Why a batch was not committed.
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    /// The database is out of reach for now (connection lost, server
+    /// restarting, disk full): the writer keeps the batch and tries again.
+    Transient(String),
+    /// Anything else: the store stops.
+    Fatal(String),
+}
+
 /// What a backend's writer thread does with a batch: commits it in one
 /// transaction, then does whatever must follow a commit (a checkpoint, a
 /// vacuum). Returns, per write, whether it was fenced off (left out of the
-/// transaction, see `Write::fence`); an error stops the store.
+/// transaction, see `Write::fence`).
+///
+/// `again`: an earlier attempt at this batch failed at a point not known
+/// (a connection lost during `COMMIT` may have committed it), so writes
+/// already in the database are left out and count as committed.
 pub(crate) trait BatchWriter: Send + 'static {
-    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String>;
+    fn write(&mut self, batch: &[Write], again: bool) -> Result<Vec<bool>, WriteError>;
+    /// Makes the connection again after a transient failure.
+    fn reconnect(&mut self) -> Result<(), WriteError> {
+        Ok(())
+    }
 }
+
+/// The first pause before a failed batch is tried again; it doubles up to
+/// `RETRY_MAX`.
+const RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(200);
+const RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a server shutting down keeps trying to save what is queued
+/// while the database is out of reach.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The writer thread and its queue, shared by both backends.
 pub(crate) struct Writer {
     tx: std::sync::Mutex<Option<mpsc::Sender<Write>>>,
     backlog: Arc<AtomicUsize>,
     failed: Arc<AtomicBool>,
+    closing: Arc<AtomicBool>,
+    /// Whether the database takes writes (false while the writer retries).
+    available: Arc<watch::Sender<bool>>,
     thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// What the writer thread shares with the `Writer`.
+struct Shared {
+    backlog: Arc<AtomicUsize>,
+    failed: Arc<AtomicBool>,
+    closing: Arc<AtomicBool>,
+    available: Arc<watch::Sender<bool>>,
 }
 
 impl Writer {
     pub(crate) fn spawn(w: impl BatchWriter) -> Writer {
         let (tx, rx) = mpsc::channel::<Write>();
-        let backlog = Arc::new(AtomicUsize::new(0));
-        let failed = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (backlog, failed) = (backlog.clone(), failed.clone());
-            std::thread::Builder::new()
-                .name("handsup-writer".into())
-                .spawn(move || writer_loop(w, rx, &backlog, &failed))
-                .expect("spawn writer thread")
+        let shared = Shared {
+            backlog: Arc::new(AtomicUsize::new(0)),
+            failed: Arc::new(AtomicBool::new(false)),
+            closing: Arc::new(AtomicBool::new(false)),
+            available: Arc::new(watch::channel(true).0),
         };
-        Writer {
+        let writer = Writer {
             tx: std::sync::Mutex::new(Some(tx)),
-            backlog,
-            failed,
-            thread: std::sync::Mutex::new(Some(thread)),
-        }
+            backlog: shared.backlog.clone(),
+            failed: shared.failed.clone(),
+            closing: shared.closing.clone(),
+            available: shared.available.clone(),
+            thread: std::sync::Mutex::new(None),
+        };
+        let thread = std::thread::Builder::new()
+            .name("handsup-writer".into())
+            .spawn(move || writer_loop(w, rx, &shared))
+            .expect("spawn writer thread");
+        *writer.thread.lock().expect("writer lock") = Some(thread);
+        writer
     }
 
     pub(crate) fn submit(&self, w: Write) -> Result<(), StoreError> {
         if self.failed.load(Ordering::Acquire) {
             return Err(StoreError::Failed);
+        }
+        // A request waiting for its own answer (a new meeting, a bank) is
+        // refused at once while the database is out of reach; a room's
+        // writes queue (rooms refuse input meanwhile, see `availability`).
+        if w.notify.is_none() && !*self.available.borrow() {
+            return Err(StoreError::Unavailable);
         }
         let guard = self.tx.lock().expect("store sender lock");
         let tx = guard.as_ref().ok_or(StoreError::Failed)?;
@@ -259,7 +317,12 @@ impl Writer {
         self.backlog.load(Ordering::Acquire)
     }
 
+    pub(crate) fn availability(&self) -> watch::Receiver<bool> {
+        self.available.subscribe()
+    }
+
     pub(crate) fn close(&self) {
+        self.closing.store(true, Ordering::Release);
         drop(self.tx.lock().expect("store sender lock").take());
         if let Some(h) = self.thread.lock().expect("writer lock").take() {
             let _ = h.join();
@@ -267,12 +330,73 @@ impl Writer {
     }
 }
 
-fn writer_loop(
-    mut writer: impl BatchWriter,
-    rx: mpsc::Receiver<Write>,
-    backlog: &AtomicUsize,
-    failed: &AtomicBool,
-) {
+/// Commits one batch, trying again while the database is out of reach
+/// (with a growing pause, logged once when it goes and once when it is
+/// back). Gives up only on a fatal error, or at shutdown after
+/// `CLOSE_GRACE`.
+fn commit_batch(
+    writer: &mut impl BatchWriter,
+    batch: &[Write],
+    shared: &Shared,
+) -> Result<Vec<bool>, String> {
+    let mut again = false;
+    let mut pause = RETRY_FIRST;
+    let mut down_since: Option<std::time::Instant> = None;
+    let mut closing_since: Option<std::time::Instant> = None;
+    let result = loop {
+        if shared.failed.load(Ordering::Acquire) {
+            break Err("an earlier write failed".to_string());
+        }
+        let attempt = writer.write(batch, again);
+        let e = match attempt {
+            Ok(fenced) => break Ok(fenced),
+            Err(WriteError::Fatal(e)) => break Err(e),
+            Err(WriteError::Transient(e)) => e,
+        };
+        again = true;
+        if down_since.is_none() {
+            down_since = Some(std::time::Instant::now());
+            if shared.available.send_replace(false) {
+                tracing::warn!(
+                    "the database cannot be reached ({e}). Meetings stop accepting input until it is back; Handsup keeps trying and keeps {} write(s) waiting. Nothing acknowledged is lost.",
+                    shared.backlog.load(Ordering::Acquire)
+                );
+            }
+        } else {
+            tracing::debug!("the database is still out of reach: {e}");
+        }
+        if shared.closing.load(Ordering::Acquire) {
+            let since = *closing_since.get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() >= CLOSE_GRACE {
+                break Err(format!(
+                    "the database was still out of reach at shutdown ({e})"
+                ));
+            }
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(RETRY_MAX);
+        match writer.reconnect() {
+            Ok(()) => {}
+            Err(WriteError::Fatal(e)) => break Err(e),
+            Err(WriteError::Transient(e)) => {
+                tracing::debug!("reconnecting to the database failed: {e}");
+            }
+        }
+    };
+    if let Some(since) = down_since
+        && result.is_ok()
+    {
+        shared.available.send_replace(true);
+        tracing::warn!(
+            "the database is back after {:.1} s; meetings accept input again",
+            since.elapsed().as_secs_f64()
+        );
+    }
+    result
+}
+
+fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Write>, shared: &Shared) {
+    let (backlog, failed) = (&shared.backlog, &shared.failed);
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -283,11 +407,7 @@ fn writer_loop(
         }
         let n = batch.len();
         let started = std::time::Instant::now();
-        let result = if failed.load(Ordering::Acquire) {
-            Err("an earlier write failed".to_string())
-        } else {
-            writer.write(&batch)
-        };
+        let result = commit_batch(&mut writer, &batch, shared);
         tracing::debug!(
             writes = n,
             ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -332,5 +452,94 @@ fn writer_loop(
             }
         }
         backlog.fetch_sub(n, Ordering::AcqRel);
+    }
+}
+
+/// The write's first operation that cannot be repeated, to tell whether an
+/// attempt that failed at an unknown point committed it: its first event
+/// (meeting, seq), else the meeting it creates. `None`: every operation of
+/// the write can be repeated (heartbeats, banks, an end mark).
+pub(crate) enum Landmark {
+    Event(MeetingId, u64),
+    Meeting(MeetingId),
+}
+
+pub(crate) fn landmark(w: &Write) -> Option<Landmark> {
+    w.ops.iter().find_map(|op| match op {
+        Op::Event { meeting, env } => Some(Landmark::Event(*meeting, env.seq)),
+        Op::CreateMeeting { id, .. } => Some(Landmark::Meeting(*id)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A backend that fails (transiently) until `back` is set, then commits.
+    struct Flaky {
+        back: Arc<AtomicBool>,
+        attempts: Arc<std::sync::Mutex<Vec<bool>>>,
+    }
+
+    impl BatchWriter for Flaky {
+        fn write(&mut self, batch: &[Write], again: bool) -> Result<Vec<bool>, WriteError> {
+            self.attempts.lock().unwrap().push(again);
+            if !self.back.load(Ordering::Acquire) {
+                return Err(WriteError::Transient("connection reset".into()));
+            }
+            Ok(vec![false; batch.len()])
+        }
+    }
+
+    #[test]
+    fn a_batch_that_meets_a_lost_database_is_kept_and_committed_when_it_is_back() {
+        let attempts = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let back = Arc::new(AtomicBool::new(false));
+        let writer = Writer::spawn(Flaky {
+            back: back.clone(),
+            attempts: attempts.clone(),
+        });
+        let mut available = writer.availability();
+        let (notify, mut committed) = watch::channel(Commit::default());
+        let notify = Arc::new(notify);
+        writer
+            .submit(Write {
+                ops: vec![],
+                notify: Some((notify.clone(), 7)),
+                reply: None,
+                fence: None,
+            })
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // Down, then back, then the write committed: never failed.
+            available.changed().await.unwrap();
+            assert!(!*available.borrow_and_update());
+            // A request waiting for its answer is refused meanwhile.
+            let (tx, _rx) = oneshot::channel();
+            assert!(matches!(
+                writer.submit(Write {
+                    ops: vec![],
+                    notify: None,
+                    reply: Some(tx),
+                    fence: None
+                }),
+                Err(StoreError::Unavailable)
+            ));
+            assert_eq!(committed.borrow().seq, 0, "not acknowledged meanwhile");
+            back.store(true, Ordering::Release);
+            available.changed().await.unwrap();
+            assert!(*available.borrow_and_update());
+            committed.wait_for(|c| c.seq == 7).await.unwrap();
+            assert!(!committed.borrow().failed);
+        });
+        let attempts = attempts.lock().unwrap().clone();
+        assert!(attempts.len() >= 2 && !attempts[0], "{attempts:?}");
+        assert!(attempts[1..].iter().all(|a| *a), "tried again as such");
+        writer.close();
     }
 }

@@ -22,8 +22,8 @@ use std::time::Duration;
 use postgres::{Client, NoTls};
 
 use super::{
-    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Loaded, MeetingId, Op, SCHEMA_VERSION, Store,
-    StoreError, StoredBank, StoredMeeting, Write, Writer, now_ms,
+    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Landmark, Loaded, MeetingId, Op, SCHEMA_VERSION,
+    Store, StoreError, StoredBank, StoredMeeting, Write, WriteError, Writer, landmark, now_ms,
 };
 use crate::quiz::Millis;
 use crate::room::event::Envelope;
@@ -188,7 +188,13 @@ impl PgStore {
         let (writer_client, reader_client) = std::thread::spawn(move || {
             let config = config2;
             let at = describe(&config);
+            let tls_required = config.get_ssl_mode() == postgres::config::SslMode::Require;
             let cannot = |e: postgres::Error| {
+                if tls_required {
+                    return StoreError::Open(format!(
+                        "cannot connect to the database {at} ({e}): the URL asks for sslmode=require, and Handsup connects to PostgreSQL without TLS. Remove sslmode=require and keep the link to PostgreSQL on a private network or a tunnel (docs/DEPLOY.md, \"TLS to PostgreSQL\")."
+                    ));
+                }
                 StoreError::Open(format!(
                     "cannot connect to the database {at} ({e}). Check that PostgreSQL is running there and that --database (or HANDSUP_DATABASE_URL) names the right server, user, password and database."
                 ))
@@ -212,6 +218,7 @@ impl PgStore {
         .map_err(|_| StoreError::Open("connecting to the database failed".into()))??;
 
         let (tx, rx) = mpsc::channel::<Job>();
+        let writer_config = config.clone();
         let reader_thread = std::thread::Builder::new()
             .name("handsup-pg-reader".into())
             .spawn(move || {
@@ -228,6 +235,8 @@ impl PgStore {
         Ok(PgStore {
             writer: Writer::spawn(PgWriter {
                 client: writer_client,
+                config: writer_config,
+                alone,
             }),
             reader: std::sync::Mutex::new(Some(tx)),
             reader_thread: std::sync::Mutex::new(Some(reader_thread)),
@@ -341,6 +350,32 @@ fn check_and_migrate(client: &mut Client, at: &str) -> Result<(), StoreError> {
 
 struct PgWriter {
     client: Client,
+    /// To connect again after the connection was lost.
+    config: postgres::Config,
+    /// Holds `SERVER_LOCK` (a single server on the database).
+    alone: bool,
+}
+
+/// Whether an error leaves the database worth trying again: the connection
+/// is gone or the server cannot take the transaction now (shutting down,
+/// starting, out of disk, a serialisation conflict), as opposed to a
+/// statement the database refuses.
+fn transient(client: &Client, e: &postgres::Error) -> bool {
+    if client.is_closed() || e.is_closed() {
+        return true;
+    }
+    let Some(code) = e.code() else {
+        // No SQLSTATE: an I/O or protocol error on the connection.
+        return true;
+    };
+    let c = code.code();
+    c.starts_with("08") // connection exception
+        || c.starts_with("53") // insufficient resources (disk full, too many connections)
+        || c.starts_with("57P") // admin/crash shutdown, cannot connect now
+        || c.starts_with("58") // system error (I/O)
+        || c == "40001" // serialization failure
+        || c == "40P01" // deadlock
+        || c == "25006" // read-only transaction (a standby not yet promoted)
 }
 
 impl PgWriter {
@@ -390,7 +425,11 @@ impl Events {
 impl PgWriter {
     /// Writes a batch in one transaction; whether a vacuum should follow,
     /// and per write whether it was fenced off.
-    fn write_batch(&mut self, batch: &[Write]) -> Result<(bool, Vec<bool>), postgres::Error> {
+    fn write_batch(
+        &mut self,
+        batch: &[Write],
+        again: bool,
+    ) -> Result<(bool, Vec<bool>), postgres::Error> {
         let mut tx = self.client.transaction()?;
         // Each fence is checked with the lease row locked (FOR SHARE) until
         // the commit: a takeover, which updates the row, waits for this
@@ -410,13 +449,33 @@ impl PgWriter {
                 }
             });
         }
+        // After an attempt that failed at an unknown point: writes already
+        // committed are left out (and count as committed).
+        let mut done = vec![false; batch.len()];
+        if again {
+            for (i, w) in batch.iter().enumerate().filter(|(i, _)| !stale[*i]) {
+                done[i] = match landmark(w) {
+                    Some(Landmark::Event(meeting, seq)) => tx
+                        .query_opt(
+                            "SELECT 1 FROM events WHERE meeting = $1 AND seq = $2",
+                            &[&meeting, &(seq as i64)],
+                        )?
+                        .is_some(),
+                    Some(Landmark::Meeting(id)) => tx
+                        .query_opt("SELECT 1 FROM meetings WHERE id = $1", &[&id])?
+                        .is_some(),
+                    None => false,
+                };
+            }
+        }
         let mut events = Events::default();
         // Secret counts of the whole batch, added up and written last in
         // the order of (meeting, motion, option): nothing in the log's
         // order ties a count to a ballot.
         let mut counts: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
         let mut vacuum = false;
-        for (w, _) in batch.iter().zip(&stale).filter(|(_, s)| !**s) {
+        let todo = stale.iter().zip(&done).map(|(s, d)| !*s && !*d);
+        for (w, _) in batch.iter().zip(todo).filter(|(_, t)| *t) {
             for op in &w.ops {
                 match op {
                     Op::Event { meeting, env } => {
@@ -515,8 +574,33 @@ impl PgWriter {
 }
 
 impl BatchWriter for PgWriter {
-    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String> {
-        let (vacuum, stale) = self.write_batch(batch).map_err(|e| e.to_string())?;
+    fn reconnect(&mut self) -> Result<(), WriteError> {
+        let at = describe(&self.config);
+        let mut client = connect(&self.config)
+            .map_err(|e| WriteError::Transient(format!("cannot connect to {at}: {e}")))?;
+        if self.alone {
+            let locked: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&SERVER_LOCK])
+                .map_err(|e| WriteError::Transient(e.to_string()))?
+                .get(0);
+            if !locked {
+                return Err(WriteError::Fatal(format!(
+                    "{at}: another Handsup server started on this database while the connection was lost. Stop one of them; restart this one."
+                )));
+            }
+        }
+        self.client = client;
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &[Write], again: bool) -> Result<Vec<bool>, WriteError> {
+        let (vacuum, stale) = self.write_batch(batch, again).map_err(|e| {
+            if transient(&self.client, &e) {
+                WriteError::Transient(e.to_string())
+            } else {
+                WriteError::Fatal(e.to_string())
+            }
+        })?;
         if vacuum {
             // A secret ballot closed: rewrite the counts' table so the old
             // versions of its rows (each an earlier state of the count) are
@@ -541,6 +625,10 @@ impl Store for PgStore {
 
     fn backlog(&self) -> usize {
         self.writer.backlog()
+    }
+
+    fn availability(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.writer.availability()
     }
 
     fn load(&self) -> Result<Vec<Loaded>, StoreError> {

@@ -12,8 +12,8 @@ use std::sync::{Arc, mpsc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Loaded, MeetingId, Op, SCHEMA_VERSION, Store,
-    StoreError, StoredBank, StoredMeeting, Write, Writer, now_ms,
+    BatchWriter, DELETED_PIN_HOLD_MS, Fence, Landmark, Loaded, MeetingId, Op, SCHEMA_VERSION,
+    Store, StoreError, StoredBank, StoredMeeting, Write, WriteError, Writer, landmark, now_ms,
 };
 use crate::quiz::Millis;
 use crate::room::event::Envelope;
@@ -255,13 +255,58 @@ fn fenced(tx: &rusqlite::Transaction<'_>, batch: &[Write]) -> Result<Vec<bool>, 
     Ok(out)
 }
 
+/// Per write, whether an earlier attempt at its batch committed it (see
+/// `BatchWriter::write`).
+fn committed(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &[Write],
+    stale: &[bool],
+) -> Result<Vec<bool>, rusqlite::Error> {
+    let mut out = Vec::with_capacity(batch.len());
+    for (w, stale) in batch.iter().zip(stale) {
+        out.push(match landmark(w).filter(|_| !stale) {
+            Some(Landmark::Event(meeting, seq)) => tx
+                .query_row(
+                    "SELECT 1 FROM events WHERE meeting = ?1 AND seq = ?2",
+                    params![meeting, seq as i64],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some(),
+            Some(Landmark::Meeting(id)) => tx
+                .query_row("SELECT 1 FROM meetings WHERE id = ?1", [id], |_| Ok(()))
+                .optional()?
+                .is_some(),
+            None => false,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether SQLite failed for a reason that may pass (a full disk, an I/O
+/// error, the file locked or not writable for a while): the writer keeps
+/// the batch and tries again.
+fn transient(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::*;
+    matches!(
+        e.sqlite_error_code(),
+        Some(DiskFull | SystemIoFailure | DatabaseBusy | DatabaseLocked | CannotOpen | ReadOnly)
+    )
+}
+
 fn write_batch(
     conn: &mut Connection,
     batch: &[Write],
+    again: bool,
 ) -> Result<(bool, Vec<bool>), rusqlite::Error> {
     let tx = conn.transaction()?;
     let mut checkpoint = false;
     let stale = fenced(&tx, batch)?;
+    let done = if again {
+        committed(&tx, batch, &stale)?
+    } else {
+        vec![false; batch.len()]
+    };
     {
         let mut ins_event =
             tx.prepare_cached("INSERT INTO events (meeting, seq, body) VALUES (?1, ?2, ?3)")?;
@@ -269,7 +314,8 @@ fn write_batch(
             "INSERT INTO secret_counts (meeting, motion, option, count) VALUES (?1, ?2, ?3, 1)
              ON CONFLICT (meeting, motion, option) DO UPDATE SET count = count + 1",
         )?;
-        for (w, _) in batch.iter().zip(&stale).filter(|(_, s)| !**s) {
+        let todo = stale.iter().zip(&done).map(|(s, d)| !*s && !*d);
+        for (w, _) in batch.iter().zip(todo).filter(|(_, t)| *t) {
             for op in &w.ops {
                 match op {
                     Op::CreateMeeting { id, config } => {
@@ -334,8 +380,14 @@ struct SqliteWriter {
 }
 
 impl BatchWriter for SqliteWriter {
-    fn write(&mut self, batch: &[Write]) -> Result<Vec<bool>, String> {
-        let (checkpoint, stale) = write_batch(&mut self.conn, batch).map_err(|e| e.to_string())?;
+    fn write(&mut self, batch: &[Write], again: bool) -> Result<Vec<bool>, WriteError> {
+        let (checkpoint, stale) = write_batch(&mut self.conn, batch, again).map_err(|e| {
+            if transient(&e) {
+                WriteError::Transient(e.to_string())
+            } else {
+                WriteError::Fatal(e.to_string())
+            }
+        })?;
         if checkpoint {
             let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(e) = self
@@ -391,6 +443,10 @@ impl Store for SqliteStore {
 
     fn backlog(&self) -> usize {
         self.writer.backlog()
+    }
+
+    fn availability(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.writer.availability()
     }
 
     fn load(&self) -> Result<Vec<Loaded>, StoreError> {

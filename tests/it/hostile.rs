@@ -587,3 +587,73 @@ async fn a_websocket_that_never_joins_is_closed_with_a_reason() {
     lan.send(json!({"type": "ping", "t": 1})).await;
     lan.wait_type("pong").await;
 }
+
+/// A websocket that comes through a proxy naming `client` in
+/// `X-Forwarded-For`.
+async fn via_proxy(addr: std::net::SocketAddr, client: &str) -> Client {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+    req.headers_mut().insert(
+        "x-forwarded-for",
+        format!("6.6.6.6, {client}").parse().unwrap(),
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket connects");
+    Client::wrap(ws)
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_phone_is_counted_for_itself() {
+    let guarded = |trusted: bool| GuardConfig {
+        members_per_address: 1,
+        // Behind a trusted proxy: fewer than the phones it carries.
+        connections_per_address: if trusted { 2 } else { 64 },
+        trust_loopback: false,
+        trusted_proxies: if trusted {
+            vec!["127.0.0.1".parse().unwrap()]
+        } else {
+            Vec::new()
+        },
+        ..GuardConfig::default()
+    };
+    let server = TestServer::start_guarded(guarded(true)).await;
+    let pin = server.create_meeting("alltypes").await;
+    // More connections than one address may hold: the proxy is not capped,
+    // and each phone behind it gets its own count of members.
+    let mut phones = Vec::new();
+    for (i, client) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .iter()
+        .enumerate()
+    {
+        let mut c = via_proxy(server.addr, client).await;
+        c.hello("member", &pin, json!({"name": format!("Đảng viên {i}")}))
+            .await
+            .expect("a phone behind the proxy joins");
+        phones.push(c);
+    }
+    let mut again = via_proxy(server.addr, "198.51.100.1").await;
+    let e = again
+        .hello("member", &pin, json!({"name": "Người thứ hai"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e["code"], "too_many_members",
+        "the same phone is capped: {e}"
+    );
+
+    // Without --trusted-proxy the header is ignored: everyone is the proxy.
+    let server = TestServer::start_guarded(guarded(false)).await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut first = via_proxy(server.addr, "198.51.100.1").await;
+    first
+        .hello("member", &pin, json!({"name": "An"}))
+        .await
+        .unwrap();
+    let mut second = via_proxy(server.addr, "198.51.100.2").await;
+    let e = second
+        .hello("member", &pin, json!({"name": "Bình"}))
+        .await
+        .unwrap_err();
+    assert_eq!(e["code"], "too_many_members", "{e}");
+}

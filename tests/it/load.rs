@@ -225,3 +225,176 @@ fn too_few_file_descriptors_are_refused_with_the_limit_to_set() {
     assert!(err.contains("ulimit -n 1066"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn a_bad_list_of_node_urls_is_refused_with_what_to_write() {
+    for (urls, says) in [
+        ("http://127.0.0.1:1,,http://127.0.0.1:2", "an empty entry"),
+        ("https://127.0.0.1:1", "write each node as http://HOST:PORT"),
+        ("127.0.0.1:8080", "write each node as http://HOST:PORT"),
+        ("http://127.0.0.1:1/ws", "with no path"),
+        (
+            "http://127.0.0.1:9,http://127.0.0.1:9",
+            "names the same node twice",
+        ),
+    ] {
+        let (err, took) = load_fails(
+            &["--url", urls, "--members", "10"],
+            std::time::Duration::from_secs(20),
+        );
+        assert!(err.contains(says), "{urls}: {err}");
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    }
+}
+
+#[test]
+fn nodes_need_a_database_and_no_url() {
+    for (args, says) in [
+        (&["--nodes", "3"][..], "give --database postgres://"),
+        (
+            &["--nodes", "3", "--database", "mysql://x/y"][..],
+            "not a PostgreSQL URL",
+        ),
+        (&["--database", "temp"][..], "add --nodes N"),
+        (
+            &["--nodes", "0", "--database", "temp"][..],
+            "start at least one node",
+        ),
+        (
+            &[
+                "--nodes",
+                "2",
+                "--database",
+                "temp",
+                "--url",
+                "http://127.0.0.1:9",
+            ][..],
+            "leave out --url",
+        ),
+        (
+            &[
+                "--scenario",
+                "failover",
+                "--nodes",
+                "1",
+                "--database",
+                "temp",
+            ][..],
+            "--nodes 2 or more",
+        ),
+        (&["--scenario", "failover"][..], "--database temp"),
+        (
+            &["--scenario", "blip", "--nodes", "2", "--database", "temp"][..],
+            "calm and failover scenarios",
+        ),
+        (
+            &["--scenario", "restart", "--url", "http://127.0.0.1:9"][..],
+            "run a server of their own",
+        ),
+        (
+            &[
+                "--nodes",
+                "2",
+                "--database",
+                "temp",
+                "--server-bin",
+                "/nonexistent/handsup",
+            ][..],
+            "/nonexistent/handsup: no such file",
+        ),
+    ] {
+        let (err, took) = load_fails(args, std::time::Duration::from_secs(20));
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    }
+}
+
+#[test]
+fn phones_whose_node_is_down_go_to_the_next_url() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = Binary::start(tmp.path(), "").expect("server starts");
+    // A port nobody listens on: half the phones start there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handsup-load"))
+        .args([
+            "--url",
+            &format!("http://{},http://{dead}", bin.addr),
+            "--host-secret",
+            SECRET,
+            "--bank",
+            "alltypes",
+            "--json",
+            "--members",
+            "20",
+            "--timeout",
+            "60",
+        ])
+        .output()
+        .expect("run handsup-load");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "handsup-load failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(r["joined"], 20, "{r}");
+    assert_eq!(r["lost"], 0, "{r}");
+    assert_eq!(r["duplicated"], 0, "{r}");
+}
+
+/// Runs `handsup-load` with `args` against nodes it starts itself (the
+/// real server binary, a temporary PostgreSQL): its one JSON line.
+fn load_nodes(args: &[&str]) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handsup-load"))
+        .args(["--server-bin", env!("CARGO_BIN_EXE_handsup")])
+        .args(["--database", "temp", "--bank", "demo-en", "--json"])
+        .args(["--timeout", "60"])
+        .args(args)
+        .output()
+        .expect("run handsup-load");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "handsup-load {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("one JSON line expected ({e}): {stdout}"))
+}
+
+#[test]
+fn three_nodes_serve_phones_spread_over_all_of_them() {
+    let r = load_nodes(&["--nodes", "3", "--members", "60", "--meetings", "2"]);
+    assert_eq!(r["nodes"], 3, "{r}");
+    assert_eq!(r["joined"], 60, "{r}");
+    assert_eq!(r["lost"], 0, "{r}");
+    assert_eq!(r["duplicated"], 0, "{r}");
+    assert_eq!(r["failures"], serde_json::json!([]), "{r}");
+}
+
+#[test]
+fn failover_kills_the_owner_mid_vote_and_loses_nothing() {
+    let r = load_nodes(&[
+        "--scenario",
+        "failover",
+        "--members",
+        "30",
+        "--lease-seconds",
+        "2",
+    ]);
+    assert_eq!(r["nodes"], 3, "{r}");
+    assert_eq!(r["lost"], 0, "{r}");
+    assert_eq!(r["duplicated"], 0, "{r}");
+    // Taken over within 5 s of the lease expiring.
+    let after_expiry = r["takeover_after_expiry_s"].as_f64().expect("measured");
+    assert!(after_expiry <= 5.0, "{r}");
+    let takeover = r["takeover_s"].as_f64().expect("measured");
+    assert!(takeover <= 2.0 + 5.0, "{r}");
+    // Every phone whose connection was lost came back.
+    assert!(r["dropped"].as_u64().unwrap() > 0, "{r}");
+    assert!(r["back_100_s"].as_f64().unwrap() > 0.0, "{r}");
+}

@@ -20,6 +20,8 @@ mod check;
 mod cluster;
 /// Untrustworthy data directories are refused, never overwritten.
 mod datadir;
+/// The database lost while running: input refused, then resumed; nothing lost.
+mod dblost;
 /// Durable meetings, resume, idempotent commands, slow phones.
 mod durability;
 /// Elections, discipline ballots, secret-ballot counters, congress mode.

@@ -959,3 +959,38 @@ async fn the_projector_shows_which_counts_came_from_a_show_of_hands() {
         .screenshot(&artifact_path("vote-hybrid-projector.png"))
         .await;
 }
+
+/// Over HTTPS (and on the organiser's own laptop) the phone and the
+/// projector ask the browser to keep the screen on while they follow the
+/// meeting (docs/DEPLOY.md): `<html data-wake-lock>` says how it went.
+#[tokio::test]
+async fn the_phone_and_the_projector_keep_the_screen_on() {
+    let server = TestServer::start().await;
+    let pin = server.create_meeting("alltypes").await;
+    let (b1, b2) = tokio::join!(Browser::launch(), Browser::launch());
+    let member = phone(&b1, &server.url(&format!("/j/{pin}"))).await;
+    let screen = projector(&b2, &server.url(&format!("/screen/{pin}"))).await;
+    // Not before the member has joined.
+    assert_eq!(
+        member
+            .eval("return document.documentElement.dataset.wakeLock || null;")
+            .await,
+        Value::Null
+    );
+    member.fill("#name", "Trần Văn Hùng").await;
+    member.click("#join:not(:disabled)").await;
+    member.wait_for("#lobby-hello").await;
+    for page in [&member, &screen] {
+        let mut state = Value::Null;
+        for _ in 0..50 {
+            state = page
+                .eval("return document.documentElement.dataset.wakeLock || null;")
+                .await;
+            if state != Value::Null {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(state, "on", "the screen is kept on");
+    }
+}

@@ -395,3 +395,169 @@ fn start() -> Result<Server, String> {
     }
     Err(format!("the test PostgreSQL server did not start: {last}"))
 }
+
+/// A PostgreSQL server of one test's own, to take away and bring back while
+/// Handsup runs: `initdb` in a temporary directory, a free loopback port,
+/// a non-root user. `stop_immediate` is `pg_ctl stop -m immediate` (the
+/// server vanishes as in a crash: connections reset, no checkpoint);
+/// `start_again` starts it on the same port and data directory. Stopped
+/// and removed when dropped (and stopped, should the test binary die, by
+/// the parent-death signal of the test's thread).
+#[allow(dead_code)]
+pub struct Private {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    bin: PathBuf,
+    user: Option<(u32, u32)>,
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+#[allow(dead_code)]
+impl Private {
+    /// Creates and starts the server. Panics with what to install when
+    /// PostgreSQL is missing.
+    pub fn start() -> Private {
+        let bin = bin_dir().unwrap_or_else(|e| panic!("{e}"));
+        let tmp = tempfile::Builder::new()
+            .prefix("handsup-private-pg-")
+            .tempdir()
+            .expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        let user = run_as();
+        if let Some((uid, gid)) = user {
+            std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).expect("chown the temp dir");
+        }
+        let out = command(&bin.join("initdb"), user)
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args([
+                "-U",
+                USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ])
+            .current_dir(&dir)
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut pg = Private {
+            _tmp: tmp,
+            dir,
+            bin,
+            user,
+            port: free_port(),
+            child: None,
+        };
+        pg.start_again();
+        pg
+    }
+
+    /// The URL of database `db` on this server.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://{USER}@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// Creates database `name` and returns its URL.
+    pub fn database(&self, name: &str) -> String {
+        let url = self.url("postgres");
+        let sql = format!("CREATE DATABASE {name}");
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            c.batch_execute(&sql).expect("create database");
+        })
+        .join()
+        .expect("create database");
+        self.url(name)
+    }
+
+    /// Starts the server (again) on its port and data directory, and waits
+    /// until it accepts connections.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the private server is running");
+        let log_path = self.dir.join("server.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .expect("server log");
+        if let Some((uid, gid)) = self.user {
+            let _ = std::os::unix::fs::chown(&log_path, Some(uid), Some(gid));
+        }
+        let child = command(&self.bin.join("postgres"), self.user)
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-p", &self.port.to_string(), "-k"])
+            .arg(&self.dir)
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "unix_socket_permissions=0700",
+            ])
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start postgres");
+        self.child = Some(child);
+        let started = Instant::now();
+        loop {
+            let url = self.url("postgres");
+            let ok = std::thread::spawn(move || {
+                postgres::Client::connect(&url, postgres::NoTls).map(|_| ())
+            })
+            .join()
+            .expect("connect thread");
+            match ok {
+                Ok(()) => return,
+                Err(e) if started.elapsed() > START_TIMEOUT => {
+                    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                    panic!("the private PostgreSQL server did not start: {e}\n{log}");
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+
+    /// `pg_ctl stop -m immediate`: the server quits at once, as in a
+    /// crash (every connection reset), and is waited for.
+    pub fn stop_immediate(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let out = command(&self.bin.join("pg_ctl"), self.user)
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["stop", "-m", "immediate", "-w"])
+            .current_dir(&self.dir)
+            .output()
+            .expect("run pg_ctl");
+        if !out.status.success() {
+            eprintln!(
+                "pg_ctl stop failed ({}): {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let _ = child.kill();
+        }
+        child.wait().expect("reap postgres");
+    }
+}
+
+impl Drop for Private {
+    fn drop(&mut self) {
+        self.stop_immediate();
+    }
+}

@@ -90,6 +90,15 @@ async fn an_unreachable_database_is_a_clear_error() {
     assert!(e.contains("not a PostgreSQL URL"), "{e}");
 }
 
+#[tokio::test]
+async fn a_url_that_requires_tls_is_refused_with_why() {
+    // Handsup's PostgreSQL client has no TLS (docs/DEPLOY.md).
+    let e = refused(&format!("{}?sslmode=require", crate::pg::database())).await;
+    assert!(e.contains("sslmode=require"), "{e}");
+    assert!(e.contains("without TLS"), "{e}");
+    assert!(e.contains("private network or a tunnel"), "{e}");
+}
+
 #[test]
 fn the_binary_exits_with_an_error_when_the_database_is_unreachable() {
     let tmp = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ import { disciplineLines, electionFacts, electionRows, explainText, optionRole, 
 import { Connection, newToken, pinFromPath, store } from '/assets/net.js';
 import { createMemberActivities } from '/assets/js/member-meeting.js';
 import { $, answerLabel, badge, bindStatus, el, fill, icon, LETTERS, QuestionClock, secs, sourceLabel } from '/assets/js/ui.js';
+import { keepAwake } from '/assets/js/wake.js';
 
 const PIN = pinFromPath();
 const TOKEN_KEY = `handsup:token:${PIN}`;
@@ -151,6 +152,7 @@ $('#join-form').addEventListener('submit', (e) => {
 // ---- connection events -------------------------------------------------
 
 conn.on('welcome', (w) => {
+  keepAwake();
   meeting = w.meeting;
   if (w.member && w.member.token) {
     token = w.member.token;

@@ -10,6 +10,7 @@ import * as activities from '/assets/js/screen-meeting.js';
 import * as sounds from '/assets/js/sounds.js';
 import { $, badge, bindStatus, el, fill, icon, QuestionClock, secs, showPin, sourceLabel } from '/assets/js/ui.js';
 import { disciplineLines, electionFacts, electionRows, explainText, optionRole, ruleLine, verdictKind, verdictText } from '/assets/js/ballots.js';
+import { keepAwake } from '/assets/js/wake.js';
 
 const PIN = pinFromPath();
 const body = document.body;
@@ -706,7 +707,10 @@ onLangChange(() => {
   render();
   repaintStatus();
 });
-if (PIN) conn.start();
+if (PIN) {
+  conn.start();
+  keepAwake();
+}
 else {
   fatal = { code: 'unknown_meeting' };
   render();

@@ -154,9 +154,17 @@ export function secs(ms) {
 export function bindStatus(conn, node) {
   let last = null;
   let timer = null;
+  let databaseDown = false;
   const paint = () => {
     if (!last) return;
     const { state } = last;
+    if (state === 'online' && databaseDown) {
+      // Connected, but the server cannot save: input waits.
+      node.dataset.state = 'database';
+      node.hidden = false;
+      node.textContent = t('status.database');
+      return;
+    }
     node.dataset.state = state;
     // Stopped pages say why themselves (removed, ended, …).
     node.hidden = state === 'online' || state === 'open' || state === 'stopped';
@@ -174,6 +182,10 @@ export function bindStatus(conn, node) {
     paint();
     clearInterval(timer);
     if (last.retryAt) timer = setInterval(paint, 1000);
+  });
+  conn.on('database', (d) => {
+    databaseDown = !d.available;
+    paint();
   });
   return paint;
 }

@@ -57,6 +57,39 @@ pub async fn connect(addr: SocketAddr, spread: usize) -> anyhow::Result<Ws> {
     Ok(ws)
 }
 
+/// Connects to `addrs[spread % len]`, or when that fails to the next one,
+/// and so on, waiting between attempts as `web/net.js` does (0.5 s doubling
+/// to 10 s, jittered). Gives up when `stop` is cancelled or after a round
+/// of attempts on every node has failed twice.
+pub async fn connect_any(
+    addrs: &[SocketAddr],
+    spread: usize,
+    stop: &CancellationToken,
+) -> anyhow::Result<Ws> {
+    let mut at = spread % addrs.len();
+    let mut seed =
+        0x9E37_79B9_7F4A_7C15u64 ^ (spread as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+    let mut attempt = 0u32;
+    loop {
+        match connect(addrs[at], spread).await {
+            Ok(ws) => return Ok(ws),
+            Err(e) if attempt as usize + 1 >= 2 * addrs.len() => return Err(e),
+            Err(_) => {}
+        }
+        at = (at + 1) % addrs.len();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let base = 10_000u64.min(500 << attempt.min(16));
+        let wait = Duration::from_millis(base / 2 + seed % (base / 2 + 1));
+        attempt += 1;
+        tokio::select! {
+            _ = stop.cancelled() => return Err(anyhow!("stopped while connecting")),
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
 /// What a member reports to the coordinator.
 #[derive(Debug)]
 pub enum Report {
@@ -77,7 +110,9 @@ pub struct Captured {
 
 pub struct MemberPlan {
     pub index: usize,
-    pub addr: SocketAddr,
+    /// The server's nodes: the member connects to `addrs[index % len]`,
+    /// and when that fails tries the next, after the pages' backoff.
+    pub addrs: Vec<SocketAddr>,
     pub pin: String,
     pub reports: mpsc::UnboundedSender<(usize, Report)>,
     pub capture: Option<Arc<Mutex<Captured>>>,
@@ -104,7 +139,7 @@ async fn member_script(p: MemberPlan) -> anyhow::Result<()> {
     let i = p.index;
     // Held until welcome: at most that many connections are being opened.
     let mut permit = Some(p.connecting.clone().acquire_owned().await?);
-    let mut ws = connect(p.addr, i).await?;
+    let mut ws = connect_any(&p.addrs, i, &p.stop).await?;
     let token = uuid::Uuid::new_v4().simple().to_string();
     let hello = json!({"type": "hello", "cid": format!("h{i}"), "protocol": 1, "role": "member",
         "pin": p.pin, "name": format!("Load {i}"), "token": token});

@@ -13,6 +13,7 @@
 
 mod baseline;
 mod client;
+mod cluster;
 mod procfs;
 mod soak;
 mod stats;
@@ -34,67 +35,88 @@ use stats::{Samples, r1};
 
 #[derive(Parser, Debug)]
 #[command(name = "handsup-load", about = "Load generator for Handsup", version)]
-struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
-    command: Option<Cmd>,
-    /// Server address, e.g. http://127.0.0.1:8080
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    pub(crate) command: Option<Cmd>,
+    /// Server address, e.g. http://127.0.0.1:8080 (default), or the
+    /// addresses of several nodes of one server, comma-separated or with
+    /// --url repeated: meetings are created on the first, their host and
+    /// projector connect to it, and members are spread round-robin over
+    /// all; a phone whose connection fails tries the next.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) url: Vec<String>,
+    /// Start N server nodes of --server-bin on one PostgreSQL database
+    /// (--database) and run against them (calm and failover scenarios).
+    #[arg(long)]
+    pub(crate) nodes: Option<usize>,
+    /// The PostgreSQL database the nodes of --nodes share:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (its Handsup tables are
+    /// used as they are), or `temp` for a temporary PostgreSQL server the
+    /// generator starts itself (initdb) and removes at the end.
+    #[arg(long)]
+    pub(crate) database: Option<String>,
+    /// The nodes' lease on a meeting (--lease-seconds of handsup serve).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) lease_seconds: u64,
     /// The server's host secret.
     #[arg(long, env = "HANDSUP_HOST_SECRET", default_value = "")]
-    host_secret: String,
+    pub(crate) host_secret: String,
     /// Members (phones) in all.
     #[arg(long, default_value_t = 100)]
-    members: usize,
+    pub(crate) members: usize,
     /// Meetings to spread them over.
     #[arg(long, default_value_t = 1)]
-    meetings: usize,
+    pub(crate) meetings: usize,
     /// Question bank to create the meetings with.
     #[arg(long, default_value = "demo-en")]
-    bank: String,
+    pub(crate) bank: String,
     /// Also measure a bare websocket broadcast server with the same clients.
     #[arg(long)]
-    baseline: bool,
+    pub(crate) baseline: bool,
     /// One JSON line instead of a table.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// The server's process id for memory and CPU (found from the port when local).
     #[arg(long)]
-    server_pid: Option<u32>,
+    pub(crate) server_pid: Option<u32>,
     /// Longest wait for any one step, in seconds.
     #[arg(long, default_value_t = 120)]
-    timeout: u64,
+    pub(crate) timeout: u64,
     /// Connections being opened at once.
     #[arg(long, default_value_t = 256)]
-    connect_parallel: usize,
+    pub(crate) connect_parallel: usize,
     /// How far apart the hosts of different meetings start the question
     /// and open the vote, in milliseconds (200 meetings × 5 ms: within one
     /// second, as chairs in different rooms do); 0 sends every command in the
     /// same instant, the harshest case.
     #[arg(long, default_value_t = 5)]
-    stagger_ms: u64,
+    pub(crate) stagger_ms: u64,
     /// What to measure: `calm` (join, answer, vote, against --url), or a
     /// storm the generator causes on a server it runs itself (--server-bin):
     /// `restart` (SIGKILL and restart with every phone connected) or `blip`
     /// (30% of the phones off the network for 5 s during a vote), or `soak`
     /// (a two-hour meeting in --soak-minutes: 40 questions, 20 motions,
-    /// phones joining and dropping throughout; memory and files must stay flat).
+    /// phones joining and dropping throughout; memory and files must stay flat),
+    /// or `failover` (--nodes, 3 by default, on one database: the node
+    /// owning the meeting SIGKILLed during a vote; time to take over and for
+    /// the phones to come back; nothing lost or counted twice).
     #[arg(long, value_enum, default_value_t = Scenario::Calm)]
-    scenario: Scenario,
+    pub(crate) scenario: Scenario,
     /// How long the soak scenario's two-hour meeting lasts, in minutes.
     #[arg(long, default_value_t = 10)]
-    soak_minutes: u64,
+    pub(crate) soak_minutes: u64,
     /// The handsup binary the storm scenarios start (and kill) themselves.
     #[arg(long, default_value = "target/release/handsup")]
-    server_bin: std::path::PathBuf,
+    pub(crate) server_bin: std::path::PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum Scenario {
+pub(crate) enum Scenario {
     Calm,
     Restart,
     Blip,
     Soak,
+    Failover,
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,10 +217,46 @@ pub(crate) fn die_with_parent(command: &mut std::process::Command) {
 }
 
 async fn scenario_of(args: Args) -> anyhow::Result<()> {
+    let nodes = cluster::check_args(
+        args.scenario,
+        &args.url,
+        args.nodes,
+        args.database.as_deref(),
+        args.lease_seconds,
+    )?;
+    if let Some(n) = nodes {
+        storm::preflight(args.members, args.meetings)?;
+        storm::server_bin_exists(&args.server_bin)?;
+        let database = args.database.clone().unwrap_or_default();
+        let timeout = Duration::from_secs(args.timeout);
+        // Started on this thread, which lives as long as the run: the nodes
+        // and PostgreSQL die with the thread that started them.
+        let cluster =
+            cluster::Cluster::start(&args.server_bin, n, &database, args.lease_seconds, timeout)?;
+        if args.scenario == Scenario::Failover {
+            let r = cluster::failover(&args, &cluster).await;
+            cluster.stop();
+            return r;
+        }
+        let urls = cluster
+            .nodes
+            .iter()
+            .map(|n| (n.url.clone(), n.addr))
+            .collect();
+        let secret = cluster.secret.clone();
+        let r = run(args, urls, secret).await;
+        cluster.stop();
+        return r;
+    }
     let storm = match args.scenario {
-        Scenario::Calm => return run(args).await,
+        Scenario::Calm => {
+            let urls = parse_urls(&args.url).await?;
+            let secret = args.host_secret.clone();
+            return run(args, urls, secret).await;
+        }
         Scenario::Restart | Scenario::Soak => storm::Storm::Restart,
         Scenario::Blip => storm::Storm::Blip,
+        Scenario::Failover => unreachable!("checked: failover runs its own nodes"),
     };
     let plan = storm::Plan {
         storm,
@@ -216,34 +274,76 @@ async fn scenario_of(args: Args) -> anyhow::Result<()> {
     storm::run(plan).await
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
-    storm::preflight(args.members, args.meetings)?;
-    let http = args.url.trim_end_matches('/').to_string();
-    let addr: SocketAddr = {
-        let hostport = http.split("://").nth(1).unwrap_or(&http);
-        tokio::net::lookup_host(hostport)
-            .await
-            .with_context(|| format!("cannot resolve {hostport}"))?
-            .next()
-            .ok_or_else(|| anyhow!("no address for {hostport}"))?
+/// The default server address.
+const DEFAULT_URL: &str = "http://127.0.0.1:8080";
+
+/// Reads `--url` (one or several node URLs) into (base URL, address) pairs;
+/// a clear error for an entry that is empty, not `http://HOST:PORT`, not
+/// resolvable, or given twice.
+async fn parse_urls(list: &[String]) -> anyhow::Result<Vec<(String, SocketAddr)>> {
+    let list: Vec<String> = if list.is_empty() {
+        vec![DEFAULT_URL.to_string()]
+    } else {
+        list.to_vec()
     };
-    if !addr.ip().is_loopback() {
+    let mut out: Vec<(String, SocketAddr)> = Vec::new();
+    for raw in &list {
+        let url = raw.trim().trim_end_matches('/');
+        if url.is_empty() {
+            return Err(anyhow!(
+                "--url: an empty entry in {:?}; give node URLs separated by single commas, e.g. --url http://10.0.0.1:8080,http://10.0.0.2:8080",
+                list.join(",")
+            ));
+        }
+        let Some(hostport) = url.strip_prefix("http://") else {
+            return Err(anyhow!(
+                "--url {url:?}: write each node as http://HOST:PORT (the generator speaks plain HTTP and ws:// to the nodes themselves, not through a TLS proxy)"
+            ));
+        };
+        if hostport.is_empty() || hostport.contains('/') {
+            return Err(anyhow!(
+                "--url {url:?}: write each node as http://HOST:PORT, with no path"
+            ));
+        }
+        let addr = tokio::net::lookup_host(hostport)
+            .await
+            .with_context(|| format!("--url {url:?}: cannot resolve {hostport}"))?
+            .next()
+            .ok_or_else(|| anyhow!("--url {url:?}: no address for {hostport}"))?;
+        if let Some((earlier, _)) = out.iter().find(|(_, a)| *a == addr) {
+            return Err(anyhow!(
+                "--url names the same node twice ({earlier} and {url}); list each node once"
+            ));
+        }
+        out.push((url.to_string(), addr));
+    }
+    Ok(out)
+}
+
+async fn run(args: Args, urls: Vec<(String, SocketAddr)>, secret: String) -> anyhow::Result<()> {
+    storm::preflight(args.members, args.meetings)?;
+    let http = urls[0].0.clone();
+    let addrs: Vec<SocketAddr> = urls.iter().map(|u| u.1).collect();
+    for addr in addrs.iter().filter(|a| !a.ip().is_loopback()) {
         eprintln!(
-            "handsup-load: warning: {addr} is not on this machine; memory and CPU are not measured"
+            "handsup-load: warning: {addr} is not on this machine; its memory and CPU are not measured"
         );
     }
-    let pid = args.server_pid.or_else(|| {
-        addr.ip()
-            .is_loopback()
-            .then(|| procfs::listener_pid(addr.port()))
-            .flatten()
-    });
+    // Memory and CPU: of every node on this machine (added up).
+    let pids: Vec<u32> = match args.server_pid {
+        Some(p) => vec![p],
+        None => addrs
+            .iter()
+            .filter(|a| a.ip().is_loopback())
+            .filter_map(|a| procfs::listener_pid(a.port()))
+            .collect(),
+    };
     let captured = Arc::new(Mutex::new(Captured::default()));
     let target = Target::Handsup {
         http: http.clone(),
-        secret: args.host_secret.clone(),
+        secret,
     };
-    let handsup = scenario(&args, &target, addr, pid, Some(captured.clone())).await?;
+    let handsup = scenario(&args, &target, &addrs, &pids, Some(captured.clone())).await?;
     if let Ok(file) = std::env::var("HANDSUP_LOAD_TRACE") {
         write_trace(&file, &handsup.trace)?;
     }
@@ -279,8 +379,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let r = scenario(
             &args,
             &Target::Baseline,
-            baddr,
-            Some(child.0.id()),
+            &[baddr],
+            &[child.0.id()],
             Some(captured),
         )
         .await;
@@ -423,10 +523,22 @@ async fn until(
 async fn scenario(
     args: &Args,
     target: &Target,
-    addr: SocketAddr,
-    pid: Option<u32>,
+    addrs: &[SocketAddr],
+    pids: &[u32],
     captured: Option<Arc<Mutex<Captured>>>,
 ) -> anyhow::Result<Measured> {
+    let addr = addrs[0];
+    // Summed over the nodes; unknown when one of them cannot be read.
+    let rss = || -> Option<u64> {
+        (!pids.is_empty())
+            .then(|| pids.iter().map(|p| procfs::rss_kib(*p)).sum())
+            .flatten()
+    };
+    let cpu = || -> Option<f64> {
+        (!pids.is_empty())
+            .then(|| pids.iter().map(|p| procfs::cpu_seconds(*p)).sum())
+            .flatten()
+    };
     let limit = Duration::from_secs(args.timeout);
     let (n, m) = (args.members, args.meetings);
     let mut out = Measured::default();
@@ -436,7 +548,14 @@ async fn scenario(
         "handsup"
     };
     let progress = |what: &str| eprintln!("handsup-load [{name}]: {what}");
-    progress(&format!("{m} meeting(s) at {addr}"));
+    if addrs.len() > 1 {
+        progress(&format!(
+            "{m} meeting(s) at {addr}; members spread over {} nodes",
+            addrs.len()
+        ));
+    } else {
+        progress(&format!("{m} meeting(s) at {addr}"));
+    }
 
     // Meetings, their hosts and projectors.
     let (mut pins, mut hosts, mut screens) = (Vec::new(), Vec::new(), Vec::new());
@@ -449,8 +568,8 @@ async fn scenario(
             hosts.push(Control::open(addr, json!({"role": "host", "pin": "baseline"}), 0).await?);
         }
     }
-    let rss0 = pid.and_then(procfs::rss_kib);
-    let cpu0 = pid.and_then(procfs::cpu_seconds);
+    let rss0 = rss();
+    let cpu0 = cpu();
 
     // Join.
     progress(&format!("{n} members joining"));
@@ -477,7 +596,7 @@ async fn scenario(
     for i in 0..n {
         tokio::spawn(client::member(MemberPlan {
             index: i,
-            addr,
+            addrs: addrs.to_vec(),
             pin: pins[meeting_of(i)].clone(),
             reports: tx.clone(),
             capture: (i == 0).then(|| captured.clone()).flatten(),
@@ -624,7 +743,7 @@ async fn scenario(
         out.vote_send_span_ms = l.duration_since(f).as_secs_f64() * 1000.0;
     }
     progress(&format!("{} votes acknowledged", t.votes));
-    let rss1 = pid.and_then(procfs::rss_kib);
+    let rss1 = rss();
     if !baseline {
         // The projector's tally: complete when it counts every acknowledged vote.
         let mut worst: f64 = 0.0;
@@ -663,7 +782,7 @@ async fn scenario(
             out.duplicated += counted.saturating_sub(want);
         }
     }
-    let cpu1 = pid.and_then(procfs::cpu_seconds);
+    let cpu1 = cpu();
     if let (Some(a), Some(b)) = (rss0, rss1) {
         out.rss_per_member_kib = Some(b.saturating_sub(a) as f64 / out.joined.max(1) as f64);
         out.server_rss_mib = Some(b as f64 / 1024.0);
@@ -691,6 +810,7 @@ fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
         let mut v = json!({
             "members": args.members,
             "meetings": args.meetings,
+            "nodes": args.nodes.unwrap_or(args.url.len().max(1)),
             "joined": h.joined,
             "joins_per_s": r1(joins_per_s(h)),
             "join_s": r1(h.join_s),
@@ -811,10 +931,18 @@ fn report(args: &Args, h: &Measured, b: Option<&Measured>) {
         ),
         ("server CPU (s)", Box::new(|m| opt(m.server_cpu_s)), true),
     ];
-    println!(
-        "handsup-load: {} members over {} meeting(s)",
-        args.members, args.meetings
-    );
+    let nodes = args.nodes.unwrap_or(args.url.len().max(1));
+    if nodes > 1 {
+        println!(
+            "handsup-load: {} members over {} meeting(s), {nodes} nodes",
+            args.members, args.meetings
+        );
+    } else {
+        println!(
+            "handsup-load: {} members over {} meeting(s)",
+            args.members, args.meetings
+        );
+    }
     println!(
         "{:<36} {:>10} {:>10}",
         "",

@@ -99,7 +99,7 @@ pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
                 Phone {
                     index: i,
                     pin: pin.clone(),
-                    addr,
+                    addrs: vec![addr],
                     events: tx.clone(),
                     stop: stop.clone(),
                     blip: churn_rx.clone(),

@@ -179,6 +179,10 @@ impl Drop for Server {
 #[derive(Debug)]
 pub(crate) enum Ev {
     Joined,
+    /// A welcomed connection was lost (the phone starts reconnecting).
+    Dropped {
+        at: Instant,
+    },
     /// Welcomed again after a drop.
     Back {
         at: Instant,
@@ -195,7 +199,10 @@ pub(crate) enum Ev {
 pub(crate) struct Phone {
     pub(crate) index: usize,
     pub(crate) pin: String,
-    pub(crate) addr: SocketAddr,
+    /// The server's nodes: the phone starts at `addrs[index % len]` and,
+    /// when a connection fails or is lost, tries the next one (as a phone
+    /// behind a proxy reaches another node).
+    pub(crate) addrs: Vec<SocketAddr>,
     pub(crate) events: mpsc::UnboundedSender<(usize, Ev)>,
     pub(crate) stop: CancellationToken,
     /// Counts drops; at drop `k` the phones `drops(index, k)` picks go off
@@ -234,6 +241,8 @@ enum Ended {
 #[derive(Default)]
 struct Memory {
     welcomed: bool,
+    /// Welcomed on the current connection.
+    online: bool,
     /// Commands not yet acknowledged (cid, frame), resent after a welcome.
     pending: Vec<(String, String)>,
     /// Questions answered and motions voted on (or being sent).
@@ -250,15 +259,17 @@ impl Phone {
         let mut attempt = 0u32;
         let mut mem = Memory::default();
         self.blip.borrow_and_update();
+        let mut at = i % self.addrs.len().max(1);
         loop {
             if self.stop.is_cancelled() {
                 return;
             }
             let permit = self.connecting.clone().acquire_owned().await;
-            let ws = match connect(self.addr, i).await {
+            let ws = match connect(self.addrs[at], i).await {
                 Ok(ws) => ws,
                 Err(_) => {
                     drop(permit);
+                    at = (at + 1) % self.addrs.len();
                     tokio::time::sleep(jitter.backoff(attempt)).await;
                     attempt += 1;
                     continue;
@@ -275,6 +286,14 @@ impl Phone {
                     attempt = 0;
                 }
                 Ended::Lost => {
+                    if mem.online {
+                        // Welcomed since the last drop: the backoff starts
+                        // over, as the pages' does.
+                        mem.online = false;
+                        attempt = 0;
+                        let _ = self.events.send((i, Ev::Dropped { at: Instant::now() }));
+                    }
+                    at = (at + 1) % self.addrs.len();
                     tokio::time::sleep(jitter.backoff(attempt)).await;
                     attempt += 1;
                 }
@@ -333,6 +352,7 @@ impl Phone {
             let mut out: Vec<String> = Vec::new();
             if t.starts_with("{\"type\":\"welcome\"") {
                 permit.take();
+                mem.online = true;
                 if mem.welcomed {
                     report(Ev::Back { at: Instant::now() });
                 } else {
@@ -361,7 +381,12 @@ impl Phone {
                 let v: Value = serde_json::from_str(t).unwrap_or_default();
                 match v["code"].as_str() {
                     // Dropped, not refused: the next welcome resends it.
-                    Some("server_busy" | "rate_limited" | "storage_unavailable") => {
+                    Some(
+                        "server_busy"
+                        | "rate_limited"
+                        | "storage_unavailable"
+                        | "database_unavailable",
+                    ) => {
                         return Ended::Lost;
                     }
                     // Too late for a question that closed meanwhile.
@@ -413,6 +438,8 @@ pub(crate) struct Seen {
     pub(crate) votes_by_motion: HashMap<u64, u64>,
     /// Welcomes after a drop, with when.
     pub(crate) back: Vec<Instant>,
+    /// Welcomed connections lost, with when.
+    pub(crate) dropped: Vec<Instant>,
     pub(crate) vote_ack: Samples,
     pub(crate) last_vote_ack: Option<Instant>,
     pub(crate) failures: Vec<String>,
@@ -423,6 +450,7 @@ impl Seen {
         match e {
             Ev::Joined => self.joined += 1,
             Ev::Back { at } => self.back.push(at),
+            Ev::Dropped { at } => self.dropped.push(at),
             Ev::AnswerAck => self.answers += 1,
             Ev::VoteAck { motion, sent, at } => {
                 self.votes += 1;
@@ -550,7 +578,7 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
             Phone {
                 index: i,
                 pin: pins[i % m].clone(),
-                addr,
+                addrs: vec![addr],
                 events: tx.clone(),
                 stop: stop.clone(),
                 blip: blip_rx.clone(),
