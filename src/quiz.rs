@@ -146,6 +146,9 @@ pub struct Round {
     pub resumes_at: Option<Millis>,
 }
 
+/// What a member got from a closed question: (who, points, correct).
+type Taken = (MemberId, u32, bool);
+
 /// A member's running totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Score {
@@ -179,7 +182,7 @@ pub struct Quiz {
     /// Each closed question's points and correct answers per member, so
     /// asking it again takes them back: 12 bytes a member, not the whole
     /// result, so a long meeting's memory stays nearly flat.
-    scored: HashMap<usize, Box<[(MemberId, u32, bool)]>>,
+    scored: HashMap<usize, Box<[Taken]>>,
     /// The last question skipped and who had answered it (they are told),
     /// until the next question closes.
     skipped: Option<(usize, Vec<MemberId>)>,
