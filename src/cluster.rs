@@ -8,7 +8,7 @@
 //! - Any node serves any phone: for a meeting another node owns, the
 //!   connection is relayed to the owner over a websocket of its own
 //!   (`relay`), and the host API's requests are forwarded (`http`).
-//! - Every second each node takes over the open meetings whose lease
+//! - Four times a second each node takes over the open meetings whose lease
 //!   expired (`sweeper`) and replays them; a question open meanwhile
 //!   resumes with the time it had left (`Event::Resumed`).
 //!
@@ -36,7 +36,9 @@ pub const NODE_HEADER: &str = "x-handsup-node";
 /// for (trusted only with a valid node token).
 pub const CLIENT_HEADER: &str = "x-handsup-client";
 /// How often every node looks for meetings nobody owns.
-const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// (One small query; often, so that the meetings of a node that died,
+/// taken a share at a time, have all moved soon after the lease ran out.)
+const SWEEP_EVERY: Duration = Duration::from_millis(250);
 /// Longest a relay waits for the owner to accept its websocket.
 const RELAY_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -378,7 +380,7 @@ async fn trust_nodes(app: &App, cluster: &Cluster) {
     app.guard.trust(ips);
 }
 
-/// Every second: takes over the open meetings whose lease expired.
+/// Every `SWEEP_EVERY`: takes over the open meetings whose lease expired.
 pub async fn sweeper(app: Arc<App>, stop: CancellationToken) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -394,7 +396,7 @@ pub async fn sweeper(app: Arc<App>, stop: CancellationToken) {
 /// Takes over open meetings nobody owns; how many. Each node takes its
 /// share (the orphans divided by the live nodes, in an order of its own),
 /// so the meetings of a node that died spread over the others; what is
-/// left goes at the next sweep, a second later.
+/// left goes at the next sweep.
 pub async fn sweep(app: &App) -> usize {
     let cluster = app.cluster.clone().expect("a cluster");
     let mut orphans = match cluster.db.orphans().await {
@@ -452,7 +454,14 @@ pub async fn connect_owner(
             CLIENT_HEADER,
             client.to_string().parse().expect("an address"),
         );
-        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        // Sized like a phone's socket (tungstenite's defaults of 128 KiB
+        // buffers made each relayed phone cost ~100 KiB more), and without
+        // Nagle's delay: a relayed ack must not wait for the next frame.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(0)
+            .max_write_buffer_size(64 << 20);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
         Ok::<_, tokio_tungstenite::tungstenite::Error>(ws)
     };
     match tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connected).await {
