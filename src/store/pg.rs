@@ -154,7 +154,16 @@ pub fn redact_url(url: &str) -> String {
 }
 
 pub(super) fn connect(config: &postgres::Config) -> Result<Client, postgres::Error> {
-    config.connect(NoTls)
+    let mut client = config.connect(NoTls)?;
+    // A node paused in the middle of a transaction (a stopped process, a
+    // frozen machine) keeps its row locks, and the lease row it locked
+    // would keep every other node from taking its meetings over for as
+    // long as it stays paused. PostgreSQL ends such a session after 2 s
+    // idle in a transaction (Handsup's transactions take milliseconds);
+    // the paused node finds its connection gone when it wakes, and its
+    // fenced writes are refused.
+    client.batch_execute("SET idle_in_transaction_session_timeout = '2s'")?;
+    Ok(client)
 }
 
 impl PgStore {
