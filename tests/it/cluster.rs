@@ -78,6 +78,27 @@ impl Node {
         assert_eq!(unsafe { libc::kill(self.pid, sig) }, 0);
     }
 
+    /// Stops the node and waits until every one of its threads has
+    /// stopped: `kill` returns before that, and on a busy machine the
+    /// node's other threads may run on (and handle a frame) until the one
+    /// the signal went to is scheduled.
+    async fn pause(&self) {
+        self.signal(libc::SIGSTOP);
+        let pid = self.pid;
+        until("every thread of the node stopped", async || {
+            let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+            let mut all = true;
+            for t in tasks.flatten() {
+                let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+                // The state follows the command name's closing parenthesis.
+                let state = stat.rsplit_once(") ").and_then(|(_, r)| r.chars().next());
+                all &= matches!(state, Some('T') | Some('t'));
+            }
+            all.then_some(())
+        })
+        .await;
+    }
+
     fn logs(&self) -> String {
         self.bin
             .as_ref()
@@ -545,7 +566,7 @@ async fn a_paused_owner_is_fenced_off_and_its_phones_move() {
     let mut minh = join(b.addr, "member", &pin, json!({"name": "Minh"})).await;
     let (first, _) = lease(&db, &pin).unwrap();
 
-    a.signal(libc::SIGSTOP);
+    a.pause().await;
     // Lan votes into the paused node.
     lan.send(json!({"type": "vote", "cid": "lan-1", "motion": 1, "option": 2}))
         .await;
