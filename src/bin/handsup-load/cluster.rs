@@ -702,35 +702,10 @@ pub async fn failover(args: &crate::Args, cluster: &Cluster) -> anyhow::Result<(
         ));
         let (hosts, screens) = crate::client::controls(alive.addr, secret, &pins).await?;
         for (k, (h, s)) in hosts.iter().zip(screens.iter()).enumerate() {
-            let want = (k..n).step_by(m).count() as u64;
             // Every answer, once, in the question's reveal.
-            let answered = s
-                .first(limit, |v| {
-                    v["type"] == "state" && v["reveal"]["answered"].is_u64()
-                })
-                .await
-                .and_then(|(_, v)| v["reveal"]["answered"].as_u64())
-                .unwrap_or(0);
-            r.lost += want.saturating_sub(answered);
-            r.duplicated += answered.saturating_sub(want);
-            h.command(json!({"type": "motion_close", "motion": 1}))
-                .await?;
-            let result = h
-                .first(limit, |v| {
-                    v["type"] == "state" && v["motion"]["result"]["voted"].is_u64()
-                })
-                .await
-                .map(|(_, v)| v["motion"]["result"].clone())
-                .unwrap_or_default();
-            let voted = result["voted"].as_u64().unwrap_or(0);
-            r.lost += want.saturating_sub(voted);
-            r.duplicated += voted.saturating_sub(want);
-            for o in 0..3u64 {
-                let chose = (k..n).step_by(m).filter(|i| *i as u64 % 3 == o).count() as u64;
-                let counted = result["counts"][o as usize].as_u64().unwrap_or(0);
-                r.lost += chose.saturating_sub(counted);
-                r.duplicated += counted.saturating_sub(chose);
-            }
+            let (lost, twice) = crate::storm::recount(h, s, (k, m, n), limit).await?;
+            r.lost += lost;
+            r.duplicated += twice;
         }
         for c in hosts.iter().chain(screens.iter()) {
             c.close();

@@ -722,34 +722,9 @@ pub async fn run(p: Plan) -> anyhow::Result<()> {
                 )),
             }
             // Every answer, once, in the question's reveal.
-            let answered = s
-                .first(limit, |v| {
-                    v["type"] == "state" && v["reveal"]["answered"].is_u64()
-                })
-                .await
-                .and_then(|(_, v)| v["reveal"]["answered"].as_u64())
-                .unwrap_or(0);
-            r.lost += want.saturating_sub(answered);
-            r.duplicated += answered.saturating_sub(want);
-            h.command(json!({"type": "motion_close", "motion": 1}))
-                .await?;
-            let result = h
-                .first(limit, |v| {
-                    v["type"] == "state" && v["motion"]["result"]["voted"].is_u64()
-                })
-                .await
-                .map(|(_, v)| v["motion"]["result"].clone())
-                .unwrap_or_default();
-            let voted = result["voted"].as_u64().unwrap_or(0);
-            r.lost += want.saturating_sub(voted);
-            r.duplicated += voted.saturating_sub(want);
-            // Each option's count is exactly the phones that chose it.
-            for o in 0..3u64 {
-                let chose = (k..n).step_by(m).filter(|i| *i as u64 % 3 == o).count() as u64;
-                let counted = result["counts"][o as usize].as_u64().unwrap_or(0);
-                r.lost += chose.saturating_sub(counted);
-                r.duplicated += counted.saturating_sub(chose);
-            }
+            let (lost, twice) = crate::storm::recount(h, s, (k, m, n), limit).await?;
+            r.lost += lost;
+            r.duplicated += twice;
         }
         r.tally_after_s = Some(tally_after);
         for c in hosts.iter().chain(screens.iter()) {
@@ -831,4 +806,46 @@ fn print(p: &Plan, r: &Report) {
     for f in &r.failures {
         println!("  ! {f}");
     }
+}
+
+/// Meeting `k` of `m` (phones `k, k+m, …` below `n`, each voting option
+/// `i % 3`), read back after a run: every answer once in the reveal, the
+/// motion closed and every vote once in its result, each option's count
+/// exactly the phones that chose it. Returns (lost, counted twice).
+pub(crate) async fn recount(
+    h: &crate::client::Control,
+    s: &crate::client::Control,
+    (k, m, n): (usize, usize, usize),
+    limit: Duration,
+) -> anyhow::Result<(u64, u64)> {
+    let want = (k..n).step_by(m).count() as u64;
+    let (mut lost, mut twice) = (0, 0);
+    let answered = s
+        .first(limit, |v| {
+            v["type"] == "state" && v["reveal"]["answered"].is_u64()
+        })
+        .await
+        .and_then(|(_, v)| v["reveal"]["answered"].as_u64())
+        .unwrap_or(0);
+    lost += want.saturating_sub(answered);
+    twice += answered.saturating_sub(want);
+    h.command(json!({"type": "motion_close", "motion": 1}))
+        .await?;
+    let result = h
+        .first(limit, |v| {
+            v["type"] == "state" && v["motion"]["result"]["voted"].is_u64()
+        })
+        .await
+        .map(|(_, v)| v["motion"]["result"].clone())
+        .unwrap_or_default();
+    let voted = result["voted"].as_u64().unwrap_or(0);
+    lost += want.saturating_sub(voted);
+    twice += voted.saturating_sub(want);
+    for o in 0..3u64 {
+        let chose = (k..n).step_by(m).filter(|i| *i as u64 % 3 == o).count() as u64;
+        let counted = result["counts"][o as usize].as_u64().unwrap_or(0);
+        lost += chose.saturating_sub(counted);
+        twice += counted.saturating_sub(chose);
+    }
+    Ok((lost, twice))
 }
