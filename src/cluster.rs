@@ -458,9 +458,9 @@ pub async fn connect_owner(
         // buffers made each relayed phone cost ~100 KiB more), and without
         // Nagle's delay: a relayed ack must not wait for the next frame.
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .read_buffer_size(4 * 1024)
+            .read_buffer_size(crate::ws::READ_BUFFER_BYTES)
             .write_buffer_size(0)
-            .max_write_buffer_size(64 << 20);
+            .max_write_buffer_size(crate::ws::MAX_WRITE_BUFFER_BYTES);
         let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
         Ok::<_, tokio_tungstenite::tungstenite::Error>(ws)
     };

@@ -30,6 +30,14 @@ use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
 /// connection go out with one write when they fit (a phone's batches are a
 /// few KiB); the buffer grows only as far as what is actually queued.
 const WRITE_BATCH_BYTES: usize = 16 * 1024;
+/// Read buffer of every websocket, phones' and the relays' between nodes
+/// alike (the library's default of 128 KiB would cost ten times the memory
+/// a member is allowed).
+pub(crate) const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// A cap on what may wait to be written, not an allocation: the host's
+/// member list of a 10,000-member meeting is over a megabyte, and one frame
+/// must fit.
+pub(crate) const MAX_WRITE_BUFFER_BYTES: usize = 64 << 20;
 /// Ping interval, and silence after which a peer is considered gone.
 const PING_EVERY: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
@@ -74,15 +82,13 @@ pub async fn upgrade(
     };
     // The connection's slot stays taken while the websocket is open.
     let slot = slot.map(|Extension(s)| s);
-    ws.read_buffer_size(4 * 1024)
+    ws.read_buffer_size(READ_BUFFER_BYTES)
         // Frames queued together (an answer's ack and the member's `me`, a
         // reveal and the fresh `me`) leave in one socket write at the flush:
         // with 0 every frame was its own `sendto`, and on a busy processor
         // those writes, not the room, made answer acks slow.
         .write_buffer_size(WRITE_BATCH_BYTES)
-        // A cap, not an allocation: the host's member list of a 10,000-member
-        // meeting is over a megabyte, and one frame must fit.
-        .max_write_buffer_size(64 << 20)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(app, socket, client, relayed, slot))
