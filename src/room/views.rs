@@ -224,9 +224,9 @@ pub fn motion_view(s: &MeetingState, m: &Motion, host: bool) -> MotionView {
     });
     let voters = (m.spec.ballot == Ballot::Open && (host || m.spec.show_voters)).then(|| {
         let mut v: Vec<VoterRow> = m
-            .choices
-            .iter()
-            .map(|(&id, &option)| VoterRow {
+            .ballots
+            .choices()
+            .map(|(id, option)| VoterRow {
                 id,
                 name: name_of(s, id),
                 option,
@@ -283,8 +283,8 @@ fn my_vote(
         motion: m.id,
         eligible: eligible.is_ok(),
         reason: eligible.err(),
-        voted: m.voters.contains(&member),
-        option: m.choices.get(&member).copied(),
+        voted: m.ballots.contains(member),
+        option: m.ballots.choice(member),
         reserved: m.reservations.iter().any(|r| r.0 == member),
         may_reserve: m.check_reservation(member).is_ok(),
     })
@@ -299,7 +299,7 @@ pub fn live_view(s: &MeetingState, connected: u32, recent: Vec<String>, host: bo
         let show = m.spec.ballot == Ballot::Open && (m.spec.live_tally || host);
         VoteLive {
             motion: m.id,
-            voted: m.voters.len() as u32,
+            voted: m.ballots.len() as u32,
             eligible_present: attendance.eligible_present,
             counts: show.then(|| m.counts.clone()),
         }
@@ -393,7 +393,7 @@ pub fn not_voted(s: &MeetingState) -> Option<Vec<MemberId>> {
         .filter(|m| m.status != MotionStatus::Draft && m.spec.ballot == Ballot::Secret)?;
     Some(
         s.active_members()
-            .filter(|m| !motion.voters.contains(&m.id) && s.may_vote(m.id).is_ok())
+            .filter(|m| !motion.ballots.contains(m.id) && s.may_vote(m.id).is_ok())
             .map(|m| m.id)
             .collect(),
     )
@@ -422,10 +422,10 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
             present: !m.left,
             voted: match motion {
                 Some(x) if x.spec.ballot == Ballot::Secret => None,
-                x => Some(x.is_some_and(|x| x.voters.contains(&m.id))),
+                x => Some(x.is_some_and(|x| x.ballots.contains(m.id))),
             },
             // `choices` is only ever filled for open ballots.
-            choice: motion.and_then(|x| x.choices.get(&m.id).copied()),
+            choice: motion.and_then(|x| x.ballots.choice(m.id)),
             pending: m.pending,
         })
         .collect()

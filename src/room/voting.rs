@@ -402,7 +402,7 @@ impl MeetingState {
                 let r = &self.roster[i];
                 // Present on their phone, or voted by phone on the open motion.
                 let by_phone = r.member.is_some_and(|m| {
-                    self.is_present(m) || self.open_motion().is_some_and(|o| o.voters.contains(&m))
+                    self.is_present(m) || self.open_motion().is_some_and(|o| o.ballots.contains(m))
                 });
                 if *present && (r.by_hand || by_phone) {
                     return Err(Refusal::new(

@@ -7,12 +7,13 @@
 //! add one to its count, and records the voter separately.
 
 pub mod attendance;
+pub mod ballots;
 pub mod decision;
 pub mod discipline;
 pub mod election;
 pub mod motions_file;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -512,10 +513,9 @@ pub struct Motion {
     /// Elections: valid ballots keeping nobody, and invalid ballots.
     pub blank: u32,
     pub invalid: u32,
-    /// Who voted (both ballots).
-    pub voters: HashSet<MemberId>,
-    /// Who chose what — open ballots only, never filled for secret ones.
-    pub choices: HashMap<MemberId, usize>,
+    /// Who voted (both ballots) and who chose what (open ballots only,
+    /// never for secret ones); sealed compactly at close.
+    pub ballots: ballots::Ballots,
     /// Named minority opinions (bảo lưu ý kiến), in order.
     pub reservations: Vec<(MemberId, String)>,
     pub result: Option<MotionResult>,
@@ -537,8 +537,7 @@ impl Motion {
             counts: vec![0; n],
             blank: 0,
             invalid: 0,
-            voters: HashSet::new(),
-            choices: HashMap::new(),
+            ballots: ballots::Ballots::default(),
             reservations: Vec::new(),
             result: None,
             hand: None,
@@ -582,7 +581,7 @@ impl Motion {
         if option >= self.spec.options.len() {
             return Err(VoteError::OptionOutOfRange(option));
         }
-        if self.voters.contains(&member) && !self.spec.changes_allowed {
+        if self.ballots.contains(member) && !self.spec.changes_allowed {
             return Err(VoteError::AlreadyVoted);
         }
         Ok(())
@@ -592,11 +591,10 @@ impl Motion {
     pub fn cast_open(&mut self, member: MemberId, option: usize) -> Result<(), VoteError> {
         debug_assert_eq!(self.spec.ballot, Ballot::Open);
         self.check(member, option)?;
-        if let Some(old) = self.choices.insert(member, option) {
+        if let Some(old) = self.ballots.record(member, Some(option)) {
             self.counts[old] -= 1;
         }
         self.counts[option] += 1;
-        self.voters.insert(member);
         Ok(())
     }
 
@@ -609,7 +607,7 @@ impl Motion {
         option: Option<usize>,
     ) -> Result<(), VoteError> {
         self.check(member, option.unwrap_or(0))?;
-        self.voters.insert(member);
+        self.ballots.record(member, None);
         if let Some(o) = option {
             self.counts[o] += 1;
         }
@@ -659,6 +657,7 @@ impl Motion {
         }
         self.status = Status::Closed;
         self.closed_at = Some(at);
+        self.ballots.seal();
         // An exempt member present at opening who then leaves still
         // counts: they attended this vote.
         let base = self.at_open.convened.max(at_close.convened);
@@ -695,7 +694,7 @@ impl Motion {
         });
         self.result = Some(MotionResult {
             counts: self.counts.clone(),
-            voted: self.voters.len() as u32,
+            voted: self.ballots.len() as u32,
             at_open: self.at_open,
             at_close,
             outcome,
@@ -716,7 +715,7 @@ impl Motion {
                 "a reservation is recorded once the vote has closed",
             ));
         }
-        if !self.voters.contains(&member) {
+        if !self.ballots.contains(member) {
             return Err(VoteError::NotInMinority);
         }
         if self.reservations.iter().any(|r| r.0 == member) {
@@ -728,15 +727,15 @@ impl Motion {
                 .as_ref()
                 .and_then(|r| r.outcome.as_ref())
                 .map(|o| o.passed);
-            let approved = self.choices.get(&member) == Some(&self.spec.approve);
+            let approved = self.ballots.choice(member) == Some(self.spec.approve);
             let minority = match passed {
                 Some(p) => p != approved,
                 // A poll: anyone not with the most chosen option.
                 None => {
                     let top = self.counts.iter().copied().max().unwrap_or(0);
-                    self.choices
-                        .get(&member)
-                        .is_some_and(|&c| self.counts[c] < top)
+                    self.ballots
+                        .choice(member)
+                        .is_some_and(|c| self.counts[c] < top)
                 }
             };
             if !minority {
@@ -973,7 +972,7 @@ mod tests {
         assert_eq!(m.cast_open(1, 5), Err(VoteError::OptionOutOfRange(5)));
         m.cast_open(1, 0).unwrap();
         m.cast_open(1, 1).unwrap();
-        assert_eq!((m.counts.clone(), m.voters.len()), (vec![0, 1, 0], 1));
+        assert_eq!((m.counts.clone(), m.ballots.len()), (vec![0, 1, 0], 1));
         m.close(1, eligible(3, 3)).unwrap();
         assert_eq!(m.cast_open(2, 0), Err(VoteError::Closed));
 
@@ -990,13 +989,13 @@ mod tests {
         m.cast_secret(1, Some(0)).unwrap();
         m.cast_secret(2, Some(1)).unwrap();
         assert_eq!(m.cast_secret(2, Some(0)), Err(VoteError::AlreadyVoted));
-        assert!(m.choices.is_empty());
+        assert_eq!(m.ballots.choices().count(), 0);
         assert_eq!(m.counts, vec![1, 1, 0, 0, 0]);
         // Replay: voters only.
         let mut r = Motion::new(1, MotionSpec::from_template(Template::Discipline, "x"));
         r.open(0, eligible(5, 5)).unwrap();
         r.cast_secret(1, None).unwrap();
-        assert_eq!((r.voters.len(), r.counts.clone()), (1, vec![0; 5]));
+        assert_eq!((r.ballots.len(), r.counts.clone()), (1, vec![0; 5]));
     }
 
     #[test]
