@@ -96,7 +96,8 @@ pub(crate) struct Args {
     /// `restart` (SIGKILL and restart with every phone connected) or `blip`
     /// (30% of the phones off the network for 5 s during a vote), or `soak`
     /// (a two-hour meeting in --soak-minutes: 40 questions, 20 motions,
-    /// phones joining and dropping throughout; memory and files must stay flat),
+    /// phones joining, leaving and dropping throughout; memory and files
+    /// must stay flat),
     /// or `failover` (--nodes, 3 by default, on one database: the node
     /// owning the meeting SIGKILLed during a vote; time to take over and for
     /// the phones to come back; nothing lost or counted twice).
@@ -385,7 +386,11 @@ async fn run(args: Args, urls: Vec<(String, SocketAddr)>, secret: String) -> any
         )
         .await;
         drop(child);
-        Some(r?)
+        let r = r?;
+        if let Ok(file) = std::env::var("HANDSUP_LOAD_TRACE_BASELINE") {
+            write_trace(&file, &r.trace)?;
+        }
+        Some(r)
     } else {
         None
     };

@@ -1,10 +1,12 @@
 //! The soak scenario: a two-hour meeting compressed into a few minutes.
 //!
 //! The generator runs the server itself (as the storms do) with a bank of
-//! 40 short questions it writes; `--members` phones (90% at the start, the
-//! rest joining during the first half) go through 40 questions and 20
-//! motions, while every 20 s another 5% of the phones drop off the network
-//! for 5 s and come back. The server's memory and open files are sampled
+//! 40 short questions it writes; `--members` phones go through 40 questions
+//! and 20 motions. People come and go throughout, as in a real two-hour
+//! meeting: 90% are there at the start, the other 10% arrive late, one by
+//! one over the whole meeting, and as many of the first ones leave for good
+//! at the same pace (they close the page); meanwhile every 20 s another 5%
+//! of the phones drop off the network for 5 s and come back. The server's memory and open files are sampled
 //! every 5 s; after the warm-up (the first fifth) memory must stay within
 //! 10% and the open files must not grow. Every motion's result is checked
 //! against the votes acknowledged for it, and the database's size per vote
@@ -94,25 +96,28 @@ pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
             churn_rx.clone(),
             connecting.clone(),
         );
+        // Returns the phone's own stop: cancelling it is the phone leaving.
         move |i: usize| {
+            let leave = stop.child_token();
             tokio::spawn(
                 Phone {
                     index: i,
                     pin: pin.clone(),
                     addrs: vec![addr],
                     events: tx.clone(),
-                    stop: stop.clone(),
+                    stop: leave.clone(),
                     blip: churn_rx.clone(),
                     drops: |i, k| (i + k as usize).is_multiple_of(20),
                     connecting: connecting.clone(),
                 }
                 .run(),
             );
+            leave
         }
     };
     drop(tx);
     let first = n * 9 / 10;
-    (0..first).for_each(spawn.clone());
+    let leaves: Vec<CancellationToken> = (0..first).map(spawn.clone()).collect();
     let mut seen = Seen::default();
     wait_for(&mut rx, &mut seen, limit, "the first phones joined", |s| {
         s.joined >= first
@@ -123,15 +128,16 @@ pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
     ));
 
     let started = Instant::now();
-    // Throughout: the late phones join over the first half, 5% of the
-    // phones drop every 20 s, and the server is sampled every 5 s.
+    // Throughout: the late phones join and as many of the first ones leave,
+    // both one by one over the whole meeting; 5% of the phones drop every
+    // 20 s, and the server is sampled every 5 s.
     let background = {
         let stop = stop.clone();
         let spawn = spawn.clone();
         tokio::spawn(async move {
             let mut samples: Vec<(Duration, u64, usize)> = Vec::new();
             let mut churned = 0u32;
-            let mut late = first;
+            let (mut late, mut left) = (first, 0);
             let mut tick = tokio::time::interval(Duration::from_millis(100));
             let (mut next_churn, mut next_sample) = (started + CHURN_EVERY, started);
             while !stop.is_cancelled() {
@@ -148,12 +154,17 @@ pub async fn run(p: Plan, minutes: u64) -> anyhow::Result<()> {
                     }
                     next_sample += SAMPLE_EVERY;
                 }
-                let due = first
-                    + ((n - first) as f64 * (now - started).as_secs_f64()
-                        / (total / 2).as_secs_f64().max(1.0)) as usize;
-                while late < n && late < due {
+                let due = ((n - first) as f64 * (now - started).as_secs_f64()
+                    / total.as_secs_f64().max(1.0)) as usize;
+                while late < n && late < first + due {
                     spawn(late);
                     late += 1;
+                }
+                // The leavers are the phones that joined first, so the
+                // late ones are not counted out before they are in.
+                while left < leaves.len().min(due) {
+                    leaves[left].cancel();
+                    left += 1;
                 }
             }
             (samples, churned)
