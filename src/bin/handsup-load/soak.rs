@@ -6,11 +6,11 @@
 //! meeting: 90% are there at the start, the other 10% arrive late, one by
 //! one over the whole meeting, and as many of the first ones leave for good
 //! at the same pace (they close the page); meanwhile every 20 s another 5%
-//! of the phones drop off the network for 5 s and come back. The server's memory and open files are sampled
-//! every 5 s; after the warm-up (the first fifth) memory must stay within
-//! 10% and the open files must not grow. Every motion's result is checked
-//! against the votes acknowledged for it, and the database's size per vote
-//! is reported.
+//! of the phones drop off the network for 5 s and come back. The server's
+//! memory and open files are sampled every 5 s; after the warm-up (the
+//! first fifth) memory must stay within 10% and the open files must not
+//! grow. Every motion's result is checked against the votes acknowledged
+//! for it, and the database's size per vote is reported.
 
 use std::time::{Duration, Instant};
 
