@@ -424,7 +424,7 @@ pub fn member_rows(s: &MeetingState, connected: impl Fn(MemberId) -> bool) -> Ve
                 Some(x) if x.spec.ballot == Ballot::Secret => None,
                 x => Some(x.is_some_and(|x| x.ballots.contains(m.id))),
             },
-            // `choices` is only ever filled for open ballots.
+            // Only open ballots keep a choice.
             choice: motion.and_then(|x| x.ballots.choice(m.id)),
             pending: m.pending,
         })

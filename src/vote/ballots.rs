@@ -7,13 +7,18 @@ use crate::quiz::MemberId;
 /// The value kept for a secret ballot's voter: that they voted, no choice.
 const NO_CHOICE: u32 = u32::MAX;
 
+/// The option a kept value stands for, if any.
+fn option(value: u32) -> Option<usize> {
+    (value != NO_CHOICE).then_some(value as usize)
+}
+
 /// Every voter of one motion, with the option they chose on an open ballot
 /// (a secret ballot's record never holds one). While the motion is open it
 /// is a hash map, so each of thousands of votes arriving at once is recorded
 /// in constant time; once the motion closes it is sealed into a list sorted
-/// by member, 8 bytes a voter, about a fifth of the map's memory. A long
+/// by member, 8 bytes a voter, about a fifth of the map's memory: a long
 /// meeting keeps every closed motion's record (who may still record a
-/// reservation, who sees "you voted"), so this is what keeps its memory flat.
+/// reservation, who sees "you voted") until it ends.
 #[derive(Clone, Debug)]
 pub enum Ballots {
     Open(HashMap<MemberId, u32>),
@@ -55,19 +60,19 @@ impl Ballots {
 
     /// The option `member` chose, on an open ballot.
     pub fn choice(&self, member: MemberId) -> Option<usize> {
-        self.get(member)
-            .filter(|&c| c != NO_CHOICE)
-            .map(|c| c as usize)
+        self.get(member).and_then(option)
     }
 
     /// Every open-ballot choice, as (member, option), in no set order.
     pub fn choices(&self) -> impl Iterator<Item = (MemberId, usize)> + '_ {
-        let all: Box<dyn Iterator<Item = (MemberId, u32)>> = match self {
-            Ballots::Open(m) => Box::new(m.iter().map(|(&k, &v)| (k, v))),
-            Ballots::Sealed(v) => Box::new(v.iter().copied()),
+        let (open, sealed) = match self {
+            Ballots::Open(m) => (Some(m.iter().map(|(&k, &v)| (k, v))), None),
+            Ballots::Sealed(v) => (None, Some(v.iter().copied())),
         };
-        all.filter(|e| e.1 != NO_CHOICE)
-            .map(|(k, v)| (k, v as usize))
+        open.into_iter()
+            .flatten()
+            .chain(sealed.into_iter().flatten())
+            .filter_map(|(member, value)| Some((member, option(value)?)))
     }
 
     /// Records that `member` voted, with their option on an open ballot
@@ -80,9 +85,7 @@ impl Ballots {
             unreachable!("unsealed above")
         };
         let value = choice.map_or(NO_CHOICE, |c| c as u32);
-        m.insert(member, value)
-            .filter(|&c| c != NO_CHOICE)
-            .map(|c| c as usize)
+        m.insert(member, value).and_then(option)
     }
 
     /// Keeps the record compactly once no more votes can come.
