@@ -16,7 +16,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
@@ -26,8 +26,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
+use crate::outbox::Sent;
 use crate::room::state::MeetingState;
-use crate::room::{MOVED_CLOSE, MOVED_REASON, Outbound, RoomHandle};
+use crate::room::{ConnHandle, MOVED_CLOSE, MOVED_REASON, QUEUE, RoomHandle};
 use crate::store::{ClusterDb, Loaded, MeetingId, NodeRow, StoreError};
 
 /// The header a node's requests to another node carry: the node token.
@@ -477,24 +478,14 @@ pub async fn connect_owner(
 /// Returns the sender of the client's frames. When the owner goes (it
 /// died, or lost the meeting), the client is closed with `MOVED_CLOSE`,
 /// and reconnects like after any drop.
-pub fn relay(
-    ws: Box<OwnerSocket>,
-    hello: String,
-    out: mpsc::Sender<Outbound>,
-    joined: Arc<AtomicBool>,
-    host: Arc<AtomicBool>,
-) -> mpsc::Sender<String> {
+pub fn relay(ws: Box<OwnerSocket>, hello: String, conn: ConnHandle) -> mpsc::Sender<String> {
     use tokio_tungstenite::tungstenite::Message;
     let (tx, mut rx) = mpsc::channel::<String>(64);
+    let moved = move |conn: &ConnHandle| conn.out.close(MOVED_CLOSE, MOVED_REASON.into());
     tokio::spawn(async move {
         let (mut sink, mut stream) = ws.split();
         if sink.send(Message::Text(hello.into())).await.is_err() {
-            let _ = out
-                .send(Outbound::Close {
-                    code: MOVED_CLOSE,
-                    reason: MOVED_REASON.into(),
-                })
-                .await;
+            moved(&conn);
             return;
         }
         loop {
@@ -502,7 +493,7 @@ pub fn relay(
                 m = rx.recv() => match m {
                     Some(t) => {
                         if sink.send(Message::Text(t.into())).await.is_err() {
-                            let _ = out.send(Outbound::Close { code: MOVED_CLOSE, reason: MOVED_REASON.into() }).await;
+                            moved(&conn);
                             break;
                         }
                     }
@@ -516,13 +507,21 @@ pub fn relay(
                     Some(Ok(Message::Text(t))) => {
                         let text = t.as_str();
                         if text.starts_with("{\"type\":\"welcome\"") {
-                            joined.store(true, Ordering::Release);
+                            conn.joined.store(true, Ordering::Release);
                             if text.contains("\"role\":\"host\"") {
-                                host.store(true, Ordering::Release);
+                                conn.host.store(true, Ordering::Release);
                             }
                         }
-                        if out.send(Outbound::Frame(text.to_string().into())).await.is_err() {
-                            break;
+                        let frame = axum::extract::ws::Message::Text(text.to_string().into());
+                        match conn.out.send(frame, QUEUE) {
+                            Sent::Queued => {}
+                            // The client is not reading: it is dropped, as
+                            // it would be by a room of this node.
+                            Sent::Full => {
+                                conn.kill.cancel();
+                                break;
+                            }
+                            Sent::Closed => break,
                         }
                     }
                     Some(Ok(Message::Close(frame))) => {
@@ -532,12 +531,12 @@ pub fn relay(
                             .map(|f| (u16::from(f.code), f.reason.to_string()))
                             .filter(|(c, _)| *c != 1005 && *c != 1006)
                             .unwrap_or((MOVED_CLOSE, MOVED_REASON.to_string()));
-                        let _ = out.send(Outbound::Close { code, reason }).await;
+                        conn.out.close(code, reason);
                         break;
                     }
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None => {
-                        let _ = out.send(Outbound::Close { code: MOVED_CLOSE, reason: MOVED_REASON.into() }).await;
+                        moved(&conn);
                         break;
                     }
                 },

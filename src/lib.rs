@@ -51,6 +51,7 @@ pub mod guard;
 pub mod http;
 pub mod meeting;
 pub mod minutes;
+pub mod outbox;
 pub mod protocol;
 pub mod qr;
 pub mod quiz;

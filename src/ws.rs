@@ -7,8 +7,10 @@
 //! connection goes on; only oversized frames, flooding and dead peers close
 //! it, always with a reason.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use std::net::SocketAddr;
@@ -17,14 +19,16 @@ use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
+use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::app::App;
 use crate::guard::ConnSlot;
+use crate::outbox::{Drained, Outbox};
 use crate::protocol::{ClientMsg, ErrorCode, MAX_CID_CHARS, MAX_MESSAGE_BYTES, error_json};
-use crate::room::{ConnHandle, Outbound, RoomHandle, RoomMsg};
+use crate::room::{ConnHandle, QUEUE, RoomHandle, RoomMsg};
 
 /// Bytes of frames gathered before a write: the frames queued for one
 /// connection go out with one write when they fit (a phone's batches are a
@@ -121,6 +125,9 @@ impl Bucket {
     }
 }
 
+/// Why a connection the room dropped for not keeping up ends.
+const KILLED: &str = "its queue is full: it is not reading";
+
 /// Why the loop ended, and what to tell the peer.
 enum End {
     /// The peer closed, or went away.
@@ -139,10 +146,10 @@ async fn serve(
 ) {
     // Counted by the tracker so shutdown waits for this socket to close.
     let _guard = app.tracker.token();
-    let (tx, rx) = mpsc::channel(crate::room::QUEUE);
+    let (sink, stream) = socket.split();
     let conn = ConnHandle {
         id: app.next_conn_id(),
-        tx,
+        out: Arc::new(Outbox::new(sink)),
         kill: CancellationToken::new(),
         rtt_ms: Arc::new(AtomicU32::new(0)),
         joined: Arc::new(AtomicBool::new(false)),
@@ -172,7 +179,7 @@ async fn serve(
         relayed,
         relay: None,
     };
-    let end = c.run(socket, rx).await;
+    let end = c.run(stream).await;
     if let Some(room) = c.room.take() {
         let _ = room.tx.send(RoomMsg::Gone { conn: c.conn.id }).await;
     }
@@ -199,67 +206,53 @@ struct Conn {
 }
 
 impl Conn {
-    /// Queues a local error frame behind whatever the room has queued.
+    /// Sends a local error frame behind whatever the room has sent.
     fn error(&mut self, cid: Option<&str>, code: ErrorCode, message: impl Into<String>) {
-        let _ = self
-            .conn
-            .tx
-            .try_send(Outbound::Frame(error_json(cid, code, message).into()));
+        let f = Message::Text(error_json(cid, code, message).into());
+        let _ = self.conn.out.send(f, QUEUE);
     }
 
-    async fn run(&mut self, socket: WebSocket, mut rx: mpsc::Receiver<Outbound>) -> End {
-        let (mut sink, mut stream) = socket.split();
+    /// Finishes writing what the socket could not take at once (or the
+    /// close the room asked for), within `SEND_TIMEOUT`.
+    async fn drain(
+        &self,
+        killed: &mut Pin<&mut WaitForCancellationFuture<'_>>,
+    ) -> Result<Drained, &'static str> {
+        let out = self.conn.out.clone();
+        let mut drain = std::future::poll_fn(|cx| out.poll_drain(cx));
+        // Nearly always done at once: only a write that has to wait arms
+        // the timeout.
+        if let Poll::Ready(d) = futures_util::poll!(&mut drain) {
+            return Ok(d);
+        }
+        tokio::select! {
+            d = drain => Ok(d),
+            _ = killed.as_mut() => Err(KILLED),
+            _ = tokio::time::sleep(SEND_TIMEOUT) => Err("a frame took too long to send"),
+        }
+    }
+
+    async fn run(&mut self, mut stream: SplitStream<WebSocket>) -> End {
         let started = Instant::now();
         let mut last_heard = Instant::now();
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
         let shutdown = self.app.ctx.shutdown.clone();
         let kill = self.conn.kill.clone();
+        let out = self.conn.out.clone();
+        let mut killed = std::pin::pin!(kill.cancelled());
         // A connection must join a meeting in time (`GuardConfig::join_within`).
         let join_by = tokio::time::Instant::now() + self.app.guard.config.join_within;
         let end = loop {
             tokio::select! {
                 biased;
-                _ = kill.cancelled() => break End::Dropped("its queue is full: it is not reading"),
+                _ = killed.as_mut() => break End::Dropped(KILLED),
                 _ = shutdown.cancelled() => break End::Close(1001, "server shutting down".into()),
-                out = rx.recv() => match out {
-                    Some(Outbound::Frame(f)) => {
-                        // Frames already queued go out with one flush (one write).
-                        let mut frames = vec![f];
-                        let mut close = None;
-                        while frames.len() < 64 {
-                            match rx.try_recv() {
-                                Ok(Outbound::Frame(f)) => frames.push(f),
-                                Ok(Outbound::Close { code, reason }) => {
-                                    close = Some(End::Close(code, reason));
-                                    break;
-                                }
-                                Err(_) => break,
-                            }
-                        }
-                        let write = async {
-                            for f in frames {
-                                sink.feed(Message::Text(f)).await?;
-                            }
-                            sink.flush().await
-                        };
-                        let failed = tokio::select! {
-                            r = write => r.err().map(|e| {
-                                tracing::debug!(conn = self.conn.id, "send failed: {e}");
-                                "sending failed"
-                            }),
-                            _ = kill.cancelled() => Some("its queue is full: it is not reading"),
-                            _ = tokio::time::sleep(SEND_TIMEOUT) => Some("a frame took too long to send"),
-                        };
-                        if let Some(why) = failed {
-                            break End::Dropped(why);
-                        }
-                        if let Some(end) = close {
-                            break end;
-                        }
-                    }
-                    Some(Outbound::Close { code, reason }) => break End::Close(code, reason),
-                    None => break End::Quiet,
+                _ = out.woken() => match self.drain(&mut killed).await {
+                    Ok(Drained::Written) => {}
+                    Ok(Drained::Close(code, reason)) => break End::Close(code, reason),
+                    Ok(Drained::Failed) => break End::Dropped("sending failed"),
+                    Err(why) => break End::Dropped(why),
                 },
                 msg = stream.next() => {
                     last_heard = Instant::now();
@@ -288,20 +281,25 @@ impl Conn {
                     if last_heard.elapsed() > DEAD_AFTER {
                         break End::Dropped("silent for a minute");
                     }
+                    // A failed write wakes this task to end the connection.
                     let stamp = (started.elapsed().as_micros() as u64).to_be_bytes();
-                    if sink.send(Message::Ping(stamp.to_vec().into())).await.is_err() {
-                        break End::Dropped("sending a ping failed");
-                    }
+                    let _ = out.send(Message::Ping(stamp.to_vec().into()), QUEUE);
                 }
                 _ = tokio::time::sleep_until(join_by), if !self.conn.joined.load(Ordering::Acquire) => {
-                    break End::Close(1008, "send hello to join a meeting".into());
+                    // Checked again: the room welcomes a connection without
+                    // waking its task (it writes the welcome itself).
+                    if !self.conn.joined.load(Ordering::Acquire) {
+                        break End::Close(1008, "send hello to join a meeting".into());
+                    }
                 }
             }
         };
         if let End::Dropped(why) = &end {
             tracing::info!(conn = self.conn.id, "dropping a connection: {why}");
         }
-        if let End::Close(code, reason) = &end {
+        // Nothing more goes through the outbox; the goodbye goes here.
+        let sink = self.conn.out.take();
+        if let (End::Close(code, reason), Some(mut sink)) = (&end, sink) {
             let frame = Message::Close(Some(CloseFrame {
                 code: *code,
                 reason: reason.clone().into(),
@@ -410,7 +408,7 @@ impl Conn {
         };
         if let ClientMsg::Ping { t } = &msg {
             let pong = crate::protocol::ServerMsg::Pong { t }.to_json();
-            let _ = self.conn.tx.try_send(Outbound::Frame(pong.into()));
+            let _ = self.conn.out.send(Message::Text(pong.into()), QUEUE);
             return None;
         }
         let cid = msg.cid();
@@ -455,13 +453,7 @@ impl Conn {
                         if let Some(current) = self.room.take() {
                             let _ = current.tx.send(RoomMsg::Gone { conn: self.conn.id }).await;
                         }
-                        let tx = crate::cluster::relay(
-                            ws,
-                            text.to_string(),
-                            self.conn.tx.clone(),
-                            self.conn.joined.clone(),
-                            self.conn.host.clone(),
-                        );
+                        let tx = crate::cluster::relay(ws, text.to_string(), self.conn.clone());
                         self.relay = Some((hello.pin.clone(), tx));
                         return None;
                     }

@@ -3,9 +3,9 @@
 //! Connections talk to it through a bounded channel (`RoomHandle`). It
 //! applies commands as events (see `state`), queues them for the store, and
 //! releases acknowledgements only when the store reports them committed.
-//! Fan-out never waits on a member: every frame goes to a member's bounded
-//! queue with `try_send`; a member whose queue is full is disconnected (the
-//! page reconnects and resyncs). Shared views are serialised once per change;
+//! Fan-out never waits on a member: every frame goes to the connection's
+//! bounded `Outbox` (written at once when the socket takes it); a member
+//! whose queue is full is disconnected (the page reconnects and resyncs). Shared views are serialised once per change;
 //! counters for the projector and host are coalesced to a fixed tick.
 
 pub mod ballot_box;
@@ -23,13 +23,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
+use axum::extract::ws::{Message, Utf8Bytes};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use self::event::{By, Envelope, Event};
 use self::state::{MeetingState, Refusal, clean_name, hash_token};
 use crate::clock::Clock;
+use crate::outbox::{Outbox, Sent};
 use crate::protocol::*;
 use crate::quiz::{CloseReason, MemberId};
 use crate::store::{Commit, Fence, MeetingId, Op, Store, Write};
@@ -49,9 +50,18 @@ const MEMBER_LIST_STEP: u32 = 2000;
 /// Frames a connection may have queued. A phone that falls `MEMBER_QUEUE`
 /// frames behind is dropped (it reconnects and resyncs); the host console
 /// and the projector, few and receiving large lists, get the whole queue.
-/// Channel slots are allocated as used, so capacity costs nothing idle.
+/// Queue slots are allocated as used, so the limit costs nothing idle.
 pub const QUEUE: usize = 1024;
 pub const MEMBER_QUEUE: usize = 64;
+
+/// Frames a connection of `role` may have waiting (see `QUEUE`).
+fn queue_limit(role: Option<Role>) -> usize {
+    if role == Some(Role::Member) {
+        MEMBER_QUEUE
+    } else {
+        QUEUE
+    }
+}
 /// How often a meeting with a question open writes that it is alive.
 const ALIVE_EVERY: Duration = Duration::from_secs(1);
 /// After a restart an open question waits this long ("Tiếp tục") so that
@@ -67,18 +77,12 @@ const RECENT_NAMES: usize = 12;
 
 pub type ConnId = u64;
 
-/// What goes to a connection's writer.
-#[derive(Debug)]
-pub enum Outbound {
-    Frame(Utf8Bytes),
-    Close { code: u16, reason: String },
-}
-
 /// The room's handle on one websocket connection.
 #[derive(Clone, Debug)]
 pub struct ConnHandle {
     pub id: ConnId,
-    pub tx: mpsc::Sender<Outbound>,
+    /// Its socket and the frames waiting for it.
+    pub out: Arc<Outbox>,
     /// Cancelled to drop a connection that cannot keep up.
     pub kill: CancellationToken,
     /// Latest measured round-trip time, for fair answer timing.
@@ -577,12 +581,7 @@ impl Actor {
         self.ops.clear();
         self.pending.clear();
         tracing::warn!(pin = %self.info.pin, "this node no longer owns the meeting: closing its connections");
-        let close = |conn: &ConnHandle| {
-            let _ = conn.tx.try_send(Outbound::Close {
-                code: MOVED_CLOSE,
-                reason: MOVED_REASON.to_string(),
-            });
-        };
+        let close = |conn: &ConnHandle| conn.out.close(MOVED_CLOSE, MOVED_REASON.to_string());
         for p in self.peers.values() {
             close(&p.conn);
         }
@@ -688,37 +687,35 @@ impl Actor {
 
     // ---- sending -------------------------------------------------------
 
-    /// Queues a frame for one connection; a full queue drops the connection.
+    /// Sends a frame to one connection; a full queue drops the connection.
     fn send(&mut self, conn: ConnId, f: Utf8Bytes) {
         let Some(p) = self.peers.get(&conn) else {
             return;
         };
-        let behind = QUEUE - p.conn.tx.capacity();
-        let full = p.role == Some(Role::Member) && behind >= MEMBER_QUEUE;
-        let sent = if full {
-            Err(mpsc::error::TrySendError::Full(Outbound::Frame(f)))
-        } else {
-            p.conn.tx.try_send(Outbound::Frame(f))
-        };
+        let sent = p.conn.out.send(Message::Text(f), queue_limit(p.role));
+        self.sent(conn, sent);
+    }
+
+    /// Acts on what became of a frame for `conn`.
+    fn sent(&mut self, conn: ConnId, sent: Sent) {
         match sent {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Sent::Queued => {}
+            Sent::Full => {
                 tracing::info!(pin = %self.info.pin, conn, "dropping a connection that is not keeping up");
-                p.conn.kill.cancel();
+                if let Some(p) = self.peers.get(&conn) {
+                    p.conn.kill.cancel();
+                }
                 self.gone(conn);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => self.gone(conn),
+            Sent::Closed => self.gone(conn),
         }
     }
 
     fn close(&mut self, conn: ConnId, code: &str, message: &str) {
         if let Some(p) = self.peers.get(&conn) {
             let bye = ServerMsg::Bye { code, message }.to_json();
-            let _ = p.conn.tx.try_send(Outbound::Frame(frame(bye)));
-            let _ = p.conn.tx.try_send(Outbound::Close {
-                code: 1000,
-                reason: code.to_string(),
-            });
+            let _ = p.conn.out.send(Message::Text(frame(bye)), QUEUE);
+            p.conn.out.close(1000, code.to_string());
         }
         self.gone(conn);
     }
@@ -743,10 +740,28 @@ impl Actor {
             .collect()
     }
 
+    /// Sends `f` to every live connection of `role` (`send_each`).
     fn broadcast(&mut self, role: Role, f: &Utf8Bytes) {
-        for id in self.live_peers(role) {
-            self.send(id, f.clone());
+        let to = self.live_peers(role);
+        self.send_each(to.into_iter().map(|id| (id, f.clone())));
+    }
+
+    /// Sends each frame to its connection: queued for each in order here,
+    /// written by `outbox::fan_out`, so that a large meeting's frames do
+    /// not hold up the room's next commands.
+    fn send_each(&mut self, frames: impl IntoIterator<Item = (ConnId, Utf8Bytes)>) {
+        let mut to = Vec::new();
+        for (id, f) in frames {
+            let Some(p) = self.peers.get(&id) else {
+                continue;
+            };
+            let sent = p.conn.out.push(Message::Text(f), queue_limit(p.role));
+            if sent == Sent::Queued {
+                to.push(p.conn.out.clone());
+            }
+            self.sent(id, sent);
         }
+        crate::outbox::fan_out(to);
     }
 
     fn state_frame(&mut self, role: Role) -> Utf8Bytes {
@@ -825,11 +840,14 @@ impl Actor {
             let ranking = self.state.ranking();
             let targets: Vec<(ConnId, MemberId)> =
                 self.member_conn.iter().map(|(m, c)| (*c, *m)).collect();
-            for (conn, member) in targets {
-                if let Some(me) = views::me_view(&self.state, member, &ranking) {
-                    self.send(conn, frame(ServerMsg::Me(&me).to_json()));
-                }
-            }
+            let frames: Vec<(ConnId, Utf8Bytes)> = targets
+                .into_iter()
+                .filter_map(|(conn, member)| {
+                    let me = views::me_view(&self.state, member, &ranking)?;
+                    Some((conn, frame(ServerMsg::Me(&me).to_json())))
+                })
+                .collect();
+            self.send_each(frames);
         }
     }
 
