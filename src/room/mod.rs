@@ -247,6 +247,9 @@ struct Actor {
     of_sent: u32,
     /// The last state frame broadcast per role, to skip unchanged ones.
     last_state: HashMap<Role, Utf8Bytes>,
+    /// Connections sent a frame of their own this turn: written at the end
+    /// of the turn, so that an ack and the `me` after it leave in one write.
+    touched: Vec<Arc<Outbox>>,
     summary: Arc<Summary>,
     /// Guest members created per client address (since the room started).
     members_by_client: HashMap<std::net::IpAddr, u32>,
@@ -314,6 +317,7 @@ pub fn spawn(
         members_sent_at: tokio::time::Instant::now(),
         of_sent: 0,
         last_state: HashMap::new(),
+        touched: Vec::new(),
         summary: summary.clone(),
         members_by_client: HashMap::new(),
         fence,
@@ -419,11 +423,13 @@ impl Actor {
             }
             self.submit();
             self.flush();
+            self.write_touched();
         }
         if self.state.quiz.next_timer().is_some() && self.down.is_none() {
             self.alive();
         }
         self.submit();
+        self.write_touched();
     }
 
     /// The database went out of reach or came back.
@@ -687,13 +693,25 @@ impl Actor {
 
     // ---- sending -------------------------------------------------------
 
-    /// Sends a frame to one connection; a full queue drops the connection.
+    /// Sends a frame to one connection, written at the end of the turn
+    /// (`write_touched`); a full queue drops the connection.
     fn send(&mut self, conn: ConnId, f: Utf8Bytes) {
         let Some(p) = self.peers.get(&conn) else {
             return;
         };
-        let sent = p.conn.out.send(Message::Text(f), queue_limit(p.role));
+        let sent = p.conn.out.push(Message::Text(f), queue_limit(p.role));
+        if sent == Sent::Queued {
+            self.touched.push(p.conn.out.clone());
+        }
         self.sent(conn, sent);
+    }
+
+    /// Writes the frames `send` queued this turn (each connection's in one
+    /// write, when its socket takes them).
+    fn write_touched(&mut self) {
+        for o in self.touched.drain(..) {
+            o.pump();
+        }
     }
 
     /// Acts on what became of a frame for `conn`.
