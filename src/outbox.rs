@@ -1,4 +1,4 @@
-//! A connection's outgoing frames.
+//! A connection's socket and its outgoing frames.
 //!
 //! Whoever has a frame for a connection (its room, the room's fan-out, the
 //! connection's own task, a cluster relay) writes it straight to the socket
@@ -6,7 +6,9 @@
 //! the socket cannot take yet waits in the connection's queue, and the
 //! connection's task finishes the write when the socket has room. One lock
 //! per connection holds the socket and the queue, so frames always leave in
-//! the order they were sent.
+//! the order they were sent. The connection's task reads through the same
+//! lock (`poll_next`): a write never finds the socket taken by a read, as
+//! it would with the socket split in two halves.
 //!
 //! Why not a channel to the connection's task: at 10,000 phones a broadcast
 //! then wakes 10,000 tasks, and a vote's acknowledgement queues behind all
@@ -17,17 +19,17 @@
 //! acknowledgement in one write, in order.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
 use axum::extract::ws::{Message, WebSocket};
-use futures_util::Sink;
-use futures_util::stream::SplitSink;
+use futures_util::{Sink, Stream};
 use tokio::sync::Notify;
 
-/// The sending half of a connection's websocket.
-pub type Socket = SplitSink<WebSocket, Message>;
+/// A connection's websocket.
+pub type Socket = WebSocket;
 
 /// Phones written to by one fan-out task before it lets other work run
 /// (acknowledgements, the room's next commands).
@@ -84,10 +86,10 @@ impl<S> std::fmt::Debug for Outbox<S> {
     }
 }
 
-impl<S> Outbox<S>
+impl<S, E> Outbox<S>
 where
-    S: Sink<Message> + Unpin,
-    S::Error: std::fmt::Display,
+    S: Sink<Message> + Stream<Item = Result<Message, E>> + Unpin,
+    <S as Sink<Message>>::Error: std::fmt::Display,
 {
     pub fn new(socket: S) -> Self {
         Outbox {
@@ -151,6 +153,15 @@ where
         self.wake.notified().await
     }
 
+    /// For the connection's task: the next frame from the peer (`None`
+    /// once the socket is closed or taken).
+    pub fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, E>>> {
+        match self.lock().socket.as_mut() {
+            Some(socket) => Pin::new(socket).poll_next(cx),
+            None => Poll::Ready(None),
+        }
+    }
+
     /// For the connection's task: writes everything queued, waiting for
     /// the socket as long as it takes (the caller bounds that).
     pub fn poll_drain(&self, cx: &mut Context<'_>) -> Poll<Drained> {
@@ -193,7 +204,15 @@ where
             return;
         }
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        match g.write(&mut cx) {
+        // Outside tokio's cooperative budget: the room and the fan-out
+        // write to hundreds of sockets in one turn, and once a task's
+        // budget is spent every socket looks full (a third of the writes
+        // in a 10,000-phone vote were handed to the connections' tasks so).
+        let written = {
+            let write = std::future::poll_fn(|cx| g.write(cx));
+            std::pin::pin!(tokio::task::unconstrained(write)).poll(&mut cx)
+        };
+        match written {
             Poll::Ready(Ok(())) => return,
             Poll::Pending => g.stalled = true,
             Poll::Ready(Err(())) => g.fail(),
@@ -244,10 +263,10 @@ where
 /// runtime worker, each letting other work run every `FANOUT_SLICE`
 /// connections, so that acknowledgements do not wait for the whole room.
 /// Returns the tasks, which nobody needs to wait for.
-pub fn fan_out<S>(to: Vec<Arc<Outbox<S>>>) -> Vec<tokio::task::JoinHandle<()>>
+pub fn fan_out<S, E>(to: Vec<Arc<Outbox<S>>>) -> Vec<tokio::task::JoinHandle<()>>
 where
-    S: Sink<Message> + Unpin + Send + 'static,
-    S::Error: std::fmt::Display,
+    S: Sink<Message> + Stream<Item = Result<Message, E>> + Unpin + Send + 'static,
+    <S as Sink<Message>>::Error: std::fmt::Display,
 {
     if to.len() <= FANOUT_INLINE {
         for o in &to {
@@ -316,6 +335,8 @@ mod tests {
     impl Sink<Message> for Fake {
         type Error = std::io::Error;
         fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            // Like tokio's own sockets, it spends the task's budget.
+            ready!(tokio::task::coop::poll_proceed(cx)).made_progress();
             let mut w = self.0.lock().unwrap();
             if w.broken {
                 return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
@@ -339,6 +360,14 @@ mod tests {
         }
         fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
             Poll::Ready(Ok(()))
+        }
+    }
+
+    /// The peer sends nothing.
+    impl Stream for Fake {
+        type Item = std::io::Result<Message>;
+        fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Pending
         }
     }
 
@@ -436,6 +465,21 @@ mod tests {
         assert_eq!(o.send(text("a"), 8), Sent::Queued);
         assert_eq!(drain(&o), Poll::Ready(Drained::Failed));
         assert_eq!(o.send(text("b"), 8), Sent::Closed);
+    }
+
+    /// A room sending acks to hundreds of phones in one turn writes every
+    /// one of them: a task's cooperative budget runs out after 128 socket
+    /// operations, and must not make the rest look full.
+    #[tokio::test]
+    async fn one_turn_writes_to_hundreds_of_sockets() {
+        let wires: Vec<Fake> = (0..500).map(|_| Fake::with_room(10)).collect();
+        let outs: Vec<_> = wires.iter().map(|w| Outbox::new(w.clone())).collect();
+        for o in &outs {
+            o.send(text("ack"), 8);
+        }
+        for w in &wires {
+            assert_eq!(w.written(), ["ack"]);
+        }
     }
 
     /// A large broadcast is written by tasks, every connection's frames in

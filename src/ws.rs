@@ -19,8 +19,7 @@ use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
-use futures_util::stream::SplitStream;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
@@ -146,10 +145,9 @@ async fn serve(
 ) {
     // Counted by the tracker so shutdown waits for this socket to close.
     let _guard = app.tracker.token();
-    let (sink, stream) = socket.split();
     let conn = ConnHandle {
         id: app.next_conn_id(),
-        out: Arc::new(Outbox::new(sink)),
+        out: Arc::new(Outbox::new(socket)),
         kill: CancellationToken::new(),
         rtt_ms: Arc::new(AtomicU32::new(0)),
         joined: Arc::new(AtomicBool::new(false)),
@@ -179,7 +177,7 @@ async fn serve(
         relayed,
         relay: None,
     };
-    let end = c.run(stream).await;
+    let end = c.run().await;
     if let Some(room) = c.room.take() {
         let _ = room.tx.send(RoomMsg::Gone { conn: c.conn.id }).await;
     }
@@ -232,7 +230,7 @@ impl Conn {
         }
     }
 
-    async fn run(&mut self, mut stream: SplitStream<WebSocket>) -> End {
+    async fn run(&mut self) -> End {
         let started = Instant::now();
         let mut last_heard = Instant::now();
         let mut ping = tokio::time::interval(PING_EVERY);
@@ -254,7 +252,7 @@ impl Conn {
                     Ok(Drained::Failed) => break End::Dropped("sending failed"),
                     Err(why) => break End::Dropped(why),
                 },
-                msg = stream.next() => {
+                msg = std::future::poll_fn(|cx| out.poll_next(cx)) => {
                     last_heard = Instant::now();
                     match msg {
                         Some(Ok(Message::Text(t))) => {
@@ -298,17 +296,17 @@ impl Conn {
             tracing::info!(conn = self.conn.id, "dropping a connection: {why}");
         }
         // Nothing more goes through the outbox; the goodbye goes here.
-        let sink = self.conn.out.take();
-        if let (End::Close(code, reason), Some(mut sink)) = (&end, sink) {
+        let socket = self.conn.out.take();
+        if let (End::Close(code, reason), Some(mut socket)) = (&end, socket) {
             let frame = Message::Close(Some(CloseFrame {
                 code: *code,
                 reason: reason.clone().into(),
             }));
-            let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(frame)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
             // Finish the closing handshake: read until the peer's close, so
             // unread input does not turn our close into a TCP reset.
             let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                while let Some(Ok(m)) = stream.next().await {
+                while let Some(Ok(m)) = socket.next().await {
                     if let Message::Close(_) = m {
                         break;
                     }
