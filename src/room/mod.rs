@@ -250,6 +250,10 @@ struct Actor {
     /// Connections sent a frame of their own this turn: written at the end
     /// of the turn, so that an ack and the `me` after it leave in one write.
     touched: Vec<Arc<Outbox>>,
+    /// Connections sent a broadcast (or one of many frames) this turn:
+    /// written by `outbox::fan_out` at the end of the turn, so that a
+    /// member's new state and `me` leave in one write.
+    fanned: Vec<Arc<Outbox>>,
     summary: Arc<Summary>,
     /// Guest members created per client address (since the room started).
     members_by_client: HashMap<std::net::IpAddr, u32>,
@@ -318,6 +322,7 @@ pub fn spawn(
         of_sent: 0,
         last_state: HashMap::new(),
         touched: Vec::new(),
+        fanned: Vec::new(),
         summary: summary.clone(),
         members_by_client: HashMap::new(),
         fence,
@@ -706,12 +711,18 @@ impl Actor {
         self.sent(conn, sent);
     }
 
-    /// Writes the frames `send` queued this turn (each connection's in one
-    /// write, when its socket takes them).
+    /// Writes the frames queued this turn: each connection's in one write
+    /// (when its socket takes them), those `send` queued here and now, the
+    /// broadcasts by `outbox::fan_out`.
     fn write_touched(&mut self) {
         for o in self.touched.drain(..) {
             o.pump();
         }
+        let mut fanned = std::mem::take(&mut self.fanned);
+        // A member sent both a new state and its `me` is written once.
+        fanned.sort_unstable_by_key(|o| Arc::as_ptr(o) as usize);
+        fanned.dedup_by(|a, b| Arc::ptr_eq(a, b));
+        crate::outbox::fan_out(fanned);
     }
 
     /// Acts on what became of a frame for `conn`.
@@ -768,18 +779,16 @@ impl Actor {
     /// written by `outbox::fan_out`, so that a large meeting's frames do
     /// not hold up the room's next commands.
     fn send_each(&mut self, frames: impl IntoIterator<Item = (ConnId, Utf8Bytes)>) {
-        let mut to = Vec::new();
         for (id, f) in frames {
             let Some(p) = self.peers.get(&id) else {
                 continue;
             };
             let sent = p.conn.out.push(Message::Text(f), queue_limit(p.role));
             if sent == Sent::Queued {
-                to.push(p.conn.out.clone());
+                self.fanned.push(p.conn.out.clone());
             }
             self.sent(id, sent);
         }
-        crate::outbox::fan_out(to);
     }
 
     fn state_frame(&mut self, role: Role) -> Utf8Bytes {
