@@ -4,9 +4,10 @@
 //! applies commands as events (see `state`), queues them for the store, and
 //! releases acknowledgements only when the store reports them committed.
 //! Fan-out never waits on a member: every frame goes to the connection's
-//! bounded `Outbox` (written at once when the socket takes it); a member
-//! whose queue is full is disconnected (the page reconnects and resyncs). Shared views are serialised once per change;
-//! counters for the projector and host are coalesced to a fixed tick.
+//! bounded `Outbox`, written at the end of the turn when the socket takes
+//! it; a member whose queue is full is disconnected (the page reconnects
+//! and resyncs). Shared views are serialised once per change; counters
+//! for the projector and host are coalesced to a fixed tick.
 
 pub mod ballot_box;
 mod commands;
@@ -776,8 +777,8 @@ impl Actor {
     }
 
     /// Sends each frame to its connection: queued for each in order here,
-    /// written by `outbox::fan_out`, so that a large meeting's frames do
-    /// not hold up the room's next commands.
+    /// written at the end of the turn by `outbox::fan_out`, so that a large
+    /// meeting's frames do not hold up the room's next commands.
     fn send_each(&mut self, frames: impl IntoIterator<Item = (ConnId, Utf8Bytes)>) {
         for (id, f) in frames {
             let Some(p) = self.peers.get(&id) else {
