@@ -702,14 +702,19 @@ impl Actor {
     /// Sends a frame to one connection, written at the end of the turn
     /// (`write_touched`); a full queue drops the connection.
     fn send(&mut self, conn: ConnId, f: Utf8Bytes) {
-        let Some(p) = self.peers.get(&conn) else {
-            return;
-        };
-        let sent = p.conn.out.push(Message::Text(f), queue_limit(p.role));
-        if sent == Sent::Queued {
-            self.touched.push(p.conn.out.clone());
+        if let Some(out) = self.queue(conn, f) {
+            self.touched.push(out);
         }
+    }
+
+    /// Queues a frame in `conn`'s outbox, without writing it: the outbox,
+    /// to be written, or `None` (no such connection, or it was dropped).
+    fn queue(&mut self, conn: ConnId, f: Utf8Bytes) -> Option<Arc<Outbox>> {
+        let p = self.peers.get(&conn)?;
+        let out = p.conn.out.clone();
+        let sent = out.push(Message::Text(f), queue_limit(p.role));
         self.sent(conn, sent);
+        (sent == Sent::Queued).then_some(out)
     }
 
     /// Writes the frames queued this turn: each connection's in one write
@@ -781,14 +786,9 @@ impl Actor {
     /// meeting's frames do not hold up the room's next commands.
     fn send_each(&mut self, frames: impl IntoIterator<Item = (ConnId, Utf8Bytes)>) {
         for (id, f) in frames {
-            let Some(p) = self.peers.get(&id) else {
-                continue;
-            };
-            let sent = p.conn.out.push(Message::Text(f), queue_limit(p.role));
-            if sent == Sent::Queued {
-                self.fanned.push(p.conn.out.clone());
+            if let Some(out) = self.queue(id, f) {
+                self.fanned.push(out);
             }
-            self.sent(id, sent);
         }
     }
 
