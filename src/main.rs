@@ -5,6 +5,38 @@ use std::process::ExitCode;
 use clap::Parser;
 use handsup::config::{Cli, Command, Config, ServeArgs};
 
+/// jemalloc, not the system's allocator: through a long meeting, phones
+/// dropping and coming back free blocks that glibc's heap cannot give back
+/// while the meeting's records sit among them, and the server's memory
+/// kept growing (`docs/PERFORMANCE.md`, "Stop 25").
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's settings, read before `main`: a thread of jemalloc's own
+/// gives unused pages back to the system half a second after they are
+/// freed (without it the long meeting still grew 13 %); one arena (the server
+/// has two busy threads, and more arenas only spread the same blocks
+/// wider); and no thread cache for blocks over 4 KiB, so that a connection's
+/// buffers go back to the arena, where the next connection reuses them.
+/// `_RJEM_MALLOC_CONF` in the environment (jemalloc's `MALLOC_CONF`) still
+/// overrides them.
+#[cfg(not(target_env = "msvc"))]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: Conf = Conf(
+    c"background_thread:true,narenas:1,dirty_decay_ms:500,muzzy_decay_ms:0,tcache_max:4096"
+        .as_ptr(),
+);
+
+/// A C string's address, as jemalloc reads its `malloc_conf`.
+#[cfg(not(target_env = "msvc"))]
+#[repr(transparent)]
+struct Conf(*const std::ffi::c_char);
+
+// SAFETY: it points to a constant string that nothing writes.
+#[cfg(not(target_env = "msvc"))]
+unsafe impl Sync for Conf {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
