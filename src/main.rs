@@ -5,10 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use handsup::config::{Cli, Command, Config, ServeArgs};
 
-/// jemalloc, not the system's allocator: through a long meeting, phones
-/// dropping and coming back free blocks that glibc's heap cannot give back
-/// while the meeting's records sit among them, and the server's memory
-/// kept growing (`docs/PERFORMANCE.md`, "Stop 25").
+/// jemalloc, not the system's allocator: through a long meeting with
+/// phones coming and going, glibc's heap kept growing (16–19 % over the
+/// 10-minute soak, two thirds of it free memory it could not give back);
+/// with the settings below it stays within 10 % (`docs/PERFORMANCE.md`,
+/// "Stop 25").
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
