@@ -906,6 +906,17 @@ async fn the_pages_follow_their_meeting_when_its_owner_dies() {
     assert!(score > 0);
     member.eval("window.__sameLoad = true; return true;").await;
     drop(host);
+    // The reveal reaches the pages before its event is stored: killed
+    // before that, the owner's successor would find the question still
+    // open. The close stored is the whole condition for `next` below.
+    until("the question's close to be stored", async || {
+        (count(
+            &db,
+            "SELECT count(*) FROM events WHERE body LIKE '%\"kind\":\"closed\"%'",
+        ) > 0)
+            .then_some(())
+    })
+    .await;
 
     nodes[0].kill();
     // The host, reconnected to a live node, moves on once a node owns the
