@@ -240,7 +240,18 @@ pub(crate) trait BatchWriter: Send + 'static {
     fn reconnect(&mut self) -> Result<(), WriteError> {
         Ok(())
     }
+    /// Work that follows commits but need not hold their acks (removing
+    /// what a closed secret ballot left behind in the database): called
+    /// when the writer starts, after each batch's acks are sent, and every
+    /// `TIDY_AGAIN` while it returns false (not done yet: another session
+    /// still holds what it would remove).
+    fn tidy(&mut self) -> bool {
+        true
+    }
 }
+
+/// How often the writer tries again to tidy (`BatchWriter::tidy`).
+const TIDY_AGAIN: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The first pause before a failed batch is tried again; it doubles up to
 /// `RETRY_MAX`.
@@ -395,9 +406,28 @@ fn commit_batch(
     result
 }
 
+/// Tidies (`BatchWriter::tidy`); when to try again if work is left.
+fn tidy(writer: &mut impl BatchWriter) -> Option<std::time::Instant> {
+    (!writer.tidy()).then(|| std::time::Instant::now() + TIDY_AGAIN)
+}
+
 fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Write>, shared: &Shared) {
     let (backlog, failed) = (&shared.backlog, &shared.failed);
-    while let Ok(first) = rx.recv() {
+    // When to tidy again, if the last try left work to do.
+    let mut tidy_at = tidy(&mut writer);
+    loop {
+        let next = match tidy_at {
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(std::time::Instant::now())),
+        };
+        let first = match next {
+            Ok(w) => w,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                tidy_at = tidy(&mut writer);
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -452,6 +482,13 @@ fn writer_loop(mut writer: impl BatchWriter, rx: mpsc::Receiver<Write>, shared: 
             }
         }
         backlog.fetch_sub(n, Ordering::AcqRel);
+        if tidy_at.is_none_or(|at| at <= std::time::Instant::now()) {
+            tidy_at = tidy(&mut writer);
+        }
+    }
+    // Shutting down: one last try.
+    if tidy_at.is_some() {
+        writer.tidy();
     }
 }
 
@@ -541,5 +578,57 @@ mod tests {
         assert!(attempts.len() >= 2 && !attempts[0], "{attempts:?}");
         assert!(attempts[1..].iter().all(|a| *a), "tried again as such");
         writer.close();
+    }
+
+    /// A backend whose tidying is refused (`left` more times), and which
+    /// reports each write and each try at tidying.
+    struct Untidy {
+        left: usize,
+        seen: std::sync::mpsc::Sender<&'static str>,
+    }
+
+    impl BatchWriter for Untidy {
+        fn write(&mut self, batch: &[Write], _again: bool) -> Result<Vec<bool>, WriteError> {
+            self.seen.send("write").unwrap();
+            self.left = 2;
+            Ok(vec![false; batch.len()])
+        }
+
+        fn tidy(&mut self) -> bool {
+            self.seen.send("tidy").unwrap();
+            self.left = self.left.saturating_sub(1);
+            self.left == 0
+        }
+    }
+
+    #[test]
+    fn tidying_follows_the_acks_and_is_tried_again_without_writes_until_done() {
+        let (seen, saw) = std::sync::mpsc::channel();
+        let writer = Writer::spawn(Untidy { left: 0, seen });
+        let next = || {
+            saw.recv_timeout(std::time::Duration::from_secs(10))
+                .unwrap()
+        };
+        assert_eq!(next(), "tidy", "when it starts");
+        let (reply, mut acked) = oneshot::channel();
+        writer
+            .submit(Write {
+                ops: vec![],
+                notify: None,
+                reply: Some(reply),
+                fence: None,
+            })
+            .unwrap();
+        assert_eq!(next(), "write");
+        assert_eq!(next(), "tidy", "after the batch");
+        assert!(
+            matches!(acked.try_recv(), Ok(Ok(()))),
+            "the batch was acknowledged before"
+        );
+        // Refused once: tried again though nothing else is written, and
+        // not again once done.
+        assert_eq!(next(), "tidy");
+        writer.close();
+        assert!(saw.try_recv().is_err(), "nothing after it was done");
     }
 }

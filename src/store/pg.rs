@@ -194,7 +194,7 @@ impl PgStore {
             config.application_name("handsup");
         }
         let config2 = config.clone();
-        let (writer_client, reader_client) = std::thread::spawn(move || {
+        let (writer_client, reader_client, started) = std::thread::spawn(move || {
             let config = config2;
             let at = describe(&config);
             let tls_required = config.get_ssl_mode() == postgres::config::SslMode::Require;
@@ -220,8 +220,15 @@ impl PgStore {
                     "{at}: another Handsup server is using this database. Stop it first, or give this server a database of its own."
                 )));
             }
+            // A server stopped between a secret ballot's close and the
+            // rewrite of its counts (`tidy`) left their old versions: the
+            // writer rewrites the table when it starts.
+            let started: i64 = writer
+                .query_one("SELECT txid_current()", &[])
+                .map_err(cannot)?
+                .get(0);
             let reader = connect(&config).map_err(cannot)?;
-            Ok::<_, StoreError>((writer, reader))
+            Ok::<_, StoreError>((writer, reader, started))
         })
         .join()
         .map_err(|_| StoreError::Open("connecting to the database failed".into()))??;
@@ -241,12 +248,15 @@ impl PgStore {
                 }
             })
             .expect("spawn reader thread");
+        let mut writer = PgWriter {
+            client: writer_client,
+            config: writer_config,
+            alone,
+            untidy: None,
+        };
+        writer.untidy(started);
         Ok(PgStore {
-            writer: Writer::spawn(PgWriter {
-                client: writer_client,
-                config: writer_config,
-                alone,
-            }),
+            writer: Writer::spawn(writer),
             reader: std::sync::Mutex::new(Some(tx)),
             reader_thread: std::sync::Mutex::new(Some(reader_thread)),
         })
@@ -363,6 +373,8 @@ struct PgWriter {
     config: postgres::Config,
     /// Holds `SERVER_LOCK` (a single server on the database).
     alone: bool,
+    /// The secret counts' table is to be rewritten (`tidy`).
+    untidy: Option<Untidy>,
 }
 
 /// Whether an error leaves the database worth trying again: the connection
@@ -387,24 +399,59 @@ fn transient(client: &Client, e: &postgres::Error) -> bool {
         || c == "25006" // read-only transaction (a standby not yet promoted)
 }
 
+/// A rewrite of the secret counts' table still to do.
+struct Untidy {
+    /// The last transaction that may have left old versions of a count
+    /// behind (a secret ballot's close, or the server's start).
+    xid: i64,
+    since: std::time::Instant,
+    /// Whether the operator was told it is late.
+    warned: bool,
+}
+
+/// How long old versions of the secret counts may wait for other sessions
+/// before the operator is told which ones hold them.
+const UNTIDY_WARN: Duration = Duration::from_secs(10);
+
 impl PgWriter {
-    /// Rewrites the secret counts' table; true if no other transaction of
-    /// this database could have kept an old version alive through it (one
-    /// that holds a snapshot: VACUUM keeps what it may still see).
-    fn vacuum_counts(&mut self) -> bool {
-        if let Err(e) = self.client.batch_execute("VACUUM FULL secret_counts") {
-            tracing::warn!("vacuum of the secret counts failed: {e}");
-            return false;
+    /// Marks the secret counts' table for a rewrite once every transaction
+    /// up to `xid` is invisible to all other sessions.
+    fn untidy(&mut self, xid: i64) {
+        match &mut self.untidy {
+            Some(u) => u.xid = u.xid.max(xid),
+            None => {
+                self.untidy = Some(Untidy {
+                    xid,
+                    since: std::time::Instant::now(),
+                    warned: false,
+                })
+            }
         }
-        self.client
-            .query_one(
-                "SELECT count(*) = 0 FROM pg_stat_activity
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()
-                   AND backend_xmin IS NOT NULL",
-                &[],
-            )
-            .map(|r| r.get::<_, bool>(0))
-            .unwrap_or(false)
+    }
+
+    /// Rewrites the secret counts' table unless another session of this
+    /// database holds a snapshot (or a transaction) from before `xid` had
+    /// committed: VACUUM keeps every version such a session may still
+    /// see. Returns those sessions (none: rewritten).
+    fn vacuum_counts(&mut self, xid: i64) -> Result<Vec<String>, postgres::Error> {
+        // xid's 32 bits; age() compares the two on one reference.
+        let holders = self.client.query(
+            "SELECT pid::TEXT || ' (' || COALESCE(NULLIF(application_name, ''), backend_type, 'a session') || ')'
+               FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND (age(backend_xmin) >= age(($1 % 4294967296)::TEXT::XID)
+                  OR age(backend_xid) >= age(($1 % 4294967296)::TEXT::XID))",
+            &[&xid],
+        )?;
+        if !holders.is_empty() {
+            return Ok(holders.iter().map(|r| r.get(0)).collect());
+        }
+        // Not behind a lock another session holds for long (autovacuum):
+        // then again later.
+        self.client.batch_execute("SET lock_timeout = '100ms'")?;
+        let done = self.client.batch_execute("VACUUM FULL secret_counts");
+        self.client.batch_execute("RESET lock_timeout")?;
+        done.map(|_| Vec::new())
     }
 }
 
@@ -438,7 +485,7 @@ impl PgWriter {
         &mut self,
         batch: &[Write],
         again: bool,
-    ) -> Result<(bool, Vec<bool>), postgres::Error> {
+    ) -> Result<(Option<i64>, Vec<bool>), postgres::Error> {
         let mut tx = self.client.transaction()?;
         // Each fence is checked with the lease row locked (FOR SHARE) until
         // the commit: a takeover, which updates the row, waits for this
@@ -482,7 +529,11 @@ impl PgWriter {
         // the order of (meeting, motion, option): nothing in the log's
         // order ties a count to a ballot.
         let mut counts: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
-        let mut vacuum = false;
+        // A secret ballot closes in this batch, or did in an attempt at it
+        // that committed: its counts' table is to be rewritten.
+        let vacuum = batch
+            .iter()
+            .any(|w| w.ops.iter().any(|op| matches!(op, Op::Checkpoint)));
         let todo = stale.iter().zip(&done).map(|(s, d)| !*s && !*d);
         for (w, _) in batch.iter().zip(todo).filter(|(_, t)| *t) {
             for op in &w.ops {
@@ -505,10 +556,7 @@ impl PgWriter {
                             .or_default() += 1;
                         continue;
                     }
-                    Op::Checkpoint => {
-                        vacuum = true;
-                        continue;
-                    }
+                    Op::Checkpoint => continue,
                     _ => {}
                 }
                 // Other operations keep their place: a meeting is created
@@ -577,8 +625,13 @@ impl PgWriter {
                 &[&cols[0], &cols[1], &cols[2], &cols[3]],
             )?;
         }
+        let xid = if vacuum {
+            Some(tx.query_one("SELECT txid_current()", &[])?.get(0))
+        } else {
+            None
+        };
         tx.commit()?;
-        Ok((vacuum, stale))
+        Ok((xid, stale))
     }
 }
 
@@ -603,27 +656,46 @@ impl BatchWriter for PgWriter {
     }
 
     fn write(&mut self, batch: &[Write], again: bool) -> Result<Vec<bool>, WriteError> {
-        let (vacuum, stale) = self.write_batch(batch, again).map_err(|e| {
+        let (closed, stale) = self.write_batch(batch, again).map_err(|e| {
             if transient(&self.client, &e) {
                 WriteError::Transient(e.to_string())
             } else {
                 WriteError::Fatal(e.to_string())
             }
         })?;
-        if vacuum {
-            // A secret ballot closed: rewrite the counts' table so the old
-            // versions of its rows (each an earlier state of the count) are
-            // gone from the database files, not just marked dead. Another
-            // transaction's snapshot keeps them alive: then again, once it
-            // has ended (for up to a second: meanwhile other writes wait).
-            for _ in 0..10 {
-                if self.vacuum_counts() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
+        if let Some(xid) = closed {
+            self.untidy(xid);
         }
         Ok(stale)
+    }
+
+    /// A secret ballot closed: the counts' table is rewritten so the old
+    /// versions of its rows (each an earlier state of the count) are gone
+    /// from the database files, not just marked dead. After the close's
+    /// ack, and again until no other session can still see them.
+    fn tidy(&mut self) -> bool {
+        let Some(u) = &self.untidy else {
+            return true;
+        };
+        let xid = u.xid;
+        match self.vacuum_counts(xid) {
+            Ok(holders) if holders.is_empty() => {
+                self.untidy = None;
+                return true;
+            }
+            Ok(holders) => {
+                let u = self.untidy.as_mut().expect("untidy");
+                if !u.warned && u.since.elapsed() >= UNTIDY_WARN {
+                    u.warned = true;
+                    tracing::warn!(
+                        "earlier states of a closed secret ballot's counts stay in the table secret_counts while these sessions of the database hold an older snapshot: {}. Handsup removes them as soon as those transactions end; end them (pg_terminate_backend) if they are stuck.",
+                        holders.join(", ")
+                    );
+                }
+            }
+            Err(e) => tracing::debug!("rewriting the secret counts waits: {e}"),
+        }
+        false
     }
 }
 

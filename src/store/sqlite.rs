@@ -206,6 +206,7 @@ impl SqliteStore {
             conn,
             nudge,
             lock: checkpointing.clone(),
+            untidy: false,
         });
         Ok(SqliteStore {
             path,
@@ -377,6 +378,28 @@ struct SqliteWriter {
     /// thread ends when this (with the writer) is dropped.
     nudge: mpsc::SyncSender<()>,
     lock: Arc<std::sync::Mutex<()>>,
+    /// A secret ballot closed and the log still holds frames of it (a
+    /// reader kept it from being truncated): `tidy` tries again.
+    untidy: bool,
+}
+
+impl SqliteWriter {
+    /// Moves the write-ahead log into the database and truncates it; false
+    /// if a reader kept it (after the busy timeout) or it failed.
+    fn truncate_log(&mut self) -> bool {
+        let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        match self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            }) {
+            Ok(busy) => busy == 0,
+            Err(e) => {
+                tracing::warn!("checkpoint failed: {e}");
+                false
+            }
+        }
+    }
 }
 
 impl BatchWriter for SqliteWriter {
@@ -389,18 +412,19 @@ impl BatchWriter for SqliteWriter {
             }
         })?;
         if checkpoint {
-            let _held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = self
-                .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            {
-                tracing::warn!("checkpoint failed: {e}");
-            }
+            self.untidy = !self.truncate_log();
         } else {
             // Full: a copy is already due.
             let _ = self.nudge.try_send(());
         }
         Ok(stale)
+    }
+
+    fn tidy(&mut self) -> bool {
+        if self.untidy {
+            self.untidy = !self.truncate_log();
+        }
+        !self.untidy
     }
 }
 

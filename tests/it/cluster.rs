@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Binary, Client, SECRET, create_meeting_at};
+use crate::support::{Binary, Client, SECRET, create_meeting_at, until};
 
 /// The tests' lease: short, so that takeovers come quickly.
 const LEASE_S: u64 = 3;
@@ -117,18 +117,6 @@ impl Drop for Node {
         if self.bin.is_some() {
             self.signal(libc::SIGCONT);
         }
-    }
-}
-
-/// Polls `f` until it gives `Some`, for at most `BOUND`.
-async fn until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(start.elapsed() < BOUND, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

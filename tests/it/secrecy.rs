@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::support::{Binary, Client, SECRET, TestServer};
+use crate::support::{Binary, Client, SECRET, TestServer, until};
 
 /// The smallest group of voters a copy may single out.
 const GROUP: usize = 5;
@@ -278,6 +278,16 @@ async fn secret_motion(host: &mut Client) {
         .unwrap();
 }
 
+/// Member `i` ("Voter i") joins and casts ballot "bi" for `option` on
+/// motion 1 (its ack may come later, with its group).
+async fn secret_vote(server: &TestServer, pin: &str, i: usize, option: usize) -> Client {
+    let mut c = Client::member(server, pin, &format!("Voter {i}")).await;
+    c.ballot(json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": option}))
+        .await
+        .unwrap();
+    c
+}
+
 /// 23 members vote on a secret ballot; the server is killed with SIGKILL
 /// after 17 ballots, restarted, the phones resend what was not
 /// acknowledged, the rest vote and the motion closes. Copies of the data
@@ -402,11 +412,7 @@ async fn the_attack_links_voters_when_ballots_are_written_one_by_one() {
     let choice = |i: usize| (i * 7 % 3) as u32;
     let mut phones = Vec::new();
     for i in 0..VOTERS {
-        let mut c = Client::member(&server, &pin, &format!("Voter {i}")).await;
-        c.ballot(json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": choice(i)}))
-            .await
-            .unwrap();
-        phones.push(c);
+        phones.push(secret_vote(&server, &pin, i, choice(i) as usize).await);
     }
     // Each ballot is written when the next arrives: wait until the ninth is
     // durable, then take the copy.
@@ -542,11 +548,7 @@ async fn ballot_on_postgres(group: usize, voters: usize) -> (String, String, Str
     let from = q("SELECT pg_current_wal_lsn()");
     let mut phones = Vec::new();
     for i in 0..voters {
-        let mut c = Client::member(&server, &pin, &format!("Voter {i}")).await;
-        c.ballot(json!({"type": "vote", "cid": format!("b{i}"), "motion": 1, "option": i * 7 % 3}))
-            .await
-            .unwrap();
-        phones.push(c);
+        phones.push(secret_vote(&server, &pin, i, i * 7 % 3).await);
     }
     host.command(json!({"type": "motion_close", "motion": 1}))
         .await
@@ -558,9 +560,27 @@ async fn ballot_on_postgres(group: usize, voters: usize) -> (String, String, Str
     for (i, c) in phones.iter_mut().enumerate() {
         c.wait_ack(&format!("b{i}")).await;
     }
+    // The counts' table is rewritten after the close (off its ack): wait
+    // until only the live rows are left in its pages.
+    until("the counts' table rewritten", async || {
+        (dead_counts(&url) == 0).then_some(())
+    })
+    .await;
     files.push(q("SELECT pg_relation_filenode('secret_counts')"));
     let to = q("SELECT pg_current_wal_lsn()");
     (url, from, to, files)
+}
+
+/// How many dead row versions (earlier states of a count) the first page
+/// of the secret counts' table holds.
+fn dead_counts(url: &str) -> usize {
+    crate::pg::admin(
+        url.rsplit('/').next().unwrap(),
+        "CREATE EXTENSION IF NOT EXISTS pageinspect",
+    );
+    let n = |sql: &str| -> usize { crate::pg::query(url, sql)[0][0].parse().unwrap() };
+    n("SELECT count(*) FROM heap_page_items(get_raw_page('secret_counts', 0))")
+        - n("SELECT count(*) FROM secret_counts")
 }
 
 /// On PostgreSQL, an attacker with a copy of the data directory reads the
@@ -592,19 +612,79 @@ async fn on_postgres_the_write_ahead_log_links_no_voter_to_a_choice() {
         );
         assert!(t.count_changes <= 3, "one change per option: {txs:?}");
     }
-    // After the close the table was rewritten: only the live rows remain
-    // in its pages, no dead version holding an earlier count.
-    crate::pg::admin(
-        url.rsplit('/').next().unwrap(),
-        "CREATE EXTENSION IF NOT EXISTS pageinspect",
-    );
-    let items = crate::pg::query(
-        &url,
-        "SELECT count(*) FROM heap_page_items(get_raw_page('secret_counts', 0))",
-    );
+    // After the close the table was rewritten (`ballot_on_postgres` waits
+    // until its pages hold no dead version of a count): the live rows.
     let live = crate::pg::query(&url, "SELECT count(*) FROM secret_counts");
-    assert_eq!(items, live, "no dead versions of the counts");
     assert_eq!(live[0][0], "3");
+}
+
+/// Another session's transaction that began before a secret motion closed
+/// (a long report) can still see the earlier counts, so they stay in the
+/// table while it runs, however long; once it ends the server rewrites the
+/// table without being asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
+    const VOTERS: usize = 2 * GROUP;
+    let url = crate::pg::database();
+    let u = url.clone();
+    let server = TestServer::start_with(move |c| {
+        c.database = Some(u);
+        c.secret_group = GROUP;
+    })
+    .await;
+    let pin = server.create_meeting("alltypes").await;
+    let mut host = Client::host(&server, &pin).await;
+    secret_motion(&mut host).await;
+    // A report's snapshot from between the two groups of ballots: it sees
+    // the counts the second group (written with the close) replaced.
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (held, holding) = std::sync::mpsc::channel::<()>();
+    // The tenth ballot seals the first five; the close writes the rest.
+    let mut phones = Vec::new();
+    for i in 0..VOTERS {
+        phones.push(secret_vote(&server, &pin, i, i % 2).await);
+    }
+    for (i, c) in phones.iter_mut().enumerate().take(GROUP) {
+        c.wait_ack(&format!("b{i}")).await;
+    }
+    let report = {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = c
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .unwrap();
+            tx.query("SELECT count(*) FROM secret_counts", &[]).unwrap();
+            held.send(()).unwrap();
+            released.recv().unwrap();
+            tx.commit().unwrap();
+        })
+    };
+    holding.recv().unwrap();
+    host.command(json!({"type": "motion_close", "motion": 1}))
+        .await
+        .unwrap();
+    assert!(
+        dead_counts(&url) > 0,
+        "earlier counts kept for the report's snapshot"
+    );
+    // Another write after the close: the counts are still not rewritten.
+    host.command(
+        json!({"type": "motion_create", "text": "Thông qua nghị quyết", "ballot": "secret"}),
+    )
+    .await
+    .unwrap();
+    assert!(dead_counts(&url) > 0, "kept while the report runs");
+    release.send(()).unwrap();
+    report.join().unwrap();
+    until("the counts' table rewritten", async || {
+        (dead_counts(&url) == 0).then_some(())
+    })
+    .await;
+    let live = crate::pg::query(&url, "SELECT count(*) FROM secret_counts");
+    assert_eq!(live[0][0], "2");
 }
 
 /// The control: ballots written one by one (a group of one) show in the

@@ -16,6 +16,21 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long a test waits for something the server should send.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// How long `until` polls a condition the server reaches on its own.
+pub const POLL_BOUND: Duration = Duration::from_secs(30);
+
+/// Polls `f` until it gives `Some`, for at most `POLL_BOUND`.
+pub async fn until<T>(what: &str, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < POLL_BOUND, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub const SECRET: &str = "test-host-secret";
 
 /// Banks used by the tests (every question type, no reading time).
