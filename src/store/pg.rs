@@ -429,18 +429,32 @@ impl PgWriter {
         }
     }
 
-    /// Rewrites the secret counts' table unless another session of this
-    /// database holds a snapshot (or a transaction) from before `xid` had
-    /// committed: VACUUM keeps every version such a session may still
-    /// see. Returns those sessions (none: rewritten).
+    /// Rewrites the secret counts' table once VACUUM is sure to drop every
+    /// version that a transaction up to `xid` replaced; else returns what
+    /// keeps them (none: rewritten). VACUUM keeps a version while a
+    /// session of this database holds a snapshot from before it was
+    /// replaced (`backend_xmin`), and a new snapshot, anywhere, starts
+    /// that far back while any transaction from before is still running
+    /// (`backend_xid`, in any database; a prepared transaction); a
+    /// replication slot can hold it too. Once none of these reaches back
+    /// to `xid`, none can appear: transaction ids only grow.
     fn vacuum_counts(&mut self, xid: i64) -> Result<Vec<String>, postgres::Error> {
-        // xid's 32 bits; age() compares the two on one reference.
+        // xid's 32 bits; age() compares both ids on one reference.
         let holders = self.client.query(
-            "SELECT pid::TEXT || ' (' || COALESCE(NULLIF(application_name, ''), backend_type, 'a session') || ')'
-               FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid()
-                AND (age(backend_xmin) >= age(($1 % 4294967296)::TEXT::XID)
-                  OR age(backend_xid) >= age(($1 % 4294967296)::TEXT::XID))",
+            "WITH closed AS (SELECT age(($1 % 4294967296)::TEXT::XID) AS age)
+             SELECT 'process ' || pid || ' (' || COALESCE(NULLIF(application_name, ''),
+                    backend_type, 'database ' || datname, 'no database') || ')'
+               FROM pg_stat_activity, closed
+              WHERE pid <> pg_backend_pid()
+                AND (age(backend_xid) >= closed.age
+                  OR (age(backend_xmin) >= closed.age
+                      AND (datname = current_database() OR datname IS NULL)))
+             UNION ALL
+             SELECT 'prepared transaction ' || gid FROM pg_prepared_xacts, closed
+              WHERE age(transaction) >= closed.age
+             UNION ALL
+             SELECT 'replication slot ' || slot_name FROM pg_replication_slots, closed
+              WHERE age(xmin) >= closed.age",
             &[&xid],
         )?;
         if !holders.is_empty() {
@@ -688,7 +702,7 @@ impl BatchWriter for PgWriter {
                 if !u.warned && u.since.elapsed() >= UNTIDY_WARN {
                     u.warned = true;
                     tracing::warn!(
-                        "earlier states of a closed secret ballot's counts stay in the table secret_counts while these sessions of the database hold an older snapshot: {}. Handsup removes them as soon as those transactions end; end them (pg_terminate_backend) if they are stuck.",
+                        "earlier states of a closed secret ballot's counts stay in the table secret_counts while these hold a transaction or snapshot from before the close: {}. Handsup removes them as soon as those end; end them (pg_terminate_backend) if they are stuck.",
                         holders.join(", ")
                     );
                 }
