@@ -222,11 +222,18 @@ impl PgStore {
             }
             // A server stopped between a secret ballot's close and the
             // rewrite of its counts (`tidy`) left their old versions: the
-            // writer rewrites the table when it starts.
-            let started: i64 = writer
-                .query_one("SELECT txid_current()", &[])
+            // writer rewrites the table when it starts if a count changed
+            // since the table was last rewritten (a rewrite changes its row
+            // in pg_class; an update writes a new row version).
+            let started: Option<i64> = writer
+                .query_opt(
+                    "SELECT txid_current() WHERE EXISTS (
+                        SELECT 1 FROM secret_counts WHERE age(xmin) < (
+                            SELECT age(xmin) FROM pg_class WHERE oid = 'secret_counts'::regclass))",
+                    &[],
+                )
                 .map_err(cannot)?
-                .get(0);
+                .map(|r| r.get(0));
             let reader = connect(&config).map_err(cannot)?;
             Ok::<_, StoreError>((writer, reader, started))
         })
@@ -254,7 +261,9 @@ impl PgStore {
             alone,
             untidy: None,
         };
-        writer.untidy(started);
+        if let Some(xid) = started {
+            writer.untidy(xid);
+        }
         Ok(PgStore {
             writer: Writer::spawn(writer),
             reader: std::sync::Mutex::new(Some(tx)),

@@ -618,12 +618,46 @@ async fn on_postgres_the_write_ahead_log_links_no_voter_to_a_choice() {
     assert_eq!(live[0][0], "3");
 }
 
-/// Another session's transaction that began before a secret motion closed
-/// (a long report) can still see the earlier counts, so they stay in the
-/// table while it runs, however long; once it ends the server rewrites the
-/// table without being asked.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
+/// A report on the database: a repeatable-read transaction in a session
+/// of its own, open until `end`.
+struct Report {
+    release: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Report {
+    /// Opens the transaction and takes its snapshot.
+    fn open(url: &str) -> Report {
+        let url = url.to_string();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (held, holding) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = c
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .unwrap();
+            tx.query("SELECT count(*) FROM secret_counts", &[]).unwrap();
+            held.send(()).unwrap();
+            released.recv().unwrap();
+            tx.commit().unwrap();
+        });
+        holding.recv().unwrap();
+        Report { release, thread }
+    }
+
+    fn end(self) {
+        self.release.send(()).unwrap();
+        self.thread.join().unwrap();
+    }
+}
+
+/// Ten secret ballots on a server on PostgreSQL, and the motion closed
+/// while a report opened between the two groups of ballots still runs: it
+/// sees the counts the second group (written with the close) replaced, so
+/// they stay in the table.
+async fn close_during_a_report() -> (TestServer, Client, Report) {
     const VOTERS: usize = 2 * GROUP;
     let url = crate::pg::database();
     let u = url.clone();
@@ -635,10 +669,6 @@ async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     secret_motion(&mut host).await;
-    // A report's snapshot from between the two groups of ballots: it sees
-    // the counts the second group (written with the close) replaced.
-    let (release, released) = std::sync::mpsc::channel::<()>();
-    let (held, holding) = std::sync::mpsc::channel::<()>();
     // The tenth ballot seals the first five; the close writes the rest.
     let mut phones = Vec::new();
     for i in 0..VOTERS {
@@ -647,22 +677,7 @@ async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
     for (i, c) in phones.iter_mut().enumerate().take(GROUP) {
         c.wait_ack(&format!("b{i}")).await;
     }
-    let report = {
-        let url = url.clone();
-        std::thread::spawn(move || {
-            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-            let mut tx = c
-                .build_transaction()
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .start()
-                .unwrap();
-            tx.query("SELECT count(*) FROM secret_counts", &[]).unwrap();
-            held.send(()).unwrap();
-            released.recv().unwrap();
-            tx.commit().unwrap();
-        })
-    };
-    holding.recv().unwrap();
+    let report = Report::open(&url);
     host.command(json!({"type": "motion_close", "motion": 1}))
         .await
         .unwrap();
@@ -670,6 +685,17 @@ async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
         dead_counts(&url) > 0,
         "earlier counts kept for the report's snapshot"
     );
+    (server, host, report)
+}
+
+/// Another session's transaction that began before a secret motion closed
+/// (a long report) can still see the earlier counts, so they stay in the
+/// table while it runs, however long; once it ends the server rewrites the
+/// table without being asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
+    let (server, mut host, report) = close_during_a_report().await;
+    let url = server.database.clone().unwrap();
     // Another write after the close: the counts are still not rewritten.
     host.command(
         json!({"type": "motion_create", "text": "Thông qua nghị quyết", "ballot": "secret"}),
@@ -677,14 +703,31 @@ async fn on_postgres_the_old_counts_go_once_an_older_snapshot_ends() {
     .await
     .unwrap();
     assert!(dead_counts(&url) > 0, "kept while the report runs");
-    release.send(()).unwrap();
-    report.join().unwrap();
+    report.end();
     until("the counts' table rewritten", async || {
         (dead_counts(&url) == 0).then_some(())
     })
     .await;
     let live = crate::pg::query(&url, "SELECT count(*) FROM secret_counts");
     assert_eq!(live[0][0], "2");
+}
+
+/// A server stopped before it could rewrite the counts' table (here kept
+/// from it by a report until it stopped) rewrites it when it starts again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_old_counts_left_by_a_stopped_server_go_when_it_starts() {
+    let (mut server, host, report) = close_during_a_report().await;
+    let url = server.database.clone().unwrap();
+    drop(host);
+    let tmp = server.stop().await;
+    report.end();
+    assert!(dead_counts(&url) > 0, "nothing removed them meanwhile");
+    let _server = TestServer::start_in_db(&server.dir, None, Some(url.clone())).await;
+    until("the counts' table rewritten", async || {
+        (dead_counts(&url) == 0).then_some(())
+    })
+    .await;
+    drop(tmp);
 }
 
 /// The control: ballots written one by one (a group of one) show in the
