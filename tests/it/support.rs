@@ -261,6 +261,22 @@ impl TestServer {
         }
         if let Some(t) = self.task.take() {
             t.await.expect("server task").expect("server stops cleanly");
+            // Stopped means the data directory is free for the next server.
+            // Its lock goes with the last copy of the lock file's
+            // descriptor, and a process another test forks holds copies of
+            // this process's descriptors until it executes its program.
+            let lock = self.dir.join("handsup.lock");
+            let start = std::time::Instant::now();
+            while let Ok(f) = std::fs::OpenOptions::new().write(true).open(&lock) {
+                if f.try_lock().is_ok() {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < WAIT,
+                    "the data directory is still locked {WAIT:?} after the server stopped"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         }
         self._tmp.take()
     }
