@@ -692,6 +692,12 @@ async fn host_console_creates_a_meeting_runs_the_roster_and_a_vote() {
     );
     host.click("#motion-list .motion-item[data-id='2'] button[data-action='open']:not(:disabled)")
         .await;
+    // The click sends the command; the ballot waits until the room opened
+    // the motion (An is told).
+    an.wait("motion 2 open", |v| {
+        v["type"] == "state" && v["motion"]["id"] == 2 && v["motion"]["status"] == "open"
+    })
+    .await;
     an.ballot(json!({"type": "ballot", "motion": 2, "keep": [0]}))
         .await
         .expect("An's ballot");
