@@ -528,21 +528,28 @@ fn wal_transactions(url: &str, from: &str, to: &str, counts_files: &[String]) ->
         .collect()
 }
 
-/// Casts `voters` secret ballots one after the other on a server on
-/// PostgreSQL (groups of `group`), closes the motion, and returns the
-/// database URL, the WAL positions around the ballot and the files the
-/// secret counts were kept in.
-async fn ballot_on_postgres(group: usize, voters: usize) -> (String, String, String, Vec<String>) {
+/// A server on a new PostgreSQL database writing secret ballots in groups
+/// of `group`, a meeting, its host, and a secret motion open.
+async fn secret_motion_on_postgres(group: usize) -> (TestServer, String, Client) {
     let url = crate::pg::database();
-    let u = url.clone();
     let server = TestServer::start_with(move |c| {
-        c.database = Some(u);
+        c.database = Some(url);
         c.secret_group = group;
     })
     .await;
     let pin = server.create_meeting("alltypes").await;
     let mut host = Client::host(&server, &pin).await;
     secret_motion(&mut host).await;
+    (server, pin, host)
+}
+
+/// Casts `voters` secret ballots one after the other on a server on
+/// PostgreSQL (groups of `group`), closes the motion, and returns the
+/// database URL, the WAL positions around the ballot and the files the
+/// secret counts were kept in.
+async fn ballot_on_postgres(group: usize, voters: usize) -> (String, String, String, Vec<String>) {
+    let (server, pin, mut host) = secret_motion_on_postgres(group).await;
+    let url = server.database.clone().unwrap();
     let q = |sql: &str| crate::pg::query(&url, sql)[0][0].clone();
     let mut files = vec![q("SELECT pg_relation_filenode('secret_counts')")];
     let from = q("SELECT pg_current_wal_lsn()");
@@ -659,16 +666,8 @@ impl Report {
 /// they stay in the table.
 async fn close_during_a_report() -> (TestServer, Client, Report) {
     const VOTERS: usize = 2 * GROUP;
-    let url = crate::pg::database();
-    let u = url.clone();
-    let server = TestServer::start_with(move |c| {
-        c.database = Some(u);
-        c.secret_group = GROUP;
-    })
-    .await;
-    let pin = server.create_meeting("alltypes").await;
-    let mut host = Client::host(&server, &pin).await;
-    secret_motion(&mut host).await;
+    let (server, pin, mut host) = secret_motion_on_postgres(GROUP).await;
+    let url = server.database.clone().unwrap();
     // The tenth ballot seals the first five; the close writes the rest.
     let mut phones = Vec::new();
     for i in 0..VOTERS {
