@@ -265,6 +265,9 @@ impl TestServer {
             // Its lock goes with the last copy of the lock file's
             // descriptor, and a process another test forks holds copies of
             // this process's descriptors until it executes its program.
+            // (A loop, not `until`: rustc does not yet see a future that
+            // borrows an async closure's capture as `Send`, and tests spawn
+            // `stop` on another task.)
             let lock = self.dir.join("handsup.lock");
             let start = std::time::Instant::now();
             while let Ok(f) = std::fs::OpenOptions::new().write(true).open(&lock) {
